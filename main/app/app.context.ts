@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import type { HostKind, SystemStatus } from '../../shared/model/system.model.ts';
+import type { ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { InternalErrorLog } from '../errors.ts';
+import { createDispatcher, type Dispatch } from '../ipc/dispatcher.ts';
+import { EventHub } from '../ipc/event-hub.ts';
+import { createHandlers } from '../ipc/handlers.ts';
+import { IntentService } from '../intents/intent.service.ts';
+import { OsKeychain } from '../keys/keychain.adapter.ts';
+import { Pkcs11jsInspector } from '../keys/pkcs11.adapter.ts';
+import { probeRegistry } from '../registry/registry.probe.ts';
+import { SettingsService } from '../settings/settings.service.ts';
+import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
+import { SystemService, type SystemProbes } from '../system/system.service.ts';
+import { probeTools } from '../system/tools.probe.ts';
+import { dataDirectory } from './paths.ts';
+
+export interface AppOptions {
+  host: HostKind;
+  env?: NodeJS.ProcessEnv;
+  /** Replaces individual probes; the defaults are the real adapters. */
+  probes?: Partial<SystemProbes>;
+  log?: InternalErrorLog;
+  /** How this host asks the person at the machine; a host without one cannot run confirmed operations. */
+  confirmations?: ConfirmationService;
+}
+
+/** Everything a host needs: the services, the one dispatcher and the event hub. */
+export interface AppContext {
+  dataDir: string;
+  settings: SettingsService;
+  system: SystemService;
+  intents: IntentService;
+  confirmations: ConfirmationService | null;
+  events: EventHub;
+  dispatch: Dispatch;
+}
+
+// The composition root: hosts differ only in how requests arrive, never in what handles them.
+export function createApp(options: AppOptions): AppContext {
+  const env = options.env ?? process.env;
+  const dataDir = dataDirectory(env);
+  const settings = new SettingsService(dataDir);
+  const events = new EventHub();
+  const extraModules = (env.SIGNET_PKCS11_MODULES ?? '').split(delimiter).filter((p) => p.length > 0);
+  const probes: SystemProbes = {
+    pkcs11: new Pkcs11jsInspector(),
+    keychain: new OsKeychain(),
+    registry: (registry) => probeRegistry(registry),
+    tools: (dirs) => probeTools(dirs),
+    detectModules: () => detectModules([...extraModules, ...wellKnownModulePaths()]),
+    ...options.probes,
+  };
+  const toolDirs = (env.SIGNET_TOOLS_DIR ?? '').split(delimiter).filter((d) => d.length > 0);
+  const system = new SystemService({ settings, probes, versions: versions(options.host), toolDirs });
+  settings.onChange((next) => {
+    events.emit.settings.changed(next);
+    void system.status(true).then(
+      (status) => events.emit.system.changed(status),
+      () => undefined,
+    );
+  });
+  const dispatch = createDispatcher(createHandlers({ settings, system }), options.log);
+  const confirmations = options.confirmations ?? null;
+  return { dataDir, settings, system, intents: new IntentService(), confirmations, events, dispatch };
+}
+
+function versions(host: HostKind): SystemStatus['versions'] {
+  return {
+    signet: packageVersion(),
+    node: process.versions.node,
+    electron: process.versions.electron ?? null,
+    chrome: process.versions.chrome ?? null,
+    platform: process.platform,
+    arch: process.arch,
+    host,
+  };
+}
+
+let cachedVersion: string | null = null;
+
+// Read from package.json beside the code, so the CLI, the browser host and the app agree.
+export function packageVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (parsed.name === 'signet' && parsed.version) {
+        cachedVersion = parsed.version;
+        return cachedVersion;
+      }
+    } catch {
+      continue;
+    }
+  }
+  return '0.0.0';
+}

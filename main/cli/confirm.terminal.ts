@@ -1,0 +1,28 @@
+import { createInterface } from 'node:readline/promises';
+import type { ConfirmationRequest, ConfirmationService } from '../confirm/confirmation.types.ts';
+
+/** Confirmation at a terminal: the facts are printed and the action's own word must be typed. */
+export class TerminalConfirmation implements ConfirmationService {
+  private readonly input: NodeJS.ReadableStream & { isTTY?: boolean };
+  private readonly output: NodeJS.WritableStream;
+
+  constructor(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin, output: NodeJS.WritableStream = process.stderr) {
+    this.input = input;
+    this.output = output;
+  }
+
+  // Without a terminal nobody can be asked, so the answer is no; "y" alone is not enough to sign.
+  async confirm(request: ConfirmationRequest): Promise<boolean> {
+    if (!this.input.isTTY) return false;
+    const word = request.confirmLabel.toLowerCase();
+    const lines = [request.title, request.message, ...request.facts.map((f) => `  ${f.label}: ${f.value}`)];
+    this.output.write(`${lines.join('\n')}\nType "${word}" to confirm, anything else cancels: `);
+    const reader = createInterface({ input: this.input, output: this.output, terminal: false });
+    try {
+      const answer = await reader.question('');
+      return answer.trim().toLowerCase() === word;
+    } finally {
+      reader.close();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../app/app.context.ts';
+import { rendererDirectory } from '../app/paths.ts';
+import { registerAppScheme, serveRenderer } from './app.protocol.ts';
+import { NativeDialogConfirmation } from './confirm.dialog.ts';
+import { bindIpc } from './ipc.binding.ts';
+import { createSecureWindow, denyAllPermissions, guardWebContents } from './window.factory.ts';
+
+const PRELOAD = fileURLToPath(new URL('../../preload/preload.cjs', import.meta.url));
+
+registerAppScheme(protocol);
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents));
+  void app.whenReady().then(() => {
+    denyAllPermissions(session.defaultSession);
+    serveRenderer(protocol, rendererDirectory());
+    const confirmations = new NativeDialogConfirmation(dialog, () => BrowserWindow.getFocusedWindow());
+    const context = createApp({ host: 'electron', confirmations });
+    const windows = new Set<number>();
+    bindIpc(ipcMain, context.dispatch, windows);
+    context.events.subscribe((event, payload) => {
+      for (const window of BrowserWindow.getAllWindows()) {
+        if (windows.has(window.webContents.id)) window.webContents.send(event, payload);
+      }
+    });
+    const open = () => {
+      const window = createSecureWindow({ BrowserWindow }, PRELOAD);
+      const id = window.webContents.id;
+      windows.add(id);
+      window.on('closed', () => windows.delete(id));
+    };
+    open();
+    app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) open();
+    });
+  });
+  app.on('window-all-closed', () => app.quit());
+}

@@ -1,0 +1,84 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DEFAULT_SETTINGS,
+  SettingsSchema,
+  type Settings,
+  type SettingsPatch,
+} from '../../shared/model/settings.model.ts';
+import type { Notice } from '../../shared/model/system.model.ts';
+import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+
+export interface SettingsChangeListener {
+  (settings: Settings): void;
+}
+
+/** Settings live in one JSON file in the data folder, replaced atomically on every change. */
+export class SettingsService {
+  private readonly file: string;
+  private current: Settings | null = null;
+  private readonly notices: Notice[] = [];
+  private writing: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<SettingsChangeListener>();
+
+  constructor(dataDir: string) {
+    this.file = join(dataDir, 'settings.json');
+  }
+
+  // Loads once; a damaged file is moved aside (never overwritten) so nothing the user wrote is lost.
+  async get(): Promise<Settings> {
+    if (this.current) return this.current;
+    const text = await readFileIfExists(this.file);
+    if (text === null) {
+      this.current = structuredClone(DEFAULT_SETTINGS);
+      return this.current;
+    }
+    const parsed = safeJson(text);
+    const result = SettingsSchema.safeParse(parsed);
+    if (result.success) {
+      this.current = result.data;
+      return this.current;
+    }
+    const aside = `${this.file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(this.file, aside);
+    this.notices.push({
+      level: 'warning',
+      message: `The settings file could not be read and was kept as ${aside}; defaults are in use.`,
+    });
+    this.current = structuredClone(DEFAULT_SETTINGS);
+    return this.current;
+  }
+
+  // Writes are serialised so two quick updates cannot interleave and lose one another.
+  async update(patch: SettingsPatch): Promise<Settings> {
+    const run = this.writing.then(async () => {
+      const base = await this.get();
+      const next = SettingsSchema.parse({ ...base, ...patch });
+      await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+      this.current = next;
+      for (const listener of this.listeners) listener(next);
+      return next;
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  // Lets the System screen say when the settings file had to be set aside.
+  listNotices(): Notice[] {
+    return [...this.notices];
+  }
+
+  // Lets the event hub push changes to every window.
+  onChange(listener: SettingsChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { SOCKET_PATH, SocketRequestSchema, type SocketMessage } from '../../shared/contract.ts';
+import { isLoopbackHost } from '../../shared/model/settings.model.ts';
+import type { AppContext } from '../app/app.context.ts';
+import { contentType, securityHeaders } from '../app/csp.ts';
+import { readStaticFile } from '../app/static-files.ts';
+import { SignetError } from '../errors.ts';
+
+export interface WebHostOptions {
+  app: Pick<AppContext, 'dispatch' | 'events'>;
+  staticDir: string;
+  host?: string;
+  port?: number;
+  /** Serving beyond loopback exposes key operations to the network; it must be asked for by name. */
+  allowRemote?: boolean;
+  token?: string;
+}
+
+export interface WebHost {
+  url: string;
+  origin: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_MESSAGE_BYTES = 1 << 20;
+
+// Serves the built renderer and the IPC contract over one token-protected WebSocket, on loopback by default.
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.allowRemote) {
+    throw new SignetError('Forbidden', `Refusing to listen on ${host}: only loopback addresses unless remote access is asked for explicitly.`);
+  }
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const expectedToken = Buffer.from(token);
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  let origin = '';
+  let allowedHosts = new Set<string>();
+
+  const server = createServer((request, response) => {
+    void serveStatic(request, response);
+  });
+
+  async function serveStatic(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const headers = securityHeaders([origin.replace(/^http/, 'ws')]);
+    if (!allowedHosts.has(request.headers.host ?? '')) {
+      response.writeHead(421, headers).end('Misdirected request');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const path = new URL(request.url ?? '/', origin).pathname;
+    const file = await readStaticFile(options.staticDir, path);
+    if (!file) {
+      response.writeHead(404, headers).end('Not found');
+      return;
+    }
+    response.writeHead(200, { ...headers, 'content-type': contentType(file.path) });
+    response.end(request.method === 'HEAD' ? undefined : file.body);
+  }
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = checkUpgrade(request);
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws));
+  });
+
+  function checkUpgrade(request: IncomingMessage): string | null {
+    if (!allowedHosts.has(request.headers.host ?? '')) return '421 Misdirected Request';
+    if (request.headers.origin !== origin) return '403 Forbidden';
+    const url = new URL(request.url ?? '/', origin);
+    if (url.pathname !== SOCKET_PATH) return '404 Not Found';
+    const offered = Buffer.from(url.searchParams.get('token') ?? '');
+    if (offered.length !== expectedToken.length || !timingSafeEqual(offered, expectedToken)) return '401 Unauthorized';
+    return null;
+  }
+
+  function serveSocket(ws: WebSocket): void {
+    const send = (message: SocketMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    const unsubscribe = options.app.events.subscribe((event, payload) => send({ kind: 'event', event, payload }));
+    ws.on('close', unsubscribe);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        ws.close(1003, 'text frames only');
+        return;
+      }
+      const request = SocketRequestSchema.safeParse(parseJson(data.toString()));
+      if (!request.success) {
+        ws.close(1008, 'malformed request');
+        return;
+      }
+      const { id, channel, input } = request.data;
+      void options.app.dispatch(channel, input, { host: 'web' }).then((result) => send({ kind: 'result', id, result }));
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the browser host has no TCP address');
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  origin = `http://${hostPart}:${address.port}`;
+  allowedHosts = new Set([`${hostPart}:${address.port}`]);
+
+  return {
+    url: `${origin}/#token=${token}`,
+    origin,
+    token,
+    port: address.port,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

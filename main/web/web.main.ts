@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { createApp } from '../app/app.context.ts';
+import { rendererDirectory } from '../app/paths.ts';
+import { SignetError } from '../errors.ts';
+import { startWebHost } from './web.host.ts';
+
+// Entry point of `npm run web` and of `npm start` where Electron is missing.
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '0' },
+      'allow-remote': { type: 'boolean', default: false },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SignetError('BadInput', `--port must be 0 to 65535, not ${values.port}.`);
+  const app = createApp({ host: 'web' });
+  const host = await startWebHost({
+    app,
+    staticDir: rendererDirectory(),
+    host: values.host,
+    port,
+    allowRemote: values['allow-remote'],
+  });
+  console.log(`Signet is running in the browser host. Open ${host.url}`);
+  console.log(`Data folder: ${app.dataDir}. Press Ctrl+C to stop.`);
+  const stop = () => {
+    void host.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`signet web: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import { SCREENS, useNav, type Screen } from '../stores/nav.store.ts';
+import { SystemScreen } from '../screens/system.screen.tsx';
+import { UpcomingScreen } from '../screens/upcoming.screen.tsx';
+
+const LABELS: Record<Screen, string> = {
+  keys: 'Keys',
+  images: 'Images',
+  sign: 'Sign',
+  policies: 'Policies',
+  scan: 'Scan',
+  audit: 'Audit',
+  workshop: 'Workshop',
+  system: 'System',
+};
+
+// The frame around every screen: one navigation list, one main region.
+export function AppShell() {
+  const { screen, go } = useNav();
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Screens">
+        <div className="brand">
+          <span aria-hidden="true" className="brand-mark">
+            ◆
+          </span>{' '}
+          Signet
+        </div>
+        <ul>
+          {SCREENS.map((name) => (
+            <li key={name}>
+              <button type="button" aria-current={name === screen ? 'page' : undefined} onClick={() => go(name)}>
+                {LABELS[name]}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="content">{screen === 'system' ? <SystemScreen /> : <UpcomingScreen screen={screen} />}</main>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import type { Screen } from '../stores/nav.store.ts';
+
+const PLANNED: Record<Exclude<Screen, 'system'>, { title: string; holds: string[] }> = {
+  keys: {
+    title: 'Keys',
+    holds: [
+      'Signing keys on HSMs (PKCS#11), TPMs and keychain-sealed software keys.',
+      'Generate, rotate, expire, revoke and destroy, each after an explicit confirmation.',
+      'Fingerprints, status, predecessor and successor, and how many signatures each key made.',
+    ],
+  },
+  images: {
+    title: 'Images',
+    holds: [
+      'An image reference and its whole trust chain as a picture: index, platform manifests, signatures and attestations.',
+      'Signer, certificate chain, transparency-log entry, timestamp, revocation and policy verdict, each with a plain reason.',
+    ],
+  },
+  sign: {
+    title: 'Sign',
+    holds: [
+      'Signing an image by digest with a chosen key and format (cosign, sigstore bundle, Notation).',
+      'A review of exactly what will be signed, confirmed by main before anything is pushed.',
+    ],
+  },
+  policies: {
+    title: 'Policies',
+    holds: ['Trust policies per repository scope, and their export for Kyverno, policy-controller, containers-policy.json and Notation.'],
+  },
+  scan: {
+    title: 'Scan',
+    holds: ['Signature coverage across registries and OCI layouts, with history, trends and diffs between scans.'],
+  },
+  audit: {
+    title: 'Audit',
+    holds: ['The tamper-evident audit log of every key operation and signature, with its chain verified.'],
+  },
+  workshop: {
+    title: 'Workshop',
+    holds: ['An offline signing lab for trainers: a sandboxed key store and registry, guided lessons and a presenter view.'],
+  },
+};
+
+// Screens not built yet say what they will hold instead of showing invented data.
+export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system'> }) {
+  const plan = PLANNED[screen];
+  return (
+    <section aria-labelledby="screen-title" className="screen">
+      <header className="screen-header">
+        <h1 id="screen-title">{plan.title}</h1>
+      </header>
+      <div className="card empty">
+        <p>This screen is not available yet. It will hold:</p>
+        <ul>
+          {plan.holds.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { AppErrorSchema, type AppError } from './errors.ts';
+import { SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
+import { SystemStatusSchema } from './model/system.model.ts';
+
+/**
+ * The one IPC contract between the untrusted renderer and main. Every channel is named
+ * `domain.verb`; its input is validated in main before a handler runs and its output is
+ * validated again in the renderer. No channel string is written anywhere else.
+ */
+
+const NoInputSchema = z.object({}).strict();
+
+export const requests = {
+  'system.status': {
+    summary: 'What key backends, keychain, registries and tools this machine has',
+    input: z.object({ refresh: z.boolean().default(false) }).strict(),
+    output: SystemStatusSchema,
+  },
+  'settings.get': {
+    summary: 'The stored settings',
+    input: NoInputSchema,
+    output: SettingsSchema,
+  },
+  'settings.update': {
+    summary: 'Replace the given settings lists, crash-safely',
+    input: SettingsPatchSchema,
+    output: SettingsSchema,
+  },
+} as const;
+
+/** Pushes from main to the renderer; each payload is validated before it is sent. */
+export const events = {
+  'settings.changed': SettingsSchema,
+  'system.changed': SystemStatusSchema,
+} as const;
+
+export type Requests = typeof requests;
+export type RequestChannel = keyof Requests;
+/** What a caller may pass (defaults not yet applied). */
+export type RequestInput<C extends RequestChannel> = z.input<Requests[C]['input']>;
+/** What a handler receives (validated, defaults applied). */
+export type ParsedInput<C extends RequestChannel> = z.output<Requests[C]['input']>;
+export type RequestOutput<C extends RequestChannel> = z.output<Requests[C]['output']>;
+
+export type Events = typeof events;
+export type EventChannel = keyof Events;
+export type EventPayload<E extends EventChannel> = z.output<Events[E]>;
+
+export const requestChannels = Object.freeze(Object.keys(requests)) as readonly RequestChannel[];
+export const eventChannels = Object.freeze(Object.keys(events)) as readonly EventChannel[];
+
+// Own-property check, so a channel like `toString` or `__proto__` can never select a handler.
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && Object.hasOwn(requests, value);
+}
+
+// Same guard for pushes, used by both the preload and the browser transport.
+export function isEventChannel(value: unknown): value is EventChannel {
+  return typeof value === 'string' && Object.hasOwn(events, value);
+}
+
+type DomainOf<C extends string> = C extends `${infer D}.${string}` ? D : never;
+type VerbOf<C extends string, D extends string> = C extends `${D}.${infer V}` ? V : never;
+type Join<D extends string, V extends string, All extends string> = `${D}.${V}` & All;
+
+/** Channels grouped as `tree.domain.verb`, so code names a channel by property, never by string. */
+export type ChannelTree<All extends string, Leaf extends { [C in All]: unknown }> = {
+  [D in DomainOf<All>]: { [V in VerbOf<All, D>]: Leaf[Join<D, V, All>] };
+};
+
+// Builds the runtime side of a ChannelTree from the contract's own keys.
+export function channelTree<All extends string, Leaf extends { [C in All]: unknown }>(
+  channels: readonly All[],
+  leaf: <C extends All>(channel: C) => Leaf[C],
+): ChannelTree<All, Leaf> {
+  const tree: Record<string, Record<string, unknown>> = {};
+  for (const channel of channels) {
+    const [domain, verb] = splitChannel(channel);
+    (tree[domain] ??= {})[verb] = leaf(channel);
+  }
+  return tree as ChannelTree<All, Leaf>;
+}
+
+// Channel names are exactly `domain.verb`; anything else is not a channel.
+export function splitChannel(channel: string): [string, string] {
+  const dot = channel.indexOf('.');
+  return [channel.slice(0, dot), channel.slice(dot + 1)];
+}
+
+export const BRIDGE_GLOBAL = 'signet';
+export const SOCKET_PATH = '/ipc';
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+/** The envelope every request answers with, so errors travel as data. */
+export const ResultEnvelopeSchema = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }).strict(),
+  z.object({ ok: z.literal(false), error: AppErrorSchema }).strict(),
+]);
+
+/** The raw bridge the preload (or the browser transport) exposes; the typed client wraps it. */
+export interface Bridge {
+  invoke(channel: string, input: unknown): Promise<unknown>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}
+
+/** Messages of the browser host's WebSocket, which carries the same contract. */
+export const SocketRequestSchema = z
+  .object({ id: z.number().int().nonnegative(), channel: z.string().max(128), input: z.unknown() })
+  .strict();
+export const SocketMessageSchema = z.union([
+  z.object({ kind: z.literal('result'), id: z.number().int().nonnegative(), result: ResultEnvelopeSchema }).strict(),
+  z.object({ kind: z.literal('event'), event: z.string().max(128), payload: z.unknown() }).strict(),
+]);
+export type SocketMessage = z.infer<typeof SocketMessageSchema>;

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+// Plain HTTP to a registry exposes credentials and content to the network, so only loopback may use it unmarked.
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+// Shared code has neither the DOM nor Node, so the few URL parts the rules need are read here.
+export function splitUrl(url: string): { scheme: string; userinfo: string; hostname: string } {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url);
+  return { scheme: match?.[1]?.toLowerCase() ?? '', userinfo: match?.[2] ?? '', hostname: match?.[3] ?? '' };
+}
+
+/** An absolute file-system path on Linux, macOS or Windows, with no control characters. */
+export const AbsolutePathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !/[\u0000-\u001f]/.test(p), 'path contains control characters')
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'path must be absolute');
+
+export const RegistryConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore'),
+    url: z.url({ protocol: /^https?$/ }).max(2048),
+    insecure: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((registry, ctx) => {
+    const url = splitUrl(registry.url);
+    if (url.userinfo) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'credentials do not belong in the registry URL' });
+    }
+    if (url.scheme === 'http' && !registry.insecure && !isLoopbackHost(url.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'plain HTTP is allowed only for loopback registries or registries marked insecure',
+      });
+    }
+  });
+export type RegistryConfig = z.infer<typeof RegistryConfigSchema>;
+
+export const Pkcs11ModuleConfigSchema = z
+  .object({
+    path: AbsolutePathSchema,
+    label: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type Pkcs11ModuleConfig = z.infer<typeof Pkcs11ModuleConfigSchema>;
+
+function uniqueBy<T>(key: (item: T) => string, what: string) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    for (const [index, item] of items.entries()) {
+      const k = key(item);
+      if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate ${what}: ${k}` });
+      seen.add(k);
+    }
+  };
+}
+
+const Pkcs11ModuleListSchema = z
+  .array(Pkcs11ModuleConfigSchema)
+  .max(32)
+  .superRefine(uniqueBy((m) => m.path, 'module path'));
+const RegistryListSchema = z
+  .array(RegistryConfigSchema)
+  .max(64)
+  .superRefine(uniqueBy((r) => r.name, 'registry name'));
+const ToolDirListSchema = z.array(AbsolutePathSchema).max(16);
+
+export const SettingsSchema = z
+  .object({
+    version: z.literal(1),
+    pkcs11Modules: Pkcs11ModuleListSchema,
+    registries: RegistryListSchema,
+    toolDirs: ToolDirListSchema,
+  })
+  .strict();
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** Each list given replaces the stored one; lists left out stay as they are. */
+export const SettingsPatchSchema = z
+  .object({
+    pkcs11Modules: Pkcs11ModuleListSchema.optional(),
+    registries: RegistryListSchema.optional(),
+    toolDirs: ToolDirListSchema.optional(),
+  })
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export const DEFAULT_SETTINGS: Settings = { version: 1, pkcs11Modules: [], registries: [], toolDirs: [] };
