@@ -46,7 +46,7 @@ function backendFor(platform: NodeJS.Platform): KeychainStatus['backend'] {
 
 function mapKeyringError(error: unknown): SignetError {
   const message = error instanceof Error ? error.message : String(error);
-  if (/locked/i.test(message)) {
+  if (/locked|unlock/i.test(message)) {
     return new SignetError('Locked', `The OS keychain is locked; unlock it and try again (${message}).`);
   }
   if (/dbus|secret service|no such|not available|platform|org\.freedesktop/i.test(message)) {

@@ -18,7 +18,7 @@ export const AbsolutePathSchema = z
   .string()
   .min(1)
   .max(4096)
-  .refine((p) => !/[\u0000-\u001f]/.test(p), 'path contains control characters')
+  .refine((p) => ![...p].some((c) => c.charCodeAt(0) < 0x20), 'path contains control characters')
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'path must be absolute');
 
 export const RegistryConfigSchema = z

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eventChannels, requestChannels } from '../../shared/contract.ts';
+import { run } from '../support/processes.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await sourceFiles(full)));
+    else if (/\.(ts|tsx|cts|mts)$/.test(entry.name)) found.push(full);
+  }
+  return found;
+}
+
+test('no channel name is written outside the contract file in product code', async () => {
+  const files = [...(await sourceFiles(join(root, 'main'))), ...(await sourceFiles(join(root, 'renderer'))), ...(await sourceFiles(join(root, 'shared')))];
+  const offenders: string[] = [];
+  for (const file of files) {
+    if (file === join(root, 'shared', 'contract.ts')) continue;
+    const text = await readFile(file, 'utf8');
+    for (const channel of [...requestChannels, ...eventChannels]) {
+      if (new RegExp(`['"\`]${channel.replace('.', '\\.')}['"\`]`).test(text)) offenders.push(`${relative(root, file)}: ${channel}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+// Each world's compiler settings must reject the other worlds: write a probe, compile it, expect failure.
+async function compiles(world: 'shared' | 'renderer', code: string): Promise<{ ok: boolean; output: string }> {
+  const dir = await mkdtemp(join(root, 'out', `.probe-${world}-`));
+  await writeFile(join(dir, 'probe.ts'), code);
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ extends: `../../${world}/tsconfig.json`, compilerOptions: { composite: false, noEmit: true, emitDeclarationOnly: false, rootDir: '.' }, include: ['probe.ts'] }),
+  );
+  try {
+    await run(bin('tsc'), ['-p', join(dir, 'tsconfig.json')]);
+    return { ok: true, output: '' };
+  } catch (error) {
+    return { ok: false, output: String(error) };
+  }
+}
+
+test('the renderer world cannot compile Node imports or globals', async () => {
+  const node = await compiles('renderer', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n");
+  assert.equal(node.ok, false, 'node:fs compiled in the renderer');
+  const global = await compiles('renderer', 'export const x = process.env;\n');
+  assert.equal(global.ok, false, 'process compiled in the renderer');
+  const fine = await compiles('renderer', 'export const x = document.title;\n');
+  assert.equal(fine.ok, true, fine.output);
+});
+
+test('the shared world compiles neither Node nor the DOM', async () => {
+  assert.equal((await compiles('shared', "import { join } from 'node:path';\nexport const x = join;\n")).ok, false);
+  assert.equal((await compiles('shared', 'export const x = document.title;\n')).ok, false);
+  assert.equal((await compiles('shared', 'export const x = Buffer.from("a");\n')).ok, false);
+  const fine = await compiles('shared', 'export const x = [1, 2].map((n) => n * 2);\n');
+  assert.equal(fine.ok, true, fine.output);
+});
+
+async function lint(path: string, code: string): Promise<string> {
+  try {
+    return await run(bin('eslint'), ['-c', join(root, 'build', 'eslint.config.js'), '--stdin', '--stdin-filename', path], { cwd: root, input: code });
+  } catch (error) {
+    return String(error);
+  }
+}
+
+test('the linter enforces the import boundaries between worlds and adapters', async () => {
+  assert.match(await lint('main/system/probe.ts', "import { app } from 'electron';\nexport const a = app;\n"), /electron/);
+  assert.match(await lint('main/system/probe.ts', "import * as p from 'pkcs11js';\nexport const a = p;\n"), /pkcs11js/);
+  assert.match(await lint('main/system/probe.ts', "import * as k from '@napi-rs/keyring';\nexport const a = k;\n"), /@napi-rs\/keyring/);
+  assert.match(await lint('main/system/probe.ts', "import { x } from '../../renderer/api/client.ts';\nexport const a = x;\n"), /renderer/);
+  assert.match(await lint('renderer/app/probe.ts', "import { x } from '../../main/errors.ts';\nexport const a = x;\n"), /main/);
+  assert.match(await lint('renderer/app/probe.ts', "import { readFile } from 'fs';\nexport const a = readFile;\n"), /fs/);
+  assert.match(await lint('shared/probe.ts', "import React from 'react';\nexport const a = React;\n"), /react/);
+  assert.doesNotMatch(await lint('main/electron/probe.ts', "import { app } from 'electron';\nexport const a = app;\n"), /error/);
+  assert.doesNotMatch(await lint('main/keys/pkcs11.adapter.ts', "import * as p from 'pkcs11js';\nexport const a = p;\n"), /error/);
+});
