@@ -39,7 +39,7 @@ export function createDispatcher(handlers: HandlerTable, log?: InternalErrorLog)
     const spec = requests[channel];
     const parsed = spec.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
-      return { ok: false, error: { code: 'BadInput', message: `Invalid input for ${channel}.`, details: describeIssues(parsed.error) } };
+      return { ok: false, error: { code: 'BadInput', message: `Invalid input for ${channel}; nothing was done.`, details: describeIssues(parsed.error) } };
     }
     try {
       const [domain, verb] = splitChannel(channel);

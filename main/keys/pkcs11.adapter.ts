@@ -1,4 +1,4 @@
-import * as pkcs11js from 'pkcs11js';
+import pkcs11js from 'pkcs11js';
 import { access, constants } from 'node:fs/promises';
 import { SignetError } from '../errors.ts';
 import type { Pkcs11Inspector, Pkcs11ModuleReport } from './pkcs11.types.ts';
@@ -8,6 +8,11 @@ import type { SlotStatus, TokenStatus } from '../../shared/model/system.model.ts
 const CKF_TOKEN_PRESENT = 0x1;
 const CKF_REMOVABLE_DEVICE = 0x2;
 const CKF_HW_SLOT = 0x4;
+
+// pkcs11js is CommonJS: its constants live on the default export only, and a missing one would silently become 0.
+if (typeof pkcs11js.CKF_OS_LOCKING_OK !== 'number' || typeof pkcs11js.CKF_TOKEN_INITIALIZED !== 'number') {
+  throw new Error('pkcs11js constants are not available; the PKCS#11 adapter cannot run safely.');
+}
 
 /** The only file that touches pkcs11js; everything else sees Pkcs11Inspector. */
 export class Pkcs11jsInspector implements Pkcs11Inspector {

@@ -1,0 +1,26 @@
+// `npm test`: build (type-check included), lint, then every suite under node's test runner.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function step(title, command, args, env = process.env) {
+  console.log(`\n== ${title}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  console.log(`== ${title}: ${result.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const suites = process.argv.slice(2);
+const patterns = (suites.length > 0 ? suites : ['unit', 'contract', 'integration', 'e2e']).map((s) => `test/${s}/**/*.test.ts`);
+
+step('build and type-check', process.execPath, [join(root, 'build', 'build.mjs')]);
+step('lint', bin('eslint'), ['-c', join(root, 'build', 'eslint.config.js'), '.']);
+// The TPM module probes for a TPM on every load; keep its store and its log noise inside the test run.
+const env = { ...process.env, TSS2_LOG: 'all+none', TPM2_PKCS11_STORE: mkdtempSync(join(tmpdir(), 'signet-tpm2-store-')) };
+step('tests', process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=180000', ...patterns], env);

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { start, waitFor, type Started } from './processes.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+
+export interface Display {
+  name: string;
+  stop(): Promise<void>;
+}
+
+// A real X display for a headed Chromium, so screenshots show what a person would see.
+export async function startXvfb(): Promise<Display> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const number = 90 + Math.floor(Math.random() * 400);
+    if (existsSync(`/tmp/.X11-unix/X${number}`) || existsSync(`/tmp/.X${number}-lock`)) continue;
+    const xvfb: Started = start('Xvfb', [`:${number}`, '-screen', '0', '1440x1000x24', '-nolisten', 'tcp']);
+    try {
+      await waitFor('Xvfb', async () => existsSync(`/tmp/.X11-unix/X${number}`), 10_000, xvfb.output);
+      return { name: `:${number}`, stop: () => xvfb.stop() };
+    } catch {
+      await xvfb.stop();
+    }
+  }
+  throw new Error('no free X display for Xvfb');
+}
+
+// Debian's Chromium with the flags this closed network needs.
+export async function launchChromium(display: string | null): Promise<Browser> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: display === null,
+    env: { ...process.env, ...(display ? { DISPLAY: display } : {}) },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
