@@ -1,4 +1,4 @@
-// Builds everything a host runs: main and shared as JS (tsc), the renderer and the preload (Vite).
+// Type-checks every world (tsc -b), then bundles what each host runs with Vite: main, preload, renderer.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ function run(command, args) {
 
 if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
 run(bin('tsc'), ['-b']);
+run(bin('vite'), ['build', '--config', join(root, 'build', 'vite.main.config.mjs')]);
 run(bin('vite'), ['build', '--config', join(root, 'build', 'vite.renderer.config.mjs')]);
 run(bin('vite'), ['build', '--config', join(root, 'build', 'vite.preload.config.mjs')]);
 chmodSync(join(root, 'out', 'main', 'cli', 'signet.js'), 0o755);
