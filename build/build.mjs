@@ -21,7 +21,7 @@ function isStale() {
   const cli = join(root, 'out', 'main', 'cli', 'signet.js');
   if (!existsSync(marker) || !existsSync(cli)) return true;
   const built = Math.min(statSync(marker).mtimeMs, statSync(cli).mtimeMs);
-  return ['main', 'shared', 'renderer', 'build'].some((dir) => newestSource(join(root, dir)) > built);
+  return ['main', 'shared', 'renderer', 'build', 'test'].some((dir) => newestSource(join(root, dir)) > built);
 }
 
 function run(command, args) {

@@ -19,7 +19,7 @@ function step(title, command, args, env = process.env) {
 const suites = process.argv.slice(2);
 const patterns = (suites.length > 0 ? suites : ['unit', 'contract', 'integration', 'e2e']).map((s) => `test/${s}/**/*.test.ts`);
 
-step('build and type-check', process.execPath, [join(root, 'build', 'build.mjs')]);
+step('build and type-check', process.execPath, [join(root, 'build', 'build.mjs'), '--if-stale']);
 step('lint', bin('eslint'), ['-c', join(root, 'build', 'eslint.config.js'), '.']);
 // The TPM module probes for a TPM on every load; keep its store and its log noise inside the test run.
 const env = { ...process.env, TSS2_LOG: 'all+none', TPM2_PKCS11_STORE: mkdtempSync(join(tmpdir(), 'signet-tpm2-store-')) };

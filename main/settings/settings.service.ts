@@ -7,6 +7,7 @@ import {
   type SettingsPatch,
 } from '../../shared/model/settings.model.ts';
 import type { Notice } from '../../shared/model/system.model.ts';
+import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 
 export interface SettingsChangeListener {
@@ -16,7 +17,7 @@ export interface SettingsChangeListener {
 /** Settings live in one JSON file in the data folder, replaced atomically on every change. */
 export class SettingsService {
   private readonly file: string;
-  private current: Settings | null = null;
+  private loading: Promise<Settings> | null = null;
   private readonly notices: Notice[] = [];
   private writing: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<SettingsChangeListener>();
@@ -25,28 +26,28 @@ export class SettingsService {
     this.file = join(dataDir, 'settings.json');
   }
 
-  // Loads once; a damaged file is moved aside (never overwritten) so nothing the user wrote is lost.
-  async get(): Promise<Settings> {
-    if (this.current) return this.current;
+  // Loads once, however many callers ask at the same moment.
+  get(): Promise<Settings> {
+    this.loading ??= this.load().catch((error: unknown) => {
+      this.loading = null;
+      throw new SignetError('Unavailable', `The settings at ${this.file} could not be read (${errorCode(error)}).`);
+    });
+    return this.loading;
+  }
+
+  // A damaged file is moved aside (never overwritten) so nothing the user wrote is lost.
+  private async load(): Promise<Settings> {
     const text = await readFileIfExists(this.file);
-    if (text === null) {
-      this.current = structuredClone(DEFAULT_SETTINGS);
-      return this.current;
-    }
-    const parsed = safeJson(text);
-    const result = SettingsSchema.safeParse(parsed);
-    if (result.success) {
-      this.current = result.data;
-      return this.current;
-    }
+    if (text === null) return structuredClone(DEFAULT_SETTINGS);
+    const result = SettingsSchema.safeParse(safeJson(text));
+    if (result.success) return result.data;
     const aside = `${this.file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await rename(this.file, aside);
     this.notices.push({
       level: 'warning',
       message: `The settings file could not be read and was kept as ${aside}; defaults are in use.`,
     });
-    this.current = structuredClone(DEFAULT_SETTINGS);
-    return this.current;
+    return structuredClone(DEFAULT_SETTINGS);
   }
 
   // Writes are serialised so two quick updates cannot interleave and lose one another.
@@ -54,8 +55,12 @@ export class SettingsService {
     const run = this.writing.then(async () => {
       const base = await this.get();
       const next = SettingsSchema.parse({ ...base, ...patch });
-      await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
-      this.current = next;
+      try {
+        await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+      } catch (error) {
+        throw new SignetError('Unavailable', `The settings could not be saved to ${this.file} (${errorCode(error)}); nothing was changed.`);
+      }
+      this.loading = Promise.resolve(next);
       for (const listener of this.listeners) listener(next);
       return next;
     });
@@ -73,6 +78,10 @@ export class SettingsService {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 }
 
 function safeJson(text: string): unknown {

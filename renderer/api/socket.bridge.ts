@@ -16,7 +16,7 @@ function takeToken(): string | null {
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
-/** The browser host's transport: the same contract over one WebSocket, reconnecting when the host restarts. */
+/** The browser host's transport: the same contract over one WebSocket, opened again by the next request after it drops. */
 export function createSocketBridge(): Bridge {
   const token = takeToken();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();

@@ -1,8 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AppError } from '../../shared/errors.ts';
+import type { SettingsPatch } from '../../shared/model/settings.model.ts';
 import type { Pkcs11ModuleStatus, SystemStatus } from '../../shared/model/system.model.ts';
 import { ErrorBox } from '../app/error-box.tsx';
 import { StatusBadge } from '../app/status-badge.tsx';
+import { TableHead } from '../app/table-head.tsx';
 import { useSettings } from '../stores/settings.store.ts';
 import { useSystem } from '../stores/system.store.ts';
 
@@ -78,15 +80,7 @@ function StatusView({ status }: { status: SystemStatus }) {
       <div className="card" aria-labelledby="tools-title">
         <h2 id="tools-title">Peer tools</h2>
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Tool</th>
-              <th scope="col">State</th>
-              <th scope="col">Version</th>
-              <th scope="col">Used for</th>
-              <th scope="col">Path</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Tool', 'State', 'Version', 'Used for', 'Path']} />
           <tbody>
             {status.tools.map((tool) => (
               <tr key={tool.name} data-testid={`tool-${tool.name}`}>
@@ -107,18 +101,15 @@ function StatusView({ status }: { status: SystemStatus }) {
 }
 
 function ModulesCard({ modules }: { modules: Pkcs11ModuleStatus[] }) {
-  const { settings, update, saving } = useSettings();
+  const { settings, save, saving, formError } = useSettingsForm();
   const [path, setPath] = useState('');
-  const [formError, setFormError] = useState<AppError | null>(null);
   const configured = settings?.pkcs11Modules ?? [];
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
-    setFormError(null);
-    if (await update({ pkcs11Modules: [...configured, { path: path.trim() }] })) setPath('');
-    else setFormError(useSettings.getState().error);
+    if (await save({ pkcs11Modules: [...configured, { path: path.trim() }] })) setPath('');
   };
-  const remove = (target: string) => void update({ pkcs11Modules: configured.filter((m) => m.path !== target) });
+  const remove = (target: string) => void save({ pkcs11Modules: configured.filter((m) => m.path !== target) });
 
   return (
     <div className="card" aria-labelledby="modules-title">
@@ -145,14 +136,7 @@ function ModulesCard({ modules }: { modules: Pkcs11ModuleStatus[] }) {
           {module.error && <p className="problem">{module.error.message}</p>}
           {module.slots.length > 0 && (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Slot</th>
-                  <th scope="col">Token</th>
-                  <th scope="col">Serial</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Slot', 'Token', 'Serial', 'State']} />
               <tbody>
                 {module.slots.map((slot) => (
                   <tr key={slot.slotId}>
@@ -198,23 +182,18 @@ function ModulesCard({ modules }: { modules: Pkcs11ModuleStatus[] }) {
 }
 
 function RegistriesCard({ status }: { status: SystemStatus }) {
-  const { settings, update, saving } = useSettings();
+  const { settings, save, saving, formError } = useSettingsForm();
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
   const [insecure, setInsecure] = useState(false);
-  const [formError, setFormError] = useState<AppError | null>(null);
   const configured = settings?.registries ?? [];
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
-    setFormError(null);
-    const ok = await update({ registries: [...configured, { name: name.trim(), url: url.trim(), insecure }] });
-    if (ok) {
+    if (await save({ registries: [...configured, { name: name.trim(), url: url.trim(), insecure }] })) {
       setName('');
       setUrl('');
       setInsecure(false);
-    } else {
-      setFormError(useSettings.getState().error);
     }
   };
 
@@ -224,17 +203,7 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
       {status.registries.length === 0 && <p className="muted">No registry is configured yet.</p>}
       {status.registries.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">URL</th>
-              <th scope="col">State</th>
-              <th scope="col">Details</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'URL', 'State', 'Details', 'hidden:Actions']} />
           <tbody>
             {status.registries.map((registry) => (
               <tr key={registry.name} data-testid={`registry-${registry.name}`}>
@@ -253,7 +222,7 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
                     type="button"
                     className="link"
                     disabled={saving}
-                    onClick={() => void update({ registries: configured.filter((r) => r.name !== registry.name) })}
+                    onClick={() => void save({ registries: configured.filter((r) => r.name !== registry.name) })}
                   >
                     Remove
                   </button>
@@ -278,6 +247,19 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
       {formError && <ErrorBox error={formError} />}
     </div>
   );
+}
+
+// Each settings form shows its own failure, so an error in one card never appears in another.
+function useSettingsForm() {
+  const { settings, update, saving } = useSettings();
+  const [formError, setFormError] = useState<AppError | null>(null);
+  const save = async (patch: SettingsPatch) => {
+    setFormError(null);
+    const ok = await update(patch);
+    if (!ok) setFormError(useSettings.getState().error);
+    return ok;
+  };
+  return { settings, save, saving, formError };
 }
 
 function kindName(kind: Pkcs11ModuleStatus['kind']): string {

@@ -2,15 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestChannels, requests, splitChannel } from '../../shared/contract.ts';
 import { createDispatcher, type HandlerTable } from '../../main/ipc/dispatcher.ts';
-import { createTestApp } from '../support/app.ts';
-import type { SystemProbes } from '../../main/system/system.service.ts';
-
-// Probes that answer at once, so these tests exercise the contract and not the machine.
-const quietProbes: Partial<SystemProbes> = {
-  detectModules: async () => [],
-  tools: async () => [],
-  keychain: { backend: 'unsupported', get: async () => null, set: async () => undefined, remove: async () => false },
-};
+import { createTestApp, quietProbes } from '../support/app.ts';
 const app = await createTestApp({ probes: quietProbes });
 after(() => app.cleanup());
 const call = (channel: unknown, input: unknown) => app.dispatch(channel, input, { host: 'cli' });

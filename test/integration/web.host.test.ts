@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { startWebHost, type WebHost } from '../../main/web/web.host.ts';
 import { requestChannels, SOCKET_PATH, eventChannels } from '../../shared/contract.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
+import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 
 let app: TestApp;
 let host: WebHost;
@@ -14,9 +14,7 @@ let host: WebHost;
 before(async () => {
   const staticDir = await mkdtemp(join(tmpdir(), 'signet-static-'));
   await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-  app = await createTestApp({
-    probes: { detectModules: async () => [], tools: async () => [], keychain: { backend: 'unsupported', get: async () => null, set: async () => undefined, remove: async () => false } },
-  });
+  app = await createTestApp({ probes: quietProbes });
   host = await startWebHost({ app, staticDir });
 });
 

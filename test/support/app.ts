@@ -2,6 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type AppOptions, type AppContext } from '../../main/app/app.context.ts';
+import type { SystemProbes } from '../../main/system/system.service.ts';
+
+/** Probes that answer at once, for tests of the contract and the hosts rather than of the machine. */
+export const quietProbes: Partial<SystemProbes> = {
+  detectModules: async () => [],
+  tools: async () => [],
+  keychain: { backend: 'unsupported', get: async () => null, set: async () => undefined, remove: async () => false },
+};
 
 export interface TestApp extends AppContext {
   cleanup(): Promise<void>;

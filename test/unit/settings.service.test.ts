@@ -55,3 +55,13 @@ test('an invalid update throws and leaves the stored file as it was', async () =
   await assert.rejects(service.update({ toolDirs: ['relative/path'] }));
   assert.equal(await readFile(join(dir, 'settings.json'), 'utf8'), before);
 });
+
+test('a settings folder that cannot be used gives a clear error and keeps the old settings', async () => {
+  const dir = await folder();
+  const service = new SettingsService(dir);
+  await service.update({ toolDirs: ['/opt/one'] });
+  // A folder path that runs through a regular file fails for every user, root included.
+  const blocked = new SettingsService(join(dir, 'settings.json'));
+  await assert.rejects(blocked.update({ toolDirs: ['/opt/two'] }), /settings.*could not be (read|saved)/);
+  assert.deepEqual((await new SettingsService(dir).get()).toolDirs, ['/opt/one']);
+});
