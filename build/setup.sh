@@ -15,6 +15,10 @@ APT_PACKAGES=(softhsm2 opensc swtpm swtpm-tools tpm2-tools tpm2-abrmd libtss2-tc
   libtpm2-pkcs11-tools gnome-keyring libsecret-tools dbus docker-registry skopeo umoci chromium xvfb)
 # Peer tools at the versions the interop tests pin, from Debian trixie, unpacked under .tools/.
 TRIXIE_PACKAGES=(cosign oras skopeo libc6 libgpgme11t64 libsqlite3-0 libassuan9 libgpg-error0 golang-github-containers-common)
+# What the tests run, by command, for systems where the packages above cannot be installed for them.
+COMMANDS=(softhsm2-util:softhsm2 pkcs11-tool:opensc swtpm:swtpm swtpm_setup:swtpm-tools tpm2_startup:tpm2-tools
+  tpm2-abrmd:tpm2-abrmd tpm2_ptool:libtpm2-pkcs11-tools gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
+  dbus-daemon:dbus docker-registry:docker-registry umoci:umoci chromium:chromium Xvfb:xvfb cosign:cosign-2.5 skopeo:skopeo-1.18 oras:oras-1.2)
 TOOLS_DIR="$root/.tools"
 TOOLS_STAMP="$TOOLS_DIR/.complete-v1"
 
@@ -42,7 +46,8 @@ electron_binary() {
   fi
 }
 
-debian_like() { [ -r /etc/os-release ] && grep -qiE '^(ID|ID_LIKE)=.*(debian|ubuntu)' /etc/os-release; }
+OS_RELEASE="${SIGNET_OS_RELEASE:-/etc/os-release}"
+debian_like() { [ -r "$OS_RELEASE" ] && grep -qiE "^(ID|ID_LIKE)=.*(debian|ubuntu)" "$OS_RELEASE"; }
 
 system_packages() {
   local missing=()
@@ -99,13 +104,20 @@ if ! command -v npm >/dev/null 2>&1; then say "npm is missing: install Node.js (
 node_dependencies
 electron_binary
 if [ "$mode" = "--test" ]; then
-  if ! debian_like || [ "$(uname -m)" != "x86_64" ]; then
-    say "the test environment is set up automatically only on Debian or Ubuntu (x86_64). Install by hand:"
-    say "  ${APT_PACKAGES[*]}"
-    say "  and cosign 2.5, skopeo 1.18 and oras 1.2 under .tools/bin"
-    exit 1
+  if debian_like && [ "$(uname -m)" = "x86_64" ]; then
+    system_packages
+    trixie_tools
+  else
+    missing=()
+    for entry in "${COMMANDS[@]}"; do
+      PATH="$TOOLS_DIR/bin:$PATH" command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry%%:*} (${entry#*:})")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+      say "the test environment installs itself only on Debian or Ubuntu (x86_64); here these are missing:"
+      for m in "${missing[@]}"; do say "  $m"; done
+      say "install them (cosign, skopeo and oras may go in .tools/bin) and run npm test again"
+      exit 1
+    fi
   fi
-  system_packages
-  trixie_tools
 fi
 "$root/node_modules/.bin/node" "$root/build/build.mjs" --if-stale
