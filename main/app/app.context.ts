@@ -8,7 +8,7 @@ import { EventHub } from '../ipc/event-hub.ts';
 import { createHandlers } from '../ipc/handlers.ts';
 import { IntentService } from '../intents/intent.service.ts';
 import { OsKeychain } from '../keys/keychain.adapter.ts';
-import { Pkcs11jsInspector } from '../keys/pkcs11.adapter.ts';
+import { Pkcs11jsDriver } from '../keys/pkcs11.adapter.ts';
 import { probeRegistry } from '../registry/registry.probe.ts';
 import { SettingsService } from '../settings/settings.service.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
@@ -45,7 +45,7 @@ export function createApp(options: AppOptions): AppContext {
   const events = new EventHub();
   const extraModules = (env.SIGNET_PKCS11_MODULES ?? '').split(delimiter).filter((p) => p.length > 0);
   const probes: SystemProbes = {
-    pkcs11: new Pkcs11jsInspector(),
+    pkcs11: new Pkcs11jsDriver(),
     keychain: new OsKeychain(),
     registry: (registry) => probeRegistry(registry),
     tools: (dirs) => probeTools(dirs),

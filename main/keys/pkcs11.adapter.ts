@@ -1,8 +1,12 @@
 import pkcs11js from 'pkcs11js';
 import { access, constants } from 'node:fs/promises';
 import { SignetError } from '../errors.ts';
-import type { Pkcs11Inspector, Pkcs11ModuleReport } from './pkcs11.types.ts';
+import type { ErrorCode } from '../../shared/errors.ts';
+import type { Pkcs11Driver, Pkcs11ModuleReport, Pkcs11Token, SignMechanism, TokenKey, TokenSelector } from './pkcs11.types.ts';
 import type { SlotStatus, TokenStatus } from '../../shared/model/system.model.ts';
+import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
+import { algorithmOf, spkiFromJwk } from './key-encoding.ts';
+import { createPublicKey } from 'node:crypto';
 
 // CK_SLOT_INFO flags from the PKCS#11 specification; pkcs11js's typings omit them.
 const CKF_TOKEN_PRESENT = 0x1;
@@ -14,25 +18,71 @@ if (typeof pkcs11js.CKF_OS_LOCKING_OK !== 'number' || typeof pkcs11js.CKF_TOKEN_
   throw new Error('pkcs11js constants are not available; the PKCS#11 adapter cannot run safely.');
 }
 
-/** The only file that touches pkcs11js; everything else sees Pkcs11Inspector. */
-export class Pkcs11jsInspector implements Pkcs11Inspector {
-  // Opens the module with OS locking (SoftHSM is unsafe under concurrency without it), reads it, and lets it go.
+interface LoadedModule {
+  module: pkcs11js.PKCS11;
+  path: string;
+  users: number;
+}
+
+// One loaded, initialised instance per module file in this process, shared by inspection and open tokens.
+const loadedModules = new Map<string, LoadedModule>();
+const CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x191;
+
+async function acquireModule(modulePath: string): Promise<LoadedModule> {
+  const existing = loadedModules.get(modulePath);
+  if (existing) {
+    existing.users++;
+    return existing;
+  }
+  try {
+    await access(modulePath, constants.R_OK);
+  } catch {
+    throw new SignetError('NotFound', `No readable PKCS#11 module at ${modulePath}.`);
+  }
+  const again = loadedModules.get(modulePath);
+  if (again) {
+    again.users++;
+    return again;
+  }
+  const module = new pkcs11js.PKCS11();
+  try {
+    module.load(modulePath);
+  } catch (error) {
+    throw new SignetError('BadInput', `${modulePath} could not be loaded as a PKCS#11 module: ${reason(error)}.`);
+  }
+  try {
+    // OS locking is required: SoftHSM, among others, corrupts state under concurrent calls without it.
+    module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+  } catch (error) {
+    if (!(error instanceof pkcs11js.Pkcs11Error && error.code === CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
+      module.close();
+      throw mapPkcs11Error(error, modulePath);
+    }
+  }
+  const loaded = { module, path: modulePath, users: 1 };
+  loadedModules.set(modulePath, loaded);
+  return loaded;
+}
+
+function releaseModule(loaded: LoadedModule): void {
+  loaded.users--;
+  if (loaded.users > 0) return;
+  loadedModules.delete(loaded.path);
+  try {
+    loaded.module.C_Finalize();
+  } catch {
+    // Nothing more can be asked of a module that fails to finalise; it is unloaded all the same.
+  }
+  loaded.module.close();
+}
+
+/** The only file that touches pkcs11js; everything else sees Pkcs11Driver and Pkcs11Token. */
+export class Pkcs11jsDriver implements Pkcs11Driver {
+  // Reads the module's library, slot and token descriptions without logging in.
   async inspect(modulePath: string): Promise<Pkcs11ModuleReport> {
+    const loaded = await acquireModule(modulePath);
     try {
-      await access(modulePath, constants.R_OK);
-    } catch {
-      throw new SignetError('NotFound', `No readable PKCS#11 module at ${modulePath}.`);
-    }
-    const module = new pkcs11js.PKCS11();
-    try {
-      module.load(modulePath);
-    } catch (error) {
-      throw new SignetError('BadInput', `${modulePath} could not be loaded as a PKCS#11 module: ${reason(error)}.`);
-    }
-    let initialized = false;
-    try {
-      module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-      initialized = true;
+      const module = loaded.module;
       const info = module.C_GetInfo();
       const slots = module.C_GetSlotList(false).map((slot) => readSlot(module, slot));
       return {
@@ -47,16 +97,267 @@ export class Pkcs11jsInspector implements Pkcs11Inspector {
     } catch (error) {
       throw mapPkcs11Error(error, modulePath);
     } finally {
-      if (initialized) {
-        try {
-          module.C_Finalize();
-        } catch {
-          // The report is already read; a module that fails to finalise has nothing left to say.
-        }
-      }
-      module.close();
+      releaseModule(loaded);
     }
   }
+
+  // Logs in once; the token's later sessions share that login, so signing never asks again.
+  async openToken(selector: TokenSelector, pin: string, maxSessions = 4): Promise<Pkcs11Token> {
+    const loaded = await acquireModule(selector.modulePath);
+    let session: pkcs11js.Handle | null = null;
+    try {
+      const module = loaded.module;
+      const slot = module.C_GetSlotList(true).find((candidate) => module.C_GetTokenInfo(candidate).label.trim() === selector.tokenLabel);
+      if (!slot) throw new SignetError('NotFound', `No token labelled "${selector.tokenLabel}" in ${selector.modulePath}.`);
+      const info = module.C_GetTokenInfo(slot);
+      session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      try {
+        module.C_Login(session, pkcs11js.CKU_USER, pin);
+      } catch (error) {
+        if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN)) throw error;
+      }
+      return new Pkcs11jsToken(loaded, slot, info.label.trim(), info.serialNumber.trim(), session, Math.max(1, maxSessions));
+    } catch (error) {
+      if (session) {
+        try {
+          loaded.module.C_CloseSession(session);
+        } catch {
+          // The session is unusable either way.
+        }
+      }
+      releaseModule(loaded);
+      throw mapPkcs11Error(error, selector.modulePath);
+    }
+  }
+}
+
+const CKK_EC_EDWARDS = 0x40;
+const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
+const CKM_EDDSA = 0x1057;
+
+const CURVES: Record<string, { oid: Buffer; jwkCurve: string; pointLength: number }> = {
+  'ecdsa-p256': { oid: Buffer.from('06082a8648ce3d030107', 'hex'), jwkCurve: 'P-256', pointLength: 65 },
+  'ecdsa-p384': { oid: Buffer.from('06052b81040022', 'hex'), jwkCurve: 'P-384', pointLength: 97 },
+  ed25519: { oid: Buffer.from('06032b6570', 'hex'), jwkCurve: 'Ed25519', pointLength: 32 },
+};
+
+class Pkcs11jsToken implements Pkcs11Token {
+  readonly label: string;
+  readonly serial: string;
+  private readonly loaded: LoadedModule;
+  private readonly slot: pkcs11js.Handle;
+  private readonly maxSessions: number;
+  private readonly idle: pkcs11js.Handle[];
+  private readonly waiting: ((session: pkcs11js.Handle) => void)[] = [];
+  private readonly privateKeys = new Map<string, pkcs11js.Handle>();
+  private sessions = 1;
+  private closed = false;
+
+  constructor(loaded: LoadedModule, slot: pkcs11js.Handle, label: string, serial: string, first: pkcs11js.Handle, maxSessions: number) {
+    this.loaded = loaded;
+    this.slot = slot;
+    this.label = label;
+    this.serial = serial;
+    this.idle = [first];
+    this.maxSessions = maxSessions;
+  }
+
+  private get module(): pkcs11js.PKCS11 {
+    return this.loaded.module;
+  }
+
+  // Up to maxSessions sessions; each carries the token's login, so a waiter never logs in again.
+  private async acquire(): Promise<pkcs11js.Handle> {
+    if (this.closed) throw new SignetError('Unavailable', `The token "${this.label}" was closed.`);
+    const ready = this.idle.pop();
+    if (ready) return ready;
+    if (this.sessions < this.maxSessions) {
+      this.sessions++;
+      try {
+        return this.module.C_OpenSession(this.slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      } catch (error) {
+        this.sessions--;
+        throw error;
+      }
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(session: pkcs11js.Handle): void {
+    const next = this.waiting.shift();
+    if (next) next(session);
+    else this.idle.push(session);
+  }
+
+  private async withSession<T>(work: (session: pkcs11js.Handle) => Promise<T> | T): Promise<T> {
+    const session = await this.acquire();
+    try {
+      return await work(session);
+    } catch (error) {
+      throw mapPkcs11Error(error, this.loaded.path);
+    } finally {
+      this.release(session);
+    }
+  }
+
+  // Keys are made on the token, private halves sensitive and never extractable.
+  async generateKeyPair(algorithm: KeyAlgorithm, label: string, objectId: Buffer): Promise<Buffer> {
+    return this.withSession(async (session) => {
+      const common: pkcs11js.Template = [
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_LABEL, value: label },
+        { type: pkcs11js.CKA_ID, value: objectId },
+      ];
+      const publicTemplate: pkcs11js.Template = [...common, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_PRIVATE, value: false }];
+      const privateTemplate: pkcs11js.Template = [
+        ...common,
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_SIGN, value: true },
+        { type: pkcs11js.CKA_PRIVATE, value: true },
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+      ];
+      let mechanism: number;
+      if (algorithm.startsWith('rsa-')) {
+        mechanism = pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN;
+        publicTemplate.push(
+          { type: pkcs11js.CKA_MODULUS_BITS, value: Number(algorithm.slice(4)) },
+          { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+        );
+      } else {
+        const curve = CURVES[algorithm]!;
+        mechanism = algorithm === 'ed25519' ? CKM_EC_EDWARDS_KEY_PAIR_GEN : pkcs11js.CKM_EC_KEY_PAIR_GEN;
+        publicTemplate.push({ type: pkcs11js.CKA_EC_PARAMS, value: curve.oid });
+      }
+      const pair = await this.module.C_GenerateKeyPairAsync(session, { mechanism }, publicTemplate, privateTemplate);
+      this.privateKeys.set(objectId.toString('hex'), pair.privateKey);
+      const spki = this.publicSpki(session, pair.publicKey, algorithm);
+      if (!spki) throw new SignetError('Internal', 'The token made a key but did not return its public half.');
+      return spki;
+    });
+  }
+
+  // One signature; the mechanism and its input are chosen by the caller for the key's algorithm.
+  async sign(objectId: Buffer, mechanism: SignMechanism, input: Buffer): Promise<Buffer> {
+    return this.withSession(async (session) => {
+      const key = this.privateKey(session, objectId);
+      const code = mechanism === 'ecdsa' ? pkcs11js.CKM_ECDSA : mechanism === 'rsa-pkcs1' ? pkcs11js.CKM_RSA_PKCS : CKM_EDDSA;
+      this.module.C_SignInit(session, { mechanism: code }, key);
+      return this.module.C_SignAsync(session, input, Buffer.alloc(1024));
+    });
+  }
+
+  // Every key pair on the token, grouped by CKA_ID, with its public key where the token has one.
+  async listKeys(): Promise<TokenKey[]> {
+    return this.withSession((session) => {
+      const byId = new Map<string, TokenKey>();
+      for (const [objectClass, isPrivate] of [[pkcs11js.CKO_PUBLIC_KEY, false], [pkcs11js.CKO_PRIVATE_KEY, true]] as const) {
+        for (const handle of this.find(session, [{ type: pkcs11js.CKA_CLASS, value: objectClass }])) {
+          const [id, label] = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_ID }, { type: pkcs11js.CKA_LABEL }]);
+          const objectId = Buffer.from((id?.value as Buffer | undefined) ?? Buffer.alloc(0));
+          const key = byId.get(objectId.toString('hex')) ?? { objectId, label: '', algorithm: null, publicKeySpki: null, hasPrivateKey: false };
+          key.label ||= ((label?.value as Buffer | undefined) ?? Buffer.alloc(0)).toString('utf8');
+          if (isPrivate) key.hasPrivateKey = true;
+          else {
+            key.publicKeySpki = this.publicSpki(session, handle, null);
+            key.algorithm = key.publicKeySpki ? algorithmOf(createPublicKey({ key: key.publicKeySpki, format: 'der', type: 'spki' })) : null;
+          }
+          byId.set(objectId.toString('hex'), key);
+        }
+      }
+      return [...byId.values()];
+    });
+  }
+
+  // Destroys every object (private, public, certificate) carrying the key's CKA_ID.
+  async destroy(objectId: Buffer): Promise<number> {
+    return this.withSession((session) => {
+      const handles = this.find(session, [{ type: pkcs11js.CKA_ID, value: objectId }]);
+      for (const handle of handles) this.module.C_DestroyObject(session, handle);
+      this.privateKeys.delete(objectId.toString('hex'));
+      return handles.length;
+    });
+  }
+
+  // Closing the last session logs the token out; the module is unloaded when nobody else uses it.
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const session of this.idle.splice(0)) {
+      try {
+        this.module.C_CloseSession(session);
+      } catch {
+        // Already gone with the token.
+      }
+    }
+    releaseModule(this.loaded);
+  }
+
+  private find(session: pkcs11js.Handle, template: pkcs11js.Template): pkcs11js.Handle[] {
+    this.module.C_FindObjectsInit(session, template);
+    try {
+      const found: pkcs11js.Handle[] = [];
+      for (;;) {
+        const batch = this.module.C_FindObjects(session, 64);
+        if (batch.length === 0) return found;
+        found.push(...batch);
+      }
+    } finally {
+      this.module.C_FindObjectsFinal(session);
+    }
+  }
+
+  private privateKey(session: pkcs11js.Handle, objectId: Buffer): pkcs11js.Handle {
+    const cached = this.privateKeys.get(objectId.toString('hex'));
+    if (cached) return cached;
+    const [handle] = this.find(session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      { type: pkcs11js.CKA_ID, value: objectId },
+    ]);
+    if (!handle) throw new SignetError('NotFound', `The token "${this.label}" has no private key with id ${objectId.toString('hex')}.`);
+    this.privateKeys.set(objectId.toString('hex'), handle);
+    return handle;
+  }
+
+  private publicSpki(session: pkcs11js.Handle, handle: pkcs11js.Handle, known: KeyAlgorithm | null): Buffer | null {
+    const [typeAttr] = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_KEY_TYPE }]);
+    const keyType = readUlong(typeAttr?.value as Buffer | undefined);
+    if (keyType === pkcs11js.CKK_RSA) {
+      const [modulus, exponent] = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_MODULUS }, { type: pkcs11js.CKA_PUBLIC_EXPONENT }]);
+      return spkiFromJwk({ kty: 'RSA', n: (modulus?.value as Buffer).toString('base64url'), e: (exponent?.value as Buffer).toString('base64url') });
+    }
+    if (keyType === pkcs11js.CKK_EC || keyType === CKK_EC_EDWARDS) {
+      const [params, point] = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_EC_PARAMS }, { type: pkcs11js.CKA_EC_POINT }]);
+      const oid = params?.value as Buffer;
+      const entry = Object.entries(CURVES).find(([name, curve]) => curve.oid.equals(oid) && (known === null || known === name));
+      if (!entry) return null;
+      const [, curve] = entry;
+      const raw = unwrapPoint(point?.value as Buffer, curve.pointLength);
+      if (curve.jwkCurve === 'Ed25519') return spkiFromJwk({ kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') });
+      const coordinate = (raw.length - 1) / 2;
+      return spkiFromJwk({
+        kty: 'EC',
+        crv: curve.jwkCurve,
+        x: raw.subarray(1, 1 + coordinate).toString('base64url'),
+        y: raw.subarray(1 + coordinate).toString('base64url'),
+      });
+    }
+    return null;
+  }
+}
+
+function readUlong(value: Buffer | undefined): number {
+  if (!value || value.length === 0) return -1;
+  return value.length >= 8 ? Number(value.readBigUInt64LE(0)) : value.readUInt32LE(0);
+}
+
+// CKA_EC_POINT is a DER OCTET STRING around the point, though some modules return the bare point.
+function unwrapPoint(value: Buffer, expectedLength: number): Buffer {
+  if (value.length === expectedLength) return value;
+  if (value[0] !== 0x04) throw new SignetError('Internal', 'The token returned an EC point in an unknown encoding.');
+  const first = value[1] ?? 0;
+  const headerLength = first < 0x80 ? 2 : 2 + (first & 0x7f);
+  return value.subarray(headerLength);
 }
 
 function readSlot(module: pkcs11js.PKCS11, slot: pkcs11js.Handle): SlotStatus {
@@ -105,14 +406,35 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
 }
 
+const CKR: Record<number, [ErrorCode, string]> = {
+  0xa0: ['Unauthorized', 'The PIN is wrong.'],
+  0xa4: ['Locked', 'The token PIN is locked after too many wrong tries; the security officer must reset it.'],
+  0xa1: ['BadInput', 'The PIN has characters the token does not accept.'],
+  0xa2: ['BadInput', 'The PIN is too short or too long for this token.'],
+  0xe0: ['Unavailable', 'The token is not present.'],
+  0x32: ['Unavailable', 'The token was removed.'],
+  0x30: ['Unavailable', 'The token reported a device error.'],
+  0x31: ['Unavailable', 'The token is out of memory.'],
+  0x70: ['BadInput', 'This token does not support that mechanism.'],
+  0x130: ['BadInput', 'This token does not support that curve or key size.'],
+  0xd1: ['BadInput', 'This token does not support that kind of key.'],
+  0x13: ['BadInput', 'This token rejected a key attribute.'],
+  0x60: ['NotFound', 'The key is no longer on the token.'],
+  0x82: ['NotFound', 'The key is no longer on the token.'],
+  0x101: ['Unauthorized', 'The token is not logged in.'],
+  0xb0: ['Unavailable', 'The token session was closed.'],
+  0xb3: ['Unavailable', 'The token session is no longer valid.'],
+  0xe1: ['BadInput', 'The token does not recognise this module call.'],
+};
+
 // PKCS#11 return values become error codes a person can act on.
 function mapPkcs11Error(error: unknown, modulePath: string): SignetError {
   if (error instanceof SignetError) return error;
-  const message = reason(error);
-  if (/CKR_TOKEN_NOT_PRESENT|CKR_DEVICE_REMOVED/.test(message)) {
-    return new SignetError('Unavailable', `A token was removed while ${modulePath} was being read.`);
+  if (error instanceof pkcs11js.Pkcs11Error && CKR[error.code]) {
+    const [code, message] = CKR[error.code]!;
+    return new SignetError(code, `${message} (${modulePath})`);
   }
-  if (/CKR_PIN_LOCKED/.test(message)) return new SignetError('Locked', `The token PIN is locked (${modulePath}).`);
+  const message = reason(error);
   if (/tpm2/i.test(modulePath) && /CKR_GENERAL_ERROR/.test(message)) {
     return new SignetError('Unavailable', `The TPM module found no TPM to talk to (no tpm2-abrmd, /dev/tpmrm0 or swtpm answered): ${message}.`);
   }

@@ -1,0 +1,68 @@
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
+
+/** The digest each algorithm signs with; Ed25519 signs the message itself. */
+export const HASH_FOR: Record<KeyAlgorithm, 'sha256' | 'sha384' | null> = {
+  'ecdsa-p256': 'sha256',
+  'ecdsa-p384': 'sha384',
+  ed25519: null,
+  'rsa-3072': 'sha256',
+  'rsa-4096': 'sha256',
+};
+
+// The SHA-256 of the DER SubjectPublicKeyInfo: the same fingerprint for a key wherever it lives.
+export function fingerprintOf(spki: Buffer): string {
+  return createHash('sha256').update(spki).digest('hex');
+}
+
+// Inventory and exports store public keys as PEM; this is the one conversion.
+export function spkiToPem(spki: Buffer): string {
+  return createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+// Builds a public key from its parts, as a token reports them.
+export function spkiFromJwk(jwk: JsonWebKey): Buffer {
+  return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+}
+
+// Tells which Signet algorithm a public key is, or null for one Signet does not sign with.
+export function algorithmOf(key: KeyObject): KeyAlgorithm | null {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (key.asymmetricKeyType === 'ec') {
+    if (details.namedCurve === 'prime256v1' || details.namedCurve === 'P-256') return 'ecdsa-p256';
+    if (details.namedCurve === 'secp384r1' || details.namedCurve === 'P-384') return 'ecdsa-p384';
+    return null;
+  }
+  if (key.asymmetricKeyType === 'rsa') {
+    if (details.modulusLength === 3072) return 'rsa-3072';
+    if (details.modulusLength === 4096) return 'rsa-4096';
+  }
+  return null;
+}
+
+function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  let value = bytes.subarray(start);
+  if ((value[0] ?? 0) & 0x80) value = Buffer.concat([Buffer.from([0]), value]);
+  return Buffer.concat([Buffer.from([0x02, value.length]), value]);
+}
+
+// PKCS#11 returns ECDSA signatures as r||s; cosign, Notation and X.509 expect ASN.1 DER.
+export function ecdsaRawToDer(raw: Buffer): Buffer {
+  const half = raw.length / 2;
+  const body = Buffer.concat([derInteger(raw.subarray(0, half)), derInteger(raw.subarray(half))]);
+  const length = body.length < 0x80 ? Buffer.from([body.length]) : Buffer.from([0x81, body.length]);
+  return Buffer.concat([Buffer.from([0x30]), length, body]);
+}
+
+const DIGEST_INFO_PREFIX: Record<'sha256' | 'sha384', Buffer> = {
+  sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
+  sha384: Buffer.from('3041300d060960864801650304020205000430', 'hex'),
+};
+
+// CKM_RSA_PKCS signs a DigestInfo, which the caller must build around the digest.
+export function rsaDigestInfo(hash: 'sha256' | 'sha384', digest: Buffer): Buffer {
+  return Buffer.concat([DIGEST_INFO_PREFIX[hash], digest]);
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { AbsolutePathSchema } from './settings.model.ts';
+
+export const KeyAlgorithmSchema = z.enum(['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-3072', 'rsa-4096']);
+export type KeyAlgorithm = z.infer<typeof KeyAlgorithmSchema>;
+
+/** What each algorithm is called in the UI. */
+export const ALGORITHM_NAMES: Record<KeyAlgorithm, string> = {
+  'ecdsa-p256': 'ECDSA P-256',
+  'ecdsa-p384': 'ECDSA P-384',
+  ed25519: 'Ed25519',
+  'rsa-3072': 'RSA 3072',
+  'rsa-4096': 'RSA 4096',
+};
+
+/** A TPM has no Ed25519; the UI offers only what the backend can do. */
+export const TPM_ALGORITHMS: readonly KeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384', 'rsa-3072'];
+
+export const KeyStatusSchema = z.enum(['active', 'retired', 'revoked', 'destroyed']);
+export type KeyStatus = z.infer<typeof KeyStatusSchema>;
+
+/** RFC 5280 CRLReason values that apply to a signing key. */
+export const RevocationReasonSchema = z.enum([
+  'unspecified',
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'privilegeWithdrawn',
+]);
+export type RevocationReason = z.infer<typeof RevocationReasonSchema>;
+
+export const KeyLabelSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, space, dot, dash and underscore');
+
+export const KeyIdSchema = z.string().regex(/^k-[0-9a-f]{16}$/, 'a key id looks like k-0123456789abcdef');
+
+/** Where a new key is made: sealed software, or a token behind a PKCS#11 module (HSM, TPM). */
+export const KeyBackendSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('software') }).strict(),
+  z.object({ kind: z.literal('pkcs11'), modulePath: AbsolutePathSchema, tokenLabel: z.string().min(1).max(32) }).strict(),
+]);
+export type KeyBackendSpec = z.infer<typeof KeyBackendSpecSchema>;
+
+export const KeyLocationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('software') }).strict(),
+  z
+    .object({
+      kind: z.literal('pkcs11'),
+      uri: z.string().startsWith('pkcs11:'),
+      modulePath: z.string(),
+      tokenLabel: z.string(),
+      tokenSerial: z.string(),
+      objectId: z.string().regex(/^[0-9a-f]+$/),
+    })
+    .strict(),
+]);
+export type KeyLocation = z.infer<typeof KeyLocationSchema>;
+
+export const RevocationSchema = z
+  .object({ reason: RevocationReasonSchema, invalidSince: z.iso.datetime(), revokedAt: z.iso.datetime() })
+  .strict();
+export type Revocation = z.infer<typeof RevocationSchema>;
+
+export const KeyRecordSchema = z
+  .object({
+    id: KeyIdSchema,
+    label: KeyLabelSchema,
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    algorithm: KeyAlgorithmSchema,
+    location: KeyLocationSchema,
+    publicKeyPem: z.string().startsWith('-----BEGIN PUBLIC KEY-----'),
+    createdAt: z.iso.datetime(),
+    notAfter: z.iso.datetime().nullable(),
+    status: KeyStatusSchema,
+    /** End of a rotation's overlap: from then on the key verifies but no longer signs. */
+    retireAt: z.iso.datetime().nullable(),
+    revocation: RevocationSchema.nullable(),
+    destroyedAt: z.iso.datetime().nullable(),
+    predecessor: KeyIdSchema.nullable(),
+    successor: KeyIdSchema.nullable(),
+    signatureCount: z.number().int().nonnegative(),
+  })
+  .strict();
+export type KeyRecord = z.infer<typeof KeyRecordSchema>;
+
+export type EffectiveKeyStatus = KeyStatus | 'expired';
+
+// Status as of a given time: a stored "active" key past its overlap is retired, past its not-after is expired.
+export function effectiveStatus(key: KeyRecord, now: Date): EffectiveKeyStatus {
+  if (key.status !== 'active') return key.status;
+  if (key.retireAt && Date.parse(key.retireAt) <= now.getTime()) return 'retired';
+  if (key.notAfter && Date.parse(key.notAfter) <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+export const GenerateKeyInputSchema = z
+  .object({
+    backend: KeyBackendSpecSchema,
+    algorithm: KeyAlgorithmSchema.default('ecdsa-p256'),
+    label: KeyLabelSchema,
+    notAfter: z.iso.datetime().optional(),
+  })
+  .strict();
+export type GenerateKeyInput = z.infer<typeof GenerateKeyInputSchema>;
+
+export const PublicKeyFormatSchema = z.enum(['pem', 'cosign-pub', 'jwk']);
+export type PublicKeyFormat = z.infer<typeof PublicKeyFormatSchema>;
+
+export const ExportedPublicKeySchema = z.object({ filename: z.string(), mediaType: z.string(), text: z.string() }).strict();
