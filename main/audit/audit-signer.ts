@@ -1,0 +1,57 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { join } from 'node:path';
+import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { fingerprintOf, spkiToPem } from '../keys/key-encoding.ts';
+import type { SoftwareKeyStore } from '../keys/software.backend.ts';
+import type { AuditSigner } from './audit.log.ts';
+
+const AUDIT_KEY_ID = 'audit-key';
+
+/** The audit key: a P-256 software key sealed by the keychain, its public half pinned beside the log. */
+export class SoftwareAuditSigner implements AuditSigner {
+  private readonly pinnedFile: string;
+  private readonly store: SoftwareKeyStore;
+  private pinned: Promise<{ pem: string; fingerprint: string }> | null = null;
+
+  constructor(dataDir: string, store: SoftwareKeyStore) {
+    this.pinnedFile = join(dataDir, 'audit', 'audit-key.pem');
+    this.store = store;
+  }
+
+  // Made on the first checkpoint; afterwards the pinned public key decides what verifies.
+  async fingerprint(): Promise<string> {
+    return (await this.key()).fingerprint;
+  }
+
+  async sign(message: Buffer): Promise<Buffer> {
+    await this.key();
+    return this.store.sign(AUDIT_KEY_ID, 'ecdsa-p256', message);
+  }
+
+  // A checkpoint verifies only with the pinned key, and only if it names that key.
+  async verify(message: Buffer, signature: Buffer, fingerprint: string): Promise<boolean> {
+    const pem = await readFileIfExists(this.pinnedFile);
+    if (pem === null) return false;
+    const key = createPublicKey(pem);
+    if (fingerprintOf(key.export({ type: 'spki', format: 'der' })) !== fingerprint) return false;
+    return verify('sha256', message, { key, dsaEncoding: 'der' }, signature);
+  }
+
+  private key(): Promise<{ pem: string; fingerprint: string }> {
+    this.pinned ??= (async () => {
+      const existing = await readFileIfExists(this.pinnedFile);
+      if (existing !== null) {
+        const spki = createPublicKey(existing).export({ type: 'spki', format: 'der' });
+        return { pem: existing, fingerprint: fingerprintOf(spki) };
+      }
+      const spki = await this.store.generate(AUDIT_KEY_ID, 'ecdsa-p256');
+      const pem = spkiToPem(spki);
+      await writeFileAtomic(this.pinnedFile, pem);
+      return { pem, fingerprint: fingerprintOf(spki) };
+    })().catch((error: unknown) => {
+      this.pinned = null;
+      throw error;
+    });
+    return this.pinned;
+  }
+}

@@ -1,0 +1,139 @@
+import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
+import { SignetError } from '../errors.ts';
+import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import type { SecretStore } from './keychain.types.ts';
+import { HASH_FOR } from './key-encoding.ts';
+
+const generate = promisify(generateKeyPair);
+const DATA_KEY_ACCOUNT = 'software-keys-data-key';
+
+interface SealedKey {
+  version: 1;
+  algorithm: KeyAlgorithm;
+  nonce: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/**
+ * Software keys: PKCS#8 private keys encrypted with AES-256-GCM under a data key that only the OS
+ * keychain holds. A locked or missing keychain is an error, never a silent "no key".
+ */
+export class SoftwareKeyStore {
+  private readonly dir: string;
+  private readonly keychain: SecretStore;
+  private dataKey: Promise<Buffer> | null = null;
+  private readonly unsealed = new Map<string, KeyObject>();
+
+  constructor(dataDir: string, keychain: SecretStore) {
+    this.dir = join(dataDir, 'keys', 'software');
+    this.keychain = keychain;
+  }
+
+  // Makes a key pair, seals the private half and returns the public half as SPKI DER.
+  async generate(id: string, algorithm: KeyAlgorithm): Promise<Buffer> {
+    const dataKey = await this.loadDataKey(true);
+    const pair = await generatePair(algorithm);
+    const pkcs8 = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', dataKey, nonce);
+    cipher.setAAD(Buffer.from(`signet-software-key:${id}:${algorithm}`));
+    const ciphertext = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
+    const sealed: SealedKey = {
+      version: 1,
+      algorithm,
+      nonce: nonce.toString('base64'),
+      ciphertext: ciphertext.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+    };
+    await writeFileAtomic(this.file(id), `${JSON.stringify(sealed)}\n`);
+    return pair.publicKey.export({ type: 'spki', format: 'der' });
+  }
+
+  // Signs the message with the hash its algorithm uses; ECDSA signatures come out as DER.
+  async sign(id: string, algorithm: KeyAlgorithm, message: Buffer): Promise<Buffer> {
+    const key = await this.unseal(id, algorithm);
+    const hash = HASH_FOR[algorithm];
+    return sign(hash, message, algorithm.startsWith('ecdsa') ? { key, dsaEncoding: 'der' } : key);
+  }
+
+  // Removes the sealed file; the key can never sign again.
+  async destroy(id: string): Promise<boolean> {
+    this.unsealed.delete(id);
+    try {
+      await unlink(this.file(id));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  // Lets reconciliation tell a sealed key that is present from one that is gone.
+  async exists(id: string): Promise<boolean> {
+    return (await readFileIfExists(this.file(id))) !== null;
+  }
+
+  private file(id: string): string {
+    return join(this.dir, `${id}.sealed.json`);
+  }
+
+  private async unseal(id: string, algorithm: KeyAlgorithm): Promise<KeyObject> {
+    const cached = this.unsealed.get(id);
+    if (cached) return cached;
+    const text = await readFileIfExists(this.file(id));
+    if (text === null) throw new SignetError('NotFound', `The sealed private key of ${id} is missing from ${this.dir}.`);
+    const sealed = JSON.parse(text) as SealedKey;
+    const dataKey = await this.loadDataKey(false);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(sealed.nonce, 'base64'));
+      decipher.setAAD(Buffer.from(`signet-software-key:${id}:${algorithm}`));
+      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+      const pkcs8 = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
+      const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+      this.unsealed.set(id, key);
+      return key;
+    } catch {
+      throw new SignetError('Conflict', `The sealed key of ${id} does not open with this keychain's data key: it was altered or sealed elsewhere.`);
+    }
+  }
+
+  // One lookup at a time, so two first-time key generations cannot each create a different data key.
+  private loadDataKey(createIfMissing: boolean): Promise<Buffer> {
+    this.dataKey ??= this.fetchDataKey(createIfMissing).catch((error: unknown) => {
+      this.dataKey = null;
+      throw error;
+    });
+    return this.dataKey;
+  }
+
+  private async fetchDataKey(createIfMissing: boolean): Promise<Buffer> {
+    const stored = await this.keychain.get(DATA_KEY_ACCOUNT);
+    if (stored) return Buffer.from(stored, 'base64');
+    if (!createIfMissing) {
+      throw new SignetError('NotFound', 'The OS keychain holds no Signet data key, so software keys cannot be opened here.');
+    }
+    const fresh = randomBytes(32);
+    await this.keychain.set(DATA_KEY_ACCOUNT, fresh.toString('base64'));
+    return fresh;
+  }
+}
+
+function generatePair(algorithm: KeyAlgorithm): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  switch (algorithm) {
+    case 'ecdsa-p256':
+      return generate('ec', { namedCurve: 'P-256' });
+    case 'ecdsa-p384':
+      return generate('ec', { namedCurve: 'P-384' });
+    case 'ed25519':
+      return generate('ed25519');
+    case 'rsa-3072':
+      return generate('rsa', { modulusLength: 3072 });
+    case 'rsa-4096':
+      return generate('rsa', { modulusLength: 4096 });
+  }
+}
