@@ -2,6 +2,18 @@ import { z } from 'zod';
 import { AppErrorSchema, type AppError } from './errors.ts';
 import { SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
 import { SystemStatusSchema } from './model/system.model.ts';
+import {
+  ConfirmKeyActionSchema,
+  ExportedFileSchema,
+  GenerateKeyInputSchema,
+  IntentViewSchema,
+  KeyDifferenceSchema,
+  KeyIdSchema,
+  KeyRecordSchema,
+  PrepareKeyActionSchema,
+  PublicKeyFormatSchema,
+} from './model/keys.model.ts';
+import { AuditEntrySchema, AuditQuerySchema, AuditVerificationSchema } from './model/audit.model.ts';
 
 /**
  * The one IPC contract between the untrusted renderer and main. Every channel is named
@@ -27,12 +39,63 @@ export const requests = {
     input: SettingsPatchSchema,
     output: SettingsSchema,
   },
+  'keys.list': {
+    summary: 'Every key in the inventory, whatever its status',
+    input: NoInputSchema,
+    output: z.array(KeyRecordSchema),
+  },
+  'keys.generate': {
+    summary: 'Make a new signing key on a token or as a sealed software key',
+    input: GenerateKeyInputSchema,
+    output: KeyRecordSchema,
+  },
+  'keys.exportPublic': {
+    summary: 'The public key as PEM, cosign.pub or JWK',
+    input: z.object({ keyId: KeyIdSchema, format: PublicKeyFormatSchema }).strict(),
+    output: ExportedFileSchema,
+  },
+  'keys.prepare': {
+    summary: 'Ask main for an intent to rotate, revoke or destroy a key',
+    input: PrepareKeyActionSchema,
+    output: IntentViewSchema,
+  },
+  'keys.confirm': {
+    summary: 'Confirm an intent; main asks through its own channel, then acts once',
+    input: ConfirmKeyActionSchema,
+    output: KeyRecordSchema,
+  },
+  'keys.setAdmin': {
+    summary: 'Designate the key that signs the revocation list',
+    input: z.object({ keyId: KeyIdSchema }).strict(),
+    output: KeyRecordSchema,
+  },
+  'keys.reconcile': {
+    summary: 'Differences between the inventory and what the tokens hold',
+    input: NoInputSchema,
+    output: z.array(KeyDifferenceSchema),
+  },
+  'keys.revocations': {
+    summary: 'The signed revocation list as a file',
+    input: NoInputSchema,
+    output: ExportedFileSchema,
+  },
+  'audit.list': {
+    summary: 'Audit entries, newest first',
+    input: AuditQuerySchema,
+    output: z.array(AuditEntrySchema),
+  },
+  'audit.verify': {
+    summary: 'Check the audit chain and its signed checkpoints',
+    input: NoInputSchema,
+    output: AuditVerificationSchema,
+  },
 } as const;
 
 /** Pushes from main to the renderer; each payload is validated before it is sent. */
 export const events = {
   'settings.changed': SettingsSchema,
   'system.changed': SystemStatusSchema,
+  'keys.changed': z.array(KeyRecordSchema),
 } as const;
 
 export type Requests = typeof requests;

@@ -7,6 +7,15 @@ import { createDispatcher, type Dispatch } from '../ipc/dispatcher.ts';
 import { EventHub } from '../ipc/event-hub.ts';
 import { createHandlers } from '../ipc/handlers.ts';
 import { IntentService } from '../intents/intent.service.ts';
+import { AuditLog } from '../audit/audit.log.ts';
+import { SoftwareAuditSigner } from '../audit/audit-signer.ts';
+import { InventoryStore } from '../keys/inventory.store.ts';
+import { KeyActions } from '../keys/key-actions.ts';
+import { KeyService } from '../keys/keys.service.ts';
+import type { SecretStore } from '../keys/keychain.types.ts';
+import { KeychainPins } from '../keys/pin.source.ts';
+import type { Pkcs11Driver } from '../keys/pkcs11.types.ts';
+import { SoftwareKeyStore } from '../keys/software.backend.ts';
 import { OsKeychain } from '../keys/keychain.adapter.ts';
 import { Pkcs11jsDriver } from '../keys/pkcs11.adapter.ts';
 import { probeRegistry } from '../registry/registry.probe.ts';
@@ -24,6 +33,10 @@ export interface AppOptions {
   log?: InternalErrorLog;
   /** How this host asks the person at the machine; a host without one cannot run confirmed operations. */
   confirmations?: ConfirmationService;
+  /** Replaces the OS keychain (tests of code above it); the default is the real one. */
+  keychain?: SecretStore;
+  pkcs11?: Pkcs11Driver;
+  now?: () => Date;
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
@@ -33,8 +46,13 @@ export interface AppContext {
   system: SystemService;
   intents: IntentService;
   confirmations: ConfirmationService | null;
+  keys: KeyService;
+  pins: KeychainPins;
+  audit: AuditLog;
   events: EventHub;
   dispatch: Dispatch;
+  /** Writes what is pending and closes token sessions. */
+  close(): Promise<void>;
 }
 
 // The composition root: hosts differ only in how requests arrive, never in what handles them.
@@ -44,9 +62,18 @@ export function createApp(options: AppOptions): AppContext {
   const settings = new SettingsService(dataDir);
   const events = new EventHub();
   const extraModules = (env.SIGNET_PKCS11_MODULES ?? '').split(delimiter).filter((p) => p.length > 0);
+  const keychain = options.keychain ?? new OsKeychain();
+  const pkcs11 = options.pkcs11 ?? new Pkcs11jsDriver();
+  const now = options.now ?? (() => new Date());
+  const software = new SoftwareKeyStore(dataDir, keychain);
+  const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), now });
+  const pins = new KeychainPins(keychain);
+  const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now });
+  const intents = new IntentService(() => now().getTime());
+  const keyActions = new KeyActions(keys, intents, now);
   const probes: SystemProbes = {
-    pkcs11: new Pkcs11jsDriver(),
-    keychain: new OsKeychain(),
+    pkcs11,
+    keychain,
     registry: (registry) => probeRegistry(registry),
     tools: (dirs) => probeTools(dirs),
     detectModules: () => detectModules([...extraModules, ...wellKnownModulePaths()]),
@@ -61,9 +88,10 @@ export function createApp(options: AppOptions): AppContext {
       () => undefined,
     );
   });
-  const dispatch = createDispatcher(createHandlers({ settings, system }), options.log);
+  keys.onChange((list) => events.emit.keys.changed(list));
   const confirmations = options.confirmations ?? null;
-  return { dataDir, settings, system, intents: new IntentService(), confirmations, events, dispatch };
+  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, confirmations }), options.log);
+  return { dataDir, settings, system, intents, confirmations, keys, pins, audit, events, dispatch, close: () => keys.close() };
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {

@@ -9,8 +9,18 @@ export interface Intent {
   action: IntentAction;
   title: string;
   facts: ConfirmationFact[];
+  /** The validated request the intent stands for; it never changes after issue. */
+  payload: unknown;
   issuedAt: number;
   expiresAt: number;
+}
+
+export interface IntentRequest {
+  action: IntentAction;
+  title: string;
+  facts: ConfirmationFact[];
+  payload?: unknown;
+  ttlMs?: number;
 }
 
 interface IntentRecord extends Intent {
@@ -32,16 +42,17 @@ export class IntentService {
   }
 
   // Fixes the exact facts (digests, key, destination) before anyone is asked.
-  issue(action: IntentAction, title: string, facts: ConfirmationFact[], ttlMs = DEFAULT_INTENT_TTL_MS): Intent {
+  issue(request: IntentRequest): Intent {
     this.sweep();
     const issuedAt = this.now();
     const record: IntentRecord = {
       id: randomBytes(16).toString('base64url'),
-      action,
-      title,
-      facts: facts.map((f) => ({ ...f })),
+      action: request.action,
+      title: request.title,
+      facts: request.facts.map((f) => ({ ...f })),
+      payload: structuredClone(request.payload ?? null),
       issuedAt,
-      expiresAt: issuedAt + ttlMs,
+      expiresAt: issuedAt + (request.ttlMs ?? DEFAULT_INTENT_TTL_MS),
       state: 'issued',
     };
     this.records.set(record.id, record);
@@ -81,6 +92,11 @@ export class IntentService {
     return publicView(record);
   }
 
+  // Lets the confirm step read what the intent stands for before asking anyone.
+  peek(id: string): Intent {
+    return publicView(this.live(id));
+  }
+
   private live(id: string): IntentRecord {
     const record = this.records.get(id);
     if (!record) throw new SignetError('Unauthorized', 'No such intent; request a new one.');
@@ -105,6 +121,7 @@ function publicView(record: IntentRecord): Intent {
     action: record.action,
     title: record.title,
     facts: record.facts.map((f) => ({ ...f })),
+    payload: structuredClone(record.payload),
     issuedAt: record.issuedAt,
     expiresAt: record.expiresAt,
   };

@@ -1,10 +1,18 @@
 import type { HandlerTable } from './dispatcher.ts';
+import type { AuditLog } from '../audit/audit.log.ts';
+import type { ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { KeyActions } from '../keys/key-actions.ts';
+import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { SystemService } from '../system/system.service.ts';
 
 export interface HandlerServices {
   settings: SettingsService;
   system: SystemService;
+  keys: KeyService;
+  keyActions: KeyActions;
+  audit: AuditLog;
+  confirmations: ConfirmationService | null;
 }
 
 // The single handler table every host binds: Electron IPC, the browser socket and the CLI.
@@ -16,6 +24,23 @@ export function createHandlers(services: HandlerServices): HandlerTable {
     settings: {
       get: () => services.settings.get(),
       update: (input) => services.settings.update(input),
+    },
+    keys: {
+      list: () => services.keys.list(),
+      generate: (input, context) => services.keys.generate(input, context.host),
+      exportPublic: (input) => services.keys.exportPublic(input.keyId, input.format),
+      prepare: (input) => services.keyActions.prepare(input),
+      confirm: (input, context) => services.keyActions.confirm(input.intentId, input.typedConfirmation, services.confirmations, context.host),
+      setAdmin: (input, context) => services.keys.setAdmin(input.keyId, context.host),
+      reconcile: () => services.keys.reconcile(),
+      revocations: async () => {
+        const list = await services.keys.revocationList();
+        return { filename: 'signet-revocations.json', mediaType: 'application/json', text: `${JSON.stringify(list, null, 2)}\n` };
+      },
+    },
+    audit: {
+      list: (input) => services.audit.list(input),
+      verify: () => services.audit.verify(),
     },
   };
 }

@@ -3,6 +3,7 @@ import { createApp } from '../app/app.context.ts';
 import { rendererDirectory } from '../app/paths.ts';
 import { SignetError } from '../errors.ts';
 import { startWebHost } from './web.host.ts';
+import { PageConfirmation } from './page-confirmation.ts';
 
 // Entry point of `npm run web` and of `npm start` where Electron is missing.
 async function main(): Promise<void> {
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SignetError('BadInput', `--port must be 0 to 65535, not ${values.port}.`);
-  const app = createApp({ host: 'web' });
+  const app = createApp({ host: 'web', confirmations: new PageConfirmation() });
   const host = await startWebHost({
     app,
     staticDir: rendererDirectory(),

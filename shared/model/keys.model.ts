@@ -111,4 +111,38 @@ export type GenerateKeyInput = z.infer<typeof GenerateKeyInputSchema>;
 export const PublicKeyFormatSchema = z.enum(['pem', 'cosign-pub', 'jwk']);
 export type PublicKeyFormat = z.infer<typeof PublicKeyFormatSchema>;
 
-export const ExportedPublicKeySchema = z.object({ filename: z.string(), mediaType: z.string(), text: z.string() }).strict();
+/** A file main hands over for saving: a public key, a revocation list, a report. */
+export const ExportedFileSchema = z.object({ filename: z.string(), mediaType: z.string(), text: z.string() }).strict();
+
+export const PrepareKeyActionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('rotate'), keyId: KeyIdSchema, overlapDays: z.number().int().min(0).max(365).default(7), label: KeyLabelSchema.optional() }).strict(),
+  z.object({ action: z.literal('revoke'), keyId: KeyIdSchema, reason: RevocationReasonSchema, invalidSince: z.iso.datetime() }).strict(),
+  z.object({ action: z.literal('destroy'), keyId: KeyIdSchema }).strict(),
+]);
+export type PrepareKeyAction = z.infer<typeof PrepareKeyActionSchema>;
+
+/** What main will do, exactly, shown to the person before they confirm. */
+export const IntentViewSchema = z
+  .object({
+    intentId: z.string(),
+    action: z.enum(['rotate', 'revoke', 'destroy']),
+    title: z.string(),
+    facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()),
+    expiresAt: z.iso.datetime(),
+    /** Destroy asks for the key's label to be typed back. */
+    typeToConfirm: z.string().nullable(),
+  })
+  .strict();
+export type IntentView = z.infer<typeof IntentViewSchema>;
+
+export const ConfirmKeyActionSchema = z
+  .object({ intentId: z.string().min(1).max(64), typedConfirmation: z.string().max(128).optional() })
+  .strict();
+
+export const KeyDifferenceSchema = z
+  .object({
+    keyId: KeyIdSchema.nullable(),
+    kind: z.enum(['missing-on-token', 'not-in-inventory', 'sealed-key-missing', 'token-unavailable']),
+    message: z.string(),
+  })
+  .strict();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { startWebHost, type WebHost } from '../../main/web/web.host.ts';
-import { requestChannels, SOCKET_PATH, eventChannels } from '../../shared/contract.ts';
+import { requestChannels, requests, SOCKET_PATH, eventChannels } from '../../shared/contract.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 
 let app: TestApp;
@@ -64,6 +64,7 @@ test('a socket without the token, from another origin, or for another host name 
 test('the socket serves the same contract with the same validation as the other hosts', async () => {
   const ws = await connect();
   for (const [index, channel] of requestChannels.entries()) {
+    if (!requests[channel].input.safeParse({}).success) continue;
     const good = await request(ws, index + 1, channel, {});
     assert.equal(good.ok, true, `${channel}: ${JSON.stringify(good)}`);
   }

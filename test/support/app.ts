@@ -19,5 +19,11 @@ export interface TestApp extends AppContext {
 export async function createTestApp(options: Partial<AppOptions> = {}): Promise<TestApp> {
   const home = await mkdtemp(join(tmpdir(), 'signet-home-'));
   const app = createApp({ host: 'cli', ...options, env: { ...process.env, SIGNET_HOME: home, ...options.env } });
-  return { ...app, cleanup: () => rm(home, { recursive: true, force: true }) };
+  return {
+    ...app,
+    cleanup: async () => {
+      await app.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
 }

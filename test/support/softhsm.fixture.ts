@@ -12,8 +12,8 @@ export interface SoftHsm {
   cleanup(): Promise<void>;
 }
 
-// A private SoftHSM token store: its own SOFTHSM2_CONF, so the machine's tokens are never touched.
-export async function startSoftHsm(label = 'signet-test'): Promise<SoftHsm> {
+// A private SoftHSM token store: its own SOFTHSM2_CONF, so the machine's tokens are never touched. All tokens share the user PIN.
+export async function startSoftHsm(label = 'signet-test', extraTokens: string[] = []): Promise<SoftHsm> {
   const dir = await mkdtemp(join(tmpdir(), 'signet-softhsm-'));
   const tokens = join(dir, 'tokens');
   await mkdir(tokens);
@@ -22,9 +22,11 @@ export async function startSoftHsm(label = 'signet-test'): Promise<SoftHsm> {
   const previous = process.env.SOFTHSM2_CONF;
   process.env.SOFTHSM2_CONF = conf;
   const userPin = '1234';
-  await run('softhsm2-util', ['--init-token', '--free', '--label', label, '--so-pin', '5678', '--pin', userPin], {
-    env: { ...process.env, SOFTHSM2_CONF: conf },
-  });
+  for (const name of [label, ...extraTokens]) {
+    await run('softhsm2-util', ['--init-token', '--free', '--label', name, '--so-pin', '5678', '--pin', userPin], {
+      env: { ...process.env, SOFTHSM2_CONF: conf },
+    });
+  }
   return {
     conf,
     label,

@@ -27,7 +27,7 @@ function code(error: unknown): string {
 
 test('an intent runs once, after confirmation, with the exact confirmed facts', async () => {
   const intents = new IntentService();
-  const intent = intents.issue('sign', 'Sign image', facts);
+  const intent = intents.issue({ action: 'sign', title: 'Sign image', facts });
   const answer = new Answer(true);
   await intents.confirm(intent.id, answer);
   assert.deepEqual(answer.asked[0]?.facts, facts, 'the person sees the intent facts');
@@ -38,13 +38,13 @@ test('an intent runs once, after confirmation, with the exact confirmed facts', 
 test('an unconfirmed, declined, unknown or expired intent is refused', async () => {
   let now = 1_000_000;
   const intents = new IntentService(() => now);
-  const unconfirmed = intents.issue('sign', 'Sign', facts);
+  const unconfirmed = intents.issue({ action: 'sign', title: 'Sign', facts });
   assert.throws(() => intents.consume(unconfirmed.id, 'sign', facts), (e) => code(e) === 'Unauthorized');
-  const declined = intents.issue('sign', 'Sign', facts);
+  const declined = intents.issue({ action: 'sign', title: 'Sign', facts });
   await assert.rejects(intents.confirm(declined.id, new Answer(false)), (e) => code(e) === 'Cancelled');
   assert.throws(() => intents.consume(declined.id, 'sign', facts), (e) => code(e) === 'Unauthorized');
   assert.throws(() => intents.consume('made-up', 'sign', facts), (e) => code(e) === 'Unauthorized');
-  const late = intents.issue('revoke', 'Revoke', facts);
+  const late = intents.issue({ action: 'revoke', title: 'Revoke', facts });
   await intents.confirm(late.id, new Answer(true));
   now += 120_001;
   assert.throws(() => intents.consume(late.id, 'revoke', facts), (e) => code(e) === 'Expired');
@@ -52,7 +52,7 @@ test('an unconfirmed, declined, unknown or expired intent is refused', async () 
 
 test('a confirmed intent cannot be spent on other content or another action', async () => {
   const intents = new IntentService();
-  const intent = intents.issue('sign', 'Sign', facts);
+  const intent = intents.issue({ action: 'sign', title: 'Sign', facts });
   await intents.confirm(intent.id, new Answer(true));
   const moved = [{ label: 'Digest', value: 'sha256:cccc' }, facts[1]!];
   assert.throws(() => intents.consume(intent.id, 'sign', moved), (e) => code(e) === 'Conflict');

@@ -1,0 +1,88 @@
+import type { IntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
+import { ALGORITHM_NAMES, effectiveStatus } from '../../shared/model/keys.model.ts';
+import type { HostKind } from '../../shared/model/system.model.ts';
+import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
+import { SignetError } from '../errors.ts';
+import type { IntentService } from '../intents/intent.service.ts';
+import type { KeyService } from './keys.service.ts';
+
+const TITLES = { rotate: 'Rotate signing key', revoke: 'Revoke signing key', destroy: 'Destroy signing key' } as const;
+
+/**
+ * Rotate, revoke and destroy in two steps: main states exactly what will happen (an intent), then
+ * acts only after the host's confirmation channel says yes, once, before the intent expires.
+ */
+export class KeyActions {
+  private readonly keys: KeyService;
+  private readonly intents: IntentService;
+  private readonly now: () => Date;
+
+  constructor(keys: KeyService, intents: IntentService, now: () => Date = () => new Date()) {
+    this.keys = keys;
+    this.intents = intents;
+    this.now = now;
+  }
+
+  // The facts come from main's own records, never from the request's wording.
+  async prepare(request: PrepareKeyAction): Promise<IntentView> {
+    const key = await this.keys.get(request.keyId);
+    this.assertPossible(request, key);
+    const intent = this.intents.issue({ action: request.action, title: TITLES[request.action], facts: describe(request, key), payload: request });
+    return {
+      intentId: intent.id,
+      action: request.action,
+      title: intent.title,
+      facts: intent.facts,
+      expiresAt: new Date(intent.expiresAt).toISOString(),
+      typeToConfirm: request.action === 'destroy' ? key.label : null,
+    };
+  }
+
+  // Re-reads the key after confirmation: if anything it showed has changed, nothing is done.
+  async confirm(intentId: string, typed: string | undefined, confirmations: ConfirmationService | null, host: HostKind): Promise<KeyRecord> {
+    if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so keys cannot be rotated, revoked or destroyed here.');
+    const pending = this.intents.peek(intentId);
+    const request = pending.payload as PrepareKeyAction;
+    if (request.action === 'destroy') {
+      const key = await this.keys.get(request.keyId);
+      if (typed !== key.label) throw new SignetError('BadInput', `Type the key's label, "${key.label}", exactly to destroy it.`);
+    }
+    await this.intents.confirm(intentId, confirmations);
+    const key = await this.keys.get(request.keyId);
+    this.assertPossible(request, key);
+    this.intents.consume(intentId, request.action, describe(request, key));
+    switch (request.action) {
+      case 'rotate':
+        return (await this.keys.rotate(request.keyId, { overlapDays: request.overlapDays, label: request.label }, host)).successor;
+      case 'revoke':
+        return this.keys.revoke(request.keyId, { reason: request.reason, invalidSince: request.invalidSince }, host);
+      case 'destroy':
+        return this.keys.destroy(request.keyId, host);
+    }
+  }
+
+  private assertPossible(request: PrepareKeyAction, key: KeyRecord): void {
+    const status = effectiveStatus(key, this.now());
+    if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
+    if (request.action === 'rotate' && status !== 'active') throw new SignetError('Conflict', `Key "${key.label}" is ${status}; only an active key can be rotated.`);
+    if (request.action === 'revoke' && key.status === 'revoked') throw new SignetError('Conflict', `Key "${key.label}" is already revoked.`);
+  }
+}
+
+function describe(request: PrepareKeyAction, key: KeyRecord): ConfirmationFact[] {
+  const facts: ConfirmationFact[] = [
+    { label: 'Key', value: key.label },
+    { label: 'Fingerprint (SHA-256)', value: key.fingerprint },
+    { label: 'Algorithm', value: ALGORITHM_NAMES[key.algorithm] },
+    { label: 'Held in', value: key.location.kind === 'pkcs11' ? key.location.uri : 'software, sealed by the OS keychain' },
+    { label: 'Status', value: key.status },
+  ];
+  if (request.action === 'rotate') {
+    facts.push({ label: 'Overlap', value: `${request.overlapDays} days; then the old key verifies but no longer signs` });
+  } else if (request.action === 'revoke') {
+    facts.push({ label: 'Reason (RFC 5280)', value: request.reason }, { label: 'Invalid since', value: request.invalidSince });
+  } else {
+    facts.push({ label: 'Effect', value: 'the private key is erased from its store; this cannot be undone' });
+  }
+  return facts;
+}

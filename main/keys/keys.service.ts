@@ -1,0 +1,479 @@
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  ALGORITHM_NAMES,
+  effectiveStatus,
+  type GenerateKeyInput,
+  type KeyRecord,
+  type PublicKeyFormat,
+  type RevocationReason,
+} from '../../shared/model/keys.model.ts';
+import type { HostKind } from '../../shared/model/system.model.ts';
+import type { AuditLog } from '../audit/audit.log.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
+import { SignetError } from '../errors.ts';
+import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { findKey, type Inventory, type InventoryStore } from './inventory.store.ts';
+import { ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from './key-encoding.ts';
+import type { PinSource } from './pin.source.ts';
+import { formatPkcs11Uri } from './pkcs11-uri.ts';
+import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from './pkcs11.types.ts';
+import type { SoftwareKeyStore } from './software.backend.ts';
+
+export interface KeyServiceDeps {
+  dataDir: string;
+  inventory: InventoryStore;
+  software: SoftwareKeyStore;
+  pkcs11: Pkcs11Driver;
+  pins: PinSource;
+  audit: AuditLog;
+  now?: () => Date;
+  /** Sessions per token: signatures run in parallel up to this many. */
+  sessionsPerToken?: number;
+}
+
+export type SignInput = { payload: Buffer } | { digest: Buffer };
+
+export interface SignedStatement {
+  statement: Record<string, unknown>;
+  signatures: { keyFingerprint: string; algorithm: string; signature: string }[];
+}
+
+export interface Difference {
+  keyId: string | null;
+  kind: 'missing-on-token' | 'not-in-inventory' | 'sealed-key-missing' | 'token-unavailable';
+  message: string;
+}
+
+const ROTATION_TYPE = 'https://signet.dev/rotation/v1';
+const REVOCATIONS_TYPE = 'https://signet.dev/revocations/v1';
+
+/**
+ * Key lifecycle: generate, sign, rotate, revoke, destroy, over HSM, TPM and sealed software keys.
+ * Every change is written to the inventory (crash-safe) after the key material exists, and to the
+ * audit log; nothing here ever deletes a key to make the inventory agree with a token.
+ */
+export class KeyService {
+  private readonly deps: KeyServiceDeps;
+  private readonly now: () => Date;
+  private readonly tokens = new Map<string, Promise<Pkcs11Token>>();
+  private inventory: Inventory | null = null;
+  private writing: Promise<unknown> = Promise.resolve();
+  private countsDirty = false;
+  private countTimer: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<(keys: KeyRecord[]) => void>();
+
+  constructor(deps: KeyServiceDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  // Lets the hosts push the inventory to every window after a change.
+  onChange(listener: (keys: KeyRecord[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async list(): Promise<KeyRecord[]> {
+    return structuredClone((await this.load()).keys);
+  }
+
+  async get(id: string): Promise<KeyRecord> {
+    return structuredClone(findKey(await this.load(), id));
+  }
+
+  // Key material first, then the inventory, then the audit entry: a crash in between leaves an unlisted key, never a listed key without material.
+  async generate(input: GenerateKeyInput, host: HostKind): Promise<KeyRecord> {
+    return this.mutate(async (inventory) => {
+      const label = input.label.trim();
+      this.assertLabelFree(inventory, label);
+      if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
+        throw new SignetError('BadInput', 'The expiry date is in the past.');
+      }
+      const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null);
+      inventory.keys.push(record);
+      return {
+        result: record,
+        audit: { host, action: 'key.generate', subject: record.id, details: { label, algorithm: record.algorithm, fingerprint: record.fingerprint, location: record.location.kind === 'pkcs11' ? record.location.uri : 'software' } },
+      };
+    });
+  }
+
+  // Signs only with an active, unexpired key; the signature is returned after its audit entry is on disk.
+  async sign(id: string, input: SignInput, host: HostKind): Promise<{ signature: Buffer; key: KeyRecord }> {
+    const inventory = await this.load();
+    const key = findKey(inventory, id);
+    const status = effectiveStatus(key, this.now());
+    if (status !== 'active') throw new SignetError(status === 'expired' ? 'Expired' : 'Forbidden', `Key "${key.label}" is ${status} and cannot sign.`);
+    const hash = HASH_FOR[key.algorithm];
+    let digest: Buffer | null = null;
+    if ('digest' in input) {
+      if (!hash) throw new SignetError('BadInput', `${ALGORITHM_NAMES[key.algorithm]} signs the message itself, not a digest.`);
+      const expected = hash === 'sha256' ? 32 : 48;
+      if (input.digest.length !== expected) throw new SignetError('BadInput', `A ${hash.toUpperCase()} digest is ${expected} bytes.`);
+      digest = input.digest;
+    } else if (hash) {
+      digest = createHash(hash).update(input.payload).digest();
+    }
+    const signature = await this.signWith(key, input, digest);
+    key.signatureCount++;
+    this.scheduleCountFlush();
+    await this.deps.audit.append({
+      host,
+      action: 'key.sign',
+      subject: key.id,
+      details: { fingerprint: key.fingerprint, digest: digest ? `${hash}:${digest.toString('hex')}` : `sha256:${createHash('sha256').update((input as { payload: Buffer }).payload).digest('hex')}` },
+    });
+    return { signature, key: structuredClone(key) };
+  }
+
+  // The public half in the formats other tools read: PEM, cosign.pub (the same PEM) and JWK.
+  async exportPublic(id: string, format: PublicKeyFormat): Promise<{ filename: string; mediaType: string; text: string }> {
+    const key = await this.get(id);
+    const safeName = key.label.replace(/[^A-Za-z0-9._-]+/g, '-');
+    if (format === 'jwk') {
+      const jwk = createPublicKey(key.publicKeyPem).export({ format: 'jwk' });
+      return { filename: `${safeName}.jwk.json`, mediaType: 'application/jwk+json', text: `${JSON.stringify({ ...jwk, kid: key.fingerprint, use: 'sig' }, null, 2)}\n` };
+    }
+    return { filename: format === 'cosign-pub' ? 'cosign.pub' : `${safeName}.pub.pem`, mediaType: 'application/x-pem-file', text: key.publicKeyPem };
+  }
+
+  // A successor on the same backend; both keys sign the rotation statement, and the old key retires after the overlap.
+  async rotate(id: string, options: { overlapDays: number; label?: string }, host: HostKind): Promise<{ old: KeyRecord; successor: KeyRecord; statement: SignedStatement }> {
+    return this.mutate(async (inventory) => {
+      const old = findKey(inventory, id);
+      const status = effectiveStatus(old, this.now());
+      if (status !== 'active') throw new SignetError('Conflict', `Key "${old.label}" is ${status}; only an active key can be rotated.`);
+      if (old.successor) throw new SignetError('Conflict', `Key "${old.label}" was already rotated.`);
+      const label = options.label?.trim() || this.successorLabel(inventory, old.label);
+      this.assertLabelFree(inventory, label);
+      const backend = old.location.kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: old.location.modulePath, tokenLabel: old.location.tokenLabel } : { kind: 'software' as const };
+      const successor = await this.makeKey(backend, old.algorithm, label, old.notAfter ? this.shiftedExpiry(old) : null);
+      successor.predecessor = old.id;
+      const time = this.now().toISOString();
+      const statement = {
+        type: ROTATION_TYPE,
+        time,
+        oldKey: { id: old.id, fingerprint: old.fingerprint },
+        newKey: { id: successor.id, fingerprint: successor.fingerprint, algorithm: successor.algorithm, publicKeyPem: successor.publicKeyPem },
+      };
+      const message = Buffer.from(canonicalJson(statement));
+      const signatures = [];
+      for (const signer of [old, successor]) {
+        const digest = HASH_FOR[signer.algorithm] ? createHash(HASH_FOR[signer.algorithm]!).update(message).digest() : null;
+        const signature = await this.signWith(signer, { payload: message }, digest);
+        signatures.push({ keyFingerprint: signer.fingerprint, algorithm: signer.algorithm, signature: signature.toString('base64') });
+      }
+      const signed: SignedStatement = { statement, signatures };
+      await writeFileAtomic(join(this.deps.dataDir, 'keys', 'rotations', `${old.id}--${successor.id}.json`), `${JSON.stringify(signed, null, 2)}\n`);
+      old.successor = successor.id;
+      old.retireAt = new Date(this.now().getTime() + options.overlapDays * 86_400_000).toISOString();
+      if (options.overlapDays === 0) old.status = 'retired';
+      inventory.keys.push(successor);
+      return {
+        result: { old: structuredClone(old), successor: structuredClone(successor), statement: signed },
+        audit: { host, action: 'key.rotate', subject: old.id, details: { successor: successor.id, successorFingerprint: successor.fingerprint, retireAt: old.retireAt } },
+      };
+    });
+  }
+
+  // Revocation is recorded with its RFC 5280 reason and the time from which signatures stop counting.
+  async revoke(id: string, options: { reason: RevocationReason; invalidSince: string }, host: HostKind): Promise<KeyRecord> {
+    const record = await this.mutate(async (inventory) => {
+      const key = findKey(inventory, id);
+      if (key.status === 'revoked' || key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already ${key.status}.`);
+      if (Date.parse(options.invalidSince) > this.now().getTime()) throw new SignetError('BadInput', '"Invalid since" cannot be in the future.');
+      key.status = 'revoked';
+      key.revocation = { reason: options.reason, invalidSince: options.invalidSince, revokedAt: this.now().toISOString() };
+      if (inventory.adminKeyId === key.id) inventory.adminKeyId = null;
+      return {
+        result: structuredClone(key),
+        audit: { host, action: 'key.revoke', subject: key.id, details: { fingerprint: key.fingerprint, reason: options.reason, invalidSince: options.invalidSince } },
+      };
+    });
+    await this.publishRevocations(host);
+    return record;
+  }
+
+  // The key material is destroyed; the record stays, marked destroyed, so history keeps its meaning.
+  async destroy(id: string, host: HostKind): Promise<KeyRecord> {
+    return this.mutate(async (inventory) => {
+      const key = findKey(inventory, id);
+      if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
+      let removed: number;
+      if (key.location.kind === 'pkcs11') {
+        const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+        removed = await token.destroy(Buffer.from(key.location.objectId, 'hex'));
+      } else {
+        removed = (await this.deps.software.destroy(key.id)) ? 1 : 0;
+      }
+      key.status = 'destroyed';
+      key.destroyedAt = this.now().toISOString();
+      if (inventory.adminKeyId === key.id) inventory.adminKeyId = null;
+      return { result: structuredClone(key), audit: { host, action: 'key.destroy', subject: key.id, details: { fingerprint: key.fingerprint, objectsRemoved: removed } } };
+    });
+  }
+
+  // Designates the key that signs the revocation list.
+  async setAdmin(id: string, host: HostKind): Promise<KeyRecord> {
+    const key = await this.mutate(async (inventory) => {
+      const candidate = findKey(inventory, id);
+      if (effectiveStatus(candidate, this.now()) !== 'active') throw new SignetError('Conflict', `Key "${candidate.label}" is not active and cannot sign revocations.`);
+      inventory.adminKeyId = id;
+      return { result: structuredClone(candidate), audit: { host, action: 'key.setAdmin', subject: id, details: { fingerprint: candidate.fingerprint } } };
+    });
+    await this.publishRevocations(host);
+    return key;
+  }
+
+  // The signed revocation list as a file others can import; unsigned only while no admin key is designated.
+  async revocationList(): Promise<{ document: Record<string, unknown>; signature: string | null }> {
+    const text = await readFileIfExists(this.revocationsFile());
+    if (text) return JSON.parse(text) as { document: Record<string, unknown>; signature: string | null };
+    return { document: this.revocationDocument(await this.load(), null), signature: null };
+  }
+
+  // Applies a revocation list signed by a key this inventory knows; entries for unknown keys are kept out.
+  async importRevocations(text: string, host: HostKind): Promise<{ applied: string[] }> {
+    let parsed: { document?: { type?: string; entries?: unknown[]; signer?: { fingerprint?: string } }; signature?: string | null };
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      throw new SignetError('BadInput', 'The revocation list is not JSON.');
+    }
+    const document = parsed.document;
+    if (!document || document.type !== REVOCATIONS_TYPE || !Array.isArray(document.entries)) throw new SignetError('BadInput', 'This is not a Signet revocation list.');
+    if (!parsed.signature) throw new SignetError('Forbidden', 'The revocation list is not signed; it cannot be trusted.');
+    return this.mutate(async (inventory) => {
+      const signer = inventory.keys.find((k) => k.fingerprint === document.signer?.fingerprint && k.status !== 'destroyed');
+      if (!signer) throw new SignetError('Forbidden', 'The revocation list is signed by a key this inventory does not know.');
+      const ok = verify(HASH_FOR[signer.algorithm], Buffer.from(canonicalJson(document)), createPublicKey(signer.publicKeyPem), Buffer.from(parsed.signature!, 'base64'));
+      if (!ok) throw new SignetError('Forbidden', 'The revocation list signature does not verify.');
+      const applied: string[] = [];
+      for (const raw of document.entries!) {
+        const entry = raw as { fingerprint?: string; reason?: RevocationReason; invalidSince?: string; revokedAt?: string };
+        const key = inventory.keys.find((k) => k.fingerprint === entry.fingerprint);
+        if (!key || key.status === 'revoked' || !entry.reason || !entry.invalidSince) continue;
+        if (key.status !== 'destroyed') key.status = 'revoked';
+        key.revocation = { reason: entry.reason, invalidSince: entry.invalidSince, revokedAt: entry.revokedAt ?? this.now().toISOString() };
+        applied.push(key.id);
+      }
+      return { result: { applied }, audit: { host, action: 'key.importRevocations', subject: null, details: { signer: signer.fingerprint, applied } } };
+    });
+  }
+
+  // Compares the inventory with what each token and the sealed store hold; it reports and never deletes.
+  async reconcile(): Promise<Difference[]> {
+    const inventory = await this.load();
+    const differences: Difference[] = [];
+    const byToken = new Map<string, KeyRecord[]>();
+    for (const key of inventory.keys) {
+      if (key.status === 'destroyed') continue;
+      if (key.location.kind === 'software') {
+        if (!(await this.deps.software.exists(key.id))) differences.push({ keyId: key.id, kind: 'sealed-key-missing', message: `The sealed private key of "${key.label}" is missing.` });
+        continue;
+      }
+      const name = `${key.location.modulePath}\n${key.location.tokenLabel}`;
+      byToken.set(name, [...(byToken.get(name) ?? []), key]);
+    }
+    for (const [name, keys] of byToken) {
+      const [modulePath, tokenLabel] = name.split('\n') as [string, string];
+      let onToken;
+      try {
+        onToken = await (await this.token({ modulePath, tokenLabel })).listKeys();
+      } catch (error) {
+        differences.push({ keyId: null, kind: 'token-unavailable', message: `Token "${tokenLabel}" could not be read: ${(error as Error).message}` });
+        continue;
+      }
+      const present = new Set(onToken.filter((k) => k.hasPrivateKey).map((k) => k.objectId.toString('hex')));
+      for (const key of keys) {
+        if (key.location.kind === 'pkcs11' && !present.has(key.location.objectId)) {
+          differences.push({ keyId: key.id, kind: 'missing-on-token', message: `"${key.label}" is in the inventory but not on token "${tokenLabel}".` });
+        }
+      }
+      const known = new Set(keys.map((k) => (k.location.kind === 'pkcs11' ? k.location.objectId : '')));
+      for (const key of onToken) {
+        if (key.hasPrivateKey && !known.has(key.objectId.toString('hex'))) {
+          differences.push({ keyId: null, kind: 'not-in-inventory', message: `Token "${tokenLabel}" holds key "${key.label}" (id ${key.objectId.toString('hex')}) that is not in the inventory.` });
+        }
+      }
+    }
+    return differences;
+  }
+
+  // Writes pending signature counts and closes every token session.
+  async close(): Promise<void> {
+    if (this.countTimer) clearTimeout(this.countTimer);
+    await this.flushCounts();
+    for (const pending of this.tokens.values()) await (await pending.catch(() => null))?.close();
+    this.tokens.clear();
+  }
+
+  private async makeKey(backend: GenerateKeyInput['backend'], algorithm: KeyRecord['algorithm'], label: string, notAfter: string | null): Promise<KeyRecord> {
+    const id = `k-${randomBytes(8).toString('hex')}`;
+    let spki: Buffer;
+    let location: KeyRecord['location'];
+    if (backend.kind === 'software') {
+      spki = await this.deps.software.generate(id, algorithm);
+      location = { kind: 'software' };
+    } else {
+      const token = await this.token(backend);
+      const objectId = randomBytes(16);
+      spki = await token.generateKeyPair(algorithm, label, objectId);
+      location = {
+        kind: 'pkcs11',
+        uri: formatPkcs11Uri({ token: token.label, serial: token.serial, object: label, id: objectId, type: 'private', modulePath: backend.modulePath }),
+        modulePath: backend.modulePath,
+        tokenLabel: token.label,
+        tokenSerial: token.serial,
+        objectId: objectId.toString('hex'),
+      };
+    }
+    return {
+      id,
+      label,
+      fingerprint: fingerprintOf(spki),
+      algorithm,
+      location,
+      publicKeyPem: spkiToPem(spki),
+      createdAt: this.now().toISOString(),
+      notAfter,
+      status: 'active',
+      retireAt: null,
+      revocation: null,
+      destroyedAt: null,
+      predecessor: null,
+      successor: null,
+      signatureCount: 0,
+    };
+  }
+
+  private async signWith(key: KeyRecord, input: SignInput, digest: Buffer | null): Promise<Buffer> {
+    if (key.location.kind === 'software') {
+      if (!('payload' in input)) throw new SignetError('BadInput', 'Software keys sign the payload, not a bare digest.');
+      return this.deps.software.sign(key.id, key.algorithm, input.payload);
+    }
+    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+    const objectId = Buffer.from(key.location.objectId, 'hex');
+    if (key.algorithm.startsWith('ecdsa')) return ecdsaRawToDer(await token.sign(objectId, 'ecdsa', digest!));
+    if (key.algorithm.startsWith('rsa')) return token.sign(objectId, 'rsa-pkcs1', rsaDigestInfo(HASH_FOR[key.algorithm]!, digest!));
+    return token.sign(objectId, 'eddsa', (input as { payload: Buffer }).payload);
+  }
+
+  // One logged-in token per module and label; a refused PIN is reported and never retried by itself.
+  private token(selector: TokenSelector): Promise<Pkcs11Token> {
+    const name = `${selector.modulePath}\n${selector.tokenLabel}`;
+    let pending = this.tokens.get(name);
+    if (!pending) {
+      pending = (async () => {
+        const pin = await this.deps.pins.pinFor(selector);
+        try {
+          return await this.deps.pkcs11.openToken(selector, pin, this.deps.sessionsPerToken ?? 4);
+        } catch (error) {
+          if (error instanceof SignetError && error.code === 'Unauthorized') this.deps.pins.rejected(selector, pin);
+          throw error;
+        }
+      })();
+      this.tokens.set(name, pending);
+      pending.catch(() => this.tokens.delete(name));
+    }
+    return pending;
+  }
+
+  private async load(): Promise<Inventory> {
+    this.inventory ??= await this.deps.inventory.load();
+    return this.inventory;
+  }
+
+  // Changes run one at a time on a copy, which replaces the inventory only once it is safely on disk.
+  private async mutate<T>(
+    change: (inventory: Inventory) => Promise<{ result: T; audit: { host: HostKind; action: string; subject: string | null; details: Record<string, unknown> } }>,
+  ): Promise<T> {
+    const run = this.writing.then(async () => {
+      const current = await this.load();
+      const draft = structuredClone(current);
+      const { result, audit } = await change(draft);
+      for (const key of draft.keys) {
+        const live = current.keys.find((k) => k.id === key.id);
+        if (live) key.signatureCount = Math.max(key.signatureCount, live.signatureCount);
+      }
+      await this.deps.inventory.save(draft);
+      this.inventory = draft;
+      this.countsDirty = false;
+      await this.deps.audit.append(audit);
+      for (const listener of this.listeners) listener(structuredClone(draft.keys));
+      return result;
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private scheduleCountFlush(): void {
+    this.countsDirty = true;
+    this.countTimer ??= setTimeout(() => {
+      this.countTimer = null;
+      void this.flushCounts().catch((error: unknown) => console.error('[signet] could not save signature counts:', error));
+    }, 1000);
+    this.countTimer.unref();
+  }
+
+  private async flushCounts(): Promise<void> {
+    if (!this.countsDirty) return;
+    const run = this.writing.then(async () => {
+      if (!this.inventory || !this.countsDirty) return;
+      this.countsDirty = false;
+      await this.deps.inventory.save(this.inventory);
+    });
+    this.writing = run.catch(() => undefined);
+    await run;
+  }
+
+  private assertLabelFree(inventory: Inventory, label: string): void {
+    const taken = inventory.keys.find((k) => k.status !== 'destroyed' && k.label.toLowerCase() === label.toLowerCase());
+    if (taken) throw new SignetError('Conflict', `A key labelled "${taken.label}" already exists (${taken.id}).`);
+  }
+
+  private successorLabel(inventory: Inventory, label: string): string {
+    const base = label.replace(/ r\d+$/, '');
+    for (let n = 2; ; n++) {
+      const candidate = `${base} r${n}`.slice(0, 64);
+      if (!inventory.keys.some((k) => k.label.toLowerCase() === candidate.toLowerCase())) return candidate;
+    }
+  }
+
+  private shiftedExpiry(old: KeyRecord): string {
+    const lifetime = Date.parse(old.notAfter!) - Date.parse(old.createdAt);
+    return new Date(this.now().getTime() + Math.max(lifetime, 86_400_000)).toISOString();
+  }
+
+  private revocationsFile(): string {
+    return join(this.deps.dataDir, 'keys', 'revocations.json');
+  }
+
+  private revocationDocument(inventory: Inventory, signer: KeyRecord | null): Record<string, unknown> {
+    return {
+      type: REVOCATIONS_TYPE,
+      issued: this.now().toISOString(),
+      entries: inventory.keys
+        .filter((k) => k.revocation)
+        .map((k) => ({ keyId: k.id, label: k.label, fingerprint: k.fingerprint, ...k.revocation })),
+      signer: signer ? { keyId: signer.id, fingerprint: signer.fingerprint, publicKeyPem: signer.publicKeyPem } : null,
+    };
+  }
+
+  // Re-signed on every change by the designated admin key, so the file others import is always current.
+  private async publishRevocations(host: HostKind): Promise<void> {
+    const inventory = await this.load();
+    const admin = inventory.adminKeyId ? inventory.keys.find((k) => k.id === inventory.adminKeyId) ?? null : null;
+    const usable = admin && effectiveStatus(admin, this.now()) === 'active' ? admin : null;
+    const document = this.revocationDocument(inventory, usable);
+    let signature: string | null = null;
+    if (usable) {
+      const message = Buffer.from(canonicalJson(document));
+      const hash = HASH_FOR[usable.algorithm];
+      signature = (await this.signWith(usable, { payload: message }, hash ? createHash(hash).update(message).digest() : null)).toString('base64');
+    }
+    await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature }, null, 2)}\n`);
+    await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: usable?.id ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
+  }
+}

@@ -1,0 +1,49 @@
+import { SignetError } from '../errors.ts';
+import type { SecretStore } from './keychain.types.ts';
+import type { TokenSelector } from './pkcs11.types.ts';
+
+/** Where a token PIN comes from; it never comes from the renderer. */
+export interface PinSource {
+  pinFor(token: TokenSelector): Promise<string>;
+  /** Called after the token refused a PIN, so it is never tried again by itself (a TPM locks after three). */
+  rejected(token: TokenSelector, pin: string): void;
+}
+
+function account(token: TokenSelector): string {
+  return `pin:${token.modulePath}:${token.tokenLabel}`;
+}
+
+/** PINs the user chose to remember, kept in the OS keychain and nowhere else. */
+export class KeychainPins implements PinSource {
+  private readonly keychain: SecretStore;
+  private readonly refused = new Set<string>();
+
+  constructor(keychain: SecretStore) {
+    this.keychain = keychain;
+  }
+
+  async pinFor(token: TokenSelector): Promise<string> {
+    const pin = await this.keychain.get(account(token));
+    if (pin === null) {
+      throw new SignetError('Unauthorized', `No PIN is remembered for token "${token.tokenLabel}"; remember one with \`signet tokens remember-pin\`.`);
+    }
+    if (this.refused.has(`${account(token)}\n${pin}`)) {
+      throw new SignetError('Unauthorized', `The remembered PIN for token "${token.tokenLabel}" was refused before; remember the right one first.`);
+    }
+    return pin;
+  }
+
+  rejected(token: TokenSelector, pin: string): void {
+    this.refused.add(`${account(token)}\n${pin}`);
+  }
+
+  // Stores a PIN only when the user asked for it to be remembered.
+  async remember(token: TokenSelector, pin: string): Promise<void> {
+    await this.keychain.set(account(token), pin);
+    this.refused.delete(`${account(token)}\n${pin}`);
+  }
+
+  async forget(token: TokenSelector): Promise<boolean> {
+    return this.keychain.remove(account(token));
+  }
+}
