@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { ConfirmationRequest, ConfirmationService } from '../confirm/confirmation.types.ts';
+import { SignetError } from '../errors.ts';
 
 /** Confirmation at a terminal: the facts are printed and the action's own word must be typed. */
 export class TerminalConfirmation implements ConfirmationService {
@@ -11,9 +12,9 @@ export class TerminalConfirmation implements ConfirmationService {
     this.output = output;
   }
 
-  // Without a terminal nobody can be asked, so the answer is no; "y" alone is not enough to sign.
+  // Without a terminal nobody can be asked, so nothing happens; "y" alone is not enough to sign.
   async confirm(request: ConfirmationRequest): Promise<boolean> {
-    if (!this.input.isTTY) return false;
+    if (!this.input.isTTY) throw new SignetError('Unavailable', 'This needs a confirmation typed at a terminal; run the command interactively.');
     const word = request.confirmLabel.toLowerCase();
     const lines = [request.title, request.message, ...request.facts.map((f) => `  ${f.label}: ${f.value}`)];
     this.output.write(`${lines.join('\n')}\nType "${word}" to confirm, anything else cancels: `);

@@ -1,22 +1,42 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { createApp, packageVersion } from '../app/app.context.ts';
-import { createClient, RequestFailed } from '../../shared/client.ts';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createApp, packageVersion, type AppContext } from '../app/app.context.ts';
+import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
 import type { AppError } from '../../shared/errors.ts';
+import type { KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import { formatStatus } from './status.format.ts';
+import { formatAudit, formatAuditVerification, formatKeys } from './keys.format.ts';
 import { TerminalConfirmation } from './confirm.terminal.ts';
+import { ask, readSecret } from './prompt.ts';
 
 const HELP = `signet: manage signing keys and container-image signatures
 
-Usage: signet [--json] COMMAND
+Usage: signet [--json] COMMAND [ARGS]
 
 Commands:
-  status        what key backends, keychain, registries and tools this machine has
+  status                          key backends, keychain, registries and tools on this machine
+  keys list                       every key with its status, expiry and use
+  keys generate --label NAME      make a key: [--backend software|pkcs11] [--module PATH --token LABEL]
+                                  [--algorithm ecdsa-p256|ecdsa-p384|ed25519|rsa-3072|rsa-4096] [--expires DATE]
+  keys export ID                  public key: [--format pem|cosign-pub|jwk] [--output FILE]
+  keys rotate ID                  successor key and cross-signed statement: [--overlap-days N] [--label NAME]
+  keys revoke ID --reason REASON  RFC 5280 reason; [--invalid-since DATE] (default now)
+  keys destroy ID                 erase the private key (asks for the label to be typed)
+  keys set-admin ID               the key that signs the revocation list
+  keys reconcile                  compare the inventory with the tokens; changes nothing
+  keys revocations                the signed revocation list: [--output FILE]
+  tokens remember-pin --module PATH --token LABEL
+                                  keep the token PIN in the OS keychain (read from the terminal or stdin)
+  audit verify                    check the audit chain; exit 1 if it is broken
+  audit list                      newest entries: [--action PREFIX] [--limit N]
 
 Options:
-  --json        print machine-readable JSON instead of text
-  --help, -h    show this help
-  --version     print the version
+  --json        machine-readable output
+  --help, -h    this help
+  --version     the version
+
+Rotate, revoke and destroy show what will happen and ask for confirmation at the terminal.
 
 Environment:
   SIGNET_HOME           data folder (default: the platform's config folder)
@@ -26,18 +46,160 @@ Environment:
 
 class UsageError extends Error {}
 
-// Exit codes: 0 done, 1 the operation failed, 2 the command line was wrong.
+type Values = Record<string, string | boolean | undefined>;
+
+interface Command {
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals: number;
+  run(call: Client, values: Values, args: string[], app: AppContext): Promise<{ text: string; json: unknown; code?: number }>;
+}
+
+const string = { type: 'string' } as const;
+
+async function confirmAction(call: Client, request: PrepareKeyAction): Promise<KeyRecord> {
+  const intent = await call.keys.prepare(request);
+  let typed: string | undefined;
+  if (intent.typeToConfirm !== null) {
+    typed = (await ask(`Type the key's label (${intent.typeToConfirm}) to destroy it: `)) ?? undefined;
+    if (typed === undefined) throw new UsageError('destroying a key needs a terminal to type its label at');
+  }
+  return call.keys.confirm({ intentId: intent.intentId, typedConfirmation: typed });
+}
+
+async function output(values: Values, file: { filename: string; text: string }): Promise<string> {
+  if (typeof values.output !== 'string') return file.text.trimEnd();
+  await writeFile(values.output, file.text, { mode: 0o644 });
+  return `Wrote ${values.output}`;
+}
+
+const COMMANDS: Record<string, Command> = {
+  status: {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const status = await call.system.status({ refresh: true });
+      return { text: formatStatus(status), json: status };
+    },
+  },
+  'keys list': {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const keys = await call.keys.list({});
+      return { text: formatKeys(keys, new Date()), json: keys };
+    },
+  },
+  'keys generate': {
+    options: { label: string, backend: string, module: string, token: string, algorithm: string, expires: string },
+    positionals: 0,
+    run: async (call, v) => {
+      if (typeof v.label !== 'string') throw new UsageError('--label is required');
+      const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
+      const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
+      const notAfter = typeof v.expires === 'string' ? new Date(v.expires).toISOString() : undefined;
+      const key = await call.keys.generate({ backend, label: v.label, algorithm: v.algorithm as never, notAfter });
+      return { text: `Generated ${key.id} "${key.label}"\nfingerprint ${key.fingerprint}\n${key.publicKeyPem.trimEnd()}`, json: key };
+    },
+  },
+  'keys export': {
+    options: { format: string, output: string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      const file = await call.keys.exportPublic({ keyId: keyId!, format: (v.format ?? 'pem') as never });
+      return { text: await output(v, file), json: file };
+    },
+  },
+  'keys rotate': {
+    options: { 'overlap-days': string, label: string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      const overlapDays = v['overlap-days'] === undefined ? undefined : Number(v['overlap-days']);
+      const key = await confirmAction(call, { action: 'rotate', keyId: keyId!, overlapDays: overlapDays as number, label: v.label as string | undefined });
+      return { text: `Rotated: the successor is ${key.id} "${key.label}" (${key.fingerprint})`, json: key };
+    },
+  },
+  'keys revoke': {
+    options: { reason: string, 'invalid-since': string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      if (typeof v.reason !== 'string') throw new UsageError('--reason is required (keyCompromise, superseded, cessationOfOperation, ...)');
+      const invalidSince = new Date(typeof v['invalid-since'] === 'string' ? v['invalid-since'] : Date.now()).toISOString();
+      const key = await confirmAction(call, { action: 'revoke', keyId: keyId!, reason: v.reason as never, invalidSince });
+      return { text: `Revoked ${key.id} "${key.label}" (${v.reason}, invalid since ${invalidSince})`, json: key };
+    },
+  },
+  'keys destroy': {
+    options: {},
+    positionals: 1,
+    run: async (call, _v, [keyId]) => {
+      const key = await confirmAction(call, { action: 'destroy', keyId: keyId! });
+      return { text: `Destroyed the private key of ${key.id} "${key.label}"; its record stays.`, json: key };
+    },
+  },
+  'keys set-admin': {
+    options: {},
+    positionals: 1,
+    run: async (call, _v, [keyId]) => {
+      const key = await call.keys.setAdmin({ keyId: keyId! });
+      return { text: `${key.id} "${key.label}" now signs the revocation list.`, json: key };
+    },
+  },
+  'keys reconcile': {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const differences = await call.keys.reconcile({});
+      return { text: differences.length === 0 ? 'The inventory matches the tokens and the sealed store.' : differences.map((d) => `${d.kind}: ${d.message}`).join('\n'), json: differences };
+    },
+  },
+  'keys revocations': {
+    options: { output: string },
+    positionals: 0,
+    run: async (call, v) => {
+      const file = await call.keys.revocations({});
+      return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
+    },
+  },
+  'tokens remember-pin': {
+    options: { module: string, token: string },
+    positionals: 0,
+    run: async (_call, v, _args, app) => {
+      if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module and --token are required');
+      const pin = await readSecret(`PIN for token "${v.token}": `);
+      if (pin.length === 0) throw new UsageError('no PIN was given');
+      await app.pins.remember({ modulePath: v.module, tokenLabel: v.token }, pin);
+      return { text: `The PIN for token "${v.token}" is now kept in the OS keychain.`, json: { remembered: true } };
+    },
+  },
+  'audit verify': {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const result = await call.audit.verify({});
+      return { text: formatAuditVerification(result), json: result, code: result.ok ? 0 : 1 };
+    },
+  },
+  'audit list': {
+    options: { action: string, limit: string },
+    positionals: 0,
+    run: async (call, v) => {
+      const entries = await call.audit.list({ action: v.action as string | undefined, limit: v.limit === undefined ? 50 : Number(v.limit) });
+      return { text: entries.length === 0 ? 'The audit log is empty.' : formatAudit(entries), json: entries };
+    },
+  },
+};
+
+// Exit codes: 0 done, 1 the operation failed or was refused, 2 the command line was wrong.
 async function main(argv: string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n !== undefined && COMMANDS[n] !== undefined);
+  const command = name ? COMMANDS[name] : undefined;
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
-      },
+      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false }, ...command?.options },
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -51,19 +213,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const [command, ...rest] = positionals;
-  if (!command) throw new UsageError('no command given');
-  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+  if (positionals.length === 0) throw new UsageError('no command given');
+  if (!command || !name) throw new UsageError(`unknown command ${positionals.slice(0, 2).join(' ')}`);
+  const args = positionals.slice(name.split(' ').length);
+  if (args.length !== command.positionals) throw new UsageError(`${name} takes ${command.positionals === 0 ? 'no arguments' : 'a key id'}${args.length > command.positionals ? `, not ${args.at(-1)}` : ''}`);
   const app = createApp({ host: 'cli', confirmations: new TerminalConfirmation() });
-  const call = createClient((channel, input) => app.dispatch(channel, input, { host: 'cli' }));
-  switch (command) {
-    case 'status': {
-      const status = await call.system.status({ refresh: true });
-      process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command ${command}`);
+  try {
+    const call = createClient((channel, input) => app.dispatch(channel, input, { host: 'cli' }));
+    const result = await command.run(call, values as Values, args, app);
+    process.stdout.write(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
+    return result.code ?? 0;
+  } finally {
+    await app.close();
   }
 }
 

@@ -6,29 +6,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SystemStatusSchema } from '../../shared/model/system.model.ts';
-import { startSoftHsm, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
+import { KeyRecordSchema } from '../../shared/model/keys.model.ts';
+import { writeFile } from 'node:fs/promises';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let hsm: SoftHsm;
+let keychain: Keychain;
 let home: string;
 
 before(async () => {
   hsm = await startSoftHsm('cli-token');
+  keychain = await startKeychain();
   home = await mkdtemp(join(tmpdir(), 'signet-cli-'));
 });
-after(() => hsm?.cleanup());
+after(async () => {
+  await keychain?.stop();
+  await hsm?.cleanup();
+});
 
 // Runs the installed `signet` bin as a user would, through package.json's bin path.
-async function signet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function signet(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
   return new Promise((resolve) => {
     const child = spawn(join(root, pkg.bin.signet), args, {
-      env: { ...process.env, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools', 'bin'), PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
+      env: { ...process.env, ...keychain.env, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools', 'bin'), PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(input);
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -68,4 +77,37 @@ test('wrong usage exits 2 with a hint, never a stack trace', async () => {
     assert.match(result.stderr, /signet --help/);
     assert.doesNotMatch(result.stderr, /\n\s+at /);
   }
+});
+
+test('signet keys: remember a PIN, generate on the token, list, export, and refuse to revoke without a terminal', async () => {
+  const remembered = await signet(['tokens', 'remember-pin', '--module', SOFTHSM_MODULE, '--token', 'cli-token'], `${hsm.userPin}\n`);
+  assert.equal(remembered.code, 0, remembered.stderr);
+  const generated = await signet(['--json', 'keys', 'generate', '--label', 'cli release', '--module', SOFTHSM_MODULE, '--token', 'cli-token', '--algorithm', 'ecdsa-p384']);
+  assert.equal(generated.code, 0, generated.stderr);
+  const key = KeyRecordSchema.parse(JSON.parse(generated.stdout));
+  assert.equal(key.algorithm, 'ecdsa-p384');
+  const listed = await signet(['keys', 'list']);
+  assert.match(listed.stdout, new RegExp(`${key.id}\\s+active\\s+ECDSA P-384\\s+token cli-token`));
+  const file = join(home, 'cosign.pub');
+  const exported = await signet(['keys', 'export', key.id, '--format', 'cosign-pub', '--output', file]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.equal(await readFile(file, 'utf8'), key.publicKeyPem);
+  const revoke = await signet(['keys', 'revoke', key.id, '--reason', 'superseded']);
+  assert.equal(revoke.code, 1);
+  assert.match(revoke.stderr, /confirmation typed at a terminal/);
+  const after = KeyRecordSchema.array().parse(JSON.parse((await signet(['--json', 'keys', 'list'])).stdout));
+  assert.equal(after.find((k) => k.id === key.id)?.status, 'active', 'nothing was revoked');
+});
+
+test('signet audit verify passes on the real log and points at the first edited line', async () => {
+  const good = await signet(['audit', 'verify']);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /Audit chain intact: \d+ entries/);
+  const logFile = join(home, 'audit', 'audit.jsonl');
+  const lines = (await readFile(logFile, 'utf8')).split('\n');
+  lines[0] = lines[0]!.replace('"cli release"', '"someone else"');
+  await writeFile(logFile, lines.join('\n'));
+  const bad = await signet(['audit', 'verify']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /BROKEN at line 1 .*edited/);
 });

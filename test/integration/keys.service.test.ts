@@ -201,7 +201,8 @@ test('destroy needs the label typed back, erases the object from the token, and 
   const token = await driver.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, hsm.userPin);
   try {
     const onToken = await token.listKeys();
-    assert.ok(key.location.kind === 'pkcs11' && !onToken.some((k) => k.objectId.toString('hex') === key.location.objectId));
+    const location = key.location;
+    assert.ok(location.kind === 'pkcs11' && !onToken.some((k) => k.objectId.toString('hex') === location.objectId));
     assert.ok(onToken.length > 0, 'other keys are untouched');
   } finally {
     await token.close();
