@@ -37,6 +37,8 @@ export interface AppOptions {
   keychain?: SecretStore;
   pkcs11?: Pkcs11Driver;
   now?: () => Date;
+  /** Sessions per token; signatures run in parallel up to this many. */
+  sessionsPerToken?: number;
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
@@ -68,7 +70,7 @@ export function createApp(options: AppOptions): AppContext {
   const software = new SoftwareKeyStore(dataDir, keychain);
   const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), now });
   const pins = new KeychainPins(keychain);
-  const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now });
+  const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
   const intents = new IntentService(() => now().getTime());
   const keyActions = new KeyActions(keys, intents, now);
   const probes: SystemProbes = {

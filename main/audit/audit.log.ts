@@ -51,6 +51,7 @@ export class AuditLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private tail: { seq: number; hash: string } | null = null;
+  private handle: FileHandle | null = null;
   private sinceCheckpoint = 0;
 
   constructor(dataDir: string, options: { signer?: AuditSigner; checkpointEvery?: number; now?: () => Date } = {}) {
@@ -122,16 +123,37 @@ export class AuditLog {
       this.sinceCheckpoint++;
       if (this.signer && this.sinceCheckpoint >= this.checkpointEvery) await checkpoint(record.host);
     }
-    await mkdir(join(this.file, '..'), { recursive: true, mode: 0o700 });
-    const handle: FileHandle = await open(this.file, 'a', 0o600);
+    const handle = await this.openForAppend();
     try {
-      await handle.writeFile(written.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      await handle.write(written.map((e) => `${JSON.stringify(e)}\n`).join(''));
       await handle.sync();
-    } finally {
-      await handle.close();
+    } catch (error) {
+      await this.closeHandle();
+      throw error;
     }
     this.tail = previous;
     return results;
+  }
+
+  // The file stays open between batches: opening it costs more than the write it carries.
+  private async openForAppend(): Promise<FileHandle> {
+    if (this.handle) return this.handle;
+    await mkdir(join(this.file, '..'), { recursive: true, mode: 0o700 });
+    this.handle = await open(this.file, 'a', 0o600);
+    return this.handle;
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    this.tail = null;
+    await handle?.close().catch(() => undefined);
+  }
+
+  // Waits for pending entries and closes the file.
+  async close(): Promise<void> {
+    await this.flushing;
+    await this.closeHandle();
   }
 
   // Finds the last complete entry; a torn last line (a crash mid-write) is kept aside and cut off.

@@ -100,7 +100,7 @@ export class KeyService {
   }
 
   // Signs only with an active, unexpired key; the signature is returned after its audit entry is on disk.
-  async sign(id: string, input: SignInput, host: HostKind): Promise<{ signature: Buffer; key: KeyRecord }> {
+  async sign(id: string, input: SignInput, host: HostKind): Promise<{ signature: Buffer; keyId: string; fingerprint: string }> {
     const inventory = await this.load();
     const key = findKey(inventory, id);
     const status = effectiveStatus(key, this.now());
@@ -124,7 +124,7 @@ export class KeyService {
       subject: key.id,
       details: { fingerprint: key.fingerprint, digest: digest ? `${hash}:${digest.toString('hex')}` : `sha256:${createHash('sha256').update((input as { payload: Buffer }).payload).digest('hex')}` },
     });
-    return { signature, key: structuredClone(key) };
+    return { signature, keyId: key.id, fingerprint: key.fingerprint };
   }
 
   // The public half in the formats other tools read: PEM, cosign.pub (the same PEM) and JWK.
@@ -307,6 +307,7 @@ export class KeyService {
     await this.flushCounts();
     for (const pending of this.tokens.values()) await (await pending.catch(() => null))?.close();
     this.tokens.clear();
+    await this.deps.audit.close();
   }
 
   private async makeKey(backend: GenerateKeyInput['backend'], algorithm: KeyRecord['algorithm'], label: string, notAfter: string | null): Promise<KeyRecord> {

@@ -116,7 +116,7 @@ export class Pkcs11jsDriver implements Pkcs11Driver {
       } catch (error) {
         if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN)) throw error;
       }
-      return new Pkcs11jsToken(loaded, slot, info.label.trim(), info.serialNumber.trim(), session, Math.max(1, maxSessions));
+      return new Pkcs11jsToken(loaded, slot, info.label.trim(), info.serialNumber.trim(), session, Math.max(1, maxSessions), signsInProcess(selector.modulePath));
     } catch (error) {
       if (session) {
         try {
@@ -129,6 +129,12 @@ export class Pkcs11jsDriver implements Pkcs11Driver {
       throw mapPkcs11Error(error, selector.modulePath);
     }
   }
+}
+
+// A software token does its work in this process in microseconds, less than a hop to the thread pool costs;
+// hardware and TPM tokens take milliseconds, so their calls run off the main thread.
+function signsInProcess(modulePath: string): boolean {
+  return /softhsm/i.test(modulePath.split(/[\\/]/).pop() ?? '');
 }
 
 const CKK_EC_EDWARDS = 0x40;
@@ -152,8 +158,10 @@ class Pkcs11jsToken implements Pkcs11Token {
   private readonly privateKeys = new Map<string, pkcs11js.Handle>();
   private sessions = 1;
   private closed = false;
+  private readonly inline: boolean;
 
-  constructor(loaded: LoadedModule, slot: pkcs11js.Handle, label: string, serial: string, first: pkcs11js.Handle, maxSessions: number) {
+  constructor(loaded: LoadedModule, slot: pkcs11js.Handle, label: string, serial: string, first: pkcs11js.Handle, maxSessions: number, inline: boolean) {
+    this.inline = inline;
     this.loaded = loaded;
     this.slot = slot;
     this.label = label;
@@ -243,7 +251,7 @@ class Pkcs11jsToken implements Pkcs11Token {
       const key = this.privateKey(session, objectId);
       const code = mechanism === 'ecdsa' ? pkcs11js.CKM_ECDSA : mechanism === 'rsa-pkcs1' ? pkcs11js.CKM_RSA_PKCS : CKM_EDDSA;
       this.module.C_SignInit(session, { mechanism: code }, key);
-      return this.module.C_SignAsync(session, input, Buffer.alloc(1024));
+      return this.inline ? this.module.C_Sign(session, input, Buffer.alloc(1024)) : this.module.C_SignAsync(session, input, Buffer.alloc(1024));
     });
   }
 

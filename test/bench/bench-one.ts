@@ -1,0 +1,13 @@
+import { pathToFileURL } from 'node:url';
+import type { BenchResult } from './keys-sign.bench.ts';
+
+// Runs one benchmark file in a fresh process and prints its figures, then one line per ratio asked for.
+const [file, ...names] = process.argv.slice(2);
+const bench = (await import(pathToFileURL(file!).href)) as { measure(): Promise<BenchResult> };
+const result = await bench.measure();
+for (const line of result.lines) console.log(line);
+for (const name of names) {
+  const ratio = result.ratios[name];
+  if (!ratio) throw new Error(`${file} does not measure ${name}`);
+  console.log(`${name} ratio=${ratio.ratio.toFixed(2)} target=${ratio.target}`);
+}
