@@ -1,6 +1,8 @@
 import { SCREENS, useNav, type Screen } from '../stores/nav.store.ts';
 import { SystemScreen } from '../screens/system.screen.tsx';
 import { UpcomingScreen } from '../screens/upcoming.screen.tsx';
+import { KeysScreen } from '../screens/keys.screen.tsx';
+import { AuditScreen } from '../screens/audit.screen.tsx';
 
 const LABELS: Record<Screen, string> = {
   keys: 'Keys',
@@ -35,7 +37,9 @@ export function AppShell() {
           ))}
         </ul>
       </nav>
-      <main className="content">{screen === 'system' ? <SystemScreen /> : <UpcomingScreen screen={screen} />}</main>
+      <main className="content">
+        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : <UpcomingScreen screen={screen} />}
+      </main>
     </div>
   );
 }

@@ -1,14 +1,6 @@
 import type { Screen } from '../stores/nav.store.ts';
 
-const PLANNED: Record<Exclude<Screen, 'system'>, { title: string; holds: string[] }> = {
-  keys: {
-    title: 'Keys',
-    holds: [
-      'Signing keys on HSMs (PKCS#11), TPMs and keychain-sealed software keys.',
-      'Generate, rotate, expire, revoke and destroy, each after an explicit confirmation.',
-      'Fingerprints, status, predecessor and successor, and how many signatures each key made.',
-    ],
-  },
+const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit'>, { title: string; holds: string[] }> = {
   images: {
     title: 'Images',
     holds: [
@@ -31,10 +23,6 @@ const PLANNED: Record<Exclude<Screen, 'system'>, { title: string; holds: string[
     title: 'Scan',
     holds: ['Signature coverage across registries and OCI layouts, with history, trends and diffs between scans.'],
   },
-  audit: {
-    title: 'Audit',
-    holds: ['The tamper-evident audit log of every key operation and signature, with its chain verified.'],
-  },
   workshop: {
     title: 'Workshop',
     holds: ['An offline signing lab for trainers: a sandboxed key store and registry, guided lessons and a presenter view.'],
@@ -42,7 +30,7 @@ const PLANNED: Record<Exclude<Screen, 'system'>, { title: string; holds: string[
 };
 
 // Screens not built yet say what they will hold instead of showing invented data.
-export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system'> }) {
+export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system' | 'keys' | 'audit'> }) {
   const plan = PLANNED[screen];
   return (
     <section aria-labelledby="screen-title" className="screen">
