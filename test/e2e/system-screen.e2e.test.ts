@@ -84,11 +84,11 @@ test('navigation reaches every screen by keyboard, and unbuilt screens say what 
   await nav.getByRole('button', { name: 'Keys' }).focus();
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
-  assert.match(await page.locator('main').innerText(), /It will hold/);
   assert.equal(await nav.getByRole('button', { name: 'Keys' }).getAttribute('aria-current'), 'page');
   for (const name of ['Images', 'Sign', 'Policies', 'Scan', 'Audit', 'Workshop']) {
     await nav.getByRole('button', { name }).click();
     await page.getByRole('heading', { name, level: 1 }).waitFor();
+    if (name !== 'Audit') assert.match(await page.locator('main').innerText(), /It will hold/, name);
   }
 });
 
