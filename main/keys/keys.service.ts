@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   ALGORITHM_NAMES,
   effectiveStatus,
+  TPM_ALGORITHMS,
   type GenerateKeyInput,
   type KeyRecord,
   type PublicKeyFormat,
@@ -19,6 +20,7 @@ import type { PinSource } from './pin.source.ts';
 import { formatPkcs11Uri } from './pkcs11-uri.ts';
 import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from './pkcs11.types.ts';
 import type { SoftwareKeyStore } from './software.backend.ts';
+import { moduleKind } from '../system/pkcs11-locations.ts';
 
 export interface KeyServiceDeps {
   dataDir: string;
@@ -89,6 +91,9 @@ export class KeyService {
       this.assertLabelFree(inventory, label);
       if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
         throw new SignetError('BadInput', 'The expiry date is in the past.');
+      }
+      if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
+        throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
       }
       const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null);
       inventory.keys.push(record);
