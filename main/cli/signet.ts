@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createApp, packageVersion, type AppContext } from '../app/app.context.ts';
 import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
@@ -23,6 +23,10 @@ Commands:
   keys rotate ID                  successor key and cross-signed statement: [--overlap-days N] [--label NAME]
   keys revoke ID --reason REASON  RFC 5280 reason; [--invalid-since DATE] (default now)
   keys destroy ID                 erase the private key (asks for the label to be typed)
+  keys import-cosign FILE --label NAME
+                                  a cosign.key becomes a sealed software key (password: COSIGN_PASSWORD or prompt)
+  keys export-cosign ID --output FILE
+                                  a software key as cosign.key, encrypted with a password you choose
   keys set-admin ID               the key that signs the revocation list
   keys reconcile                  compare the inventory with the tokens; changes nothing
   keys revocations                the signed revocation list: [--output FILE]
@@ -64,6 +68,14 @@ async function confirmAction(call: Client, request: PrepareKeyAction): Promise<K
     if (typed === undefined) throw new UsageError('destroying a key needs a terminal to type its label at');
   }
   return call.keys.confirm({ intentId: intent.intentId, typedConfirmation: typed });
+}
+
+// The cosign convention: COSIGN_PASSWORD when set, otherwise asked at the terminal without echo.
+async function password(question: string): Promise<string> {
+  const fromEnv = process.env.COSIGN_PASSWORD;
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) throw new UsageError('set COSIGN_PASSWORD or run at a terminal to give the password');
+  return readSecret(question);
 }
 
 async function output(values: Values, file: { filename: string; text: string }): Promise<string> {
@@ -134,6 +146,26 @@ const COMMANDS: Record<string, Command> = {
     run: async (call, _v, [keyId]) => {
       const key = await confirmAction(call, { action: 'destroy', keyId: keyId! });
       return { text: `Destroyed the private key of ${key.id} "${key.label}"; its record stays.`, json: key };
+    },
+  },
+  'keys import-cosign': {
+    options: { label: string },
+    positionals: 1,
+    run: async (_call, v, [file], app) => {
+      if (typeof v.label !== 'string') throw new UsageError('--label is required');
+      const pem = await readFile(file!, 'utf8');
+      const key = await app.keys.importCosignKey(pem, await password('Password of the cosign.key: '), v.label, 'cli');
+      return { text: `Imported ${key.id} "${key.label}" (${key.fingerprint}) as a sealed software key.`, json: key };
+    },
+  },
+  'keys export-cosign': {
+    options: { output: string },
+    positionals: 1,
+    run: async (_call, v, [keyId], app) => {
+      if (typeof v.output !== 'string') throw new UsageError('--output is required: the private key is never printed');
+      const pem = await app.keys.exportCosignKey(keyId!, await password('Password for the exported cosign.key: '), 'cli');
+      await writeFile(v.output, pem, { mode: 0o600, flag: 'wx' });
+      return { text: `Wrote ${v.output} (encrypted; keep it like the key itself).`, json: { written: v.output } };
     },
   },
   'keys set-admin': {
@@ -216,7 +248,7 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('no command given');
   if (!command || !name) throw new UsageError(`unknown command ${positionals.slice(0, 2).join(' ')}`);
   const args = positionals.slice(name.split(' ').length);
-  if (args.length !== command.positionals) throw new UsageError(`${name} takes ${command.positionals === 0 ? 'no arguments' : 'a key id'}${args.length > command.positionals ? `, not ${args.at(-1)}` : ''}`);
+  if (args.length !== command.positionals) throw new UsageError(`${name} takes ${command.positionals === 0 ? 'no arguments' : 'one argument'}${args.length > command.positionals ? `, not ${args.at(-1)}` : ''}`);
   const app = createApp({ host: 'cli', confirmations: new TerminalConfirmation() });
   try {
     const call = createClient((channel, input) => app.dispatch(channel, input, { host: 'cli' }));

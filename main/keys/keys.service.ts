@@ -15,7 +15,8 @@ import { canonicalJson } from '../audit/canonical-json.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { findKey, type Inventory, type InventoryStore } from './inventory.store.ts';
-import { ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from './key-encoding.ts';
+import { algorithmOf, ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from './key-encoding.ts';
+import { openCosignKey, sealCosignKey } from './cosign-key.ts';
 import type { PinSource } from './pin.source.ts';
 import { formatPkcs11Uri } from './pkcs11-uri.ts';
 import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from './pkcs11.types.ts';
@@ -130,6 +131,36 @@ export class KeyService {
       details: { fingerprint: key.fingerprint, digest: digest ? `${hash}:${digest.toString('hex')}` : `sha256:${createHash('sha256').update((input as { payload: Buffer }).payload).digest('hex')}` },
     });
     return { signature, keyId: key.id, fingerprint: key.fingerprint };
+  }
+
+  // A cosign.key becomes a sealed software key; the file's password is used once and not kept.
+  async importCosignKey(pem: string, password: string, label: string, host: HostKind): Promise<KeyRecord> {
+    const privateKey = await openCosignKey(pem, password);
+    const algorithm = algorithmOf(createPublicKey(privateKey));
+    if (!algorithm) throw new SignetError('BadInput', 'Signet does not sign with the kind of key in this cosign.key.');
+    return this.mutate(async (inventory) => {
+      this.assertLabelFree(inventory, label);
+      const id = `k-${randomBytes(8).toString('hex')}`;
+      const spki = await this.deps.software.adopt(id, algorithm, privateKey);
+      const record = this.record(id, label, algorithm, spki, { kind: 'software' }, null);
+      if (inventory.keys.some((k) => k.fingerprint === record.fingerprint && k.status !== 'destroyed')) {
+        await this.deps.software.destroy(id);
+        throw new SignetError('Conflict', 'This key is already in the inventory.');
+      }
+      inventory.keys.push(record);
+      return { result: record, audit: { host, action: 'key.import', subject: id, details: { label, algorithm, fingerprint: record.fingerprint, format: 'cosign.key' } } };
+    });
+  }
+
+  // Only software keys can leave as cosign.key; keys on a token stay there by design.
+  async exportCosignKey(id: string, password: string, host: HostKind): Promise<string> {
+    const key = await this.get(id);
+    if (key.location.kind !== 'software') throw new SignetError('Forbidden', `"${key.label}" lives on a token and cannot be exported; export its public key instead.`);
+    if (key.status === 'destroyed') throw new SignetError('Conflict', `"${key.label}" is destroyed.`);
+    if (password.length < 8) throw new SignetError('BadInput', 'Use a password of at least 8 characters for an exported private key.');
+    const pem = await sealCosignKey(await this.deps.software.unsealForExport(id, key.algorithm), password);
+    await this.deps.audit.append({ host, action: 'key.exportPrivate', subject: id, details: { fingerprint: key.fingerprint, format: 'cosign.key' } });
+    return pem;
   }
 
   // The public half in the formats other tools read: PEM, cosign.pub (the same PEM) and JWK.
@@ -335,6 +366,10 @@ export class KeyService {
         objectId: objectId.toString('hex'),
       };
     }
+    return this.record(id, label, algorithm, spki, location, notAfter);
+  }
+
+  private record(id: string, label: string, algorithm: KeyRecord['algorithm'], spki: Buffer, location: KeyRecord['location'], notAfter: string | null): KeyRecord {
     return {
       id,
       label,

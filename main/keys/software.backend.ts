@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,9 +36,25 @@ export class SoftwareKeyStore {
 
   // Makes a key pair, seals the private half and returns the public half as SPKI DER.
   async generate(id: string, algorithm: KeyAlgorithm): Promise<Buffer> {
-    const dataKey = await this.loadDataKey(true);
     const pair = await generatePair(algorithm);
-    const pkcs8 = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
+    await this.seal(id, algorithm, pair.privateKey);
+    return pair.publicKey.export({ type: 'spki', format: 'der' });
+  }
+
+  // Seals a private key that came from elsewhere (a cosign.key); returns its public half as SPKI DER.
+  async adopt(id: string, algorithm: KeyAlgorithm, privateKey: KeyObject): Promise<Buffer> {
+    await this.seal(id, algorithm, privateKey);
+    return createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  }
+
+  // Hands the private key to main only, for an export the user asked for with a password.
+  async unsealForExport(id: string, algorithm: KeyAlgorithm): Promise<KeyObject> {
+    return this.unseal(id, algorithm);
+  }
+
+  private async seal(id: string, algorithm: KeyAlgorithm, privateKey: KeyObject): Promise<void> {
+    const dataKey = await this.loadDataKey(true);
+    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
     const nonce = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', dataKey, nonce);
     cipher.setAAD(Buffer.from(`signet-software-key:${id}:${algorithm}`));
@@ -51,7 +67,6 @@ export class SoftwareKeyStore {
       tag: cipher.getAuthTag().toString('base64'),
     };
     await writeFileAtomic(this.file(id), `${JSON.stringify(sealed)}\n`);
-    return pair.publicKey.export({ type: 'spki', format: 'der' });
   }
 
   // Signs the message with the hash its algorithm uses; ECDSA signatures come out as DER.

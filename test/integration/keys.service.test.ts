@@ -91,6 +91,7 @@ test('a digest is signed as cosign expects: DER ECDSA over the SHA-256 of the pa
   assert.equal(signature[0], 0x30, 'ASN.1 SEQUENCE');
   assert.ok(verify('sha256', payload, createPublicKey(key.publicKeyPem), signature));
   await assert.rejects(app.keys.sign(key.id, { digest: digest.subarray(1) }, 'cli'), /32 bytes/);
+  await assert.rejects(app.keys.exportCosignKey(key.id, 'long enough password', 'cli'), /cannot be exported/);
 });
 
 test('duplicate labels, unknown modules and tokens, and bad dates are refused and change nothing', async () => {
