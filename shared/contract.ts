@@ -4,6 +4,9 @@ import { SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
 import { SystemStatusSchema } from './model/system.model.ts';
 import {
   ConfirmKeyActionSchema,
+  DiscoveredKeySchema,
+  KeyLabelSchema,
+  TokenSelectorSchema,
   ExportedFileSchema,
   GenerateKeyInputSchema,
   IntentViewSchema,
@@ -68,6 +71,26 @@ export const requests = {
     summary: 'Designate the key that signs the revocation list',
     input: z.object({ keyId: KeyIdSchema }).strict(),
     output: KeyRecordSchema,
+  },
+  'keys.discover': {
+    summary: 'The keys a token holds, and which of them the inventory knows',
+    input: TokenSelectorSchema,
+    output: z.array(DiscoveredKeySchema),
+  },
+  'keys.adopt': {
+    summary: 'Take a key made elsewhere on a token into the inventory',
+    input: TokenSelectorSchema.extend({ objectId: z.string().regex(/^[0-9a-f]{1,128}$/), label: KeyLabelSchema }).strict(),
+    output: KeyRecordSchema,
+  },
+  'keys.rotationStatement': {
+    summary: 'The cross-signed rotation statement of a rotated key',
+    input: z.object({ keyId: KeyIdSchema }).strict(),
+    output: ExportedFileSchema,
+  },
+  'keys.importRevocations': {
+    summary: 'Apply a revocation list signed by a key the inventory knows',
+    input: z.object({ text: z.string().min(2).max(1_000_000) }).strict(),
+    output: z.object({ applied: z.array(KeyIdSchema) }).strict(),
   },
   'keys.reconcile': {
     summary: 'Differences between the inventory and what the tokens hold',

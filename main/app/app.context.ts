@@ -13,7 +13,7 @@ import { InventoryStore } from '../keys/inventory.store.ts';
 import { KeyActions } from '../keys/key-actions.ts';
 import { KeyService } from '../keys/keys.service.ts';
 import type { SecretStore } from '../keys/keychain.types.ts';
-import { KeychainPins } from '../keys/pin.source.ts';
+import { KeychainPins, type PinPrompt } from '../keys/pin.source.ts';
 import type { Pkcs11Driver } from '../keys/pkcs11.types.ts';
 import { SoftwareKeyStore } from '../keys/software.backend.ts';
 import { OsKeychain } from '../keys/keychain.adapter.ts';
@@ -39,6 +39,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Sessions per token; signatures run in parallel up to this many. */
   sessionsPerToken?: number;
+  /** Asks for a token PIN that is not remembered (the CLI's terminal); hosts without one refuse instead. */
+  askPin?: PinPrompt;
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
@@ -69,7 +71,7 @@ export function createApp(options: AppOptions): AppContext {
   const now = options.now ?? (() => new Date());
   const software = new SoftwareKeyStore(dataDir, keychain);
   const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), now });
-  const pins = new KeychainPins(keychain);
+  const pins = new KeychainPins(keychain, options.askPin ?? null);
   const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
   const intents = new IntentService(() => now().getTime());
   const keyActions = new KeyActions(keys, intents, now);

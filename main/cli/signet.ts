@@ -27,6 +27,12 @@ Commands:
                                   a cosign.key becomes a sealed software key (password: COSIGN_PASSWORD or prompt)
   keys export-cosign ID --output FILE
                                   a software key as cosign.key, encrypted with a password you choose
+  keys discover --module PATH --token LABEL
+                                  the keys on a token, and which the inventory knows
+  keys adopt OBJECT_ID --module PATH --token LABEL --label NAME
+                                  take a key made elsewhere on a token into the inventory
+  keys rotation-statement ID      the cross-signed rotation statement: [--output FILE]
+  keys import-revocations FILE    apply a revocation list signed by a known key
   keys set-admin ID               the key that signs the revocation list
   keys reconcile                  compare the inventory with the tokens; changes nothing
   keys revocations                the signed revocation list: [--output FILE]
@@ -168,6 +174,39 @@ const COMMANDS: Record<string, Command> = {
       return { text: `Wrote ${v.output} (encrypted; keep it like the key itself).`, json: { written: v.output } };
     },
   },
+  'keys discover': {
+    options: { module: string, token: string },
+    positionals: 0,
+    run: async (call, v) => {
+      const keys = await call.keys.discover({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') });
+      const text = keys.map((k) => `${k.objectId}  ${(k.algorithm ?? 'unsupported').padEnd(11)} ${k.adoptedAs ? `in inventory as ${k.adoptedAs}` : 'not in inventory'}  ${k.label}`).join('\n');
+      return { text: text || 'The token holds no private keys.', json: keys };
+    },
+  },
+  'keys adopt': {
+    options: { module: string, token: string, label: string },
+    positionals: 1,
+    run: async (call, v, [objectId]) => {
+      const key = await call.keys.adopt({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? ''), objectId: objectId!, label: String(v.label ?? '') });
+      return { text: `Adopted ${key.id} "${key.label}" (${key.fingerprint})`, json: key };
+    },
+  },
+  'keys rotation-statement': {
+    options: { output: string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      const file = await call.keys.rotationStatement({ keyId: keyId! });
+      return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
+    },
+  },
+  'keys import-revocations': {
+    options: {},
+    positionals: 1,
+    run: async (call, _v, [file]) => {
+      const result = await call.keys.importRevocations({ text: await readFile(file!, 'utf8') });
+      return { text: result.applied.length === 0 ? 'Nothing new: every entry was already applied.' : `Revoked ${result.applied.join(', ')}`, json: result };
+    },
+  },
   'keys set-admin': {
     options: {},
     positionals: 1,
@@ -249,7 +288,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command || !name) throw new UsageError(`unknown command ${positionals.slice(0, 2).join(' ')}`);
   const args = positionals.slice(name.split(' ').length);
   if (args.length !== command.positionals) throw new UsageError(`${name} takes ${command.positionals === 0 ? 'no arguments' : 'one argument'}${args.length > command.positionals ? `, not ${args.at(-1)}` : ''}`);
-  const app = createApp({ host: 'cli', confirmations: new TerminalConfirmation() });
+  const app = createApp({
+    host: 'cli',
+    confirmations: new TerminalConfirmation(),
+    askPin: async (token) => (process.stdin.isTTY ? readSecret(`PIN for token "${token.tokenLabel}" (not remembered): `) : null),
+  });
   try {
     const call = createClient((channel, input) => app.dispatch(channel, input, { host: 'cli' }));
     const result = await command.run(call, values as Values, args, app);

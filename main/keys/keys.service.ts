@@ -298,6 +298,56 @@ export class KeyService {
     });
   }
 
+  // Lists what a token holds, marking the keys the inventory already knows, so the rest can be adopted.
+  async discover(selector: TokenSelector): Promise<{ objectId: string; label: string; algorithm: KeyRecord['algorithm'] | null; adoptedAs: string | null }[]> {
+    const inventory = await this.load();
+    const onToken = await (await this.token(selector)).listKeys();
+    return onToken
+      .filter((k) => k.hasPrivateKey)
+      .map((k) => ({
+        objectId: k.objectId.toString('hex'),
+        label: k.label,
+        algorithm: k.algorithm,
+        adoptedAs: inventory.keys.find((r) => r.location.kind === 'pkcs11' && r.location.modulePath === selector.modulePath && r.location.objectId === k.objectId.toString('hex'))?.id ?? null,
+      }));
+  }
+
+  // Takes a key made outside Signet into the inventory; the key itself is not touched.
+  async adopt(selector: TokenSelector, objectId: string, label: string, host: HostKind): Promise<KeyRecord> {
+    return this.mutate(async (inventory) => {
+      this.assertLabelFree(inventory, label);
+      const token = await this.token(selector);
+      const found = (await token.listKeys()).find((k) => k.objectId.toString('hex') === objectId && k.hasPrivateKey);
+      if (!found) throw new SignetError('NotFound', `Token "${selector.tokenLabel}" has no private key with id ${objectId}.`);
+      if (!found.publicKeySpki || !found.algorithm) throw new SignetError('BadInput', `Key ${objectId} has no public key on the token, or an algorithm Signet does not sign with.`);
+      if (inventory.keys.some((k) => k.location.kind === 'pkcs11' && k.location.modulePath === selector.modulePath && k.location.objectId === objectId)) {
+        throw new SignetError('Conflict', 'This key is already in the inventory.');
+      }
+      const id = `k-${randomBytes(8).toString('hex')}`;
+      const location: KeyRecord['location'] = {
+        kind: 'pkcs11',
+        uri: formatPkcs11Uri({ token: token.label, serial: token.serial, object: found.label || undefined, id: found.objectId, type: 'private', modulePath: selector.modulePath }),
+        modulePath: selector.modulePath,
+        tokenLabel: token.label,
+        tokenSerial: token.serial,
+        objectId,
+      };
+      const record = this.record(id, label, found.algorithm, found.publicKeySpki, location, null);
+      inventory.keys.push(record);
+      return { result: record, audit: { host, action: 'key.adopt', subject: id, details: { label, fingerprint: record.fingerprint, uri: location.uri } } };
+    });
+  }
+
+  // The cross-signed rotation statement, as the file other parties check.
+  async rotationStatement(id: string): Promise<{ filename: string; mediaType: string; text: string }> {
+    const key = await this.get(id);
+    const [oldId, newId] = key.successor ? [key.id, key.successor] : key.predecessor ? [key.predecessor, key.id] : [null, null];
+    if (!oldId || !newId) throw new SignetError('NotFound', `"${key.label}" was never rotated.`);
+    const text = await readFileIfExists(join(this.deps.dataDir, 'keys', 'rotations', `${oldId}--${newId}.json`));
+    if (text === null) throw new SignetError('NotFound', 'The rotation statement file is missing.');
+    return { filename: `rotation-${oldId}-${newId}.json`, mediaType: 'application/json', text };
+  }
+
   // Compares the inventory with what each token and the sealed store hold; it reports and never deletes.
   async reconcile(): Promise<Difference[]> {
     const inventory = await this.load();

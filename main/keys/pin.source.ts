@@ -13,17 +13,22 @@ function account(token: TokenSelector): string {
   return `pin:${token.modulePath}:${token.tokenLabel}`;
 }
 
-/** PINs the user chose to remember, kept in the OS keychain and nowhere else. */
+/** Asks the person for a PIN for this one operation (the CLI's terminal); null when nobody can be asked. */
+export type PinPrompt = (token: TokenSelector) => Promise<string | null>;
+
+/** PINs the user chose to remember, kept in the OS keychain and nowhere else; otherwise asked per operation. */
 export class KeychainPins implements PinSource {
   private readonly keychain: SecretStore;
+  private readonly prompt: PinPrompt | null;
   private readonly refused = new Set<string>();
 
-  constructor(keychain: SecretStore) {
+  constructor(keychain: SecretStore, prompt: PinPrompt | null = null) {
     this.keychain = keychain;
+    this.prompt = prompt;
   }
 
   async pinFor(token: TokenSelector): Promise<string> {
-    const pin = await this.keychain.get(account(token));
+    const pin = (await this.keychain.get(account(token))) ?? (await this.prompt?.(token)) ?? null;
     if (pin === null) {
       throw new SignetError('Unauthorized', `No PIN is remembered for token "${token.tokenLabel}"; remember one with \`signet tokens remember-pin\`.`);
     }

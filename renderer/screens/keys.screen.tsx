@@ -40,8 +40,11 @@ function isAppError(value: unknown): value is AppError {
 export function KeysScreen() {
   const { keys, error, load, selected, select } = useKeys();
   const [generating, setGenerating] = useState(false);
+  const [differences, setDifferences] = useState<{ kind: string; message: string }[]>([]);
   useEffect(() => {
     void load();
+    // Reconciliation reports; it never changes anything, so it runs every time the screen opens.
+    api.keys.reconcile({}).then(setDifferences, () => setDifferences([]));
   }, [load]);
   const now = new Date();
   const expiringSoon = (keys ?? []).filter((k) => {
@@ -63,6 +66,11 @@ export function KeysScreen() {
         <div key={k.id} className="notice notice-warning" role="status">
           Key “{k.label}” expires on {k.notAfter!.slice(0, 10)}, in {Math.max(0, Math.ceil((Date.parse(k.notAfter!) - now.getTime()) / DAY))} days. Rotate it
           before then.
+        </div>
+      ))}
+      {differences.map((d) => (
+        <div key={d.message} className="notice notice-warning" role="status" data-testid="reconcile-difference">
+          {d.message} Nothing was changed.
         </div>
       ))}
       {generating && <GenerateForm onDone={() => setGenerating(false)} />}

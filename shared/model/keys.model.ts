@@ -146,3 +146,9 @@ export const KeyDifferenceSchema = z
     message: z.string(),
   })
   .strict();
+
+export const TokenSelectorSchema = z.object({ modulePath: AbsolutePathSchema, tokenLabel: z.string().min(1).max(32) }).strict();
+
+export const DiscoveredKeySchema = z
+  .object({ objectId: z.string(), label: z.string(), algorithm: KeyAlgorithmSchema.nullable(), adoptedAs: KeyIdSchema.nullable() })
+  .strict();

@@ -147,6 +147,8 @@ test('rotation: both keys sign the statement, the old key signs through the over
     const entry = signed.signatures.find((s) => s.keyFingerprint === key.fingerprint);
     assert.ok(entry && verifies(key, message, Buffer.from(entry.signature, 'base64')), `${key.label} signed the statement`);
   }
+  const exported = await call<{ text: string }>('keys.rotationStatement', { keyId: successor.id });
+  assert.deepEqual(JSON.parse(exported.text), signed);
   await app.keys.sign(old.id, { payload: Buffer.from('during overlap') }, 'cli');
   clock += 3 * 86_400_000;
   await assert.rejects(app.keys.sign(old.id, { payload: Buffer.from('after overlap') }, 'cli'), /retired/);
@@ -211,7 +213,7 @@ test('destroy needs the label typed back, erases the object from the token, and 
   assert.equal((await app.keys.list()).find((k) => k.id === key.id)?.status, 'destroyed');
 });
 
-test('reconcile reports a key on the token that the inventory does not know, and deletes nothing', async () => {
+test('reconcile reports a key on the token that the inventory does not know, deletes nothing, and the key can be adopted', async () => {
   const driver = new Pkcs11jsDriver();
   const token = await driver.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, hsm.userPin);
   try {
@@ -222,6 +224,19 @@ test('reconcile reports a key on the token that the inventory does not know, and
   } finally {
     await token.close();
   }
+  const selector = { modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label };
+  const found = await call<{ objectId: string; label: string; adoptedAs: string | null }[]>('keys.discover', selector);
+  const stranger = found.find((k) => k.label === 'made elsewhere');
+  assert.equal(stranger?.adoptedAs, null);
+  const adopted = await call<KeyRecord>('keys.adopt', { ...selector, objectId: '0badcafe', label: 'adopted key' });
+  assert.equal(adopted.algorithm, 'ecdsa-p256');
+  const message = Buffer.from('adopted keys sign too');
+  assert.ok(verifies(adopted, message, (await app.keys.sign(adopted.id, { payload: message }, 'cli')).signature));
+  const again = await call<{ objectId: string; adoptedAs: string | null }[]>('keys.discover', selector);
+  assert.equal(again.find((k) => k.objectId === '0badcafe')?.adoptedAs, adopted.id);
+  await refused('keys.adopt', { ...selector, objectId: '0badcafe', label: 'adopted twice' }, 'Conflict');
+  const after = await call<{ kind: string }[]>('keys.reconcile', {});
+  assert.equal(after.filter((d) => d.kind === 'not-in-inventory').length, 0);
 });
 
 test('every operation is in the audit log, whose chain verifies', async () => {
