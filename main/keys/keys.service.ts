@@ -163,6 +163,27 @@ export class KeyService {
     return pem;
   }
 
+  // Bulk signing of digests on one session with one audit entry listing them all: how a release signs many manifests.
+  async signDigests(id: string, digests: Buffer[], host: HostKind): Promise<Buffer[]> {
+    const key = findKey(await this.load(), id);
+    const status = effectiveStatus(key, this.now());
+    if (status !== 'active') throw new SignetError(status === 'expired' ? 'Expired' : 'Forbidden', `Key "${key.label}" is ${status} and cannot sign.`);
+    const hash = HASH_FOR[key.algorithm];
+    const length = hash === 'sha384' ? 48 : 32;
+    if (!hash || key.location.kind !== 'pkcs11') throw new SignetError('BadInput', 'Bulk digest signing needs an ECDSA or RSA key on a token.');
+    if (digests.length === 0 || digests.length > 10_000) throw new SignetError('BadInput', 'Sign between 1 and 10,000 digests at a time.');
+    if (digests.some((d) => d.length !== length)) throw new SignetError('BadInput', `Every ${hash.toUpperCase()} digest is ${length} bytes.`);
+    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+    const objectId = Buffer.from(key.location.objectId, 'hex');
+    const signatures = key.algorithm.startsWith('ecdsa')
+      ? (await token.signMany(objectId, 'ecdsa', digests)).map(ecdsaRawToDer)
+      : await token.signMany(objectId, 'rsa-pkcs1', digests.map((d) => rsaDigestInfo(hash, d)));
+    key.signatureCount += signatures.length;
+    this.scheduleCountFlush();
+    await this.deps.audit.append({ host, action: 'key.signBatch', subject: key.id, details: { fingerprint: key.fingerprint, count: digests.length, digests: digests.map((d) => `${hash}:${d.toString('hex')}`) } });
+    return signatures;
+  }
+
   // The public half in the formats other tools read: PEM, cosign.pub (the same PEM) and JWK.
   async exportPublic(id: string, format: PublicKeyFormat): Promise<{ filename: string; mediaType: string; text: string }> {
     const key = await this.get(id);

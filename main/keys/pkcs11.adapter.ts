@@ -247,11 +247,19 @@ class Pkcs11jsToken implements Pkcs11Token {
 
   // One signature; the mechanism and its input are chosen by the caller for the key's algorithm.
   async sign(objectId: Buffer, mechanism: SignMechanism, input: Buffer): Promise<Buffer> {
+    return (await this.signMany(objectId, mechanism, [input]))[0]!;
+  }
+
+  async signMany(objectId: Buffer, mechanism: SignMechanism, inputs: Buffer[]): Promise<Buffer[]> {
     return this.withSession(async (session) => {
       const key = this.privateKey(session, objectId);
       const code = mechanism === 'ecdsa' ? pkcs11js.CKM_ECDSA : mechanism === 'rsa-pkcs1' ? pkcs11js.CKM_RSA_PKCS : CKM_EDDSA;
-      this.module.C_SignInit(session, { mechanism: code }, key);
-      return this.inline ? this.module.C_Sign(session, input, Buffer.alloc(1024)) : this.module.C_SignAsync(session, input, Buffer.alloc(1024));
+      const signatures: Buffer[] = [];
+      for (const input of inputs) {
+        this.module.C_SignInit(session, { mechanism: code }, key);
+        signatures.push(this.inline ? this.module.C_Sign(session, input, Buffer.alloc(1024)) : await this.module.C_SignAsync(session, input, Buffer.alloc(1024)));
+      }
+      return signatures;
     });
   }
 

@@ -31,6 +31,8 @@ export interface Pkcs11Token {
   readonly serial: string;
   generateKeyPair(algorithm: KeyAlgorithm, label: string, objectId: Buffer): Promise<Buffer>;
   sign(objectId: Buffer, mechanism: SignMechanism, input: Buffer): Promise<Buffer>;
+  /** Many signatures on one session, back to back: the bulk path. */
+  signMany(objectId: Buffer, mechanism: SignMechanism, inputs: Buffer[]): Promise<Buffer[]>;
   listKeys(): Promise<TokenKey[]>;
   destroy(objectId: Buffer): Promise<number>;
   close(): Promise<void>;

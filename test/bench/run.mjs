@@ -8,7 +8,6 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 // Several ratios can come from one measurement; each name says which file measures it.
 const BENCHES = {
   'keys-sign': 'keys-sign.bench.ts',
-  'keys-sign-sequential': 'keys-sign.bench.ts',
   'keys-sign-parallel': 'keys-sign.bench.ts',
 };
 

@@ -94,6 +94,19 @@ test('a digest is signed as cosign expects: DER ECDSA over the SHA-256 of the pa
   await assert.rejects(app.keys.exportCosignKey(key.id, 'long enough password', 'cli'), /cannot be exported/);
 });
 
+test('a batch of digests is signed on one session and recorded as one audit entry listing each digest', async () => {
+  const key = await call<KeyRecord>('keys.generate', { backend: hsmBackend(), label: 'bulk signer' });
+  const payloads = Array.from({ length: 25 }, (_, i) => Buffer.from(`manifest ${i}`));
+  const digests = payloads.map((p) => createHash('sha256').update(p).digest());
+  const signatures = await app.keys.signDigests(key.id, digests, 'cli');
+  assert.equal(signatures.length, 25);
+  signatures.forEach((signature, i) => assert.ok(verify('sha256', payloads[i]!, createPublicKey(key.publicKeyPem), signature), `signature ${i}`));
+  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'key.signBatch', subject: key.id });
+  assert.equal((entry?.details.digests as string[]).length, 25);
+  assert.equal((await app.keys.get(key.id)).signatureCount, 25);
+  await assert.rejects(app.keys.signDigests(key.id, [Buffer.alloc(31)], 'cli'), /32 bytes/);
+});
+
 test('duplicate labels, unknown modules and tokens, and bad dates are refused and change nothing', async () => {
   const before = await inventoryText();
   await refused('keys.generate', { backend: hsmBackend(), label: 'HSM ECDSA-P256' }, 'Conflict', /already exists/);
