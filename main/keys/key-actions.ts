@@ -5,6 +5,7 @@ import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmat
 import { SignetError } from '../errors.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import type { KeyService } from './keys.service.ts';
+import type { AuditLog } from '../audit/audit.log.ts';
 
 const TITLES = { rotate: 'Rotate signing key', revoke: 'Revoke signing key', destroy: 'Destroy signing key' } as const;
 
@@ -17,9 +18,12 @@ export class KeyActions {
   private readonly intents: IntentService;
   private readonly now: () => Date;
 
-  constructor(keys: KeyService, intents: IntentService, now: () => Date = () => new Date()) {
+  private readonly audit: AuditLog;
+
+  constructor(keys: KeyService, intents: IntentService, audit: AuditLog, now: () => Date = () => new Date()) {
     this.keys = keys;
     this.intents = intents;
+    this.audit = audit;
     this.now = now;
   }
 
@@ -27,7 +31,8 @@ export class KeyActions {
   async prepare(request: PrepareKeyAction): Promise<IntentView> {
     const key = await this.keys.get(request.keyId);
     this.assertPossible(request, key);
-    const intent = this.intents.issue({ action: request.action, title: TITLES[request.action], facts: describe(request, key), payload: request });
+    const facts = [...describe(request, key), ...(await this.impact(request, key))];
+    const intent = this.intents.issue({ action: request.action, title: TITLES[request.action], facts, payload: request });
     return {
       intentId: intent.id,
       action: request.action,
@@ -50,7 +55,7 @@ export class KeyActions {
     await this.intents.confirm(intentId, confirmations);
     const key = await this.keys.get(request.keyId);
     this.assertPossible(request, key);
-    this.intents.consume(intentId, request.action, describe(request, key));
+    this.intents.consume(intentId, request.action, [...describe(request, key), ...(await this.impact(request, key))]);
     switch (request.action) {
       case 'rotate':
         return (await this.keys.rotate(request.keyId, { overlapDays: request.overlapDays, label: request.label }, host)).successor;
@@ -59,6 +64,23 @@ export class KeyActions {
       case 'destroy':
         return this.keys.destroy(request.keyId, host);
     }
+  }
+
+  // What the action touches, from the audit log: the digests this key signed (all of them, or those after "invalid since").
+  private async impact(request: PrepareKeyAction, key: KeyRecord): Promise<ConfirmationFact[]> {
+    const entries = await this.audit.list({ subject: key.id, limit: 5000 });
+    const since = request.action === 'revoke' ? Date.parse(request.invalidSince) : -Infinity;
+    const digests: string[] = [];
+    for (const entry of entries) {
+      if (Date.parse(entry.time) < since) continue;
+      if (entry.action === 'key.sign') digests.push(String(entry.details.digest));
+      if (entry.action === 'key.signBatch') digests.push(...(entry.details.digests as string[]));
+    }
+    const shown = digests.slice(0, 5).join(', ') + (digests.length > 5 ? `, and ${digests.length - 5} more in the audit log` : '');
+    if (request.action === 'revoke') {
+      return [{ label: 'Signed after "invalid since"', value: digests.length === 0 ? 'nothing' : `${digests.length}: ${shown}` }];
+    }
+    return [{ label: 'Signed with this key', value: digests.length === 0 ? 'nothing yet' : `${digests.length}: ${shown}` }];
   }
 
   private assertPossible(request: PrepareKeyAction, key: KeyRecord): void {

@@ -185,7 +185,9 @@ test('revocation: the key stops signing, the list is signed by the admin key, an
   await call('keys.setAdmin', { keyId: admin.id });
   const victim = await call<KeyRecord>('keys.generate', { backend: hsmBackend(), label: 'compromised' });
   const invalidSince = new Date(clock - 3_600_000).toISOString();
+  await app.keys.sign(victim.id, { payload: Buffer.from('made by the thief') }, 'cli');
   const intent = await call<IntentView>('keys.prepare', { action: 'revoke', keyId: victim.id, reason: 'keyCompromise', invalidSince });
+  assert.match(intent.facts.find((f) => f.label === 'Signed after "invalid since"')?.value ?? '', /^1: sha256:[0-9a-f]{64}$/);
   const revoked = await call<KeyRecord>('keys.confirm', { intentId: intent.intentId });
   assert.equal(revoked.status, 'revoked');
   assert.equal(revoked.revocation?.reason, 'keyCompromise');
