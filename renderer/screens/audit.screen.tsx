@@ -3,6 +3,7 @@ import type { AppError } from '../../shared/errors.ts';
 import type { AuditEntry, AuditVerification } from '../../shared/model/audit.model.ts';
 import { api } from '../api/client.ts';
 import { ErrorBox } from '../app/error-box.tsx';
+import { saveFile } from '../app/save-file.ts';
 import { StatusBadge } from '../app/status-badge.tsx';
 import { TableHead } from '../app/table-head.tsx';
 import { asAppError } from '../stores/request-state.ts';
@@ -29,13 +30,7 @@ export function AuditScreen() {
     void refresh();
   }, [refresh]);
 
-  const exportShown = () => {
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(new Blob([(entries ?? []).map((e) => JSON.stringify(e)).join('\n') + '\n'], { type: 'application/x-ndjson' }));
-    link.download = 'signet-audit.jsonl';
-    link.click();
-    URL.revokeObjectURL(link.href);
-  };
+  const exportShown = () => saveFile('signet-audit.jsonl', (entries ?? []).map((e) => `${JSON.stringify(e)}\n`).join(''), 'application/x-ndjson');
 
   return (
     <section aria-labelledby="screen-title" className="screen">

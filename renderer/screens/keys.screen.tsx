@@ -15,6 +15,7 @@ import {
 } from '../../shared/model/keys.model.ts';
 import { api } from '../api/client.ts';
 import { ErrorBox } from '../app/error-box.tsx';
+import { saveFile } from '../app/save-file.ts';
 import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
 import { TableHead } from '../app/table-head.tsx';
 import { useKeys } from '../stores/keys.store.ts';
@@ -217,11 +218,7 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
   const download = async (format: PublicKeyFormat) => {
     try {
       const file = await api.keys.exportPublic({ keyId: key.id, format });
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(new Blob([file.text], { type: file.mediaType }));
-      link.download = file.filename;
-      link.click();
-      URL.revokeObjectURL(link.href);
+      saveFile(file.filename, file.text, file.mediaType);
     } catch (error) {
       setFailure(asAppError(error));
     }
