@@ -7,7 +7,7 @@ import { SignetError } from '../errors.ts';
 import { readFileIfExists } from '../storage/atomic-file.ts';
 import { canonicalJson } from './canonical-json.ts';
 
-export const GENESIS = '0'.repeat(64);
+const GENESIS = '0'.repeat(64);
 
 /** Signs and checks checkpoints; the audit key lives with the software keys, sealed by the keychain. */
 export interface AuditSigner {

@@ -19,12 +19,14 @@ export function formatKeys(keys: KeyRecord[], now: Date): string {
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
+// A broken chain is named by line and reason, so the first tampered entry can be found by hand.
 export function formatAuditVerification(result: AuditVerification): string {
   if (result.ok) return `Audit chain intact: ${result.entries} entries, ${result.checkpoints} signed checkpoints.`;
   const bad = result.firstBad!;
   return `Audit chain BROKEN at line ${bad.line} (entry ${bad.seq}): ${bad.reason}.\n${result.entries} entries before it verify.`;
 }
 
+// One entry per line, oldest columns first, for reading in a terminal.
 export function formatAudit(entries: AuditEntry[]): string {
   return entries.map((e) => `${String(e.seq).padStart(6)}  ${e.time}  ${e.host.padEnd(8)} ${e.action.padEnd(22)} ${e.subject ?? ''}`).join('\n');
 }

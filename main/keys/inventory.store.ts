@@ -45,6 +45,7 @@ export class InventoryStore {
   }
 }
 
+// Every caller gets the same NotFound wording for an unknown key id.
 export function findKey(inventory: Inventory, id: string): KeyRecord {
   const key = inventory.keys.find((k) => k.id === id);
   if (!key) throw new SignetError('NotFound', `No key ${id} in the inventory.`);

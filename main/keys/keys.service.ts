@@ -109,8 +109,7 @@ export class KeyService {
   async sign(id: string, input: SignInput, host: HostKind): Promise<{ signature: Buffer; keyId: string; fingerprint: string }> {
     const inventory = await this.load();
     const key = findKey(inventory, id);
-    const status = effectiveStatus(key, this.now());
-    if (status !== 'active') throw new SignetError(status === 'expired' ? 'Expired' : 'Forbidden', `Key "${key.label}" is ${status} and cannot sign.`);
+    this.assertCanSign(key);
     const hash = HASH_FOR[key.algorithm];
     let digest: Buffer | null = null;
     if ('digest' in input) {
@@ -166,8 +165,7 @@ export class KeyService {
   // Bulk signing of digests on one session with one audit entry listing them all: how a release signs many manifests.
   async signDigests(id: string, digests: Buffer[], host: HostKind): Promise<Buffer[]> {
     const key = findKey(await this.load(), id);
-    const status = effectiveStatus(key, this.now());
-    if (status !== 'active') throw new SignetError(status === 'expired' ? 'Expired' : 'Forbidden', `Key "${key.label}" is ${status} and cannot sign.`);
+    this.assertCanSign(key);
     const hash = HASH_FOR[key.algorithm];
     const length = hash === 'sha384' ? 48 : 32;
     if (!hash || key.location.kind !== 'pkcs11') throw new SignetError('BadInput', 'Bulk digest signing needs an ECDSA or RSA key on a token.');
@@ -538,6 +536,11 @@ export class KeyService {
     });
     this.writing = run.catch(() => undefined);
     await run;
+  }
+
+  private assertCanSign(key: KeyRecord): void {
+    const status = effectiveStatus(key, this.now());
+    if (status !== 'active') throw new SignetError(status === 'expired' ? 'Expired' : 'Forbidden', `Key "${key.label}" is ${status} and cannot sign.`);
   }
 
   private assertLabelFree(inventory: Inventory, label: string): void {

@@ -47,8 +47,4 @@ export class KeychainPins implements PinSource {
     await this.keychain.set(account(token), pin);
     this.refused.delete(`${account(token)}\n${pin}`);
   }
-
-  async forget(token: TokenSelector): Promise<boolean> {
-    return this.keychain.remove(account(token));
-  }
 }
