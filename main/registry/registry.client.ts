@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import { isLoopbackHost } from '../../shared/model/settings.model.ts';
+import { SignetError } from '../errors.ts';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Where credentials for a registry come from (Docker config, credential helpers, the OS keychain). */
+export interface CredentialSource {
+  credentialsFor(registryHost: string): Promise<Credentials | null>;
+}
+
+export interface RegistryClientOptions {
+  /** The registry's base URL, such as https://ghcr.io or http://127.0.0.1:5000. */
+  baseUrl: string;
+  /** Plain HTTP to a host that is not loopback needs this, said on purpose. */
+  insecure?: boolean;
+  credentials?: CredentialSource;
+  timeoutMs?: number;
+  retries?: number;
+  concurrency?: number;
+  maxManifestBytes?: number;
+  maxBlobBytes?: number;
+}
+
+export interface Fetched {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const MAX_REDIRECTS = 3;
+const MAX_TAG_PAGES = 100;
+
+// The digest a registry must have served, computed over the exact bytes received.
+export function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/**
+ * An OCI Distribution v2 client that trusts nothing it is sent: every manifest and blob is checked
+ * against its digest and a size cap, requests time out, 5xx answers are retried a bounded number of
+ * times, authentication is tried once per challenge, and API redirects may not leave the host.
+ */
+export class RegistryClient {
+  readonly base: URL;
+  private readonly options: Required<Omit<RegistryClientOptions, 'credentials' | 'baseUrl' | 'insecure'>> & { credentials: CredentialSource | null };
+  private readonly tokens = new Map<string, { value: string; expires: number }>();
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(options: RegistryClientOptions) {
+    this.base = new URL(options.baseUrl);
+    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') throw new SignetError('BadInput', `${options.baseUrl} is not an http(s) URL.`);
+    if (this.base.protocol === 'http:' && !options.insecure && !isLoopbackHost(this.base.hostname)) {
+      throw new SignetError('Forbidden', `Plain HTTP to ${this.base.host} is refused; mark the registry insecure if you mean it.`);
+    }
+    this.options = {
+      credentials: options.credentials ?? null,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      retries: options.retries ?? 2,
+      concurrency: options.concurrency ?? 4,
+      maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
+      maxBlobBytes: options.maxBlobBytes ?? 64 * 1024 * 1024,
+    };
+  }
+
+  // A tag is resolved to the digest of the bytes actually received; a digest reference must match them.
+  async getManifest(repository: string, reference: string, accept: readonly string[] = MANIFEST_MEDIA_TYPES): Promise<Fetched> {
+    const response = await this.request('GET', repository, `/manifests/${encodeURIComponent(reference)}`, { accept: accept.join(', ') });
+    const bytes = await readCapped(response, this.options.maxManifestBytes, `the manifest ${repository}:${reference}`);
+    const digest = sha256Digest(bytes);
+    if (DIGEST.test(reference) && reference !== digest) {
+      throw new SignetError('Conflict', `The registry sent a manifest whose digest is ${digest}, not the ${reference} asked for.`);
+    }
+    const claimed = response.headers.get('docker-content-digest');
+    if (claimed && claimed !== digest) {
+      throw new SignetError('Conflict', `The registry says the manifest is ${claimed}, but the bytes it sent are ${digest}.`);
+    }
+    return { digest, mediaType: (response.headers.get('content-type') ?? '').split(';')[0]!.trim(), bytes };
+  }
+
+  // Whether a manifest exists, without downloading it; null when the registry says it does not.
+  async headManifest(repository: string, reference: string): Promise<{ digest: string | null; mediaType: string; size: number } | null> {
+    try {
+      const response = await this.request('HEAD', repository, `/manifests/${encodeURIComponent(reference)}`, { accept: MANIFEST_MEDIA_TYPES.join(', ') });
+      return {
+        digest: response.headers.get('docker-content-digest'),
+        mediaType: (response.headers.get('content-type') ?? '').split(';')[0]!.trim(),
+        size: Number(response.headers.get('content-length') ?? 0),
+      };
+    } catch (error) {
+      if (error instanceof SignetError && error.code === 'NotFound') return null;
+      throw error;
+    }
+  }
+
+  // A blob, capped and checked against its digest; storage redirects are followed because the digest is checked.
+  async getBlob(repository: string, digest: string, maxBytes = this.options.maxBlobBytes): Promise<Buffer> {
+    if (!DIGEST.test(digest)) throw new SignetError('BadInput', `"${digest.slice(0, 80)}" is not a sha256 digest.`);
+    const response = await this.request('GET', repository, `/blobs/${digest}`, {}, { blob: true });
+    const bytes = await readCapped(response, maxBytes, `the blob ${digest}`);
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) throw new SignetError('Conflict', `The registry sent blob bytes whose digest is ${actual}, not ${digest}.`);
+    return bytes;
+  }
+
+  // Every tag, following the Link header page by page, up to a bound.
+  async listTags(repository: string): Promise<string[]> {
+    const tags: string[] = [];
+    let next: string | null = `/tags/list?n=1000`;
+    for (let page = 0; next !== null; page++) {
+      if (page >= MAX_TAG_PAGES) throw new SignetError('Unavailable', `${repository} has more than ${MAX_TAG_PAGES} pages of tags; stopped there.`);
+      const response = await this.request('GET', repository, next, { accept: 'application/json' });
+      const body = JSON.parse((await readCapped(response, this.options.maxManifestBytes, 'the tag list')).toString('utf8')) as { tags?: unknown };
+      if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) throw new SignetError('BadInput', 'The registry answered the tag list with something that is not a list.');
+      tags.push(...((body.tags as unknown[] | undefined) ?? []).filter((t): t is string => typeof t === 'string'));
+      next = nextPage(response.headers.get('link'), repository);
+    }
+    return tags;
+  }
+
+  private async request(method: string, repository: string, path: string, headers: Record<string, string>, options: { blob?: boolean } = {}): Promise<Response> {
+    await this.acquire();
+    try {
+      return await this.withRetries(() => this.authorised(method, repository, path, headers, options));
+    } finally {
+      this.release();
+    }
+  }
+
+  private async withRetries(attempt: () => Promise<Response>): Promise<Response> {
+    for (let tries = 0; ; tries++) {
+      const response = await attempt();
+      const retryable = response.status >= 500 || response.status === 429;
+      if (!retryable || tries >= this.options.retries) return response.ok ? response : failWith(response);
+      await response.body?.cancel().catch(() => undefined);
+      const after = Number(response.headers.get('retry-after'));
+      await sleep(Math.min(Number.isFinite(after) && after > 0 ? after * 1000 : 200 * 2 ** tries, 2000));
+    }
+  }
+
+  // One unauthenticated try; on a challenge, one authenticated try. A second 401 is an answer, not a loop.
+  private async authorised(method: string, repository: string, path: string, headers: Record<string, string>, options: { blob?: boolean }): Promise<Response> {
+    const url = new URL(`/v2/${repository}${path}`, this.base);
+    const scope = `repository:${repository}:pull`;
+    const cached = this.tokens.get(scope);
+    const authorization = cached && cached.expires > Date.now() ? `Bearer ${cached.value}` : undefined;
+    const first = await this.send(method, url, { ...headers, ...(authorization ? { authorization } : {}) }, options);
+    if (first.status !== 401) return first;
+    const challenge = first.headers.get('www-authenticate');
+    await first.body?.cancel().catch(() => undefined);
+    const credential = await this.answer(challenge, scope);
+    if (!credential) return first;
+    return this.send(method, url, { ...headers, authorization: credential }, options);
+  }
+
+  private async answer(challenge: string | null, scope: string): Promise<string | null> {
+    if (!challenge) return null;
+    const scheme = challenge.trim().split(/\s+/, 1)[0]!.toLowerCase();
+    const credentials = await this.options.credentials?.credentialsFor(this.base.host);
+    if (scheme === 'basic') {
+      return credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : null;
+    }
+    if (scheme !== 'bearer') return null;
+    const params = parseChallenge(challenge);
+    if (!params.realm) throw new SignetError('BadInput', 'The registry asked for a bearer token without saying where to get one.');
+    const realm = new URL(params.realm);
+    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && isLoopbackHost(realm.hostname))) {
+      throw new SignetError('Forbidden', `The registry sends credentials to ${realm.origin} over plain HTTP; refused.`);
+    }
+    if (params.service) realm.searchParams.set('service', params.service);
+    realm.searchParams.set('scope', params.scope ?? scope);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    const response = await this.send('GET', realm, headers, {});
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new SignetError('Unauthorized', `The token service at ${realm.host} refused (HTTP ${response.status}).`);
+    }
+    const body = JSON.parse((await readCapped(response, 64 * 1024, 'the token answer')).toString('utf8')) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new SignetError('Unauthorized', `The token service at ${realm.host} answered without a token.`);
+    this.tokens.set(params.scope ?? scope, { value: token, expires: Date.now() + Math.min(body.expires_in ?? 60, 3600) * 1000 - 5000 });
+    return `Bearer ${token}`;
+  }
+
+  // Redirects stay on the registry's own host, except blob downloads, whose bytes are checked by digest and get no credentials.
+  private async send(method: string, url: URL, headers: Record<string, string>, options: { blob?: boolean }): Promise<Response> {
+    let target = url;
+    let sendHeaders = headers;
+    for (let hop = 0; ; hop++) {
+      let response: Response;
+      try {
+        response = await fetch(target, { method, headers: sendHeaders, redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs) });
+      } catch (error) {
+        throw networkError(error, target);
+      }
+      if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      if (!location) throw new SignetError('BadInput', `${target.host} redirected without saying where.`);
+      if (hop >= MAX_REDIRECTS) throw new SignetError('Unavailable', `${url.host} redirected more than ${MAX_REDIRECTS} times.`);
+      const next = new URL(location, target);
+      if (next.origin !== this.base.origin) {
+        if (!options.blob) throw new SignetError('Forbidden', `${url.host} redirected an API request to ${next.host}; redirects to another host are refused.`);
+        if (next.protocol !== 'https:' && !isLoopbackHost(next.hostname)) throw new SignetError('Forbidden', `A blob download was redirected to plain HTTP at ${next.host}; refused.`);
+        sendHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'authorization'));
+      }
+      target = next;
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.active < this.options.concurrency) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
+// Reads a body up to a cap; an endless or oversized body is cut off, not buffered.
+async function readCapped(response: Response, cap: number, what: string): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > cap) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new SignetError('BadInput', `${capitalise(what)} is ${declared} bytes, over the ${cap}-byte limit.`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  if (!reader) return Buffer.alloc(0);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > cap) {
+        await reader.cancel().catch(() => undefined);
+        throw new SignetError('BadInput', `${capitalise(what)} is over the ${cap}-byte limit; reading stopped.`);
+      }
+      chunks.push(Buffer.from(value));
+    }
+  } catch (error) {
+    if (error instanceof SignetError) throw error;
+    throw networkError(error, null);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function failWith(response: Response): Promise<never> {
+  await response.body?.cancel().catch(() => undefined);
+  const where = new URL(response.url || 'http://registry').host;
+  if (response.status === 404) throw new SignetError('NotFound', `${where} has no such manifest, blob or repository (HTTP 404).`);
+  if (response.status === 401) throw new SignetError('Unauthorized', `${where} refused the credentials (HTTP 401).`);
+  if (response.status === 403) throw new SignetError('Forbidden', `${where} does not allow this (HTTP 403).`);
+  if (response.status === 429) throw new SignetError('Unavailable', `${where} is rate-limiting requests (HTTP 429); try again later.`);
+  if (response.status >= 500) throw new SignetError('Unavailable', `${where} failed (HTTP ${response.status}) after retries.`);
+  throw new SignetError('BadInput', `${where} answered HTTP ${response.status}.`);
+}
+
+function networkError(error: unknown, target: URL | null): SignetError {
+  const where = target?.host ?? 'the registry';
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new SignetError('Timeout', `${where} did not answer in time.`);
+  }
+  const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
+  if (code === 'ECONNREFUSED') return new SignetError('Unavailable', `Nothing is listening at ${where}.`);
+  return new SignetError('Unavailable', `${where} could not be reached (${code || (error instanceof Error ? error.message : String(error))}).`);
+}
+
+function parseChallenge(header: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const match of header.matchAll(/([a-zA-Z_]+)="([^"]*)"/g)) params[match[1]!.toLowerCase()] = match[2]!;
+  return params;
+}
+
+// Link: </v2/repo/tags/list?n=1000&last=x>; rel="next" — only a next page on the same repository is followed.
+function nextPage(link: string | null, repository: string): string | null {
+  const match = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
+  if (!match) return null;
+  const prefix = `/v2/${repository}`;
+  const path = new URL(match[1]!, 'http://registry').pathname + new URL(match[1]!, 'http://registry').search;
+  if (!path.startsWith(`${prefix}/tags/list`)) throw new SignetError('BadInput', 'The registry pointed the next page of tags somewhere else.');
+  return path.slice(prefix.length);
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
