@@ -115,6 +115,18 @@ export class RegistryClient {
     return bytes;
   }
 
+  // OCI 1.1 referrers of a manifest; null when the registry has no referrers API (then the tag schema is the fallback).
+  async getReferrers(repository: string, digest: string): Promise<Buffer | null> {
+    if (!DIGEST.test(digest)) throw new SignetError('BadInput', `"${digest.slice(0, 80)}" is not a sha256 digest.`);
+    try {
+      const response = await this.request('GET', repository, `/referrers/${digest}`, { accept: 'application/vnd.oci.image.index.v1+json' });
+      return await readCapped(response, this.options.maxManifestBytes, `the referrers of ${digest}`);
+    } catch (error) {
+      if (error instanceof SignetError && error.code === 'NotFound') return null;
+      throw error;
+    }
+  }
+
   // Every tag, following the Link header page by page, up to a bound.
   async listTags(repository: string): Promise<string[]> {
     const tags: string[] = [];

@@ -1,0 +1,13 @@
+import type { Fetched } from '../registry/registry.client.ts';
+
+/** A place images live: a registry or an OCI image-layout folder. Everything returned is digest-checked. */
+export interface ImageSource {
+  readonly name: string;
+  getManifest(repository: string, reference: string): Promise<Fetched>;
+  getBlob(repository: string, digest: string, maxBytes?: number): Promise<Buffer>;
+  /** The manifest named by a tag, or null when there is no such tag. */
+  tryManifest(repository: string, tag: string): Promise<Fetched | null>;
+  /** OCI 1.1 referrers index bytes, or null when this source has no referrers API. */
+  referrers(repository: string, digest: string): Promise<Buffer | null>;
+  listTags(repository: string): Promise<string[]>;
+}

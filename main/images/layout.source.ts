@@ -1,0 +1,101 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SignetError } from '../errors.ts';
+import { sha256Digest, type Fetched } from '../registry/registry.client.ts';
+import type { ImageSource } from './image-source.types.ts';
+
+const REF_NAME = 'org.opencontainers.image.ref.name';
+const DIGEST = /^sha256:([0-9a-f]{64})$/;
+
+interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+  artifactType?: string;
+}
+
+/** An OCI image-layout folder (as skopeo `oci:` and oras write it): offline images for work and workshops. */
+export class LayoutSource implements ImageSource {
+  readonly name: string;
+  private readonly root: string;
+  private readonly maxManifestBytes: number;
+
+  constructor(root: string, maxManifestBytes = 4 * 1024 * 1024) {
+    this.root = root;
+    this.name = `oci:${root}`;
+    this.maxManifestBytes = maxManifestBytes;
+  }
+
+  // The repository argument is ignored: a layout holds one repository.
+  async getManifest(_repository: string, reference: string): Promise<Fetched> {
+    const found = await this.tryManifest(_repository, reference);
+    if (!found) throw new SignetError('NotFound', `${this.name} has no manifest ${reference}.`);
+    return found;
+  }
+
+  async tryManifest(repository: string, reference: string): Promise<Fetched | null> {
+    const descriptors = await this.index();
+    const descriptor = DIGEST.test(reference) ? descriptors.find((d) => d.digest === reference) ?? null : descriptors.find((d) => d.annotations?.[REF_NAME] === reference) ?? null;
+    if (!descriptor && !DIGEST.test(reference)) return null;
+    const digest = descriptor?.digest ?? reference;
+    let bytes: Buffer;
+    try {
+      bytes = await this.getBlob(repository, digest, this.maxManifestBytes);
+    } catch (error) {
+      if (error instanceof SignetError && error.code === 'NotFound') return null;
+      throw error;
+    }
+    const mediaType = descriptor?.mediaType ?? ((JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? '');
+    return { digest, mediaType, bytes };
+  }
+
+  // Blobs are read only by their digest's own path, capped, and checked.
+  async getBlob(_repository: string, digest: string, maxBytes = 256 * 1024 * 1024): Promise<Buffer> {
+    const match = DIGEST.exec(digest);
+    if (!match) throw new SignetError('BadInput', `"${digest.slice(0, 80)}" is not a sha256 digest.`);
+    const path = join(this.root, 'blobs', 'sha256', match[1]!);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      throw new SignetError('NotFound', `${this.name} has no blob ${digest}.`);
+    }
+    if (size > maxBytes) throw new SignetError('BadInput', `Blob ${digest} is ${size} bytes, over the ${maxBytes}-byte limit.`);
+    const bytes = await readFile(path);
+    if (sha256Digest(bytes) !== digest) throw new SignetError('Conflict', `Blob ${digest} in ${this.name} does not match its digest: the layout was altered.`);
+    return bytes;
+  }
+
+  // A layout has no referrers API; manifests that name a subject are found by reading the index.
+  async referrers(repository: string, digest: string): Promise<Buffer | null> {
+    const manifests: Descriptor[] = [];
+    for (const descriptor of await this.index()) {
+      const found = await this.tryManifest(repository, descriptor.digest).catch(() => null);
+      if (!found) continue;
+      const parsed = JSON.parse(found.bytes.toString('utf8')) as { subject?: { digest?: string }; artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
+      if (parsed.subject?.digest !== digest) continue;
+      manifests.push({ mediaType: found.mediaType, digest: found.digest, size: found.bytes.length, artifactType: parsed.artifactType ?? parsed.config?.mediaType, annotations: parsed.annotations });
+    }
+    return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  }
+
+  async listTags(): Promise<string[]> {
+    return (await this.index()).map((d) => d.annotations?.[REF_NAME]).filter((t): t is string => typeof t === 'string');
+  }
+
+  private async index(): Promise<Descriptor[]> {
+    let text: string;
+    try {
+      text = await readFile(join(this.root, 'index.json'), 'utf8');
+    } catch {
+      throw new SignetError('NotFound', `${this.root} is not an OCI image layout (no index.json).`);
+    }
+    try {
+      const parsed = JSON.parse(text) as { manifests?: Descriptor[] };
+      return Array.isArray(parsed.manifests) ? parsed.manifests : [];
+    } catch {
+      throw new SignetError('BadInput', `${this.root}/index.json is not JSON.`);
+    }
+  }
+}
