@@ -1,0 +1,260 @@
+import { createHash, createPublicKey, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { parseImageReference } from '../../shared/model/image-reference.model.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
+import { fingerprintOf } from '../keys/key-encoding.ts';
+import { derString, extensionValue } from './der.ts';
+
+export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
+export const CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
+export const BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
+
+const FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
+const FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
+
+export interface CosignTrust {
+  /** Public keys any one of which may have signed. */
+  keys: KeyObject[];
+  /** Rekor public keys for checking the signed entry timestamp offline. */
+  rekorKeys: KeyObject[];
+  /** Roots (and intermediates) a signing certificate must chain to. */
+  roots: X509Certificate[];
+  intermediates: X509Certificate[];
+  /** Required signer identity when a certificate signed: email or hostname SAN, and the OIDC issuer. */
+  identity?: { email?: string; hostname?: string; oidcIssuer?: string };
+  /** Demand a Rekor entry; without one the signature is not trusted. */
+  requireTlog?: boolean;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  reason: string;
+}
+
+export interface CosignVerification {
+  verdict: 'verified' | 'failed' | 'untrusted';
+  reason: string;
+  checks: Check[];
+  signer: { kind: 'key'; fingerprint: string } | { kind: 'certificate'; subject: string; san: string; issuer: string; oidcIssuer: string | null; fingerprint: string } | null;
+  payload: { dockerReference: string; manifestDigest: string } | null;
+  tlog: { logIndex: number; integratedTime: number; logID: string } | null;
+}
+
+export interface CosignSignatureInput {
+  /** The digest of the image manifest being verified (sha256 of its exact bytes). */
+  manifestDigest: string;
+  /** The reference the user asked about, for the identity rule. */
+  reference: string;
+  identityRule: 'matchRepository' | 'matchExact';
+  payload: Buffer;
+  annotations: Record<string, string>;
+  trust: CosignTrust;
+  now?: Date;
+}
+
+interface SimpleSigning {
+  critical?: { identity?: { 'docker-reference'?: string }; image?: { 'docker-manifest-digest'?: string }; type?: string };
+}
+
+// Checks one cosign simple-signing signature and says, check by check, why it holds or fails.
+export function verifyCosignSignature(input: CosignSignatureInput): CosignVerification {
+  const checks: Check[] = [];
+  const result = (verdict: CosignVerification['verdict'], reason: string, extra: Partial<CosignVerification> = {}): CosignVerification => ({
+    verdict,
+    reason,
+    checks,
+    signer: null,
+    payload: null,
+    tlog: null,
+    ...extra,
+  });
+  const pass = (name: string, reason: string) => checks.push({ name, ok: true, reason });
+  const fail = (name: string, reason: string, verdict: CosignVerification['verdict'] = 'failed', extra: Partial<CosignVerification> = {}) => {
+    checks.push({ name, ok: false, reason });
+    return result(verdict, reason, extra);
+  };
+
+  let simple: SimpleSigning;
+  try {
+    simple = JSON.parse(input.payload.toString('utf8')) as SimpleSigning;
+  } catch {
+    return fail('payload', 'The signed payload is not JSON.');
+  }
+  const dockerReference = simple.critical?.identity?.['docker-reference'];
+  const manifestDigest = simple.critical?.image?.['docker-manifest-digest'];
+  if (simple.critical?.type !== 'cosign container image signature' || !dockerReference || !manifestDigest) {
+    return fail('payload', 'The payload is not a cosign simple-signing payload (type, docker-reference or manifest digest missing).');
+  }
+  const payloadInfo = { dockerReference, manifestDigest };
+  pass('payload', 'The payload is a cosign simple-signing payload.');
+
+  if (manifestDigest !== input.manifestDigest) {
+    return fail('manifest digest', `The signature is for ${manifestDigest}, but the manifest is ${input.manifestDigest}: it was changed after signing or the signature belongs to another image.`, 'failed', { payload: payloadInfo });
+  }
+  pass('manifest digest', 'The signed manifest digest equals the manifest being checked.');
+
+  const identityProblem = checkIdentity(input.reference, dockerReference, input.identityRule);
+  if (identityProblem) return fail('identity', identityProblem, 'failed', { payload: payloadInfo });
+  pass('identity', `The signed reference ${dockerReference} matches ${input.reference} (${input.identityRule}).`);
+
+  const signature = Buffer.from(input.annotations[SIGNATURE_ANNOTATION] ?? '', 'base64');
+  if (signature.length === 0) return fail('signature', 'The signature annotation is missing.', 'failed', { payload: payloadInfo });
+
+  let tlog: CosignVerification['tlog'] = null;
+  const bundleText = input.annotations[BUNDLE_ANNOTATION];
+  if (bundleText) {
+    const checked = checkRekorBundle(bundleText, signature, input.payload, input.trust.rekorKeys);
+    if (!checked.ok) return fail('transparency log', checked.reason, checked.untrusted ? 'untrusted' : 'failed', { payload: payloadInfo });
+    tlog = checked.entry;
+    pass('transparency log', checked.reason);
+  } else if (input.trust.requireTlog) {
+    return fail('transparency log', 'The policy requires a transparency-log entry and the signature has none.', 'untrusted', { payload: payloadInfo });
+  }
+
+  const certificatePem = input.annotations[CERTIFICATE_ANNOTATION];
+  if (certificatePem) {
+    let leaf: X509Certificate;
+    try {
+      leaf = new X509Certificate(certificatePem);
+    } catch {
+      return fail('certificate', 'The signing certificate cannot be read.', 'failed', { payload: payloadInfo, tlog });
+    }
+    const signer = describeCertificate(leaf);
+    if (!verifyWith(leaf.publicKey, input.payload, signature)) {
+      return fail('signature', "The signature does not verify with the certificate's key.", 'failed', { payload: payloadInfo, tlog, signer });
+    }
+    pass('signature', "The signature verifies with the certificate's key.");
+    const at = tlog ? new Date(tlog.integratedTime * 1000) : (input.now ?? new Date());
+    const chain = input.annotations[CHAIN_ANNOTATION] ? splitPem(input.annotations[CHAIN_ANNOTATION]).map((pem) => new X509Certificate(pem)) : [];
+    const path = chainTo(leaf, [...chain, ...input.trust.intermediates], input.trust.roots, at);
+    if (!path.ok) return fail('certificate chain', path.reason, 'untrusted', { payload: payloadInfo, tlog, signer });
+    pass('certificate chain', path.reason);
+    const who = checkCertificateIdentity(leaf, signer, input.trust.identity);
+    if (who) return fail('signer identity', who, 'untrusted', { payload: payloadInfo, tlog, signer });
+    pass('signer identity', `Signed by ${signer.san}${signer.oidcIssuer ? ` (issuer ${signer.oidcIssuer})` : ''}.`);
+    return result('verified', `Signed by ${signer.san} with a certificate from ${signer.issuer}.`, { payload: payloadInfo, tlog, signer });
+  }
+
+  for (const key of input.trust.keys) {
+    if (verifyWith(key, input.payload, signature)) {
+      const fingerprint = fingerprintOf(key.export({ type: 'spki', format: 'der' }));
+      pass('signature', `The signature verifies with the trusted key SHA256:${fingerprint.slice(0, 16)}….`);
+      return result('verified', `Signed by the trusted key SHA256:${fingerprint.slice(0, 16)}….`, { payload: payloadInfo, tlog, signer: { kind: 'key', fingerprint } });
+    }
+  }
+  return fail('signature', input.trust.keys.length === 0 ? 'No trusted key or certificate root is configured for this signature.' : 'The signature does not verify with any trusted key: it was made by another key or the payload was changed.', input.trust.keys.length === 0 ? 'untrusted' : 'failed', { payload: payloadInfo, tlog });
+}
+
+// matchRepository: same registry and repository, any tag; matchExact: the same reference, tag included.
+function checkIdentity(wanted: string, signed: string, rule: CosignSignatureInput['identityRule']): string | null {
+  let a;
+  let b;
+  try {
+    a = parseImageReference(wanted);
+    b = parseImageReference(signed);
+  } catch (error) {
+    return `The reference cannot be compared: ${(error as Error).message}`;
+  }
+  const sameRepository = a.registry === b.registry && a.repository === b.repository;
+  if (!sameRepository) return `The signature names ${signed}, a different repository from ${wanted}.`;
+  if (rule === 'matchExact' && (a.tag !== b.tag || a.digest !== b.digest)) return `The signature names ${signed}, not exactly ${wanted}.`;
+  return null;
+}
+
+function verifyWith(key: KeyObject, payload: Buffer, signature: Buffer): boolean {
+  try {
+    if (key.asymmetricKeyType === 'ed25519') return verify(null, payload, key, signature);
+    return verify('sha256', payload, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+// The Rekor SET signs the entry's canonical JSON; the entry must also describe this very signature and payload.
+function checkRekorBundle(text: string, signature: Buffer, payload: Buffer, rekorKeys: KeyObject[]): { ok: true; reason: string; entry: NonNullable<CosignVerification['tlog']> } | { ok: false; untrusted: boolean; reason: string } {
+  let bundle: { SignedEntryTimestamp?: string; Payload?: { body?: string; integratedTime?: number; logIndex?: number; logID?: string } };
+  try {
+    bundle = JSON.parse(text) as typeof bundle;
+  } catch {
+    return { ok: false, untrusted: false, reason: 'The transparency-log bundle annotation is not JSON.' };
+  }
+  const entry = bundle.Payload;
+  if (!bundle.SignedEntryTimestamp || !entry?.body || entry.integratedTime === undefined || entry.logIndex === undefined || !entry.logID) {
+    return { ok: false, untrusted: false, reason: 'The transparency-log bundle is incomplete.' };
+  }
+  if (rekorKeys.length === 0) return { ok: false, untrusted: true, reason: 'No Rekor public key is configured, so the log entry cannot be checked.' };
+  const signed = Buffer.from(canonicalJson({ body: entry.body, integratedTime: entry.integratedTime, logIndex: entry.logIndex, logID: entry.logID }));
+  const set = Buffer.from(bundle.SignedEntryTimestamp, 'base64');
+  if (!rekorKeys.some((key) => verifyWith(key, signed, set))) {
+    return { ok: false, untrusted: false, reason: 'The signed entry timestamp does not verify with the Rekor key: the log entry was altered or comes from another log.' };
+  }
+  let body: { kind?: string; spec?: { data?: { hash?: { algorithm?: string; value?: string } }; signature?: { content?: string } } };
+  try {
+    body = JSON.parse(Buffer.from(entry.body, 'base64').toString('utf8')) as typeof body;
+  } catch {
+    return { ok: false, untrusted: false, reason: 'The log entry body is not JSON.' };
+  }
+  if (body.kind !== 'hashedrekord') return { ok: false, untrusted: false, reason: `The log entry is a ${body.kind ?? 'unknown'} entry, not hashedrekord.` };
+  if (body.spec?.data?.hash?.value !== createHash('sha256').update(payload).digest('hex')) {
+    return { ok: false, untrusted: false, reason: 'The log entry records a different payload hash.' };
+  }
+  if (!Buffer.from(body.spec.signature?.content ?? '', 'base64').equals(signature)) {
+    return { ok: false, untrusted: false, reason: 'The log entry records a different signature.' };
+  }
+  return {
+    ok: true,
+    reason: `Logged in Rekor at index ${entry.logIndex}, ${new Date(entry.integratedTime * 1000).toISOString()}; the signed entry timestamp verifies.`,
+    entry: { logIndex: entry.logIndex, integratedTime: entry.integratedTime, logID: entry.logID },
+  };
+}
+
+function splitPem(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+// Builds a path from the leaf to a trusted root, each link checked by signature and validity at the signing time.
+function chainTo(leaf: X509Certificate, pool: X509Certificate[], roots: X509Certificate[], at: Date): { ok: boolean; reason: string } {
+  if (roots.length === 0) return { ok: false, reason: 'No certificate root is trusted for this signature.' };
+  const within = (cert: X509Certificate) => Date.parse(cert.validFrom) <= at.getTime() && at.getTime() <= Date.parse(cert.validTo);
+  let current = leaf;
+  for (let depth = 0; depth < 8; depth++) {
+    if (!within(current)) return { ok: false, reason: `"${current.subject || current.subjectAltName}" was not valid at ${at.toISOString()} (valid ${current.validFrom} to ${current.validTo}).` };
+    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
+    if (root) {
+      if (!within(root)) return { ok: false, reason: `The root "${root.subject}" was not valid at ${at.toISOString()}.` };
+      return { ok: true, reason: `The certificate chains to the trusted root "${(root.subject ?? "").replace(/\n/g, ', ')}".` };
+    }
+    const parent = pool.find((c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!parent) return { ok: false, reason: `"${(current.issuer ?? "").replace(/\n/g, ', ')}" is not a trusted certificate authority.` };
+    current = parent;
+  }
+  return { ok: false, reason: 'The certificate chain is too long.' };
+}
+
+function describeCertificate(cert: X509Certificate): Extract<CosignVerification['signer'], { kind: 'certificate' }> {
+  const raw = cert.raw;
+  const v2 = extensionValue(raw, FULCIO_ISSUER_V2);
+  const v1 = extensionValue(raw, FULCIO_ISSUER_V1);
+  return {
+    kind: 'certificate',
+    subject: (cert.subject ?? '').replace(/\n/g, ', '),
+    san: (cert.subjectAltName ?? '').replace(/^(email|DNS|URI):/, ''),
+    issuer: (cert.issuer ?? '').replace(/\n/g, ', '),
+    oidcIssuer: v2 ? derString(v2) : v1 ? v1.toString('utf8') : null,
+    fingerprint: createHash('sha256').update(raw).digest('hex'),
+  };
+}
+
+function checkCertificateIdentity(cert: X509Certificate, signer: Extract<CosignVerification['signer'], { kind: 'certificate' }>, identity: CosignTrust['identity']): string | null {
+  if (!identity) return 'No signer identity is configured; a certificate without an expected identity proves nothing.';
+  if (identity.email && cert.checkEmail(identity.email, { subject: 'never' }) === undefined) return `The certificate is for ${signer.san}, not ${identity.email}.`;
+  if (identity.hostname && cert.checkHost(identity.hostname, { subject: 'never' }) === undefined) return `The certificate is for ${signer.san}, not ${identity.hostname}.`;
+  if (identity.oidcIssuer && signer.oidcIssuer !== identity.oidcIssuer) return `The identity was issued by ${signer.oidcIssuer ?? 'an unknown issuer'}, not ${identity.oidcIssuer}.`;
+  return null;
+}
+
+// Loads public keys from PEM text (one or more), for trust configured by file.
+export function publicKeysFromPem(text: string): KeyObject[] {
+  return (text.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? []).map((pem) => createPublicKey(pem));
+}

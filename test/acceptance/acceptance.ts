@@ -1,0 +1,96 @@
+// `npm run acceptance`: every case in the fixture folder's cases.json, one line each, then
+// `N passed, N failed`. The folder comes from SIGNET_ACCEPTANCE_DIR (default ../shared/acceptance).
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { publicKeysFromPem, verifyCosignSignature } from '../../main/signatures/cosign.verifier.ts';
+
+interface Case {
+  id: string;
+  kind: string;
+  expected: string;
+  why?: string;
+  [field: string]: unknown;
+}
+
+type Outcome = { result: 'pass' | 'fail'; detail: string } | { result: 'unsupported'; detail: string };
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const folder = resolve(root, process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance');
+const data = (path: string) => join(folder, 'data', path);
+
+async function text(path: unknown): Promise<string> {
+  return readFile(data(String(path)), 'utf8');
+}
+
+const SIGSTORE_SIGNATURE_PREFIX = Buffer.from('\0sigstore-json\n');
+
+// A containers/image signature file: the bytes "\0sigstore-json\n" then {mimeType, payload, annotations}.
+async function cosignImageCase(c: Case): Promise<Outcome> {
+  const manifest = await readFile(data(`${c.image_dir}/manifest.json`));
+  const raw = await readFile(data(String(c.signature)));
+  if (!raw.subarray(0, SIGSTORE_SIGNATURE_PREFIX.length).equals(SIGSTORE_SIGNATURE_PREFIX)) return { result: 'fail', detail: 'not a sigstore-json signature file' };
+  const signature = JSON.parse(raw.subarray(SIGSTORE_SIGNATURE_PREFIX.length).toString('utf8')) as { payload: string; annotations: Record<string, string> };
+  const trust = c.trust as Record<string, unknown>;
+  const keys = [];
+  for (const path of [trust.key, ...((trust.keys as unknown[] | undefined) ?? [])].filter(Boolean)) keys.push(...publicKeysFromPem(await text(path)));
+  const certificates = async (path: unknown) => (path ? ((await text(path)).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem)) : []);
+  const verification = verifyCosignSignature({
+    manifestDigest: `sha256:${createHash('sha256').update(manifest).digest('hex')}`,
+    reference: String(c.image_reference),
+    identityRule: c.identity_rule === 'matchExact' ? 'matchExact' : 'matchRepository',
+    payload: Buffer.from(signature.payload, 'base64'),
+    annotations: signature.annotations,
+    trust: {
+      keys,
+      rekorKeys: trust.rekor_public_key ? publicKeysFromPem(await text(trust.rekor_public_key)) : [],
+      roots: [...(await certificates(trust.fulcio_ca)), ...(await certificates(trust.ca_roots))],
+      intermediates: await certificates(trust.ca_intermediates),
+      identity: { email: trust.subject_email as string | undefined, hostname: trust.subject_hostname as string | undefined, oidcIssuer: trust.oidc_issuer as string | undefined },
+      requireTlog: Boolean(trust.rekor_public_key),
+    },
+  });
+  return { result: verification.verdict === 'verified' ? 'pass' : 'fail', detail: verification.reason };
+}
+
+const CHECKERS: Record<string, (c: Case) => Promise<Outcome>> = {
+  'cosign image signature (simple-signing payload + annotations)': cosignImageCase,
+};
+
+// "pass", "pass (with a note)", or per-level Notation outcomes: the first word of the strict level decides.
+function expectedResult(expected: string): 'pass' | 'fail' {
+  return /^\s*pass/i.test(expected) ? 'pass' : 'fail';
+}
+
+const onlyCovered = process.argv.includes('--covered-kinds');
+const cases = ((JSON.parse(await readFile(join(folder, 'cases.json'), 'utf8')) as { cases?: Case[] }).cases ?? []) as Case[];
+let passed = 0;
+let failed = 0;
+const uncovered = new Map<string, number>();
+for (const c of cases) {
+  const checker = CHECKERS[c.kind];
+  if (!checker) {
+    uncovered.set(c.kind, (uncovered.get(c.kind) ?? 0) + 1);
+    if (onlyCovered) continue;
+    failed++;
+    console.log(`FAIL ${c.id}: no verifier for "${c.kind}" yet`);
+    continue;
+  }
+  let outcome: Outcome;
+  try {
+    outcome = await checker(c);
+  } catch (error) {
+    outcome = { result: 'fail', detail: `error: ${(error as Error).message}` };
+  }
+  const want = expectedResult(c.expected);
+  const ok = outcome.result === want;
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${c.id}: expected ${want}, got ${outcome.result}: ${outcome.detail}`);
+}
+if (onlyCovered && uncovered.size > 0) {
+  console.log(`not yet verified (${[...uncovered.values()].reduce((a, b) => a + b, 0)} cases): ${[...uncovered].map(([kind, n]) => `${n} × ${kind}`).join('; ')}`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
