@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publicKeysFromPem, verifyCosignSignature } from '../../main/signatures/cosign.verifier.ts';
+import { bundleKeyFromPem, verifySigstoreBundle, type BundlePolicy } from '../../main/signatures/sigstore-bundle.verifier.ts';
 
 interface Case {
   id: string;
@@ -54,7 +55,43 @@ async function cosignImageCase(c: Case): Promise<Outcome> {
   return { result: verification.verdict === 'verified' ? 'pass' : 'fail', detail: verification.reason };
 }
 
+// A sigstore bundle, presented as the artifact's bytes and again as only its digest; both must give the expected result.
+async function sigstoreBundleCase(c: Case): Promise<Outcome> {
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(await text(c.bundle));
+  } catch {
+    return { result: 'fail', detail: 'the bundle is not JSON' };
+  }
+  const root = JSON.parse(await text(c.trusted_root)) as unknown;
+  const policy = c.policy as Record<string, unknown>;
+  const rule: BundlePolicy = {};
+  if (policy.skip_identity) rule.skipIdentity = true;
+  if (typeof policy.certificate_identity === 'string') rule.identity = policy.certificate_identity;
+  if (typeof policy.certificate_identity_regexp === 'string') rule.identity = new RegExp(policy.certificate_identity_regexp);
+  if (typeof policy.certificate_oidc_issuer === 'string') rule.issuer = policy.certificate_oidc_issuer;
+  if (typeof policy.certificate_oidc_issuer_regexp === 'string') rule.issuer = new RegExp(policy.certificate_oidc_issuer_regexp);
+  if (typeof policy.key === 'string') {
+    const [start, end] = typeof policy.key_valid_for === 'string' ? policy.key_valid_for.split('..') : [];
+    rule.key = { publicKey: bundleKeyFromPem(await text(policy.key)), validFor: start && end ? { start: new Date(start), end: new Date(end) } : undefined };
+  }
+  const bytes = typeof c.artifact_text === 'string' ? Buffer.from(c.artifact_text) : c.artifact ? await readFile(data(String(c.artifact))) : undefined;
+  const modes = (c.artifact_modes as string[] | undefined) ?? ['path'];
+  const details: string[] = [];
+  let verdict: 'pass' | 'fail' | null = null;
+  for (const mode of modes) {
+    const artifact = mode === 'sha256-digest' && bytes ? { sha256: createHash('sha256').update(bytes).digest() } : { bytes };
+    const result = verifySigstoreBundle(bundle, artifact, root, rule);
+    const got = result.verdict === 'verified' ? 'pass' : 'fail';
+    if (verdict !== null && verdict !== got) return { result: 'fail', detail: `modes disagree: ${details.join('; ')}; ${mode}: ${result.reason}` };
+    verdict = got;
+    details.push(`${mode}: ${result.reason}`);
+  }
+  return { result: verdict ?? 'fail', detail: details.join('; ') };
+}
+
 const CHECKERS: Record<string, (c: Case) => Promise<Outcome>> = {
+  'sigstore-bundle': sigstoreBundleCase,
   'cosign image signature (simple-signing payload + annotations)': cosignImageCase,
 };
 
