@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publicKeysFromPem, verifyCosignSignature } from '../../main/signatures/cosign.verifier.ts';
+import { verifyRootChain, type TufRoot } from '../../main/trust/tuf-root.ts';
 import { bundleKeyFromPem, verifySigstoreBundle, type BundlePolicy } from '../../main/signatures/sigstore-bundle.verifier.ts';
 
 interface Case {
@@ -90,7 +91,19 @@ async function sigstoreBundleCase(c: Case): Promise<Outcome> {
   return { result: verdict ?? 'fail', detail: details.join('; ') };
 }
 
+// `files` names a root history as "dir/N..M.root.json": every step of the chain must hold.
+async function tufRootCase(c: Case): Promise<Outcome> {
+  const match = /^(.*\/)(\d+)\.\.(\d+)\.root\.json$/.exec(String(c.files));
+  if (!match) return { result: 'fail', detail: `cannot read the file range ${String(c.files)}` };
+  const roots: TufRoot[] = [];
+  for (let n = Number(match[2]); n <= Number(match[3]); n++) roots.push(JSON.parse(await text(`${match[1]}${n}.root.json`)) as TufRoot);
+  const steps = verifyRootChain(roots);
+  const bad = steps.find((s) => !s.ok);
+  return bad ? { result: 'fail', detail: `root ${bad.version}: ${bad.reason}` } : { result: 'pass', detail: `${steps.length} roots; ${steps.at(-1)!.reason}` };
+}
+
 const CHECKERS: Record<string, (c: Case) => Promise<Outcome>> = {
+  'TUF metadata': tufRootCase,
   'sigstore-bundle': sigstoreBundleCase,
   'cosign image signature (simple-signing payload + annotations)': cosignImageCase,
 };
