@@ -64,3 +64,15 @@ export function derString(value: Buffer): string {
   }
   return value.toString('utf8');
 }
+
+// The DER items directly inside a constructed item (SEQUENCE, SET, or a context tag).
+export function derChildren(buffer: Buffer, start = 0): { tag: number; bytes: Buffer; content: Buffer }[] {
+  const outer = readTlv(buffer, start);
+  const items: { tag: number; bytes: Buffer; content: Buffer }[] = [];
+  for (let at = outer.valueStart; at < outer.end; ) {
+    const tlv = readTlv(buffer, at);
+    items.push({ tag: tlv.tag, bytes: buffer.subarray(tlv.start, tlv.end), content: buffer.subarray(tlv.valueStart, tlv.end) });
+    at = tlv.end;
+  }
+  return items;
+}
