@@ -1,4 +1,4 @@
-import { constants, createHash, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { RFC3161Timestamp } from '@sigstore/core';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.ts';
 import { derChildren } from './der.ts';
