@@ -4,11 +4,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createApp, packageVersion, type AppContext } from '../app/app.context.ts';
 import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
 import type { AppError } from '../../shared/errors.ts';
+import { SignetError, toAppError } from '../errors.ts';
 import type { KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import { formatStatus } from './status.format.ts';
 import { formatAudit, formatAuditVerification, formatKeys } from './keys.format.ts';
 import { TerminalConfirmation } from './confirm.terminal.ts';
 import { ask, readSecret } from './prompt.ts';
+import { formatTree, verdictWord, verifyImage } from './verify.command.ts';
 
 const HELP = `signet: manage signing keys and container-image signatures
 
@@ -38,6 +40,10 @@ Commands:
   keys revocations                the signed revocation list: [--output FILE]
   tokens remember-pin --module PATH --token LABEL
                                   keep the token PIN in the OS keychain (read from the terminal or stdin)
+  verify IMAGE                    verify every signature and attestation; exit 0 only when the image is verified
+                                  [--key FILE]... [--keyref ID]... [--trusted-root FILE] [--identity SAN --issuer URL]
+                                  [--rekor-key FILE] [--ca FILE] [--notation-store DIR] [--insecure]
+  tree IMAGE                      the same check, printed as the trust-chain tree
   audit verify                    check the audit chain; exit 1 if it is broken
   audit list                      newest entries: [--action PREFIX] [--limit N]
 
@@ -65,6 +71,18 @@ interface Command {
 }
 
 const string = { type: 'string' } as const;
+const many = { type: 'string', multiple: true } as const;
+const verifyOptions = {
+  key: many,
+  keyref: many,
+  'trusted-root': string,
+  identity: string,
+  issuer: string,
+  'rekor-key': many,
+  ca: many,
+  'notation-store': many,
+  insecure: { type: 'boolean', default: false },
+} as const;
 
 async function confirmAction(call: Client, request: PrepareKeyAction): Promise<KeyRecord> {
   const intent = await call.keys.prepare(request);
@@ -242,6 +260,22 @@ const COMMANDS: Record<string, Command> = {
       return { text: `The PIN for token "${v.token}" is now kept in the OS keychain.`, json: { remembered: true } };
     },
   },
+  verify: {
+    options: verifyOptions,
+    positionals: 1,
+    run: async (_call, v, [image], app) => {
+      const report = await verifyImage(app, image!, v);
+      return { text: `${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`, json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    },
+  },
+  tree: {
+    options: verifyOptions,
+    positionals: 1,
+    run: async (_call, v, [image], app) => {
+      const report = await verifyImage(app, image!, v);
+      return { text: formatTree(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    },
+  },
   'audit verify': {
     options: {},
     positionals: 0,
@@ -312,7 +346,7 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     const appError: AppError =
-      error instanceof RequestFailed ? error.error : { code: 'Internal', message: error instanceof Error ? error.message : String(error) };
+      error instanceof RequestFailed ? error.error : error instanceof SignetError ? toAppError(error) : { code: 'Internal', message: error instanceof Error ? error.message : String(error) };
     if (json) process.stdout.write(`${JSON.stringify({ error: appError }, null, 2)}\n`);
     else process.stderr.write(`signet: ${appError.code}: ${appError.message}\n${(appError.details ?? []).map((d) => `  ${d}\n`).join('')}`);
     process.exit(1);

@@ -1,0 +1,38 @@
+import { formatImageReference, parseImageReference } from '../../shared/model/image-reference.model.ts';
+import { isLoopbackHost, type Settings } from '../../shared/model/settings.model.ts';
+import { SignetError } from '../errors.ts';
+import { RegistryClient } from '../registry/registry.client.ts';
+import type { ImageSource } from './image-source.types.ts';
+import { LayoutSource } from './layout.source.ts';
+import { RegistrySource } from './registry.source.ts';
+
+export interface ImageTarget {
+  source: ImageSource;
+  repository: string;
+  reference: string;
+  /** The reference as identity rules compare it. */
+  display: string;
+}
+
+// `oci:/path/to/layout[:tag|@digest]` is a layout on disk; anything else is a registry reference.
+export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean } = {}): ImageTarget {
+  if (text.startsWith('oci:')) {
+    const rest = text.slice(4);
+    const at = rest.lastIndexOf('@');
+    const colon = rest.lastIndexOf(':');
+    const [path, reference] = at > 0 ? [rest.slice(0, at), rest.slice(at + 1)] : colon > rest.lastIndexOf('/') ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, 'latest'];
+    return { source: new LayoutSource(path), repository: 'layout', reference, display: text };
+  }
+  let parsed;
+  try {
+    parsed = parseImageReference(text);
+  } catch (error) {
+    throw new SignetError('BadInput', (error as Error).message);
+  }
+  const configured = settings.registries.find((r) => new URL(r.url).host === parsed.registry);
+  const host = parsed.registry === 'docker.io' ? 'registry-1.docker.io' : parsed.registry;
+  const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const baseUrl = configured?.url ?? `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`;
+  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure });
+  return { source: new RegistrySource(client), repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
+}
