@@ -36,15 +36,18 @@ function signet(args: string[]): Promise<{ code: number | null; report: ChainRep
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => {
-      let report: ChainReport | null = null;
-      try {
-        report = args.includes('--json') ? ChainReportSchema.parse(JSON.parse(stdout)) : null;
-      } catch {
-        report = null;
-      }
-      resolve({ code, report, stdout, stderr });
+      const parsed = args.includes('--json') ? ChainReportSchema.safeParse(safeJson(stdout)) : null;
+      resolve({ code, report: parsed?.success ? parsed.data : null, stdout, stderr });
     });
   });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 before(async () => {
