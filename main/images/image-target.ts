@@ -5,6 +5,7 @@ import { RegistryClient } from '../registry/registry.client.ts';
 import type { ImageSource } from './image-source.types.ts';
 import { LayoutSource } from './layout.source.ts';
 import { RegistrySource } from './registry.source.ts';
+import { CachingSource } from './caching.source.ts';
 
 export interface ImageTarget {
   source: ImageSource;
@@ -15,7 +16,7 @@ export interface ImageTarget {
 }
 
 // `oci:/path/to/layout[:tag|@digest]` is a layout on disk; anything else is a registry reference.
-export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean } = {}): ImageTarget {
+export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean; cacheDir?: string } = {}): ImageTarget {
   if (text.startsWith('oci:')) {
     const rest = text.slice(4);
     const at = rest.lastIndexOf('@');
@@ -34,5 +35,6 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const baseUrl = configured?.url ?? `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`;
   const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure });
-  return { source: new RegistrySource(client), repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
+  const registrySource = new RegistrySource(client);
+  return { source: options.cacheDir ? new CachingSource(registrySource, options.cacheDir) : registrySource, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
 }

@@ -138,7 +138,7 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
 
   for (const key of input.trust.keys) {
     if (verifyWith(key, input.payload, signature)) {
-      const fingerprint = fingerprintOf(key.export({ type: 'spki', format: 'der' }));
+      const fingerprint = keyFingerprint(key);
       pass('signature', `The signature verifies with the trusted key SHA256:${fingerprint.slice(0, 16)}….`);
       return result('verified', `Signed by the trusted key SHA256:${fingerprint.slice(0, 16)}….`, { payload: payloadInfo, tlog, signer: { kind: 'key', fingerprint } });
     }
@@ -160,6 +160,18 @@ function checkIdentity(wanted: string, signed: string, rule: CosignSignatureInpu
   if (!sameRepository) return `The signature names ${signed}, a different repository from ${wanted}.`;
   if (rule === 'matchExact' && (a.tag !== b.tag || a.digest !== b.digest)) return `The signature names ${signed}, not exactly ${wanted}.`;
   return null;
+}
+
+const fingerprints = new WeakMap<KeyObject, string>();
+
+// Keys are reused across thousands of signatures; their fingerprint is computed once.
+function keyFingerprint(key: KeyObject): string {
+  let fingerprint = fingerprints.get(key);
+  if (!fingerprint) {
+    fingerprint = fingerprintOf(key.export({ type: 'spki', format: 'der' }));
+    fingerprints.set(key, fingerprint);
+  }
+  return fingerprint;
 }
 
 function verifyWith(key: KeyObject, payload: Buffer, signature: Buffer): boolean {

@@ -9,6 +9,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const BENCHES = {
   'keys-sign': 'keys-sign.bench.ts',
   'keys-sign-parallel': 'keys-sign.bench.ts',
+  'verify-bulk': 'verify.bench.ts',
+  'verify-cli': 'verify.bench.ts',
+  'verify-warm': 'verify.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

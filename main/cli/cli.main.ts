@@ -1,0 +1,353 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createApp, packageVersion, type AppContext } from '../app/app.context.ts';
+import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
+import type { AppError } from '../../shared/errors.ts';
+import { SignetError, toAppError } from '../errors.ts';
+import type { KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
+import { formatStatus } from './status.format.ts';
+import { formatAudit, formatAuditVerification, formatKeys } from './keys.format.ts';
+import { TerminalConfirmation } from './confirm.terminal.ts';
+import { ask, readSecret } from './prompt.ts';
+import { formatTree, verdictWord, verifyImage } from './verify.command.ts';
+
+const HELP = `signet: manage signing keys and container-image signatures
+
+Usage: signet [--json] COMMAND [ARGS]
+
+Commands:
+  status                          key backends, keychain, registries and tools on this machine
+  keys list                       every key with its status, expiry and use
+  keys generate --label NAME      make a key: [--backend software|pkcs11] [--module PATH --token LABEL]
+                                  [--algorithm ecdsa-p256|ecdsa-p384|ed25519|rsa-3072|rsa-4096] [--expires DATE]
+  keys export ID                  public key: [--format pem|cosign-pub|jwk] [--output FILE]
+  keys rotate ID                  successor key and cross-signed statement: [--overlap-days N] [--label NAME]
+  keys revoke ID --reason REASON  RFC 5280 reason; [--invalid-since DATE] (default now)
+  keys destroy ID                 erase the private key (asks for the label to be typed)
+  keys import-cosign FILE --label NAME
+                                  a cosign.key becomes a sealed software key (password: COSIGN_PASSWORD or prompt)
+  keys export-cosign ID --output FILE
+                                  a software key as cosign.key, encrypted with a password you choose
+  keys discover --module PATH --token LABEL
+                                  the keys on a token, and which the inventory knows
+  keys adopt OBJECT_ID --module PATH --token LABEL --label NAME
+                                  take a key made elsewhere on a token into the inventory
+  keys rotation-statement ID      the cross-signed rotation statement: [--output FILE]
+  keys import-revocations FILE    apply a revocation list signed by a known key
+  keys set-admin ID               the key that signs the revocation list
+  keys reconcile                  compare the inventory with the tokens; changes nothing
+  keys revocations                the signed revocation list: [--output FILE]
+  tokens remember-pin --module PATH --token LABEL
+                                  keep the token PIN in the OS keychain (read from the terminal or stdin)
+  verify IMAGE                    verify every signature and attestation; exit 0 only when the image is verified
+                                  [--key FILE]... [--keyref ID]... [--trusted-root FILE] [--identity SAN --issuer URL]
+                                  [--rekor-key FILE] [--ca FILE] [--notation-store DIR] [--insecure]
+  tree IMAGE                      the same check, printed as the trust-chain tree
+  audit verify                    check the audit chain; exit 1 if it is broken
+  audit list                      newest entries: [--action PREFIX] [--limit N]
+
+Options:
+  --json        machine-readable output
+  --help, -h    this help
+  --version     the version
+
+Rotate, revoke and destroy show what will happen and ask for confirmation at the terminal.
+
+Environment:
+  SIGNET_HOME           data folder (default: the platform's config folder)
+  SIGNET_TOOLS_DIR      extra folders searched for cosign, skopeo, oras, ...
+  SIGNET_PKCS11_MODULES extra PKCS#11 module paths to probe
+`;
+
+class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
+
+interface Command {
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals: number;
+  run(call: Client, values: Values, args: string[], app: AppContext): Promise<{ text: string; json: unknown; code?: number }>;
+}
+
+const string = { type: 'string' } as const;
+const many = { type: 'string', multiple: true } as const;
+const verifyOptions = {
+  key: many,
+  keyref: many,
+  'trusted-root': string,
+  identity: string,
+  issuer: string,
+  'rekor-key': many,
+  ca: many,
+  'notation-store': many,
+  insecure: { type: 'boolean', default: false },
+} as const;
+
+async function confirmAction(call: Client, request: PrepareKeyAction): Promise<KeyRecord> {
+  const intent = await call.keys.prepare(request);
+  let typed: string | undefined;
+  if (intent.typeToConfirm !== null) {
+    typed = (await ask(`Type the key's label (${intent.typeToConfirm}) to destroy it: `)) ?? undefined;
+    if (typed === undefined) throw new UsageError('destroying a key needs a terminal to type its label at');
+  }
+  return call.keys.confirm({ intentId: intent.intentId, typedConfirmation: typed });
+}
+
+// The cosign convention: COSIGN_PASSWORD when set, otherwise asked at the terminal without echo.
+async function password(question: string): Promise<string> {
+  const fromEnv = process.env.COSIGN_PASSWORD;
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) throw new UsageError('set COSIGN_PASSWORD or run at a terminal to give the password');
+  return readSecret(question);
+}
+
+async function output(values: Values, file: { filename: string; text: string }): Promise<string> {
+  if (typeof values.output !== 'string') return file.text.trimEnd();
+  await writeFile(values.output, file.text, { mode: 0o644 });
+  return `Wrote ${values.output}`;
+}
+
+const COMMANDS: Record<string, Command> = {
+  status: {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const status = await call.system.status({ refresh: true });
+      return { text: formatStatus(status), json: status };
+    },
+  },
+  'keys list': {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const keys = await call.keys.list({});
+      return { text: formatKeys(keys, new Date()), json: keys };
+    },
+  },
+  'keys generate': {
+    options: { label: string, backend: string, module: string, token: string, algorithm: string, expires: string },
+    positionals: 0,
+    run: async (call, v) => {
+      if (typeof v.label !== 'string') throw new UsageError('--label is required');
+      const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
+      const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
+      const notAfter = typeof v.expires === 'string' ? new Date(v.expires).toISOString() : undefined;
+      const key = await call.keys.generate({ backend, label: v.label, algorithm: v.algorithm as never, notAfter });
+      return { text: `Generated ${key.id} "${key.label}"\nfingerprint ${key.fingerprint}\n${key.publicKeyPem.trimEnd()}`, json: key };
+    },
+  },
+  'keys export': {
+    options: { format: string, output: string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      const file = await call.keys.exportPublic({ keyId: keyId!, format: (v.format ?? 'pem') as never });
+      return { text: await output(v, file), json: file };
+    },
+  },
+  'keys rotate': {
+    options: { 'overlap-days': string, label: string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      const overlapDays = v['overlap-days'] === undefined ? undefined : Number(v['overlap-days']);
+      const key = await confirmAction(call, { action: 'rotate', keyId: keyId!, overlapDays: overlapDays as number, label: v.label as string | undefined });
+      return { text: `Rotated: the successor is ${key.id} "${key.label}" (${key.fingerprint})`, json: key };
+    },
+  },
+  'keys revoke': {
+    options: { reason: string, 'invalid-since': string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      if (typeof v.reason !== 'string') throw new UsageError('--reason is required (keyCompromise, superseded, cessationOfOperation, ...)');
+      const invalidSince = new Date(typeof v['invalid-since'] === 'string' ? v['invalid-since'] : Date.now()).toISOString();
+      const key = await confirmAction(call, { action: 'revoke', keyId: keyId!, reason: v.reason as never, invalidSince });
+      return { text: `Revoked ${key.id} "${key.label}" (${v.reason}, invalid since ${invalidSince})`, json: key };
+    },
+  },
+  'keys destroy': {
+    options: {},
+    positionals: 1,
+    run: async (call, _v, [keyId]) => {
+      const key = await confirmAction(call, { action: 'destroy', keyId: keyId! });
+      return { text: `Destroyed the private key of ${key.id} "${key.label}"; its record stays.`, json: key };
+    },
+  },
+  'keys import-cosign': {
+    options: { label: string },
+    positionals: 1,
+    run: async (_call, v, [file], app) => {
+      if (typeof v.label !== 'string') throw new UsageError('--label is required');
+      const pem = await readFile(file!, 'utf8');
+      const key = await app.keys.importCosignKey(pem, await password('Password of the cosign.key: '), v.label, 'cli');
+      return { text: `Imported ${key.id} "${key.label}" (${key.fingerprint}) as a sealed software key.`, json: key };
+    },
+  },
+  'keys export-cosign': {
+    options: { output: string },
+    positionals: 1,
+    run: async (_call, v, [keyId], app) => {
+      if (typeof v.output !== 'string') throw new UsageError('--output is required: the private key is never printed');
+      const pem = await app.keys.exportCosignKey(keyId!, await password('Password for the exported cosign.key: '), 'cli');
+      await writeFile(v.output, pem, { mode: 0o600, flag: 'wx' });
+      return { text: `Wrote ${v.output} (encrypted; keep it like the key itself).`, json: { written: v.output } };
+    },
+  },
+  'keys discover': {
+    options: { module: string, token: string },
+    positionals: 0,
+    run: async (call, v) => {
+      const keys = await call.keys.discover({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') });
+      const text = keys.map((k) => `${k.objectId}  ${(k.algorithm ?? 'unsupported').padEnd(11)} ${k.adoptedAs ? `in inventory as ${k.adoptedAs}` : 'not in inventory'}  ${k.label}`).join('\n');
+      return { text: text || 'The token holds no private keys.', json: keys };
+    },
+  },
+  'keys adopt': {
+    options: { module: string, token: string, label: string },
+    positionals: 1,
+    run: async (call, v, [objectId]) => {
+      const key = await call.keys.adopt({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? ''), objectId: objectId!, label: String(v.label ?? '') });
+      return { text: `Adopted ${key.id} "${key.label}" (${key.fingerprint})`, json: key };
+    },
+  },
+  'keys rotation-statement': {
+    options: { output: string },
+    positionals: 1,
+    run: async (call, v, [keyId]) => {
+      const file = await call.keys.rotationStatement({ keyId: keyId! });
+      return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
+    },
+  },
+  'keys import-revocations': {
+    options: {},
+    positionals: 1,
+    run: async (call, _v, [file]) => {
+      const result = await call.keys.importRevocations({ text: await readFile(file!, 'utf8') });
+      return { text: result.applied.length === 0 ? 'Nothing new: every entry was already applied.' : `Revoked ${result.applied.join(', ')}`, json: result };
+    },
+  },
+  'keys set-admin': {
+    options: {},
+    positionals: 1,
+    run: async (call, _v, [keyId]) => {
+      const key = await call.keys.setAdmin({ keyId: keyId! });
+      return { text: `${key.id} "${key.label}" now signs the revocation list.`, json: key };
+    },
+  },
+  'keys reconcile': {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const differences = await call.keys.reconcile({});
+      return { text: differences.length === 0 ? 'The inventory matches the tokens and the sealed store.' : differences.map((d) => `${d.kind}: ${d.message}`).join('\n'), json: differences };
+    },
+  },
+  'keys revocations': {
+    options: { output: string },
+    positionals: 0,
+    run: async (call, v) => {
+      const file = await call.keys.revocations({});
+      return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
+    },
+  },
+  'tokens remember-pin': {
+    options: { module: string, token: string },
+    positionals: 0,
+    run: async (_call, v, _args, app) => {
+      if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module and --token are required');
+      const pin = await readSecret(`PIN for token "${v.token}": `);
+      if (pin.length === 0) throw new UsageError('no PIN was given');
+      await app.pins.remember({ modulePath: v.module, tokenLabel: v.token }, pin);
+      return { text: `The PIN for token "${v.token}" is now kept in the OS keychain.`, json: { remembered: true } };
+    },
+  },
+  verify: {
+    options: verifyOptions,
+    positionals: 1,
+    run: async (_call, v, [image], app) => {
+      const report = await verifyImage(app, image!, v);
+      return { text: `${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`, json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    },
+  },
+  tree: {
+    options: verifyOptions,
+    positionals: 1,
+    run: async (_call, v, [image], app) => {
+      const report = await verifyImage(app, image!, v);
+      return { text: formatTree(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    },
+  },
+  'audit verify': {
+    options: {},
+    positionals: 0,
+    run: async (call) => {
+      const result = await call.audit.verify({});
+      return { text: formatAuditVerification(result), json: result, code: result.ok ? 0 : 1 };
+    },
+  },
+  'audit list': {
+    options: { action: string, limit: string },
+    positionals: 0,
+    run: async (call, v) => {
+      const entries = await call.audit.list({ action: v.action as string | undefined, limit: v.limit === undefined ? 50 : Number(v.limit) });
+      return { text: entries.length === 0 ? 'The audit log is empty.' : formatAudit(entries), json: entries };
+    },
+  },
+};
+
+// Exit codes: 0 done, 1 the operation failed or was refused, 2 the command line was wrong.
+async function main(argv: string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n !== undefined && COMMANDS[n] !== undefined);
+  const command = name ? COMMANDS[name] : undefined;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false }, ...command?.options },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('no command given');
+  if (!command || !name) throw new UsageError(`unknown command ${positionals.slice(0, 2).join(' ')}`);
+  const args = positionals.slice(name.split(' ').length);
+  if (args.length !== command.positionals) throw new UsageError(`${name} takes ${command.positionals === 0 ? 'no arguments' : 'one argument'}${args.length > command.positionals ? `, not ${args.at(-1)}` : ''}`);
+  const app = createApp({
+    host: 'cli',
+    confirmations: new TerminalConfirmation(),
+    askPin: async (token) => (process.stdin.isTTY ? readSecret(`PIN for token "${token.tokenLabel}" (not remembered): `) : null),
+  });
+  try {
+    const call = createClient((channel, input) => app.dispatch(channel, input, { host: 'cli' }));
+    const result = await command.run(call, values as Values, args, app);
+    process.stdout.write(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
+    return result.code ?? 0;
+  } finally {
+    await app.close();
+  }
+}
+
+const json = process.argv.includes('--json');
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`signet: ${error.message}\nRun signet --help for usage.\n`);
+      process.exit(2);
+    }
+    const appError: AppError =
+      error instanceof RequestFailed ? error.error : error instanceof SignetError ? toAppError(error) : { code: 'Internal', message: error instanceof Error ? error.message : String(error) };
+    if (json) process.stdout.write(`${JSON.stringify({ error: appError }, null, 2)}\n`);
+    else process.stderr.write(`signet: ${appError.code}: ${appError.message}\n${(appError.details ?? []).map((d) => `  ${d}\n`).join('')}`);
+    process.exit(1);
+  },
+);
