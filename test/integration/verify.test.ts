@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'signet-verify-'));
   home = await mkdtemp(join(tmpdir(), 'signet-verify-home-'));
   await cosign(['generate-key-pair']);
-  await run('mkdir', ['other'], { cwd: dir });
+  await mkdir(join(dir, 'other'));
   await run(join(tools, 'cosign'), ['generate-key-pair'], { cwd: join(dir, 'other'), env: { ...process.env, COSIGN_PASSWORD: 'other' } });
 });
 after(() => registry?.stop());

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, start, waitFor, type Started } from './processes.ts';
@@ -21,16 +21,26 @@ export async function startKeychain(): Promise<Keychain> {
   await mkdir(data, { recursive: true });
   const socket = join(dir, 'bus');
   const address = `unix:path=${socket}`;
-  const bus: Started = start('dbus-daemon', ['--session', '--nofork', `--address=${address}`]);
+  // A bus without service activation: nothing can start a second keyring daemon behind the fixture's back.
+  const config = join(dir, 'bus.conf');
+  await writeFile(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>${address}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>
+`,
+  );
+  const bus: Started = start('dbus-daemon', [`--config-file=${config}`, '--nofork']);
   await waitFor('the private D-Bus', async () => (await readFile(socket).catch((e: NodeJS.ErrnoException) => e.code)) !== 'ENOENT', 10_000, bus.output);
   const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: data, HOME: dir };
   const keyring = start('sh', ['-c', "printf 'signet-test' | exec gnome-keyring-daemon --unlock --components=secrets --foreground"], { env });
   const saved = Object.fromEntries(SAVED.map((k) => [k, process.env[k]]));
+  // Ready means the login collection exists and is unlocked: a secret can be stored and read back.
   await waitFor(
     'gnome-keyring on the private bus',
     async () => {
-      await run('secret-tool', ['search', 'signet-fixture', 'ready'], { env });
-      return true;
+      await run('secret-tool', ['store', '--label', 'signet fixture', 'signet-fixture', 'ready'], { env, input: 'ready', timeout: 3000 });
+      return (await run('secret-tool', ['lookup', 'signet-fixture', 'ready'], { env, timeout: 3000 })).trim() === 'ready';
     },
     15_000,
     keyring.output,

@@ -47,13 +47,15 @@ export function start(command: string, args: string[], options: SpawnOptions = {
   };
 }
 
-// Runs a command to completion and returns its output; a non-zero exit is an error with that output.
+// Runs a command to completion and returns its output; a non-zero exit (or running past `timeout`) is an error with that output.
 export function run(command: string, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    // A command that exits without reading its input closes the pipe; that is not an error here.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${out}`))));
