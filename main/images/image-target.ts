@@ -2,6 +2,7 @@ import { formatImageReference, parseImageReference } from '../../shared/model/im
 import { isLoopbackHost, type Settings } from '../../shared/model/settings.model.ts';
 import { SignetError } from '../errors.ts';
 import { RegistryClient } from '../registry/registry.client.ts';
+import { DockerCredentials } from '../registry/docker-credentials.ts';
 import type { ImageSource } from './image-source.types.ts';
 import { LayoutSource } from './layout.source.ts';
 import { RegistrySource } from './registry.source.ts';
@@ -34,7 +35,7 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
   const host = parsed.registry === 'docker.io' ? 'registry-1.docker.io' : parsed.registry;
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const baseUrl = configured?.url ?? `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`;
-  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure });
+  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure, credentials: new DockerCredentials() });
   const registrySource = new RegistrySource(client);
   return { source: options.cacheDir ? new CachingSource(registrySource, options.cacheDir) : registrySource, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
 }

@@ -2,11 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegistryClient, sha256Digest } from '../../main/registry/registry.client.ts';
+import { DockerCredentials } from '../../main/registry/docker-credentials.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 
@@ -176,4 +177,40 @@ test('tag lists are followed page by page through the Link header, and only with
   const client = new RegistryClient({ baseUrl: base });
   assert.deepEqual(await client.listTags('x/y'), ['a', 'b', 'c', 'd', 'e']);
   await assert.rejects(client.listTags('evil/repo'), /somewhere else/);
+});
+
+test('credentials come from the Docker config and from credential helpers, and are sent only when challenged', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'signet-docker-config-'));
+  const body = Buffer.from('{"schemaVersion":2}');
+  const seen: (string | undefined)[] = [];
+  const base = await serve((req, res) => {
+    seen.push(req.headers.authorization);
+    if (req.headers.authorization !== `Basic ${Buffer.from('alice:s3cret').toString('base64')}` && req.headers.authorization !== `Basic ${Buffer.from('helper-user:helper-secret').toString('base64')}`) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="registry"' });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+    res.end(body);
+  });
+  const host = new URL(base).host;
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from('alice:s3cret').toString('base64') } } }));
+  const fromConfig = new RegistryClient({ baseUrl: base, credentials: new DockerCredentials({ DOCKER_CONFIG: dir }) });
+  assert.equal((await fromConfig.getManifest('x/y', 'v1')).digest, sha256Digest(body));
+  assert.equal(seen[0], undefined, 'the first request carries no credentials');
+
+  const helperDir = await mkdtemp(join(tmpdir(), 'signet-helper-'));
+  await writeFile(join(helperDir, 'docker-credential-signettest'), '#!/bin/sh\nread server\necho "{\\"ServerURL\\":\\"$server\\",\\"Username\\":\\"helper-user\\",\\"Secret\\":\\"helper-secret\\"}"\n');
+  await chmod(join(helperDir, 'docker-credential-signettest'), 0o755);
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [host]: 'signettest' } }));
+  const path = process.env.PATH;
+  process.env.PATH = `${helperDir}:${path}`;
+  try {
+    const fromHelper = new RegistryClient({ baseUrl: base, credentials: new DockerCredentials({ DOCKER_CONFIG: dir }) });
+    assert.equal((await fromHelper.getManifest('x/y', 'v1')).digest, sha256Digest(body));
+  } finally {
+    process.env.PATH = path;
+  }
+  const none = new RegistryClient({ baseUrl: base });
+  await assert.rejects(none.getManifest('x/y', 'v1'), (e) => code(e) === 'Unauthorized');
 });
