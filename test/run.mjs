@@ -1,8 +1,8 @@
 // `npm test`: build (type-check included), lint, then every suite under node's test runner.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,7 +23,10 @@ step('build and type-check', process.execPath, [join(root, 'build', 'build.mjs')
 step('lint', bin('eslint'), ['-c', join(root, 'build', 'eslint.config.js'), '.']);
 // The TPM module probes for a TPM on every load; keep its store and its log noise inside the test run.
 const env = { ...process.env, TSS2_LOG: 'all+none', TPM2_PKCS11_STORE: mkdtempSync(join(tmpdir(), 'signet-tpm2-store-')) };
-if (suites.length === 0) {
+const acceptance = resolve(root, process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance');
+if (suites.length === 0 && !existsSync(join(acceptance, 'cases.json'))) {
+  console.log(`\n== acceptance skipped: no cases.json at ${acceptance} (set SIGNET_ACCEPTANCE_DIR to the fixture folder)`);
+} else if (suites.length === 0) {
   // Every third-party verification fixture, read in place, must give its expected verdict.
   step('acceptance', process.execPath, [join(root, 'test', 'acceptance', 'acceptance.ts')], env);
 }

@@ -163,7 +163,11 @@ function expectedResult(expected: string): 'pass' | 'fail' {
   return /^\s*pass/i.test(expected) ? 'pass' : 'fail';
 }
 
-const cases = ((JSON.parse(await readFile(join(folder, 'cases.json'), 'utf8')) as { cases?: Case[] }).cases ?? []) as Case[];
+const casesFile = await readFile(join(folder, 'cases.json'), 'utf8').catch(() => {
+  console.error(`acceptance: no cases.json in ${folder}; set SIGNET_ACCEPTANCE_DIR to the fixture folder`);
+  process.exit(1);
+});
+const cases = ((JSON.parse(casesFile) as { cases?: Case[] }).cases ?? []) as Case[];
 let passed = 0;
 let failed = 0;
 for (const c of cases) {
