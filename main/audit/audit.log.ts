@@ -6,6 +6,7 @@ import type { HostKind } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists } from '../storage/atomic-file.ts';
 import { canonicalJson } from './canonical-json.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 
 const GENESIS = '0'.repeat(64);
 
@@ -171,7 +172,7 @@ export class AuditLog {
       return this.readTail();
     }
     const lines = text.trimEnd().split('\n');
-    const last = AuditEntrySchema.safeParse(safeJson(lines.at(-1) ?? ''));
+    const last = AuditEntrySchema.safeParse(parseJsonOrUndefined(lines.at(-1) ?? ''));
     if (!last.success) throw new SignetError('Conflict', `The audit log's last entry is unreadable; run \`signet audit verify\` (${this.file}).`);
     return { seq: last.data.seq, hash: last.data.hash };
   }
@@ -192,7 +193,7 @@ export class AuditLog {
     });
     for (const [index, line] of lines.entries()) {
       const number = index + 1;
-      const parsed = AuditEntrySchema.safeParse(safeJson(line));
+      const parsed = AuditEntrySchema.safeParse(parseJsonOrUndefined(line));
       if (!parsed.success) return fail(number, previous.seq + 1, index === lines.length - 1 && !text.endsWith('\n') ? 'the last entry is incomplete (torn write)' : 'the entry is not a valid audit record');
       const entry = parsed.data;
       if (entry.seq !== previous.seq + 1) return fail(number, entry.seq, `expected entry ${previous.seq + 1}, found ${entry.seq}: entries were removed or reordered`);
@@ -223,7 +224,7 @@ export class AuditLog {
     const entries: AuditEntry[] = [];
     for (const line of text.split('\n').reverse()) {
       if (line.length === 0) continue;
-      const parsed = AuditEntrySchema.safeParse(safeJson(line));
+      const parsed = AuditEntrySchema.safeParse(parseJsonOrUndefined(line));
       if (!parsed.success) continue;
       if (filter.action && !parsed.data.action.startsWith(filter.action)) continue;
       if (filter.subject && parsed.data.subject !== filter.subject) continue;
@@ -236,13 +237,5 @@ export class AuditLog {
   // The export is the file itself, byte for byte: the evidence is the lines, not a rendering of them.
   async rawText(): Promise<string> {
     return (await readFileIfExists(this.file)) ?? '';
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

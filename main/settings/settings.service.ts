@@ -9,6 +9,7 @@ import {
 import type { Notice } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 
 export interface SettingsChangeListener {
   (settings: Settings): void;
@@ -39,7 +40,7 @@ export class SettingsService {
   private async load(): Promise<Settings> {
     const text = await readFileIfExists(this.file);
     if (text === null) return structuredClone(DEFAULT_SETTINGS);
-    const result = SettingsSchema.safeParse(safeJson(text));
+    const result = SettingsSchema.safeParse(parseJsonOrUndefined(text));
     if (result.success) return result.data;
     const aside = `${this.file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await rename(this.file, aside);
@@ -82,12 +83,4 @@ export class SettingsService {
 
 function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

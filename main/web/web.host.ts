@@ -8,6 +8,7 @@ import type { AppContext } from '../app/app.context.ts';
 import { contentType, securityHeaders } from '../app/csp.ts';
 import { readStaticFile } from '../app/static-files.ts';
 import { SignetError } from '../errors.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 
 export interface WebHostOptions {
   app: Pick<AppContext, 'dispatch' | 'events'>;
@@ -95,7 +96,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         ws.close(1003, 'text frames only');
         return;
       }
-      const request = SocketRequestSchema.safeParse(parseJson(data.toString()));
+      const request = SocketRequestSchema.safeParse(parseJsonOrUndefined(data.toString()));
       if (!request.success) {
         ws.close(1008, 'malformed request');
         return;
@@ -126,12 +127,4 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

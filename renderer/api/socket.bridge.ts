@@ -1,4 +1,5 @@
 import { SOCKET_PATH, SocketMessageSchema, type Bridge } from '../../shared/contract.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 
 const TOKEN_KEY = 'signet.token';
 
@@ -39,7 +40,7 @@ export function createSocketBridge(): Bridge {
         resolve(ws);
       });
       ws.addEventListener('message', (event) => {
-        const message = SocketMessageSchema.safeParse(safeJson(String(event.data)));
+        const message = SocketMessageSchema.safeParse(parseJsonOrUndefined(String(event.data)));
         if (!message.success) return;
         if (message.data.kind === 'result') {
           pending.get(message.data.id)?.resolve(message.data.result);
@@ -75,12 +76,4 @@ export function createSocketBridge(): Bridge {
       return () => set.delete(listener);
     },
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -10,6 +10,7 @@ import { createTestApp, quietProbes } from '../support/app.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tools = join(root, '.tools', 'bin');
@@ -36,19 +37,12 @@ function signet(args: string[]): Promise<{ code: number | null; report: ChainRep
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => {
-      const parsed = args.includes('--json') ? ChainReportSchema.safeParse(safeJson(stdout)) : null;
+      const parsed = args.includes('--json') ? ChainReportSchema.safeParse(parseJsonOrUndefined(stdout)) : null;
       resolve({ code, report: parsed?.success ? parsed.data : null, stdout, stderr });
     });
   });
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 before(async () => {
   registry = await startRegistry();
