@@ -19,6 +19,7 @@ import { SoftwareKeyStore } from '../keys/software.backend.ts';
 import { OsKeychain } from '../keys/keychain.adapter.ts';
 import { Pkcs11jsDriver } from '../keys/pkcs11.adapter.ts';
 import { probeRegistry } from '../registry/registry.probe.ts';
+import { DockerCredentials, KeychainRegistryCredentials } from '../registry/docker-credentials.ts';
 import { SettingsService } from '../settings/settings.service.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
 import { SystemService, type SystemProbes } from '../system/system.service.ts';
@@ -52,6 +53,7 @@ export interface AppContext {
   confirmations: ConfirmationService | null;
   keys: KeyService;
   pins: KeychainPins;
+  registryCredentials: KeychainRegistryCredentials;
   audit: AuditLog;
   events: EventHub;
   dispatch: Dispatch;
@@ -95,7 +97,8 @@ export function createApp(options: AppOptions): AppContext {
   keys.onChange((list) => events.emit.keys.changed(list));
   const confirmations = options.confirmations ?? null;
   const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, confirmations }), options.log);
-  return { dataDir, settings, system, intents, confirmations, keys, pins, audit, events, dispatch, close: () => keys.close() };
+  const registryCredentials = new KeychainRegistryCredentials(keychain, new DockerCredentials(env));
+  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, events, dispatch, close: () => keys.close() };
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {

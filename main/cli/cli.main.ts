@@ -37,6 +37,8 @@ Commands:
   keys set-admin ID               the key that signs the revocation list
   keys reconcile                  compare the inventory with the tokens; changes nothing
   keys revocations                the signed revocation list: [--output FILE]
+  registries login HOST --username NAME
+                                  keep a registry password in the OS keychain (read from the terminal or stdin)
   tokens remember-pin --module PATH --token LABEL
                                   keep the token PIN in the OS keychain (read from the terminal or stdin)
   verify IMAGE                    verify every signature and attestation; exit 0 only when the image is verified
@@ -246,6 +248,17 @@ const COMMANDS: Record<string, Command> = {
     run: async (call, v) => {
       const file = await call.keys.revocations({});
       return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
+    },
+  },
+  'registries login': {
+    options: { username: string },
+    positionals: 1,
+    run: async (_call, v, [host], app) => {
+      if (typeof v.username !== 'string') throw new UsageError('--username is required');
+      const password = await readSecret(`Password for ${v.username} at ${host}: `);
+      if (password.length === 0) throw new UsageError('no password was given');
+      await app.registryCredentials.remember(host!, { username: v.username, password });
+      return { text: `The credentials for ${host} are now kept in the OS keychain.`, json: { remembered: true } };
     },
   },
   'tokens remember-pin': {

@@ -29,7 +29,7 @@ async function certificatesIn(path: string): Promise<X509Certificate[]> {
 // Trust comes only from what the user names: key files, inventory keys, roots, stores.
 export async function verifyImage(app: AppContext, image: string, v: Values): Promise<ChainReport> {
   const settings = await app.settings.get();
-  const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(app.dataDir, 'cache') });
+  const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(app.dataDir, 'cache'), credentials: app.registryCredentials });
   const inventory = await app.keys.list();
   const keys = [];
   for (const file of list(v.key)) keys.push(...publicKeysFromPem(await readFile(file, 'utf8')));

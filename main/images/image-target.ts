@@ -1,7 +1,7 @@
 import { formatImageReference, parseImageReference } from '../../shared/model/image-reference.model.ts';
 import { isLoopbackHost, type Settings } from '../../shared/model/settings.model.ts';
 import { SignetError } from '../errors.ts';
-import { RegistryClient } from '../registry/registry.client.ts';
+import { RegistryClient, type CredentialSource } from '../registry/registry.client.ts';
 import { DockerCredentials } from '../registry/docker-credentials.ts';
 import type { ImageSource } from './image-source.types.ts';
 import { LayoutSource } from './layout.source.ts';
@@ -17,7 +17,7 @@ export interface ImageTarget {
 }
 
 // `oci:/path/to/layout[:tag|@digest]` is a layout on disk; anything else is a registry reference.
-export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean; cacheDir?: string } = {}): ImageTarget {
+export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean; cacheDir?: string; credentials?: CredentialSource } = {}): ImageTarget {
   if (text.startsWith('oci:')) {
     const rest = text.slice(4);
     const at = rest.lastIndexOf('@');
@@ -35,7 +35,7 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
   const host = parsed.registry === 'docker.io' ? 'registry-1.docker.io' : parsed.registry;
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const baseUrl = configured?.url ?? `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`;
-  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure, credentials: new DockerCredentials() });
+  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure, credentials: options.credentials ?? new DockerCredentials() });
   const registrySource = new RegistrySource(client);
   return { source: options.cacheDir ? new CachingSource(registrySource, options.cacheDir) : registrySource, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readFileIfExists } from '../storage/atomic-file.ts';
 import { SignetError } from '../errors.ts';
 import type { CredentialSource, Credentials } from './registry.client.ts';
+import type { SecretStore } from '../keys/keychain.types.ts';
 
 interface DockerConfig {
   auths?: Record<string, { auth?: string; username?: string; password?: string }>;
@@ -69,4 +70,29 @@ function runHelper(name: string, server: string): Promise<Credentials | null> {
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(server);
   });
+}
+
+/** Registry passwords kept in the OS keychain (`signet registries login`), tried before Docker's. */
+export class KeychainRegistryCredentials implements CredentialSource {
+  private readonly keychain: SecretStore;
+  private readonly fallback: CredentialSource | null;
+
+  constructor(keychain: SecretStore, fallback: CredentialSource | null = null) {
+    this.keychain = keychain;
+    this.fallback = fallback;
+  }
+
+  async credentialsFor(registryHost: string): Promise<Credentials | null> {
+    const stored = await this.keychain.get(`registry:${registryHost}`);
+    if (stored) {
+      const parsed = JSON.parse(stored) as { username?: string; password?: string };
+      if (parsed.username && parsed.password) return { username: parsed.username, password: parsed.password };
+    }
+    return this.fallback ? this.fallback.credentialsFor(registryHost) : null;
+  }
+
+  // Stores the credentials only in the keychain; nothing is written to a file.
+  async remember(registryHost: string, credentials: Credentials): Promise<void> {
+    await this.keychain.set(`registry:${registryHost}`, JSON.stringify(credentials));
+  }
 }

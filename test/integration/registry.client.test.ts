@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegistryClient, sha256Digest } from '../../main/registry/registry.client.ts';
-import { DockerCredentials } from '../../main/registry/docker-credentials.ts';
+import { DockerCredentials, KeychainRegistryCredentials } from '../../main/registry/docker-credentials.ts';
+import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 
@@ -179,7 +180,7 @@ test('tag lists are followed page by page through the Link header, and only with
   await assert.rejects(client.listTags('evil/repo'), /somewhere else/);
 });
 
-test('credentials come from the Docker config and from credential helpers, and are sent only when challenged', async () => {
+test('credentials come from the OS keychain, the Docker config and credential helpers, and are sent only when challenged', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'signet-docker-config-'));
   const body = Buffer.from('{"schemaVersion":2}');
   const seen: (string | undefined)[] = [];
@@ -213,4 +214,11 @@ test('credentials come from the Docker config and from credential helpers, and a
   }
   const none = new RegistryClient({ baseUrl: base });
   await assert.rejects(none.getManifest('x/y', 'v1'), (e) => code(e) === 'Unauthorized');
+
+  const keychain = new MemoryKeychain();
+  const fromKeychain = new KeychainRegistryCredentials(keychain, new DockerCredentials({ DOCKER_CONFIG: join(dir, 'nowhere') }));
+  await assert.rejects(new RegistryClient({ baseUrl: base, credentials: fromKeychain }).getManifest('x/y', 'v1'), (e) => code(e) === 'Unauthorized');
+  await fromKeychain.remember(host, { username: 'alice', password: 's3cret' });
+  assert.equal((await new RegistryClient({ baseUrl: base, credentials: fromKeychain }).getManifest('x/y', 'v1')).digest, sha256Digest(body));
+  assert.ok([...keychain.secrets.keys()].includes(`registry:${host}`), 'kept in the keychain, nowhere else');
 });
