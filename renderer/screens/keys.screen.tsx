@@ -212,7 +212,7 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
   const [invalidSince, setInvalidSince] = useState(() => new Date().toISOString().slice(0, 16));
   const [overlap, setOverlap] = useState(7);
   const status = effectiveStatus(key, new Date());
-  const name = (id: string | null) => all.find((k) => k.id === id)?.label ?? id;
+  const name = (id: string) => all.find((k) => k.id === id)?.label ?? id;
 
   const act = async (request: Parameters<typeof prepare>[0]) => setFailure(await prepare(request));
   const download = async (format: PublicKeyFormat) => {
@@ -244,26 +244,8 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
             <dd>{key.retireAt}</dd>
           </>
         )}
-        {key.predecessor && (
-          <>
-            <dt>Succeeds</dt>
-            <dd>
-              <button type="button" className="link" onClick={() => select(key.predecessor)}>
-                {name(key.predecessor)}
-              </button>
-            </dd>
-          </>
-        )}
-        {key.successor && (
-          <>
-            <dt>Succeeded by</dt>
-            <dd>
-              <button type="button" className="link" onClick={() => select(key.successor)}>
-                {name(key.successor)}
-              </button>
-            </dd>
-          </>
-        )}
+        {key.predecessor && <LineageLink title="Succeeds" id={key.predecessor} label={name(key.predecessor)} onSelect={select} />}
+        {key.successor && <LineageLink title="Succeeded by" id={key.successor} label={name(key.successor)} onSelect={select} />}
         {key.revocation && (
           <>
             <dt>Revoked</dt>
@@ -320,6 +302,20 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
       )}
       {failure && <ErrorBox error={failure} />}
     </div>
+  );
+}
+
+// One step of a key's lineage, as a link to the other key.
+function LineageLink({ title, id, label, onSelect }: { title: string; id: string; label: string; onSelect: (id: string) => void }) {
+  return (
+    <>
+      <dt>{title}</dt>
+      <dd>
+        <button type="button" className="link" onClick={() => onSelect(id)}>
+          {label}
+        </button>
+      </dd>
+    </>
   );
 }
 
