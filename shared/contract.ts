@@ -17,6 +17,8 @@ import {
   PublicKeyFormatSchema,
 } from './model/keys.model.ts';
 import { AuditEntrySchema, AuditQuerySchema, AuditVerificationSchema } from './model/audit.model.ts';
+import { ChainReportSchema } from './model/chain.model.ts';
+import { ImageStoreRefSchema, InspectInputSchema, InspectProgressSchema, RepositoryListSchema, TagListSchema } from './model/images.model.ts';
 
 /**
  * The one IPC contract between the untrusted renderer and main. Every channel is named
@@ -102,6 +104,26 @@ export const requests = {
     input: NoInputSchema,
     output: ExportedFileSchema,
   },
+  'images.inspect': {
+    summary: "An image's whole trust chain, every node with its verdict and reason",
+    input: InspectInputSchema,
+    output: ChainReportSchema,
+  },
+  'images.recent': {
+    summary: 'The references inspected lately, newest first',
+    input: NoInputSchema,
+    output: z.array(z.string()),
+  },
+  'images.repositories': {
+    summary: 'The repositories of a configured registry or layout',
+    input: ImageStoreRefSchema,
+    output: RepositoryListSchema,
+  },
+  'images.tags': {
+    summary: 'The tags of one repository, each with the reference to inspect',
+    input: ImageStoreRefSchema.extend({ repository: z.string().min(1).max(512) }).strict(),
+    output: TagListSchema,
+  },
   'audit.list': {
     summary: 'Audit entries, newest first',
     input: AuditQuerySchema,
@@ -119,6 +141,7 @@ export const events = {
   'settings.changed': SettingsSchema,
   'system.changed': SystemStatusSchema,
   'keys.changed': z.array(KeyRecordSchema),
+  'images.progress': InspectProgressSchema,
 } as const;
 
 export type Requests = typeof requests;

@@ -19,6 +19,7 @@ import { SoftwareKeyStore } from '../keys/software.backend.ts';
 import { OsKeychain } from '../keys/keychain.adapter.ts';
 import { Pkcs11jsDriver } from '../keys/pkcs11.adapter.ts';
 import { probeRegistry } from '../registry/registry.probe.ts';
+import { ImagesService } from '../images/images.service.ts';
 import { DockerCredentials, KeychainRegistryCredentials } from '../registry/docker-credentials.ts';
 import { SettingsService } from '../settings/settings.service.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
@@ -55,6 +56,7 @@ export interface AppContext {
   pins: KeychainPins;
   registryCredentials: KeychainRegistryCredentials;
   audit: AuditLog;
+  images: ImagesService;
   events: EventHub;
   dispatch: Dispatch;
   /** Writes what is pending and closes token sessions. */
@@ -96,9 +98,10 @@ export function createApp(options: AppOptions): AppContext {
   });
   keys.onChange((list) => events.emit.keys.changed(list));
   const confirmations = options.confirmations ?? null;
-  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, confirmations }), options.log);
   const registryCredentials = new KeychainRegistryCredentials(keychain, new DockerCredentials(env));
-  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, events, dispatch, close: () => keys.close() };
+  const images = new ImagesService({ dataDir, settings, keys, credentials: registryCredentials, onProgress: (progress) => events.emit.images.progress(progress) });
+  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, confirmations }), options.log);
+  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, events, dispatch, close: () => keys.close() };
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {

@@ -1,8 +1,9 @@
-import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import { verify as verifySignature, type KeyObject, type X509Certificate } from 'node:crypto';
 import type { ChainEdge, ChainNode, ChainReport, Verdict } from '../../shared/model/chain.model.ts';
 import type { Attachment, ImageGraph, ManifestNode } from '../../shared/model/image-graph.model.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
+import { certificateFields } from '../signatures/certificate-details.ts';
 import { verifyCosignSignature, type CosignTrust } from '../signatures/cosign.verifier.ts';
 import { verifyNotationEnvelope, type NotationTrust } from '../signatures/notation.verifier.ts';
 import { verifySigstoreBundle, type BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
@@ -20,6 +21,8 @@ export interface VerifyOptions {
   /** Inventory keys, so revoked and expired keys are judged by their records. */
   inventory?: KeyRecord[];
   now?: Date;
+  /** Told, in words with counts, how far the check has got: registries can be slow. */
+  onProgress?: (progress: { step: string; done: number; total: number }) => void;
 }
 
 interface SignatureOutcome {
@@ -28,6 +31,12 @@ interface SignatureOutcome {
   kind: 'signature' | 'attestation';
   signer: { label: string; details: Record<string, string> } | null;
   tlog: { label: string; details: Record<string, string> } | null;
+  /** A trusted RFC 3161 timestamp, shown as its own node. */
+  timestamp?: { label: string; reason: string; details: Record<string, string> };
+  /** The certificate path from the signing certificate up, and whether it ends in a trusted anchor. */
+  certificates?: { chain: X509Certificate[]; anchored: boolean };
+  /** What was signed (payload or in-toto statement) and the signature's annotations, pretty-printed for people. */
+  shown?: Record<string, string>;
   keyFingerprint: string | null;
   signedAt: Date | null;
 }
@@ -49,12 +58,18 @@ export class VerifyEngine {
 
   async verify(repository: string, reference: string, options: VerifyOptions): Promise<ChainReport> {
     const now = options.now ?? new Date();
+    options.onProgress?.({ step: `Reading ${options.reference}`, done: 0, total: 0 });
     const graph = await new Discovery(this.source).discover(repository, reference);
+    const count = (node: ManifestNode): number => node.attachments.length + node.children.reduce((sum, child) => sum + count(child), 0);
+    const total = count(graph.root);
+    let done = 0;
+    const tick = () => options.onProgress?.({ step: 'Checking signatures and attestations', done: ++done, total });
+    options.onProgress?.({ step: 'Checking signatures and attestations', done, total });
     const nodes: ChainNode[] = [];
     const edges: ChainEdge[] = [];
     const referenceId = 'reference';
     nodes.push({ id: referenceId, kind: 'reference', label: options.reference, verdict: 'not-checked', reason: `Resolved to ${graph.root.digest}.`, details: { source: graph.source } });
-    const rootVerdict = await this.manifest(graph, graph.root, referenceId, 'resolves to', options, now, nodes, edges);
+    const rootVerdict = await this.manifest(graph, graph.root, referenceId, 'resolves to', options, now, nodes, edges, tick);
     const unsignedChildren = graph.root.children.filter((c) => nodes.find((n) => n.id === c.digest)?.verdict === 'unsigned');
     const reason =
       rootVerdict === 'verified'
@@ -66,26 +81,52 @@ export class VerifyEngine {
     return { reference: options.reference, checkedAt: now.toISOString(), verdict: rootVerdict, reason, nodes, edges, graph };
   }
 
-  private async manifest(graph: ImageGraph, node: ManifestNode, parent: string, relation: string, options: VerifyOptions, now: Date, nodes: ChainNode[], edges: ChainEdge[]): Promise<Verdict> {
+  private async manifest(graph: ImageGraph, node: ManifestNode, parent: string, relation: string, options: VerifyOptions, now: Date, nodes: ChainNode[], edges: ChainEdge[], tick: () => void): Promise<Verdict> {
     const details: Record<string, string> = { digest: node.digest, mediaType: node.mediaType, size: String(node.size) };
     if (node.platform) details.platform = `${node.platform.os}/${node.platform.architecture}${node.platform.variant ? `/${node.platform.variant}` : ''}`;
+    details.manifest = await this.source
+      .getManifest(graph.repository, node.digest)
+      .then((fetched) => pretty(fetched.bytes.toString('utf8')))
+      .catch((error: unknown) => `The manifest could not be read again: ${(error as Error).message}`);
     const entry: ChainNode = { id: node.digest, kind: node.kind, label: node.platform ? details.platform! : node.kind === 'index' ? 'Index' : 'Manifest', verdict: 'unsigned', reason: 'No signature is attached to this manifest.', details };
     nodes.push(entry);
     edges.push({ from: parent, to: node.digest, label: relation });
     const outcomes: SignatureOutcome[] = [];
     for (const attachment of node.attachments) {
       const produced = await this.attachment(graph, node, attachment, options, now);
+      tick();
       for (const [index, outcome] of produced.entries()) {
         const id = `${attachment.digest}#${index}`;
-        nodes.push({ id, kind: outcome.kind, label: `${attachment.kind}${attachment.predicateType ? ` (${attachment.predicateType})` : ''}`, verdict: outcome.verdict, reason: outcome.reason, details: { via: attachment.via, digest: attachment.digest, ...(attachment.tag ? { tag: attachment.tag } : {}) } });
+        nodes.push({ id, kind: outcome.kind, label: `${attachment.kind}${attachment.predicateType ? ` (${attachment.predicateType})` : ''}`, verdict: outcome.verdict, reason: outcome.reason, details: { via: attachment.via, digest: attachment.digest, attachmentKind: attachment.kind, ...(attachment.tag ? { tag: attachment.tag } : {}), ...(attachment.predicateType ? { predicateType: attachment.predicateType } : {}), ...outcome.shown } });
         edges.push({ from: node.digest, to: id, label: outcome.kind === 'signature' ? 'signed by' : 'attested by' });
+        let chainFrom = id;
         if (outcome.signer) {
           nodes.push({ id: `${id}/signer`, kind: 'signer', label: outcome.signer.label, verdict: outcome.verdict, reason: outcome.reason, details: outcome.signer.details });
           edges.push({ from: id, to: `${id}/signer`, label: 'made with' });
+          chainFrom = `${id}/signer`;
+        }
+        for (const [depth, cert] of (outcome.certificates?.chain ?? []).entries()) {
+          const anchored = outcome.certificates!.anchored;
+          const last = depth === outcome.certificates!.chain.length - 1;
+          const certId = `${id}/certificate/${depth}`;
+          const name = /CN=([^,\n]+)/.exec(cert.subject ?? '')?.[1] ?? cert.subjectAltName ?? 'certificate';
+          nodes.push({
+            id: certId,
+            kind: 'certificate',
+            label: last && anchored ? `Trust anchor: ${name}` : name,
+            verdict: anchored ? 'verified' : 'untrusted',
+            reason: anchored ? (last ? 'A trusted root: the chain ends here.' : 'Issued by the next certificate in a chain that ends in a trusted root.') : last ? 'The chain stops here without reaching a trusted root.' : 'Part of a chain that does not reach a trusted root.',
+            details: { role: depth === 0 ? 'signing certificate' : last && anchored ? 'trust anchor' : 'intermediate', ...certificateFields(cert) },
+          });
+          edges.push({ from: depth === 0 ? chainFrom : `${id}/certificate/${depth - 1}`, to: certId, label: depth === 0 ? 'certified by' : 'issued by' });
         }
         if (outcome.tlog) {
           nodes.push({ id: `${id}/tlog`, kind: 'tlog', label: outcome.tlog.label, verdict: 'verified', reason: 'The transparency-log entry verifies offline.', details: outcome.tlog.details });
           edges.push({ from: id, to: `${id}/tlog`, label: 'logged in' });
+        }
+        if (outcome.timestamp) {
+          nodes.push({ id: `${id}/timestamp`, kind: 'timestamp', label: outcome.timestamp.label, verdict: 'verified', reason: outcome.timestamp.reason, details: outcome.timestamp.details });
+          edges.push({ from: id, to: `${id}/timestamp`, label: 'timestamped by' });
         }
         outcomes.push(outcome);
       }
@@ -96,7 +137,7 @@ export class VerifyEngine {
       entry.verdict = best.verdict;
       entry.reason = best.reason;
     }
-    for (const child of node.children) await this.manifest(graph, child, node.digest, 'platform', options, now, nodes, edges);
+    for (const child of node.children) await this.manifest(graph, child, node.digest, 'platform', options, now, nodes, edges, tick);
     return entry.verdict;
   }
 
@@ -116,11 +157,11 @@ export class VerifyEngine {
               identityRule: 'matchRepository',
               payload,
               annotations: layer.annotations ?? {},
-              trust: { keys: options.keys, rekorKeys: options.cosign?.rekorKeys ?? [], roots: options.cosign?.roots ?? [], intermediates: options.cosign?.intermediates ?? [], identity: options.cosign?.identity, requireTlog: options.cosign?.requireTlog },
+              trust: { rekorKeys: [], roots: [], intermediates: [], ...options.cosign, keys: options.keys },
               now,
             });
             const fingerprint = result.signer?.kind === 'key' ? result.signer.fingerprint : null;
-            const signedAt = result.tlog ? new Date(result.tlog.integratedTime * 1000) : null;
+            const signedAt = result.timestamp ? new Date(result.timestamp.time) : result.tlog ? new Date(result.tlog.integratedTime * 1000) : null;
             const judged = judgeKey(result.verdict, result.reason, fingerprint, signedAt, options.inventory ?? []);
             results.push({
               verdict: judged.verdict,
@@ -128,6 +169,9 @@ export class VerifyEngine {
               kind: 'signature',
               signer: result.signer ? { label: result.signer.kind === 'key' ? keyLabel(result.signer.fingerprint, options.inventory) : result.signer.san, details: Object.fromEntries(Object.entries(result.signer).map(([k, v]) => [k, String(v)])) } : null,
               tlog: result.tlog ? { label: `Rekor #${result.tlog.logIndex}`, details: { logIndex: String(result.tlog.logIndex), integratedTime: new Date(result.tlog.integratedTime * 1000).toISOString(), logID: result.tlog.logID } } : null,
+              certificates: { chain: result.certificates, anchored: result.anchored },
+              shown: { payload: pretty(payload.toString('utf8')), annotations: JSON.stringify(layer.annotations ?? {}, null, 2) },
+              ...(result.timestamp ? { timestamp: { label: `Timestamp ${result.timestamp.time}`, reason: result.timestamp.authority, details: { time: result.timestamp.time, standard: 'RFC 3161' } } } : {}),
               keyFingerprint: fingerprint,
               signedAt,
             });
@@ -135,28 +179,59 @@ export class VerifyEngine {
           return results;
         }
         case 'cosign-attestation':
-          return Promise.all(layers.map(async (layer) => this.dsseAttestation(node, await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options)));
+          return Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options)));
         case 'sigstore-bundle-signature':
         case 'sigstore-bundle-attestation': {
           const layer = layers[0];
           if (!layer) return notChecked('The bundle artifact has no layer.');
           const bundle = JSON.parse((await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES)).toString('utf8')) as unknown;
           const kind = attachment.kind === 'sigstore-bundle-signature' ? 'signature' : 'attestation';
-          const policy: BundlePolicy = options.bundlePolicy ?? (options.keys[0] ? { key: { publicKey: options.keys[0] } } : {});
+          // Every trusted key is tried in turn: a bundle rarely names its key, and the inventory holds many.
+          const policies: BundlePolicy[] = options.bundlePolicy?.identity || options.keys.length === 0 ? [options.bundlePolicy ?? {}] : options.keys.map((publicKey) => ({ key: { publicKey }, requireTlog: options.bundlePolicy?.requireTlog }));
           if (!options.trustedRoot) {
-            const keyed = this.keyedBundle(bundle, node, policy, kind);
-            if (keyed) return [keyed];
+            const keyed = policies.map((policy) => this.keyedBundle(bundle, node, policy, kind));
+            const best = keyed.find((k) => k?.verdict === 'verified') ?? keyed.find((k) => k);
+            if (best) return [this.judged(best, options)];
             return notChecked('No sigstore trusted root is configured, so this bundle cannot be checked.', kind);
           }
-          const result = verifySigstoreBundle(bundle, { sha256: Buffer.from(node.digest.slice(7), 'hex') }, options.trustedRoot, policy);
-          return [{ verdict: result.verdict, reason: result.reason, kind, signer: result.signer ? { label: result.signer.san ?? 'managed key', details: { issuer: result.signer.issuer ?? '', keyHint: result.signer.keyHint ?? '' } } : null, tlog: null, keyFingerprint: null, signedAt: null }];
+          let first: SignatureOutcome | undefined;
+          for (const policy of policies) {
+            const result = verifySigstoreBundle(bundle, { sha256: Buffer.from(node.digest.slice(7), 'hex') }, options.trustedRoot, policy);
+            const fingerprint = result.verdict === 'verified' && policy.key ? fingerprintOf(policy.key.publicKey.export({ type: 'spki', format: 'der' })) : null;
+            const outcome: SignatureOutcome = {
+              verdict: result.verdict,
+              reason: result.reason,
+              kind,
+              signer: fingerprint ? { label: keyLabel(fingerprint, options.inventory), details: { fingerprint } } : result.signer ? { label: result.signer.san ?? 'managed key', details: { issuer: result.signer.issuer ?? '', keyHint: result.signer.keyHint ?? '' } } : null,
+              tlog: null,
+              keyFingerprint: fingerprint,
+              signedAt: null,
+              shown: bundleShown(bundle),
+            };
+            if (outcome.verdict === 'verified') return [this.judged(outcome, options)];
+            first ??= outcome;
+          }
+          return [first!];
         }
         case 'notation-signature': {
           const layer = layers[0];
           if (!layer) return notChecked('The Notation signature has no envelope.', 'signature');
           if (!options.notation) return notChecked('No Notation trust store is configured.', 'signature');
           const result = verifyNotationEnvelope(await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, now });
-          return [{ verdict: result.verdict, reason: result.reason, kind: 'signature', signer: result.signer ? { label: result.signer.subject, details: result.signer } : null, tlog: null, keyFingerprint: null, signedAt: result.timestamp?.authentic ? new Date(result.timestamp.time) : null }];
+          return [
+            {
+              verdict: result.verdict,
+              reason: result.reason,
+              kind: 'signature',
+              signer: result.signer ? { label: result.signer.subject, details: result.signer } : null,
+              tlog: null,
+              keyFingerprint: null,
+              signedAt: result.timestamp?.authentic ? new Date(result.timestamp.time) : null,
+              certificates: { chain: result.certificates, anchored: result.anchored },
+              shown: { payload: pretty(result.payload ?? ''), envelope: `${result.format ?? 'unknown'} (${layer.mediaType})`, checks: result.checks.map((c) => `${c.ok ? 'pass' : c.logged ? 'logged' : 'FAIL'}: ${c.name}: ${c.reason}`).join('\n') },
+              ...(result.timestamp?.authentic ? { timestamp: { label: `Timestamp ${result.timestamp.time}`, reason: 'An RFC 3161 countersignature from a trusted timestamp authority.', details: { time: result.timestamp.time, standard: 'RFC 3161' } } } : {}),
+            },
+          ];
         }
         default:
           return notChecked(attachment.kind === 'sbom' ? 'An SBOM: attached, not a signature.' : `An attached ${attachment.artifactType ?? 'artifact'}; nothing to verify.`);
@@ -172,22 +247,28 @@ export class VerifyEngine {
     const payload = Buffer.from(envelope.payload ?? '', 'base64');
     const type = envelope.payloadType ?? '';
     const pae = Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
+    const shown = { statement: pretty(payload.toString('utf8')), payloadType: type };
     const statement = JSON.parse(payload.toString('utf8')) as { predicateType?: string; subject?: { digest?: { sha256?: string } }[] };
     const about = (statement.subject ?? []).some((s) => `sha256:${s.digest?.sha256}` === node.digest);
-    if (!about) return { verdict: 'failed', reason: `The attestation is about another artifact, not ${node.digest}.`, kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null };
+    if (!about) return { verdict: 'failed', reason: `The attestation is about another artifact, not ${node.digest}.`, kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null, shown };
     for (const key of options.keys) {
       for (const signature of envelope.signatures ?? []) {
         try {
           if (verifySignature(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', pae, key, Buffer.from(signature.sig ?? '', 'base64'))) {
             const fingerprint = fingerprintOf(key.export({ type: 'spki', format: 'der' }));
-            return { verdict: 'verified', reason: `A ${statement.predicateType ?? 'statement'} attestation signed by the trusted key SHA256:${fingerprint.slice(0, 16)}….`, kind: 'attestation', signer: { label: keyLabel(fingerprint, options.inventory), details: { fingerprint } }, tlog: null, keyFingerprint: fingerprint, signedAt: null };
+            return { verdict: 'verified', reason: `A ${statement.predicateType ?? 'statement'} attestation signed by the trusted key SHA256:${fingerprint.slice(0, 16)}….`, kind: 'attestation', signer: { label: keyLabel(fingerprint, options.inventory), details: { fingerprint } }, tlog: null, keyFingerprint: fingerprint, signedAt: null, shown };
           }
         } catch {
           continue;
         }
       }
     }
-    return { verdict: options.keys.length ? 'failed' : 'untrusted', reason: options.keys.length ? 'The attestation signature does not verify with any trusted key.' : 'No trusted key is configured for this attestation.', kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null };
+    return { verdict: options.keys.length ? 'failed' : 'untrusted', reason: options.keys.length ? 'The attestation signature does not verify with any trusted key.' : 'No trusted key is configured for this attestation.', kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null, shown };
+  }
+
+  // Inventory status (revoked, expired) overrides a verified signature made with that key.
+  private judged(outcome: SignatureOutcome, options: VerifyOptions): SignatureOutcome {
+    return { ...outcome, ...judgeKey(outcome.verdict, outcome.reason, outcome.keyFingerprint, outcome.signedAt, options.inventory ?? []) };
   }
 
   // Without a trusted root, a key-signed bundle can still be checked for its signature and subject (no log proof).
@@ -197,6 +278,23 @@ export class VerifyEngine {
     const bytes = Buffer.from(JSON.stringify({ payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures }));
     const outcome = this.dsseAttestation(node, bytes, { reference: '', keys: [policy.key.publicKey] });
     return { ...outcome, kind, reason: `${outcome.reason} The transparency-log proof was not checked: no trusted root is configured.` };
+  }
+}
+
+// A bundle shows its in-toto statement, or for a message signature the digest it signs.
+function bundleShown(bundle: unknown): Record<string, string> {
+  const b = bundle as { mediaType?: string; dsseEnvelope?: { payload?: string; payloadType?: string }; messageSignature?: { messageDigest?: { algorithm?: string; digest?: string } } };
+  if (b.dsseEnvelope?.payload) return { bundle: b.mediaType ?? '', statement: pretty(Buffer.from(b.dsseEnvelope.payload, 'base64').toString('utf8')), payloadType: b.dsseEnvelope.payloadType ?? '' };
+  const digest = b.messageSignature?.messageDigest;
+  return { bundle: b.mediaType ?? '', messageDigest: digest?.digest ? `${digest.algorithm ?? ''} ${Buffer.from(digest.digest, 'base64').toString('hex')}` : '' };
+}
+
+// Signed JSON is shown indented; anything else as it is.
+function pretty(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
   }
 }
 

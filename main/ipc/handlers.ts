@@ -1,6 +1,7 @@
 import type { HandlerTable } from './dispatcher.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
 import type { ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { ImagesService } from '../images/images.service.ts';
 import type { KeyActions } from '../keys/key-actions.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
@@ -12,6 +13,7 @@ export interface HandlerServices {
   keys: KeyService;
   keyActions: KeyActions;
   audit: AuditLog;
+  images: ImagesService;
   confirmations: ConfirmationService | null;
 }
 
@@ -41,6 +43,12 @@ export function createHandlers(services: HandlerServices): HandlerTable {
         const list = await services.keys.revocationList();
         return { filename: 'signet-revocations.json', mediaType: 'application/json', text: `${JSON.stringify(list, null, 2)}\n` };
       },
+    },
+    images: {
+      inspect: (input) => services.images.inspect(input),
+      recent: () => services.images.recent(),
+      repositories: (input) => services.images.repositories(input),
+      tags: (input) => services.images.tags(input),
     },
     audit: {
       list: (input) => services.audit.list(input),

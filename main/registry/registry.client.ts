@@ -142,7 +142,22 @@ export class RegistryClient {
     return tags;
   }
 
-  private async request(method: string, repository: string, path: string, headers: Record<string, string>, options: { blob?: boolean } = {}): Promise<Response> {
+  // The registry's catalog, page by page; many registries refuse it, which is reported as it is.
+  async listRepositories(): Promise<string[]> {
+    const repositories: string[] = [];
+    let next: string | null = '?n=1000';
+    for (let page = 0; next !== null; page++) {
+      if (page >= MAX_TAG_PAGES) throw new SignetError('Unavailable', `The catalog has more than ${MAX_TAG_PAGES} pages; stopped there.`);
+      const response = await this.request('GET', '_catalog', next, { accept: 'application/json' }, { scope: 'registry:catalog:*' });
+      const body = JSON.parse((await readCapped(response, this.options.maxManifestBytes, 'the catalog')).toString('utf8')) as { repositories?: unknown };
+      if (body.repositories !== null && body.repositories !== undefined && !Array.isArray(body.repositories)) throw new SignetError('BadInput', 'The registry answered the catalog with something that is not a list.');
+      repositories.push(...((body.repositories as unknown[] | undefined) ?? []).filter((r): r is string => typeof r === 'string'));
+      next = nextPage(response.headers.get('link'), '_catalog', '');
+    }
+    return repositories;
+  }
+
+  private async request(method: string, repository: string, path: string, headers: Record<string, string>, options: { blob?: boolean; scope?: string } = {}): Promise<Response> {
     await this.acquire();
     try {
       return await this.withRetries(() => this.authorised(method, repository, path, headers, options));
@@ -163,9 +178,9 @@ export class RegistryClient {
   }
 
   // One unauthenticated try; on a challenge, one authenticated try. A second 401 is an answer, not a loop.
-  private async authorised(method: string, repository: string, path: string, headers: Record<string, string>, options: { blob?: boolean }): Promise<Response> {
+  private async authorised(method: string, repository: string, path: string, headers: Record<string, string>, options: { blob?: boolean; scope?: string }): Promise<Response> {
     const url = new URL(`/v2/${repository}${path}`, this.base);
-    const scope = `repository:${repository}:pull`;
+    const scope = options.scope ?? `repository:${repository}:pull`;
     const cached = this.tokens.get(scope);
     const authorization = cached && cached.expires > Date.now() ? `Bearer ${cached.value}` : undefined;
     const first = await this.send(method, url, { ...headers, ...(authorization ? { authorization } : {}) }, options);
@@ -304,13 +319,13 @@ function parseChallenge(header: string): Record<string, string> {
   return params;
 }
 
-// Link: </v2/repo/tags/list?n=1000&last=x>; rel="next" — only a next page on the same repository is followed.
-function nextPage(link: string | null, repository: string): string | null {
+// Link: </v2/repo/tags/list?n=1000&last=x>; rel="next" — only a next page of the same listing is followed.
+function nextPage(link: string | null, repository: string, listing = '/tags/list'): string | null {
   const match = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
   if (!match) return null;
   const prefix = `/v2/${repository}`;
   const path = new URL(match[1]!, 'http://registry').pathname + new URL(match[1]!, 'http://registry').search;
-  if (!path.startsWith(`${prefix}/tags/list`)) throw new SignetError('BadInput', 'The registry pointed the next page of tags somewhere else.');
+  if (!path.startsWith(`${prefix}${listing}`)) throw new SignetError('BadInput', 'The registry pointed the next page of its listing somewhere else.');
   return path.slice(prefix.length);
 }
 

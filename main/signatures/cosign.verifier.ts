@@ -2,12 +2,15 @@ import { createHash, createPublicKey, verify, X509Certificate, type KeyObject } 
 import { parseImageReference } from '../../shared/model/image-reference.model.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { derString, extensionValue } from './der.ts';
+import { checkTimestampToken } from './rfc3161.ts';
 
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
 export const CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
 export const BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
+export const TIMESTAMP_ANNOTATION = 'dev.sigstore.cosign/rfc3161timestamp';
 
 const FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
@@ -20,6 +23,8 @@ export interface CosignTrust {
   /** Roots (and intermediates) a signing certificate must chain to. */
   roots: X509Certificate[];
   intermediates: X509Certificate[];
+  /** Timestamp authorities (roots and intermediates) whose RFC 3161 timestamps are relied on. */
+  tsa?: X509Certificate[];
   /** Required signer identity when a certificate signed: email or hostname SAN, and the OIDC issuer. */
   identity?: { email?: string; hostname?: string; oidcIssuer?: string };
   /** Demand a Rekor entry; without one the signature is not trusted. */
@@ -39,6 +44,12 @@ export interface CosignVerification {
   signer: { kind: 'key'; fingerprint: string } | { kind: 'certificate'; subject: string; san: string; issuer: string; oidcIssuer: string | null; fingerprint: string } | null;
   payload: { dockerReference: string; manifestDigest: string } | null;
   tlog: { logIndex: number; integratedTime: number; logID: string } | null;
+  /** A trusted RFC 3161 time for the signature, which outlives the certificate or the key. */
+  timestamp: { time: string; authority: string } | null;
+  /** The certificate path from the signing certificate towards the trust anchor, as far as it was built. */
+  certificates: X509Certificate[];
+  /** Whether the last certificate of the path is a trusted root. */
+  anchored: boolean;
 }
 
 export interface CosignSignatureInput {
@@ -67,6 +78,9 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
     signer: null,
     payload: null,
     tlog: null,
+    timestamp: null,
+    certificates: [],
+    anchored: false,
     ...extra,
   });
   const pass = (name: string, reason: string) => checks.push({ name, ok: true, reason });
@@ -112,6 +126,23 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
     return fail('transparency log', 'The policy requires a transparency-log entry and the signature has none.', 'untrusted', { payload: payloadInfo });
   }
 
+  let timestamp: CosignVerification['timestamp'] = null;
+  let timestampNote = '';
+  const stampText = input.annotations[TIMESTAMP_ANNOTATION];
+  if (stampText) {
+    const encoded = (parseJsonOrUndefined(stampText) as { SignedRFC3161Timestamp?: unknown } | undefined)?.SignedRFC3161Timestamp;
+    const token = Buffer.from(typeof encoded === 'string' ? encoded : '', 'base64');
+    if (token.length === 0) return fail('timestamp', 'The timestamp annotation is not an RFC 3161 timestamp.', 'failed', { payload: payloadInfo, tlog });
+    if ((input.trust.tsa ?? []).length === 0) {
+      timestampNote = ' An RFC 3161 timestamp is attached, but no timestamp authority is trusted, so it was not relied on.';
+    } else {
+      const stamp = checkTimestampToken(token, signature, input.trust.tsa ?? []);
+      if (!stamp.authentic || !stamp.time) return fail('timestamp', stamp.reason, stamp.time ? 'untrusted' : 'failed', { payload: payloadInfo, tlog });
+      timestamp = { time: stamp.time.toISOString(), authority: stamp.reason };
+      pass('timestamp', stamp.reason);
+    }
+  }
+
   const certificatePem = input.annotations[CERTIFICATE_ANNOTATION];
   if (certificatePem) {
     let leaf: X509Certificate;
@@ -125,22 +156,22 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
       return fail('signature', "The signature does not verify with the certificate's key.", 'failed', { payload: payloadInfo, tlog, signer });
     }
     pass('signature', "The signature verifies with the certificate's key.");
-    const at = tlog ? new Date(tlog.integratedTime * 1000) : (input.now ?? new Date());
+    const at = timestamp ? new Date(timestamp.time) : tlog ? new Date(tlog.integratedTime * 1000) : (input.now ?? new Date());
     const chain = input.annotations[CHAIN_ANNOTATION] ? splitPem(input.annotations[CHAIN_ANNOTATION]).map((pem) => new X509Certificate(pem)) : [];
     const path = chainTo(leaf, [...chain, ...input.trust.intermediates], input.trust.roots, at);
-    if (!path.ok) return fail('certificate chain', path.reason, 'untrusted', { payload: payloadInfo, tlog, signer });
+    if (!path.ok) return fail('certificate chain', path.reason, 'untrusted', { payload: payloadInfo, tlog, signer, certificates: path.path });
     pass('certificate chain', path.reason);
     const who = checkCertificateIdentity(leaf, signer, input.trust.identity);
-    if (who) return fail('signer identity', who, 'untrusted', { payload: payloadInfo, tlog, signer });
+    if (who) return fail('signer identity', who, 'untrusted', { payload: payloadInfo, tlog, signer, certificates: path.path, anchored: true });
     pass('signer identity', `Signed by ${signer.san}${signer.oidcIssuer ? ` (issuer ${signer.oidcIssuer})` : ''}.`);
-    return result('verified', `Signed by ${signer.san} with a certificate from ${signer.issuer}.`, { payload: payloadInfo, tlog, signer });
+    return result('verified', `Signed by ${signer.san} with a certificate from ${signer.issuer}.${timestampNote}`, { payload: payloadInfo, tlog, signer, timestamp, certificates: path.path, anchored: true });
   }
 
   for (const key of input.trust.keys) {
     if (verifyWith(key, input.payload, signature)) {
       const fingerprint = keyFingerprint(key);
       pass('signature', `The signature verifies with the trusted key SHA256:${fingerprint.slice(0, 16)}….`);
-      return result('verified', `Signed by the trusted key SHA256:${fingerprint.slice(0, 16)}….`, { payload: payloadInfo, tlog, signer: { kind: 'key', fingerprint } });
+      return result('verified', `Signed by the trusted key SHA256:${fingerprint.slice(0, 16)}….${timestampNote}`, { payload: payloadInfo, tlog, signer: { kind: 'key', fingerprint }, timestamp });
     }
   }
   return fail('signature', input.trust.keys.length === 0 ? 'No trusted key or certificate root is configured for this signature.' : 'The signature does not verify with any trusted key: it was made by another key or the payload was changed.', input.trust.keys.length === 0 ? 'untrusted' : 'failed', { payload: payloadInfo, tlog });
@@ -226,22 +257,25 @@ function splitPem(text: string): string[] {
 }
 
 // Builds a path from the leaf to a trusted root, each link checked by signature and validity at the signing time.
-function chainTo(leaf: X509Certificate, pool: X509Certificate[], roots: X509Certificate[], at: Date): { ok: boolean; reason: string } {
-  if (roots.length === 0) return { ok: false, reason: 'No certificate root is trusted for this signature.' };
+function chainTo(leaf: X509Certificate, pool: X509Certificate[], roots: X509Certificate[], at: Date): { ok: boolean; reason: string; path: X509Certificate[] } {
+  const path = [leaf];
+  if (roots.length === 0) return { ok: false, reason: 'No certificate root is trusted for this signature.', path };
   const within = (cert: X509Certificate) => Date.parse(cert.validFrom) <= at.getTime() && at.getTime() <= Date.parse(cert.validTo);
   let current = leaf;
   for (let depth = 0; depth < 8; depth++) {
-    if (!within(current)) return { ok: false, reason: `"${current.subject || current.subjectAltName}" was not valid at ${at.toISOString()} (valid ${current.validFrom} to ${current.validTo}).` };
+    if (!within(current)) return { ok: false, reason: `"${current.subject || current.subjectAltName}" was not valid at ${at.toISOString()} (valid ${current.validFrom} to ${current.validTo}).`, path };
     const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
     if (root) {
-      if (!within(root)) return { ok: false, reason: `The root "${root.subject}" was not valid at ${at.toISOString()}.` };
-      return { ok: true, reason: `The certificate chains to the trusted root "${(root.subject ?? "").replace(/\n/g, ', ')}".` };
+      path.push(root);
+      if (!within(root)) return { ok: false, reason: `The root "${root.subject}" was not valid at ${at.toISOString()}.`, path };
+      return { ok: true, reason: `The certificate chains to the trusted root "${(root.subject ?? '').replace(/\n/g, ', ')}".`, path };
     }
     const parent = pool.find((c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey));
-    if (!parent) return { ok: false, reason: `"${(current.issuer ?? "").replace(/\n/g, ', ')}" is not a trusted certificate authority.` };
+    if (!parent) return { ok: false, reason: `"${(current.issuer ?? '').replace(/\n/g, ', ')}" is not a trusted certificate authority.`, path };
+    path.push(parent);
     current = parent;
   }
-  return { ok: false, reason: 'The certificate chain is too long.' };
+  return { ok: false, reason: 'The certificate chain is too long.', path };
 }
 
 function describeCertificate(cert: X509Certificate): Extract<CosignVerification['signer'], { kind: 'certificate' }> {

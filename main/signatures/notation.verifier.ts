@@ -1,7 +1,6 @@
 import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto';
-import { RFC3161Timestamp } from '@sigstore/core';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.ts';
-import { derChildren } from './der.ts';
+import { checkTimestampToken } from './rfc3161.ts';
 
 export type VerificationLevel = 'strict' | 'permissive' | 'audit' | 'skip';
 
@@ -29,6 +28,12 @@ export interface NotationResult {
   checks: NotationCheck[];
   signer: { subject: string; issuer: string; scheme: string } | null;
   timestamp: { time: string; authentic: boolean } | null;
+  /** The x5c chain the envelope carries, signing certificate first. */
+  certificates: X509Certificate[];
+  /** Whether that chain ends in the trust store. */
+  anchored: boolean;
+  /** The signed payload (a Notary Project descriptor), for display. */
+  payload: string | null;
 }
 
 interface Envelope {
@@ -134,57 +139,6 @@ function dnSet(dn: string): string {
     .join(',');
 }
 
-// A TimeStampToken (CMS ContentInfo) is wrapped as a TimeStampResp so the RFC 3161 parser can read it.
-function parseToken(token: Buffer): RFC3161Timestamp {
-  if (token[0] === 0x30) {
-    const children = derChildren(token);
-    if (children[0]?.tag === 0x06) {
-      const status = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]);
-      const body = Buffer.concat([status, token]);
-      const length = body.length < 0x80 ? Buffer.from([body.length]) : body.length < 0x100 ? Buffer.from([0x81, body.length]) : Buffer.from([0x82, body.length >> 8, body.length & 0xff]);
-      return RFC3161Timestamp.parse(Buffer.concat([Buffer.from([0x30]), length, body]) as Buffer<ArrayBuffer>);
-    }
-  }
-  return RFC3161Timestamp.parse(token as Buffer<ArrayBuffer>);
-}
-
-// The certificates a TimeStampToken carries in its SignedData.
-function tokenCertificates(token: Buffer): X509Certificate[] {
-  const contentInfo = derChildren(token);
-  const signedData = derChildren(contentInfo[1]!.bytes)[0]!;
-  const certificates = derChildren(signedData.bytes).find((item) => item.tag === 0xa0);
-  return certificates ? derChildren(certificates.bytes).map((item) => new X509Certificate(item.bytes)) : [];
-}
-
-// The timestamp is authentic when its TSA chains to the TSA trust store and it covers this very signature.
-function checkTimestamp(envelope: Envelope, tsaStore: X509Certificate[]): { authentic: boolean; time: Date | null; reason: string } {
-  if (!envelope.timestampToken) return { authentic: false, time: null, reason: 'The envelope has no timestamp.' };
-  if (tsaStore.length === 0) return { authentic: false, time: null, reason: 'No TSA trust store is configured, so the timestamp cannot be trusted.' };
-  try {
-    const timestamp = parseToken(envelope.timestampToken);
-    const contentInfo = envelope.timestampToken[0] === 0x30 && derChildren(envelope.timestampToken)[0]?.tag === 0x06 ? envelope.timestampToken : null;
-    const carried = contentInfo ? tokenCertificates(contentInfo) : [];
-    const serial = timestamp.signerSerialNumber.toString('hex').replace(/^0+/, '').toUpperCase();
-    const signer = [...carried, ...tsaStore].find((c) => c.serialNumber.replace(/^0+/, '').toUpperCase() === serial);
-    if (!signer) return { authentic: false, time: null, reason: 'The TSA certificate that signed the timestamp is not available.' };
-    timestamp.verify(envelope.signature, signer.publicKey);
-    const time = timestamp.signingTime;
-    const chain = [signer, ...carried.filter((c) => c !== signer)];
-    let current = signer;
-    for (let depth = 0; depth < 6; depth++) {
-      if (tsaStore.some((anchor) => anchor.raw.equals(current.raw) || (current.checkIssued(anchor) && current.verify(anchor.publicKey)))) {
-        return { authentic: true, time, reason: `Timestamped ${time.toISOString()} by "${signer.subject.replace(/\n/g, ', ')}", which chains to the TSA trust store.` };
-      }
-      const parent = chain.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
-      if (!parent) break;
-      current = parent;
-    }
-    return { authentic: false, time, reason: 'The timestamp authority does not chain to the TSA trust store.' };
-  } catch (error) {
-    return { authentic: false, time: null, reason: `The timestamp does not verify: ${(error as Error).message}` };
-  }
-}
-
 /**
  * Verifies a Notary Project signature (JWS or COSE) as Notation's trust policy defines it:
  * integrity, authenticity, trusted identity, expiry and timestamp, each failure failing or only
@@ -197,7 +151,7 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   try {
     envelope = bytes[0] === 0x7b ? parseJws(bytes.toString('utf8')) : parseCose(bytes);
   } catch (error) {
-    return { verdict: 'failed', reason: `The envelope cannot be read: ${(error as Error).message}`, format: null, checks, signer: null, timestamp: null };
+    return { verdict: 'failed', reason: `The envelope cannot be read: ${(error as Error).message}`, format: null, checks, signer: null, timestamp: null, certificates: [], anchored: false, payload: null };
   }
   const leaf = envelope.chain[0];
   const signer = leaf ? { subject: leaf.subject.replace(/\n/g, ', '), issuer: leaf.issuer.replace(/\n/g, ', '), scheme: envelope.scheme } : null;
@@ -206,7 +160,7 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
 
   record('integrity', Boolean(leaf) && checkSignature(envelope, leaf!.publicKey), leaf ? (checkSignature(envelope, leaf.publicKey) ? `The ${envelope.alg} signature verifies with the signing certificate.` : 'The signature does not verify: the envelope or its payload was altered.') : 'The envelope carries no signing certificate.');
 
-  const stamp = envelope.timestampToken ? checkTimestamp(envelope, trust.tsa) : null;
+  const stamp = envelope.timestampToken ? checkTimestampToken(envelope.timestampToken, envelope.signature, trust.tsa) : null;
   if (stamp) record('timestamp', stamp.authentic, stamp.reason);
   const at = envelope.scheme === 'notary.x509.signingAuthority' ? (envelope.signingTime ?? now) : stamp?.authentic && stamp.time ? stamp.time : now;
   const store = envelope.scheme === 'notary.x509.signingAuthority' ? trust.signingAuthority : trust.ca;
@@ -228,12 +182,13 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
     }
     record('artifact', target === options.artifactDigest, target === options.artifactDigest ? 'The signature is for this artifact.' : `The signature is for ${target ?? 'an unreadable payload'}, not ${options.artifactDigest}.`);
   }
-  if (trust.level === 'skip') return { verdict: 'verified', reason: 'Verification is skipped by the trust policy.', format: envelope.format, checks, signer, timestamp: stamp?.time ? { time: stamp.time.toISOString(), authentic: stamp.authentic } : null };
+  const shown = { certificates: envelope.chain, anchored: chainProblem === null, payload: envelope.payload.toString('utf8') };
+  if (trust.level === 'skip') return { verdict: 'verified', reason: 'Verification is skipped by the trust policy.', format: envelope.format, checks, signer, timestamp: stamp?.time ? { time: stamp.time.toISOString(), authentic: stamp.authentic } : null, ...shown };
   const failing = checks.find((c) => !c.ok && !c.logged);
   const timestamp = stamp?.time ? { time: stamp.time.toISOString(), authentic: stamp.authentic } : null;
   if (failing) {
-    return { verdict: failing.name === 'authenticity' || failing.name === 'trusted identity' ? 'untrusted' : 'failed', reason: failing.reason, format: envelope.format, checks, signer, timestamp };
+    return { verdict: failing.name === 'authenticity' || failing.name === 'trusted identity' ? 'untrusted' : 'failed', reason: failing.reason, format: envelope.format, checks, signer, timestamp, ...shown };
   }
   const logged = checks.filter((c) => c.logged).map((c) => c.reason);
-  return { verdict: 'verified', reason: `Signed by "${signer?.subject}"${logged.length ? `; logged: ${logged.join(' ')}` : ''}. Revocation was not checked (offline).`, format: envelope.format, checks, signer, timestamp };
+  return { verdict: 'verified', reason: `Signed by "${signer?.subject}"${logged.length ? `; logged: ${logged.join(' ')}` : ''}. Revocation was not checked (offline).`, format: envelope.format, checks, signer, timestamp, ...shown };
 }

@@ -10,6 +10,8 @@ export interface BundlePolicy {
   issuer?: string | RegExp;
   /** A managed public key for key-signed bundles, with the window its signatures must fall in. */
   key?: { publicKey: KeyObject; validFor?: { start: Date; end: Date } };
+  /** Key-signed bundles need a transparency-log entry too; certificate-signed ones always do. */
+  requireTlog?: boolean;
   /** Verify everything but the signer's identity. */
   skipIdentity?: boolean;
 }
@@ -54,7 +56,9 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   const keyed = bundle.verificationMaterial.content.$case === 'publicKey';
   if (keyed && !policy.key) return fail('The bundle was signed with a managed key and no key is trusted for it.', 'untrusted', kind);
   const material = toTrustMaterial(root, keyFinder);
-  const verifier = new Verifier(material, { tlogThreshold: 1, ctlogThreshold: keyed ? 0 : 1 });
+  // A managed key vouches for itself: without a log or timestamp demanded by policy, none is required.
+  const relaxed = keyed && !policy.requireTlog;
+  const verifier = new Verifier(material, { tlogThreshold: relaxed ? 0 : 1, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: relaxed ? 0 : 1 });
 
   let signer: Signer;
   try {

@@ -3,6 +3,7 @@ import { SystemScreen } from '../screens/system.screen.tsx';
 import { UpcomingScreen } from '../screens/upcoming.screen.tsx';
 import { KeysScreen } from '../screens/keys.screen.tsx';
 import { AuditScreen } from '../screens/audit.screen.tsx';
+import { ImagesScreen } from '../screens/images.screen.tsx';
 
 const LABELS: Record<Screen, string> = {
   keys: 'Keys',
@@ -38,7 +39,7 @@ export function AppShell() {
         </ul>
       </nav>
       <main className="content">
-        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : <UpcomingScreen screen={screen} />}
+        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : screen === 'images' ? <ImagesScreen /> : <UpcomingScreen screen={screen} />}
       </main>
     </div>
   );

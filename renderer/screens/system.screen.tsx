@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { AppError } from '../../shared/errors.ts';
-import type { SettingsPatch } from '../../shared/model/settings.model.ts';
 import type { Pkcs11ModuleStatus, SystemStatus } from '../../shared/model/system.model.ts';
 import { ErrorBox } from '../app/error-box.tsx';
 import { StatusBadge } from '../app/status-badge.tsx';
 import { TableHead } from '../app/table-head.tsx';
 import { useSettings } from '../stores/settings.store.ts';
+import { useSettingsForm } from '../app/use-settings-form.ts';
+import { LayoutsCard, TrustCard } from './image-settings.tsx';
 import { useSystem } from '../stores/system.store.ts';
 
 // The System screen: what this machine offers Signet, detected live by main, and the settings that change it.
@@ -77,6 +77,8 @@ function StatusView({ status }: { status: SystemStatus }) {
         </p>
       </div>
       <RegistriesCard status={status} />
+      <LayoutsCard />
+      <TrustCard />
       <div className="card" aria-labelledby="tools-title">
         <h2 id="tools-title">Peer tools</h2>
         <table>
@@ -247,19 +249,6 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
       {formError && <ErrorBox error={formError} />}
     </div>
   );
-}
-
-// Each settings form shows its own failure, so an error in one card never appears in another.
-function useSettingsForm() {
-  const { settings, update, saving } = useSettings();
-  const [formError, setFormError] = useState<AppError | null>(null);
-  const save = async (patch: SettingsPatch) => {
-    setFormError(null);
-    const ok = await update(patch);
-    if (!ok) setFormError(useSettings.getState().error);
-    return ok;
-  };
-  return { settings, save, saving, formError };
 }
 
 function kindName(kind: Pkcs11ModuleStatus['kind']): string {

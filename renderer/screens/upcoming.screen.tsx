@@ -1,13 +1,6 @@
 import type { Screen } from '../stores/nav.store.ts';
 
-const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit'>, { title: string; holds: string[] }> = {
-  images: {
-    title: 'Images',
-    holds: [
-      'An image reference and its whole trust chain as a picture: index, platform manifests, signatures and attestations.',
-      'Signer, certificate chain, transparency-log entry, timestamp, revocation and policy verdict, each with a plain reason.',
-    ],
-  },
+const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit' | 'images'>, { title: string; holds: string[] }> = {
   sign: {
     title: 'Sign',
     holds: [
@@ -30,7 +23,7 @@ const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit'>, { title: str
 };
 
 // Screens not built yet say what they will hold instead of showing invented data.
-export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system' | 'keys' | 'audit'> }) {
+export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system' | 'keys' | 'audit' | 'images'> }) {
   const plan = PLANNED[screen];
   return (
     <section aria-labelledby="screen-title" className="screen">

@@ -76,12 +76,53 @@ const RegistryListSchema = z
   .superRefine(uniqueBy((r) => r.name, 'registry name'));
 const ToolDirListSchema = z.array(AbsolutePathSchema).max(16);
 
+/** An OCI image-layout folder on disk (as `skopeo copy ... oci:DIR` writes it), browsable like a registry. */
+export const LayoutConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore'),
+    path: AbsolutePathSchema,
+  })
+  .strict();
+export type LayoutConfig = z.infer<typeof LayoutConfigSchema>;
+const LayoutListSchema = z
+  .array(LayoutConfigSchema)
+  .max(64)
+  .superRefine(uniqueBy((l) => l.name, 'layout name'));
+
+const TrustFileListSchema = z.array(AbsolutePathSchema).max(64);
+
+/**
+ * What the inspector trusts besides the inventory's own keys: public-key files, certificate roots,
+ * Rekor keys, timestamp authorities, Notation trust stores, a sigstore trusted root, and a signer identity.
+ */
+export const TrustSettingsSchema = z
+  .object({
+    keyFiles: TrustFileListSchema.default([]),
+    caFiles: TrustFileListSchema.default([]),
+    rekorKeyFiles: TrustFileListSchema.default([]),
+    tsaFiles: TrustFileListSchema.default([]),
+    notationStores: TrustFileListSchema.default([]),
+    trustedRootFile: AbsolutePathSchema.nullable().default(null),
+    publicGood: z.boolean().default(true),
+    identity: z.string().max(512).nullable().default(null),
+    issuer: z.string().max(512).nullable().default(null),
+    requireTlog: z.boolean().default(false),
+  })
+  .strict();
+export type TrustSettings = z.infer<typeof TrustSettingsSchema>;
+
 export const SettingsSchema = z
   .object({
     version: z.literal(1),
     pkcs11Modules: Pkcs11ModuleListSchema,
     registries: RegistryListSchema,
     toolDirs: ToolDirListSchema,
+    layouts: LayoutListSchema.default([]),
+    trust: TrustSettingsSchema.default(TrustSettingsSchema.parse({})),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -92,8 +133,10 @@ export const SettingsPatchSchema = z
     pkcs11Modules: Pkcs11ModuleListSchema.optional(),
     registries: RegistryListSchema.optional(),
     toolDirs: ToolDirListSchema.optional(),
+    layouts: LayoutListSchema.optional(),
+    trust: TrustSettingsSchema.optional(),
   })
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
-export const DEFAULT_SETTINGS: Settings = { version: 1, pkcs11Modules: [], registries: [], toolDirs: [] };
+export const DEFAULT_SETTINGS: Settings = SettingsSchema.parse({ version: 1, pkcs11Modules: [], registries: [], toolDirs: [] });

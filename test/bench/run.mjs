@@ -12,6 +12,8 @@ const BENCHES = {
   'verify-bulk': 'verify.bench.ts',
   'verify-cli': 'verify.bench.ts',
   'verify-warm': 'verify.bench.ts',
+  'chain-draw': 'chain-draw.bench.ts',
+  'chain-draw-scaling': 'chain-draw.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

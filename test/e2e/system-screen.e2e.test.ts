@@ -57,15 +57,15 @@ test('the System screen shows the real token, keychain and tools detected by mai
 });
 
 test('adding a registry in the UI stores it in main and shows it reachable; a bad URL is explained', async () => {
-  await page.getByLabel('Name').fill('lab');
-  await page.getByLabel('URL').fill(registry.url);
+  await page.getByLabel('Name', { exact: true }).fill('lab');
+  await page.getByLabel('URL', { exact: true }).fill(registry.url);
   await page.getByRole('button', { name: 'Add registry' }).click();
   const row = page.getByTestId('registry-lab');
   await row.getByText('Reachable').waitFor({ timeout: 15_000 });
   assert.match(await row.innerText(), /anonymous access/);
 
-  await page.getByLabel('Name').fill('remote');
-  await page.getByLabel('URL').fill('http://registry.example.com');
+  await page.getByLabel('Name', { exact: true }).fill('remote');
+  await page.getByLabel('URL', { exact: true }).fill('http://registry.example.com');
   await page.getByRole('button', { name: 'Add registry' }).click();
   const alert = page.getByRole('alert');
   await alert.waitFor();
@@ -88,7 +88,7 @@ test('navigation reaches every screen by keyboard, and unbuilt screens say what 
   for (const name of ['Images', 'Sign', 'Policies', 'Scan', 'Audit', 'Workshop']) {
     await nav.getByRole('button', { name }).click();
     await page.getByRole('heading', { name, level: 1 }).waitFor();
-    if (name !== 'Audit') assert.match(await page.locator('main').innerText(), /It will hold/, name);
+    if (name !== 'Audit' && name !== 'Images') assert.match(await page.locator('main').innerText(), /It will hold/, name);
   }
 });
 

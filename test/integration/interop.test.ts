@@ -9,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { RegistrySource } from '../../main/images/registry.source.ts';
 import { VerifyEngine } from '../../main/images/verify.engine.ts';
 import { RegistryClient } from '../../main/registry/registry.client.ts';
-import { publicKeysFromPem } from '../../main/signatures/cosign.verifier.ts';
+import { publicKeysFromPem, TIMESTAMP_ANNOTATION, verifyCosignSignature } from '../../main/signatures/cosign.verifier.ts';
+import { fingerprintOf } from '../../main/keys/key-encoding.ts';
+import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
+import { startTimestampAuthority } from '../support/tsa.fixture.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tools = join(root, '.tools', 'bin');
@@ -66,4 +69,77 @@ test('a Notation-signed image (JWS and COSE envelopes attached as referrers by o
   assert.ok(signatures.every((s) => s.verdict === 'verified'), JSON.stringify(signatures.map((s) => s.reason)));
   const untrusted = await engine.verify('interop/notation', 'v2', { ...options, notation: { ...options.notation, ca: [] } });
   assert.equal(untrusted.verdict, 'untrusted');
+});
+
+test('cosign 2.5 signatures with an RFC 3161 timestamp: the timestamp is checked, shown, and keeps a superseded key\'s signature valid', async () => {
+  const tsa = await startTimestampAuthority();
+  const other = await startTimestampAuthority();
+  try {
+    const work = await mkdtemp(join(tmpdir(), 'signet-tsa-sign-'));
+    const env = { ...process.env, COSIGN_PASSWORD: 'tsa-pass', HOME: work };
+    await run(join(tools, 'cosign'), ['generate-key-pair'], { cwd: work, env });
+    const images = ['interop/stamped-a:v1', 'interop/stamped-b:v1'];
+    for (const [index, image] of images.entries()) {
+      await writeFile(join(work, 'f.txt'), `stamped ${index}`);
+      await run(join(tools, 'oras'), ['push', '--plain-http', `${host}/${image}`, 'f.txt:text/plain'], { cwd: work });
+      await run(join(tools, 'cosign'), ['sign', '--yes', '--key', 'cosign.key', '--tlog-upload=false', '--allow-http-registry', '--allow-insecure-registry', '--timestamp-server-url', tsa.url, `${host}/${image}`], { cwd: work, env });
+    }
+    const keys = publicKeysFromPem(await readFile(join(work, 'cosign.pub'), 'utf8'));
+    const tsaRoot = [new X509Certificate(tsa.rootPem)];
+    const client = new RegistryClient({ baseUrl: registry.url });
+    const engine = new VerifyEngine(new RegistrySource(client));
+    const reference = `${host}/interop/stamped-a:v1`;
+    const cosign = { rekorKeys: [], roots: [], intermediates: [] };
+
+    const stamped = await engine.verify('interop/stamped-a', 'v1', { reference, keys, cosign: { ...cosign, tsa: tsaRoot } });
+    assert.equal(stamped.verdict, 'verified', stamped.reason);
+    const stampNode = stamped.nodes.find((n) => n.kind === 'timestamp');
+    assert.ok(stampNode && stampNode.verdict === 'verified' && /Test TSA/.test(stampNode.reason), JSON.stringify(stampNode));
+    assert.ok(Math.abs(Date.parse(stampNode.details.time!) - Date.now()) < 120_000);
+
+    const unrelied = await engine.verify('interop/stamped-a', 'v1', { reference, keys, cosign });
+    assert.equal(unrelied.verdict, 'verified');
+    assert.match(unrelied.reason + unrelied.nodes.map((n) => n.reason).join(' '), /no timestamp authority is trusted/);
+    assert.ok(!unrelied.nodes.some((n) => n.kind === 'timestamp'));
+
+    const foreign = await engine.verify('interop/stamped-a', 'v1', { reference, keys, cosign: { ...cosign, tsa: [new X509Certificate(other.rootPem)] } });
+    assert.equal(foreign.verdict, 'untrusted', foreign.reason);
+    assert.match(foreign.reason, /timestamp authorit/);
+
+    // A superseded key revoked after the stamped time keeps the signature; a compromised one loses it.
+    const spki = keys[0]!.export({ type: 'spki', format: 'der' });
+    const record = (reason: 'superseded' | 'keyCompromise', invalidSince: string) => ({ fingerprint: fingerprintOf(spki), label: 'release', revocation: { reason, invalidSince, revokedAt: new Date().toISOString() } }) as KeyRecord;
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const superseded = await engine.verify('interop/stamped-a', 'v1', { reference, keys, cosign: { ...cosign, tsa: tsaRoot }, inventory: [record('superseded', later)] });
+    assert.equal(superseded.verdict, 'verified', superseded.reason);
+    const unstamped = await engine.verify('interop/stamped-a', 'v1', { reference, keys, cosign, inventory: [record('superseded', later)] });
+    assert.equal(unstamped.verdict, 'revoked', 'without a trusted time the revocation cannot be placed after the signature');
+    const compromised = await engine.verify('interop/stamped-a', 'v1', { reference, keys, cosign: { ...cosign, tsa: tsaRoot }, inventory: [record('keyCompromise', new Date(Date.now() - 3_600_000).toISOString())] });
+    assert.equal(compromised.verdict, 'revoked');
+
+    // A timestamp lifted from another signature does not cover this one.
+    const layerOf = async (image: string) => {
+      const [repository] = image.split(':');
+      const digest = (await client.getManifest(repository!, 'v1')).digest;
+      const signature = JSON.parse((await client.getManifest(repository!, `sha256-${digest.slice(7)}.sig`)).bytes.toString('utf8')) as { layers: { digest: string; annotations: Record<string, string> }[] };
+      return { digest, layer: signature.layers[0]!, payload: await client.getBlob(repository!, signature.layers[0]!.digest) };
+    };
+    const a = await layerOf(images[0]!);
+    const b = await layerOf(images[1]!);
+    const lifted = verifyCosignSignature({
+      manifestDigest: a.digest,
+      reference,
+      identityRule: 'matchRepository',
+      payload: a.payload,
+      annotations: { ...a.layer.annotations, [TIMESTAMP_ANNOTATION]: b.layer.annotations[TIMESTAMP_ANNOTATION]! },
+      trust: { keys, ...cosign, tsa: tsaRoot },
+    });
+    assert.equal(lifted.verdict, 'failed', lifted.reason);
+    assert.match(lifted.reason, /timestamp does not verify/);
+
+    await run(join(tools, 'cosign'), ['verify', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--allow-http-registry', '--allow-insecure-registry', '--use-signed-timestamps', '--timestamp-certificate-chain', tsa.chainFile, reference], { cwd: work, env });
+  } finally {
+    await tsa.stop();
+    await other.stop();
+  }
 });

@@ -1,0 +1,83 @@
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KeyRecord } from '../../shared/model/keys.model.ts';
+import { SignetError } from '../errors.ts';
+import type { VerifyOptions } from '../images/verify.engine.ts';
+import { publicKeysFromPem } from '../signatures/cosign.verifier.ts';
+import { publicGoodTrustedRoot } from './public-good.ts';
+import { cosignTrustFromTrustedRoot } from './trusted-root.ts';
+
+/** Where trust comes from: files and inventory keys the user named, and whether the public-good root counts. */
+export interface TrustSources {
+  keyFiles: string[];
+  /** Inventory key ids or labels. */
+  keyRefs: string[];
+  /** Every inventory key not destroyed is trusted, its status then judged by its record. */
+  allInventoryKeys?: boolean;
+  rekorKeyFiles: string[];
+  caFiles: string[];
+  tsaFiles: string[];
+  notationStores: string[];
+  identity?: string;
+  issuer?: string;
+  trustedRootFile?: string;
+  /** Demand a transparency-log entry of key-signed signatures too. */
+  requireTlog?: boolean;
+  /** Sigstore's public-good root, shipped with the app; on unless the user turns it off. */
+  publicGood: boolean;
+}
+
+async function certificatesIn(path: string): Promise<X509Certificate[]> {
+  const read = async (file: string) => {
+    const bytes = await readFile(file);
+    const pems = bytes.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    return pems ? pems.map((pem) => new X509Certificate(pem)) : [new X509Certificate(bytes)];
+  };
+  try {
+    const entries = await readdir(path);
+    return (await Promise.all(entries.map((e) => read(join(path, e))))).flat();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+    return read(path);
+  }
+}
+
+const readKeys = async (files: string[]): Promise<KeyObject[]> => (await Promise.all(files.map(async (f) => publicKeysFromPem(await readFile(f, 'utf8'))))).flat();
+
+// Every host (CLI, desktop, browser) turns named trust into the same engine options, so verdicts agree.
+export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): Promise<Omit<VerifyOptions, 'reference'>> {
+  try {
+    const keys = await readKeys(sources.keyFiles);
+    for (const id of sources.keyRefs) {
+      const key = inventory.find((k) => k.id === id || k.label === id);
+      if (!key) throw new SignetError('NotFound', `No key ${id} in the inventory.`);
+      keys.push(...publicKeysFromPem(key.publicKeyPem));
+    }
+    if (sources.allInventoryKeys) for (const key of inventory) keys.push(...publicKeysFromPem(key.publicKeyPem));
+    const trustedRoot = sources.trustedRootFile ? (JSON.parse(await readFile(sources.trustedRootFile, 'utf8')) as unknown) : sources.publicGood ? await publicGoodTrustedRoot() : undefined;
+    const fromRoot = trustedRoot ? cosignTrustFromTrustedRoot(trustedRoot) : { rekorKeys: [], roots: [], intermediates: [], tsa: [] };
+    const roots = (await Promise.all(sources.caFiles.map(certificatesIn))).flat();
+    const tsa = (await Promise.all(sources.tsaFiles.map(certificatesIn))).flat();
+    const notation = (await Promise.all(sources.notationStores.map(certificatesIn))).flat();
+    const { identity, issuer } = sources;
+    return {
+      keys,
+      cosign: {
+        rekorKeys: [...(await readKeys(sources.rekorKeyFiles)), ...fromRoot.rekorKeys],
+        roots: [...roots, ...fromRoot.roots],
+        intermediates: fromRoot.intermediates,
+        tsa: [...tsa, ...fromRoot.tsa],
+        requireTlog: sources.requireTlog,
+        identity: identity || issuer ? { email: identity?.includes('@') ? identity : undefined, hostname: identity && !identity.includes('@') && !identity.includes('/') ? identity : undefined, oidcIssuer: issuer } : undefined,
+      },
+      trustedRoot,
+      bundlePolicy: identity ? { identity, issuer } : keys[0] ? { key: { publicKey: keys[0] }, requireTlog: sources.requireTlog } : undefined,
+      notation: notation.length ? { ca: notation, signingAuthority: notation, tsa, trustedIdentities: [], level: 'strict' } : undefined,
+      inventory,
+    };
+  } catch (error) {
+    if (error instanceof SignetError) throw error;
+    throw new SignetError('BadInput', `The trust material cannot be read: ${(error as Error).message}`);
+  }
+}
