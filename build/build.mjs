@@ -1,4 +1,4 @@
-// Type-checks every world (tsc -b), then bundles what each host runs with Vite: main, preload, renderer.
+// Type-checks every world (tsc -b), then bundles what each host runs with Vite: main, CLI, preload, renderer.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +35,7 @@ function run(command, args) {
 if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
 run(bin('tsc'), ['-b']);
 run(bin('vite'), ['build', '--config', join(root, 'build', 'vite.main.config.mjs')]);
+run(bin('vite'), ['build', '--config', join(root, 'build', 'vite.cli.config.mjs')]);
 run(bin('vite'), ['build', '--config', join(root, 'build', 'vite.renderer.config.mjs')]);
 run(bin('vite'), ['build', '--config', join(root, 'build', 'vite.preload.config.mjs')]);
 chmodSync(join(root, 'out', 'main', 'cli', 'signet.js'), 0o755);

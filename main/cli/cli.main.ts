@@ -1,15 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createApp, packageVersion, type AppContext } from '../app/app.context.ts';
-import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
+import type { AppContext } from '../app/app.context.ts';
+import type { Client } from '../../shared/client.ts';
+import type { CredentialSource } from '../registry/registry.client.ts';
 import type { AppError } from '../../shared/errors.ts';
-import { SignetError, toAppError } from '../errors.ts';
 import type { KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
-import { formatStatus } from './status.format.ts';
-import { formatAudit, formatAuditVerification, formatKeys } from './keys.format.ts';
-import { TerminalConfirmation } from './confirm.terminal.ts';
-import { ask, readSecret } from './prompt.ts';
-import { formatTree, verdictWord, verifyImage } from './verify.command.ts';
 
 const HELP = `signet: manage signing keys and container-image signatures
 
@@ -43,7 +38,8 @@ Commands:
                                   keep the token PIN in the OS keychain (read from the terminal or stdin)
   verify IMAGE                    verify every signature and attestation; exit 0 only when the image is verified
                                   [--key FILE]... [--keyref ID]... [--trusted-root FILE] [--identity SAN --issuer URL]
-                                  [--rekor-key FILE] [--ca FILE] [--notation-store DIR] [--insecure]
+                                  [--rekor-key FILE] [--ca FILE] [--tsa FILE] [--notation-store DIR] [--insecure]
+                                  [--require-tlog] [--no-public-good] (sigstore's public-good root ships built in)
   tree IMAGE                      the same check, printed as the trust-chain tree
   audit verify                    check the audit chain; exit 1 if it is broken
   audit list                      newest entries: [--action PREFIX] [--limit N]
@@ -65,10 +61,25 @@ class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | undefined>;
 
+/** The part of the app that verify and tree read: settings, the inventory and registry credentials. */
+interface VerifyContext {
+  dataDir: string;
+  settings: Pick<AppContext['settings'], 'get'>;
+  keys: Pick<AppContext['keys'], 'list'>;
+  registryCredentials: CredentialSource;
+}
+
+/** What a command may use; each part is loaded on first use, so a command pays only for what it touches. */
+interface Session {
+  app(): Promise<AppContext>;
+  client(): Promise<Client>;
+  verifyContext(): Promise<VerifyContext>;
+}
+
 interface Command {
   options: NonNullable<ParseArgsConfig['options']>;
   positionals: number;
-  run(call: Client, values: Values, args: string[], app: AppContext): Promise<{ text: string; json: unknown; code?: number }>;
+  run(session: Session, values: Values, args: string[]): Promise<{ text: string; json: unknown; code?: number }>;
 }
 
 const string = { type: 'string' } as const;
@@ -82,13 +93,18 @@ const verifyOptions = {
   'rekor-key': many,
   ca: many,
   'notation-store': many,
+  tsa: many,
+  'require-tlog': { type: 'boolean', default: false },
+  'no-public-good': { type: 'boolean', default: false },
   insecure: { type: 'boolean', default: false },
 } as const;
 
-async function confirmAction(call: Client, request: PrepareKeyAction): Promise<KeyRecord> {
+async function confirmAction(session: Session, request: PrepareKeyAction): Promise<KeyRecord> {
+  const call = await session.client();
   const intent = await call.keys.prepare(request);
   let typed: string | undefined;
   if (intent.typeToConfirm !== null) {
+    const { ask } = await import('./prompt.ts');
     typed = (await ask(`Type the key's label (${intent.typeToConfirm}) to destroy it: `)) ?? undefined;
     if (typed === undefined) throw new UsageError('destroying a key needs a terminal to type its label at');
   }
@@ -100,7 +116,14 @@ async function password(question: string): Promise<string> {
   const fromEnv = process.env.COSIGN_PASSWORD;
   if (fromEnv !== undefined) return fromEnv;
   if (!process.stdin.isTTY) throw new UsageError('set COSIGN_PASSWORD or run at a terminal to give the password');
+  const { readSecret } = await import('./prompt.ts');
   return readSecret(question);
+}
+
+// verifyImage's parameter is typed as the whole AppContext, but it reads only what VerifyContext holds.
+async function verified(session: Session, image: string, v: Values) {
+  const [command, context] = await Promise.all([import('./verify.command.ts'), session.verifyContext()]);
+  return { command, report: await command.verifyImage(context as AppContext, image, v) };
 }
 
 async function output(values: Values, file: { filename: string; text: string }): Promise<string> {
@@ -113,24 +136,29 @@ const COMMANDS: Record<string, Command> = {
   status: {
     options: {},
     positionals: 0,
-    run: async (call) => {
+    run: async (session) => {
+      const call = await session.client();
       const status = await call.system.status({ refresh: true });
+      const { formatStatus } = await import('./status.format.ts');
       return { text: formatStatus(status), json: status };
     },
   },
   'keys list': {
     options: {},
     positionals: 0,
-    run: async (call) => {
+    run: async (session) => {
+      const call = await session.client();
       const keys = await call.keys.list({});
+      const { formatKeys } = await import('./keys.format.ts');
       return { text: formatKeys(keys, new Date()), json: keys };
     },
   },
   'keys generate': {
     options: { label: string, backend: string, module: string, token: string, algorithm: string, expires: string },
     positionals: 0,
-    run: async (call, v) => {
+    run: async (session, v) => {
       if (typeof v.label !== 'string') throw new UsageError('--label is required');
+      const call = await session.client();
       const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
       const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
       const notAfter = typeof v.expires === 'string' ? new Date(v.expires).toISOString() : undefined;
@@ -141,7 +169,8 @@ const COMMANDS: Record<string, Command> = {
   'keys export': {
     options: { format: string, output: string },
     positionals: 1,
-    run: async (call, v, [keyId]) => {
+    run: async (session, v, [keyId]) => {
+      const call = await session.client();
       const file = await call.keys.exportPublic({ keyId: keyId!, format: (v.format ?? 'pem') as never });
       return { text: await output(v, file), json: file };
     },
@@ -149,36 +178,37 @@ const COMMANDS: Record<string, Command> = {
   'keys rotate': {
     options: { 'overlap-days': string, label: string },
     positionals: 1,
-    run: async (call, v, [keyId]) => {
+    run: async (session, v, [keyId]) => {
       const overlapDays = v['overlap-days'] === undefined ? undefined : Number(v['overlap-days']);
-      const key = await confirmAction(call, { action: 'rotate', keyId: keyId!, overlapDays: overlapDays as number, label: v.label as string | undefined });
+      const key = await confirmAction(session, { action: 'rotate', keyId: keyId!, overlapDays: overlapDays as number, label: v.label as string | undefined });
       return { text: `Rotated: the successor is ${key.id} "${key.label}" (${key.fingerprint})`, json: key };
     },
   },
   'keys revoke': {
     options: { reason: string, 'invalid-since': string },
     positionals: 1,
-    run: async (call, v, [keyId]) => {
+    run: async (session, v, [keyId]) => {
       if (typeof v.reason !== 'string') throw new UsageError('--reason is required (keyCompromise, superseded, cessationOfOperation, ...)');
       const invalidSince = new Date(typeof v['invalid-since'] === 'string' ? v['invalid-since'] : Date.now()).toISOString();
-      const key = await confirmAction(call, { action: 'revoke', keyId: keyId!, reason: v.reason as never, invalidSince });
+      const key = await confirmAction(session, { action: 'revoke', keyId: keyId!, reason: v.reason as never, invalidSince });
       return { text: `Revoked ${key.id} "${key.label}" (${v.reason}, invalid since ${invalidSince})`, json: key };
     },
   },
   'keys destroy': {
     options: {},
     positionals: 1,
-    run: async (call, _v, [keyId]) => {
-      const key = await confirmAction(call, { action: 'destroy', keyId: keyId! });
+    run: async (session, _v, [keyId]) => {
+      const key = await confirmAction(session, { action: 'destroy', keyId: keyId! });
       return { text: `Destroyed the private key of ${key.id} "${key.label}"; its record stays.`, json: key };
     },
   },
   'keys import-cosign': {
     options: { label: string },
     positionals: 1,
-    run: async (_call, v, [file], app) => {
+    run: async (session, v, [file]) => {
       if (typeof v.label !== 'string') throw new UsageError('--label is required');
       const pem = await readFile(file!, 'utf8');
+      const app = await session.app();
       const key = await app.keys.importCosignKey(pem, await password('Password of the cosign.key: '), v.label, 'cli');
       return { text: `Imported ${key.id} "${key.label}" (${key.fingerprint}) as a sealed software key.`, json: key };
     },
@@ -186,8 +216,9 @@ const COMMANDS: Record<string, Command> = {
   'keys export-cosign': {
     options: { output: string },
     positionals: 1,
-    run: async (_call, v, [keyId], app) => {
+    run: async (session, v, [keyId]) => {
       if (typeof v.output !== 'string') throw new UsageError('--output is required: the private key is never printed');
+      const app = await session.app();
       const pem = await app.keys.exportCosignKey(keyId!, await password('Password for the exported cosign.key: '), 'cli');
       await writeFile(v.output, pem, { mode: 0o600, flag: 'wx' });
       return { text: `Wrote ${v.output} (encrypted; keep it like the key itself).`, json: { written: v.output } };
@@ -196,7 +227,8 @@ const COMMANDS: Record<string, Command> = {
   'keys discover': {
     options: { module: string, token: string },
     positionals: 0,
-    run: async (call, v) => {
+    run: async (session, v) => {
+      const call = await session.client();
       const keys = await call.keys.discover({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') });
       const text = keys.map((k) => `${k.objectId}  ${(k.algorithm ?? 'unsupported').padEnd(11)} ${k.adoptedAs ? `in inventory as ${k.adoptedAs}` : 'not in inventory'}  ${k.label}`).join('\n');
       return { text: text || 'The token holds no private keys.', json: keys };
@@ -205,7 +237,8 @@ const COMMANDS: Record<string, Command> = {
   'keys adopt': {
     options: { module: string, token: string, label: string },
     positionals: 1,
-    run: async (call, v, [objectId]) => {
+    run: async (session, v, [objectId]) => {
+      const call = await session.client();
       const key = await call.keys.adopt({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? ''), objectId: objectId!, label: String(v.label ?? '') });
       return { text: `Adopted ${key.id} "${key.label}" (${key.fingerprint})`, json: key };
     },
@@ -213,7 +246,8 @@ const COMMANDS: Record<string, Command> = {
   'keys rotation-statement': {
     options: { output: string },
     positionals: 1,
-    run: async (call, v, [keyId]) => {
+    run: async (session, v, [keyId]) => {
+      const call = await session.client();
       const file = await call.keys.rotationStatement({ keyId: keyId! });
       return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
     },
@@ -221,7 +255,8 @@ const COMMANDS: Record<string, Command> = {
   'keys import-revocations': {
     options: {},
     positionals: 1,
-    run: async (call, _v, [file]) => {
+    run: async (session, _v, [file]) => {
+      const call = await session.client();
       const result = await call.keys.importRevocations({ text: await readFile(file!, 'utf8') });
       return { text: result.applied.length === 0 ? 'Nothing new: every entry was already applied.' : `Revoked ${result.applied.join(', ')}`, json: result };
     },
@@ -229,7 +264,8 @@ const COMMANDS: Record<string, Command> = {
   'keys set-admin': {
     options: {},
     positionals: 1,
-    run: async (call, _v, [keyId]) => {
+    run: async (session, _v, [keyId]) => {
+      const call = await session.client();
       const key = await call.keys.setAdmin({ keyId: keyId! });
       return { text: `${key.id} "${key.label}" now signs the revocation list.`, json: key };
     },
@@ -237,7 +273,8 @@ const COMMANDS: Record<string, Command> = {
   'keys reconcile': {
     options: {},
     positionals: 0,
-    run: async (call) => {
+    run: async (session) => {
+      const call = await session.client();
       const differences = await call.keys.reconcile({});
       return { text: differences.length === 0 ? 'The inventory matches the tokens and the sealed store.' : differences.map((d) => `${d.kind}: ${d.message}`).join('\n'), json: differences };
     },
@@ -245,7 +282,8 @@ const COMMANDS: Record<string, Command> = {
   'keys revocations': {
     options: { output: string },
     positionals: 0,
-    run: async (call, v) => {
+    run: async (session, v) => {
+      const call = await session.client();
       const file = await call.keys.revocations({});
       return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
     },
@@ -253,10 +291,12 @@ const COMMANDS: Record<string, Command> = {
   'registries login': {
     options: { username: string },
     positionals: 1,
-    run: async (_call, v, [host], app) => {
+    run: async (session, v, [host]) => {
       if (typeof v.username !== 'string') throw new UsageError('--username is required');
+      const { readSecret } = await import('./prompt.ts');
       const password = await readSecret(`Password for ${v.username} at ${host}: `);
       if (password.length === 0) throw new UsageError('no password was given');
+      const app = await session.app();
       await app.registryCredentials.remember(host!, { username: v.username, password });
       return { text: `The credentials for ${host} are now kept in the OS keychain.`, json: { remembered: true } };
     },
@@ -264,10 +304,12 @@ const COMMANDS: Record<string, Command> = {
   'tokens remember-pin': {
     options: { module: string, token: string },
     positionals: 0,
-    run: async (_call, v, _args, app) => {
+    run: async (session, v) => {
       if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module and --token are required');
+      const { readSecret } = await import('./prompt.ts');
       const pin = await readSecret(`PIN for token "${v.token}": `);
       if (pin.length === 0) throw new UsageError('no PIN was given');
+      const app = await session.app();
       await app.pins.remember({ modulePath: v.module, tokenLabel: v.token }, pin);
       return { text: `The PIN for token "${v.token}" is now kept in the OS keychain.`, json: { remembered: true } };
     },
@@ -275,36 +317,86 @@ const COMMANDS: Record<string, Command> = {
   verify: {
     options: verifyOptions,
     positionals: 1,
-    run: async (_call, v, [image], app) => {
-      const report = await verifyImage(app, image!, v);
-      return { text: `${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`, json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    run: async (session, v, [image]) => {
+      const { command, report } = await verified(session, image!, v);
+      return { text: `${command.verdictWord(report.verdict)} ${report.reference}: ${report.reason}`, json: report, code: report.verdict === 'verified' ? 0 : 1 };
     },
   },
   tree: {
     options: verifyOptions,
     positionals: 1,
-    run: async (_call, v, [image], app) => {
-      const report = await verifyImage(app, image!, v);
-      return { text: formatTree(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    run: async (session, v, [image]) => {
+      const { command, report } = await verified(session, image!, v);
+      return { text: command.formatTree(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
     },
   },
   'audit verify': {
     options: {},
     positionals: 0,
-    run: async (call) => {
+    run: async (session) => {
+      const call = await session.client();
       const result = await call.audit.verify({});
+      const { formatAuditVerification } = await import('./keys.format.ts');
       return { text: formatAuditVerification(result), json: result, code: result.ok ? 0 : 1 };
     },
   },
   'audit list': {
     options: { action: string, limit: string },
     positionals: 0,
-    run: async (call, v) => {
+    run: async (session, v) => {
+      const call = await session.client();
       const entries = await call.audit.list({ action: v.action as string | undefined, limit: v.limit === undefined ? 50 : Number(v.limit) });
+      const { formatAudit } = await import('./keys.format.ts');
       return { text: entries.length === 0 ? 'The audit log is empty.' : formatAudit(entries), json: entries };
     },
   },
 };
+
+// Verifying needs no token driver, dispatcher or contract; the OS keychain is opened only when a registry asks for credentials.
+async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<VerifyContext> {
+  const [{ dataDirectory }, { SettingsService }, { InventoryStore }] = await Promise.all([import('../app/paths.ts'), import('../settings/settings.service.ts'), import('../keys/inventory.store.ts')]);
+  const dataDir = dataDirectory(env);
+  const inventory = new InventoryStore(dataDir);
+  let credentials: Promise<CredentialSource> | undefined;
+  const openCredentials = async (): Promise<CredentialSource> => {
+    const [{ OsKeychain }, { DockerCredentials, KeychainRegistryCredentials }] = await Promise.all([import('../keys/keychain.adapter.ts'), import('../registry/docker-credentials.ts')]);
+    return new KeychainRegistryCredentials(new OsKeychain(), new DockerCredentials(env));
+  };
+  return {
+    dataDir,
+    settings: new SettingsService(dataDir),
+    keys: { list: async () => (await inventory.load()).keys },
+    registryCredentials: { credentialsFor: async (host) => (await (credentials ??= openCredentials())).credentialsFor(host) },
+  };
+}
+
+// The services and the client are composed on the first command that asks for them, at most once.
+function openSession(): Session & { close(): Promise<void> } {
+  let app: Promise<AppContext> | undefined;
+  let client: Promise<Client> | undefined;
+  const session = {
+    app: () =>
+      (app ??= (async () => {
+        const [{ createApp }, { TerminalConfirmation }] = await Promise.all([import('../app/app.context.ts'), import('./confirm.terminal.ts')]);
+        return createApp({
+          host: 'cli',
+          confirmations: new TerminalConfirmation(),
+          askPin: async (token) => (process.stdin.isTTY ? (await import('./prompt.ts')).readSecret(`PIN for token "${token.tokenLabel}" (not remembered): `) : null),
+        });
+      })()),
+    client: () =>
+      (client ??= (async () => {
+        const [context, { createClient }] = await Promise.all([session.app(), import('../../shared/client.ts')]);
+        return createClient((channel, input) => context.dispatch(channel, input, { host: 'cli' }));
+      })()),
+    verifyContext: () => openVerifyContext(),
+    close: async () => {
+      const opened = await app?.catch(() => undefined);
+      await opened?.close();
+    },
+  };
+  return session;
+}
 
 // Exit codes: 0 done, 1 the operation failed or was refused, 2 the command line was wrong.
 async function main(argv: string[]): Promise<number> {
@@ -327,6 +419,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.version) {
+    const { packageVersion } = await import('../app/app.context.ts');
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
@@ -334,31 +427,34 @@ async function main(argv: string[]): Promise<number> {
   if (!command || !name) throw new UsageError(`unknown command ${positionals.slice(0, 2).join(' ')}`);
   const args = positionals.slice(name.split(' ').length);
   if (args.length !== command.positionals) throw new UsageError(`${name} takes ${command.positionals === 0 ? 'no arguments' : 'one argument'}${args.length > command.positionals ? `, not ${args.at(-1)}` : ''}`);
-  const app = createApp({
-    host: 'cli',
-    confirmations: new TerminalConfirmation(),
-    askPin: async (token) => (process.stdin.isTTY ? readSecret(`PIN for token "${token.tokenLabel}" (not remembered): `) : null),
-  });
+  const session = openSession();
   try {
-    const call = createClient((channel, input) => app.dispatch(channel, input, { host: 'cli' }));
-    const result = await command.run(call, values as Values, args, app);
+    const result = await command.run(session, values as Values, args);
     process.stdout.write(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
     return result.code ?? 0;
   } finally {
-    await app.close();
+    await session.close();
   }
+}
+
+// The contract is loaded only for an error that could have come through the client.
+async function describe(error: unknown): Promise<AppError> {
+  const { SignetError, toAppError } = await import('../errors.ts');
+  if (error instanceof SignetError) return toAppError(error);
+  const { RequestFailed } = await import('../../shared/client.ts');
+  if (error instanceof RequestFailed) return error.error;
+  return { code: 'Internal', message: error instanceof Error ? error.message : String(error) };
 }
 
 const json = process.argv.includes('--json');
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
+  async (error: unknown) => {
     if (error instanceof UsageError) {
       process.stderr.write(`signet: ${error.message}\nRun signet --help for usage.\n`);
       process.exit(2);
     }
-    const appError: AppError =
-      error instanceof RequestFailed ? error.error : error instanceof SignetError ? toAppError(error) : { code: 'Internal', message: error instanceof Error ? error.message : String(error) };
+    const appError = await describe(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: appError }, null, 2)}\n`);
     else process.stderr.write(`signet: ${appError.code}: ${appError.message}\n${(appError.details ?? []).map((d) => `  ${d}\n`).join('')}`);
     process.exit(1);
