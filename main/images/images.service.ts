@@ -70,6 +70,7 @@ export class ImagesService {
     const report = await new VerifyEngine(target.source).verify(target.repository, target.reference, {
       reference: target.display,
       ...options,
+      includeRawManifests: true,
       onProgress: (progress) => this.options.onProgress({ reference: input.reference, ...progress }),
     });
     await this.remember(input.reference);

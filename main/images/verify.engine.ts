@@ -21,6 +21,8 @@ export interface VerifyOptions {
   /** Inventory keys, so revoked and expired keys are judged by their records. */
   inventory?: KeyRecord[];
   now?: Date;
+  /** Re-read each manifest for display (the inspector); the CLI and scans skip the extra read. */
+  includeRawManifests?: boolean;
   /** Told, in words with counts, how far the check has got: registries can be slow. */
   onProgress?: (progress: { step: string; done: number; total: number }) => void;
 }
@@ -84,10 +86,12 @@ export class VerifyEngine {
   private async manifest(graph: ImageGraph, node: ManifestNode, parent: string, relation: string, options: VerifyOptions, now: Date, nodes: ChainNode[], edges: ChainEdge[], tick: () => void): Promise<Verdict> {
     const details: Record<string, string> = { digest: node.digest, mediaType: node.mediaType, size: String(node.size) };
     if (node.platform) details.platform = `${node.platform.os}/${node.platform.architecture}${node.platform.variant ? `/${node.platform.variant}` : ''}`;
-    details.manifest = await this.source
-      .getManifest(graph.repository, node.digest)
-      .then((fetched) => pretty(fetched.bytes.toString('utf8')))
-      .catch((error: unknown) => `The manifest could not be read again: ${(error as Error).message}`);
+    if (options.includeRawManifests) {
+      details.manifest = await this.source
+        .getManifest(graph.repository, node.digest)
+        .then((fetched) => pretty(fetched.bytes.toString('utf8')))
+        .catch((error: unknown) => `The manifest could not be read again: ${(error as Error).message}`);
+    }
     const entry: ChainNode = { id: node.digest, kind: node.kind, label: node.platform ? details.platform! : node.kind === 'index' ? 'Index' : 'Manifest', verdict: 'unsigned', reason: 'No signature is attached to this manifest.', details };
     nodes.push(entry);
     edges.push({ from: parent, to: node.digest, label: relation });

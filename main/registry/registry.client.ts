@@ -128,33 +128,28 @@ export class RegistryClient {
   }
 
   // Every tag, following the Link header page by page, up to a bound.
-  async listTags(repository: string): Promise<string[]> {
-    const tags: string[] = [];
-    let next: string | null = `/tags/list?n=1000`;
-    for (let page = 0; next !== null; page++) {
-      if (page >= MAX_TAG_PAGES) throw new SignetError('Unavailable', `${repository} has more than ${MAX_TAG_PAGES} pages of tags; stopped there.`);
-      const response = await this.request('GET', repository, next, { accept: 'application/json' });
-      const body = JSON.parse((await readCapped(response, this.options.maxManifestBytes, 'the tag list')).toString('utf8')) as { tags?: unknown };
-      if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) throw new SignetError('BadInput', 'The registry answered the tag list with something that is not a list.');
-      tags.push(...((body.tags as unknown[] | undefined) ?? []).filter((t): t is string => typeof t === 'string'));
-      next = nextPage(response.headers.get('link'), repository);
-    }
-    return tags;
+  listTags(repository: string): Promise<string[]> {
+    return this.listPages(repository, '/tags/list', 'tags', `${repository} has more than ${MAX_TAG_PAGES} pages of tags; stopped there.`);
   }
 
-  // The registry's catalog, page by page; many registries refuse it, which is reported as it is.
-  async listRepositories(): Promise<string[]> {
-    const repositories: string[] = [];
-    let next: string | null = '?n=1000';
+  // The registry's catalog, the same way; many registries refuse it, which is reported as it is.
+  listRepositories(): Promise<string[]> {
+    return this.listPages('_catalog', '', 'repositories', `The catalog has more than ${MAX_TAG_PAGES} pages; stopped there.`, 'registry:catalog:*');
+  }
+
+  private async listPages(repository: string, listing: string, field: 'tags' | 'repositories', tooMany: string, scope?: string): Promise<string[]> {
+    const items: string[] = [];
+    let next: string | null = `${listing}?n=1000`;
     for (let page = 0; next !== null; page++) {
-      if (page >= MAX_TAG_PAGES) throw new SignetError('Unavailable', `The catalog has more than ${MAX_TAG_PAGES} pages; stopped there.`);
-      const response = await this.request('GET', '_catalog', next, { accept: 'application/json' }, { scope: 'registry:catalog:*' });
-      const body = JSON.parse((await readCapped(response, this.options.maxManifestBytes, 'the catalog')).toString('utf8')) as { repositories?: unknown };
-      if (body.repositories !== null && body.repositories !== undefined && !Array.isArray(body.repositories)) throw new SignetError('BadInput', 'The registry answered the catalog with something that is not a list.');
-      repositories.push(...((body.repositories as unknown[] | undefined) ?? []).filter((r): r is string => typeof r === 'string'));
-      next = nextPage(response.headers.get('link'), '_catalog', '');
+      if (page >= MAX_TAG_PAGES) throw new SignetError('Unavailable', tooMany);
+      const response = await this.request('GET', repository, next, { accept: 'application/json' }, { scope });
+      const body = JSON.parse((await readCapped(response, this.options.maxManifestBytes, `the ${field} list`)).toString('utf8')) as Record<string, unknown>;
+      const list = body[field];
+      if (list !== null && list !== undefined && !Array.isArray(list)) throw new SignetError('BadInput', `The registry answered the ${field} list with something that is not a list.`);
+      items.push(...((list as unknown[] | undefined) ?? []).filter((t): t is string => typeof t === 'string'));
+      next = nextPage(response.headers.get('link'), repository, listing);
     }
-    return repositories;
+    return items;
   }
 
   private async request(method: string, repository: string, path: string, headers: Record<string, string>, options: { blob?: boolean; scope?: string } = {}): Promise<Response> {
@@ -320,7 +315,7 @@ function parseChallenge(header: string): Record<string, string> {
 }
 
 // Link: </v2/repo/tags/list?n=1000&last=x>; rel="next" — only a next page of the same listing is followed.
-function nextPage(link: string | null, repository: string, listing = '/tags/list'): string | null {
+function nextPage(link: string | null, repository: string, listing: string): string | null {
   const match = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
   if (!match) return null;
   const prefix = `/v2/${repository}`;

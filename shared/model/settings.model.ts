@@ -21,13 +21,16 @@ export const AbsolutePathSchema = z
   .refine((p) => ![...p].some((c) => c.charCodeAt(0) < 0x20), 'path contains control characters')
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'path must be absolute');
 
+/** The short name a registry or a layout goes by in the settings and on screen. */
+const ConfigNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore');
+
 export const RegistryConfigSchema = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore'),
+    name: ConfigNameSchema,
     url: z.url({ protocol: /^https?$/ }).max(2048),
     insecure: z.boolean().default(false),
   })
@@ -79,11 +82,7 @@ const ToolDirListSchema = z.array(AbsolutePathSchema).max(16);
 /** An OCI image-layout folder on disk (as `skopeo copy ... oci:DIR` writes it), browsable like a registry. */
 export const LayoutConfigSchema = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore'),
+    name: ConfigNameSchema,
     path: AbsolutePathSchema,
   })
   .strict();

@@ -11,7 +11,6 @@ import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import type { InspectProgress } from '../../shared/model/images.model.ts';
 import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
-import { events } from '../../shared/contract.ts';
 
 const tools = join(fileURLToPath(new URL('../../', import.meta.url)), '.tools', 'bin');
 let registry: Registry;
@@ -51,7 +50,7 @@ test('the inspector lists a registry and its tags, reports progress, and remembe
   assert.deepEqual(await api.images.tags({ kind: 'registry', name: 'local', repository: 'team/web' }), { tags: ['v1'], references: { v1: `${host}/team/web:v1` } });
   const progress: InspectProgress[] = [];
   const stop = app.events.subscribe((event, payload) => {
-    if (events[event] === events['images.progress']) progress.push(payload as InspectProgress);
+    if (event === 'images.progress') progress.push(payload as InspectProgress);
   });
   const report = await api.images.inspect({ reference: `${host}/team/web:v1` });
   stop();
