@@ -18,6 +18,16 @@ import {
 } from './model/keys.model.ts';
 import { AuditEntrySchema, AuditQuerySchema, AuditVerificationSchema } from './model/audit.model.ts';
 import { ChainReportSchema } from './model/chain.model.ts';
+import {
+  AuthorityViewSchema,
+  CreateAuthoritySchema,
+  PrepareBulkSignSchema,
+  PrepareSignSchema,
+  SignIntentViewSchema,
+  SignPlanSchema,
+  SignProgressSchema,
+  SignResultSchema,
+} from './model/signing.model.ts';
 import { ImageStoreRefSchema, InspectInputSchema, InspectProgressSchema, RepositoryListSchema, TagListSchema } from './model/images.model.ts';
 
 /**
@@ -124,6 +134,46 @@ export const requests = {
     input: ImageStoreRefSchema.extend({ repository: z.string().min(1).max(512) }).strict(),
     output: TagListSchema,
   },
+  'signing.plan': {
+    summary: 'Resolve an image for signing: the pinned digest and the manifests under it',
+    input: InspectInputSchema,
+    output: SignPlanSchema,
+  },
+  'signing.prepare': {
+    summary: 'Ask main for an intent to sign exactly these manifests with this key',
+    input: PrepareSignSchema,
+    output: SignIntentViewSchema,
+  },
+  'signing.prepareBulk': {
+    summary: 'Ask main for one intent to sign every matching tag of a repository',
+    input: PrepareBulkSignSchema,
+    output: SignIntentViewSchema,
+  },
+  'signing.confirm': {
+    summary: 'Confirm a sign intent; main asks through its own channel, signs, pushes and verifies',
+    input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
+    output: SignResultSchema,
+  },
+  'signing.cancel': {
+    summary: 'Stop a running bulk signature after the image in hand; or drop an unconfirmed intent',
+    input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
+    output: z.object({ cancelled: z.boolean() }).strict(),
+  },
+  'authority.get': {
+    summary: "Signet's certificate authority for Notation: root, intermediate and issued leaves",
+    input: NoInputSchema,
+    output: AuthorityViewSchema,
+  },
+  'authority.create': {
+    summary: 'Make a root and an intermediate key and their certificates',
+    input: CreateAuthoritySchema,
+    output: AuthorityViewSchema,
+  },
+  'authority.crl': {
+    summary: 'The current CRL of the intermediate, listing revoked leaves, as PEM',
+    input: NoInputSchema,
+    output: ExportedFileSchema,
+  },
   'audit.list': {
     summary: 'Audit entries, newest first',
     input: AuditQuerySchema,
@@ -142,6 +192,7 @@ export const events = {
   'system.changed': SystemStatusSchema,
   'keys.changed': z.array(KeyRecordSchema),
   'images.progress': InspectProgressSchema,
+  'signing.progress': SignProgressSchema,
 } as const;
 
 export type Requests = typeof requests;

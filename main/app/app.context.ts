@@ -20,6 +20,8 @@ import { OsKeychain } from '../keys/keychain.adapter.ts';
 import { Pkcs11jsDriver } from '../keys/pkcs11.adapter.ts';
 import { probeRegistry } from '../registry/registry.probe.ts';
 import { ImagesService } from '../images/images.service.ts';
+import { SignService } from '../signing/sign.service.ts';
+import { AuthorityService } from '../trust/authority.service.ts';
 import { DockerCredentials, KeychainRegistryCredentials } from '../registry/docker-credentials.ts';
 import { SettingsService } from '../settings/settings.service.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
@@ -57,6 +59,8 @@ export interface AppContext {
   registryCredentials: KeychainRegistryCredentials;
   audit: AuditLog;
   images: ImagesService;
+  signing: SignService;
+  authority: AuthorityService;
   events: EventHub;
   dispatch: Dispatch;
   /** Writes what is pending and closes token sessions. */
@@ -99,9 +103,11 @@ export function createApp(options: AppOptions): AppContext {
   keys.onChange((list) => events.emit.keys.changed(list));
   const confirmations = options.confirmations ?? null;
   const registryCredentials = new KeychainRegistryCredentials(keychain, new DockerCredentials(env));
-  const images = new ImagesService({ dataDir, settings, keys, credentials: registryCredentials, onProgress: (progress) => events.emit.images.progress(progress) });
-  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, confirmations }), options.log);
-  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, events, dispatch, close: () => keys.close() };
+  const authority = new AuthorityService(dataDir, keys, audit, now);
+  const images = new ImagesService({ dataDir, settings, keys, authority, credentials: registryCredentials, onProgress: (progress) => events.emit.images.progress(progress) });
+  const signing = new SignService({ dataDir, settings, keys, intents, audit, images, authority, credentials: registryCredentials, agent: `Signet/${packageVersion()}`, now, onProgress: (progress) => events.emit.signing.progress(progress) });
+  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, signing, authority, confirmations }), options.log);
+  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, events, dispatch, close: () => keys.close() };
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {

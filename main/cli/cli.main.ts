@@ -5,6 +5,7 @@ import type { Client } from '../../shared/client.ts';
 import type { CredentialSource } from '../registry/registry.client.ts';
 import type { AppError } from '../../shared/errors.ts';
 import type { KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
+import type { SignResult } from '../../shared/model/signing.model.ts';
 
 const HELP = `signet: manage signing keys and container-image signatures
 
@@ -41,6 +42,15 @@ Commands:
                                   [--rekor-key FILE] [--ca FILE] [--tsa FILE] [--notation-store DIR] [--insecure]
                                   [--require-tlog] [--no-public-good] (sigstore's public-good root ships built in)
   tree IMAGE                      the same check, printed as the trust-chain tree
+  sign IMAGE --key ID|LABEL       sign the image (an index and each platform manifest) after a typed confirmation
+                                  [--format cosign|sigstore-bundle|notation] [--index-only] [--annotation K=V]...
+                                  [--timestamp] [--insecure]; nothing goes to a public transparency log
+  sign-tags REPOSITORY --tags PATTERN --key ID|LABEL
+                                  sign every tag matching PATTERN (* and ?) after one confirmation listing every digest
+                                  [--format ...] [--index-only] [--annotation K=V]... [--timestamp] [--insecure]
+  authority create --name NAME    Signet's CA for Notation: [--backend software|pkcs11] [--module PATH --token LABEL]
+  authority show                  the root and intermediate certificates and the issued leaves
+  authority crl                   the current CRL of the intermediate: [--output FILE]
   audit verify                    check the audit chain; exit 1 if it is broken
   audit list                      newest entries: [--action PREFIX] [--limit N]
 
@@ -49,7 +59,7 @@ Options:
   --help, -h    this help
   --version     the version
 
-Rotate, revoke and destroy show what will happen and ask for confirmation at the terminal.
+Signing, rotate, revoke and destroy show what will happen and ask for confirmation at the terminal.
 
 Environment:
   SIGNET_HOME           data folder (default: the platform's config folder)
@@ -124,6 +134,34 @@ async function password(question: string): Promise<string> {
 async function verified(session: Session, image: string, v: Values) {
   const [command, context] = await Promise.all([import('./verify.command.ts'), session.verifyContext()]);
   return { command, report: await command.verifyImage(context as AppContext, image, v) };
+}
+
+const signOptions = { key: string, format: string, 'index-only': { type: 'boolean', default: false }, annotation: many, timestamp: { type: 'boolean', default: false }, insecure: { type: 'boolean', default: false } } as const;
+
+// --annotation K=V, repeatable; the contract checks the characters.
+function annotations(values: Values): Record<string, string> {
+  const list = (values.annotation as unknown as string[] | undefined) ?? [];
+  return Object.fromEntries(
+    list.map((item) => {
+      const at = item.indexOf('=');
+      if (at <= 0) throw new UsageError(`--annotation ${item}: write KEY=VALUE`);
+      return [item.slice(0, at), item.slice(at + 1)];
+    }),
+  );
+}
+
+async function keyIdOf(call: Client, wanted: unknown): Promise<string> {
+  if (typeof wanted !== 'string') throw new UsageError('--key is required (a key id or label)');
+  const key = (await call.keys.list({})).find((k) => k.id === wanted || k.label === wanted);
+  if (!key) throw new UsageError(`no key ${wanted} in the inventory`);
+  return key.id;
+}
+
+function signedText(result: SignResult): string {
+  const lines = result.signed.map((s) => `${s.verdict.padEnd(11)} ${s.digest}${s.platform ? ` ${s.platform}` : s.tag ? ` ${s.tag}` : ''}
+            ${s.reason}
+            wrote ${s.written.join(', ') || 'nothing new'}`);
+  return `${result.cancelled ? 'Cancelled after' : 'Signed'} ${result.signed.length} manifest(s) as ${result.format} with ${result.fingerprint} (${result.requests} registry requests)\n${lines.join('\n')}`;
 }
 
 async function output(values: Values, file: { filename: string; text: string }): Promise<string> {
@@ -328,6 +366,61 @@ const COMMANDS: Record<string, Command> = {
     run: async (session, v, [image]) => {
       const { command, report } = await verified(session, image!, v);
       return { text: command.formatTree(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    },
+  },
+  sign: {
+    options: signOptions,
+    positionals: 1,
+    run: async (session, v, [image]) => {
+      const call = await session.client();
+      const keyId = await keyIdOf(call, v.key);
+      const plan = await call.signing.plan({ reference: image!, insecure: v.insecure === true });
+      const manifests = v['index-only'] === true ? [plan.digest] : plan.manifests.map((m) => m.digest);
+      const intent = await call.signing.prepare({ reference: image!, digest: plan.digest, manifests, keyId, format: v.format as never, annotations: annotations(v), timestamp: v.timestamp === true, insecure: v.insecure === true });
+      const result = await call.signing.confirm({ intentId: intent.intentId });
+      return { text: signedText(result), json: result, exitCode: result.signed.every((s) => s.verdict === 'verified') ? 0 : 1 };
+    },
+  },
+  'sign-tags': {
+    options: { ...signOptions, tags: string },
+    positionals: 1,
+    run: async (session, v, [repository]) => {
+      if (typeof v.tags !== 'string') throw new UsageError('--tags PATTERN is required');
+      const call = await session.client();
+      const keyId = await keyIdOf(call, v.key);
+      const intent = await call.signing.prepareBulk({ repository: repository!, tagPattern: v.tags, platforms: v['index-only'] !== true, keyId, format: v.format as never, annotations: annotations(v), timestamp: v.timestamp === true, insecure: v.insecure === true });
+      const result = await call.signing.confirm({ intentId: intent.intentId });
+      return { text: signedText(result), json: result, exitCode: result.signed.every((s) => s.verdict === 'verified') ? 0 : 1 };
+    },
+  },
+  'authority create': {
+    options: { name: string, backend: string, module: string, token: string },
+    positionals: 0,
+    run: async (session, v) => {
+      if (typeof v.name !== 'string') throw new UsageError('--name is required');
+      const call = await session.client();
+      const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
+      const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
+      const view = await call.authority.create({ name: v.name, backend });
+      return { text: `Created the certificate authority "${v.name}"\n${view.rootPem ?? ''}${view.intermediatePem ?? ''}`.trimEnd(), json: view };
+    },
+  },
+  'authority show': {
+    options: {},
+    positionals: 0,
+    run: async (session) => {
+      const view = await (await session.client()).authority.get({});
+      if (!view.exists) return { text: 'No certificate authority yet; create one with `signet authority create --name NAME`.', json: view };
+      const leaves = view.leaves.map((l) => `  ${l.serial} ${l.subject} until ${l.notAfter}${l.revoked ? ' (revoked)' : ''}`);
+      return { text: `${view.rootPem}${view.intermediatePem}Issued leaves:\n${leaves.join('\n') || '  none'}`, json: view };
+    },
+  },
+  'authority crl': {
+    options: { output: string },
+    positionals: 0,
+    run: async (session, v) => {
+      const file = await (await session.client()).authority.crl({});
+      return { text: await output(v, file), json: file };
     },
   },
   'audit verify': {

@@ -11,3 +11,15 @@ export interface ImageSource {
   referrers(repository: string, digest: string): Promise<Buffer | null>;
   listTags(repository: string): Promise<string[]>;
 }
+
+/** A place Signet may write signatures to: the same registry or layout, addressed the same way. */
+export interface ImageWriter {
+  readonly name: string;
+  putBlob(repository: string, bytes: Buffer): Promise<{ digest: string; size: number }>;
+  /** Stores a manifest under a tag, or under its own digest when `reference` is that digest. */
+  putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string>;
+  /** Whether referrers of a manifest are found without the tag-schema fallback index. */
+  findsReferrers(repository: string, digest: string): Promise<boolean>;
+  /** Requests sent so far (zero for a layout on disk). */
+  requestCount(): number;
+}

@@ -1,15 +1,18 @@
+import { resolve, sep } from 'node:path';
 import { formatImageReference, parseImageReference } from '../../shared/model/image-reference.model.ts';
 import { isLoopbackHost, type Settings } from '../../shared/model/settings.model.ts';
 import { SignetError } from '../errors.ts';
 import { RegistryClient, type CredentialSource } from '../registry/registry.client.ts';
 import { DockerCredentials } from '../registry/docker-credentials.ts';
-import type { ImageSource } from './image-source.types.ts';
+import type { ImageSource, ImageWriter } from './image-source.types.ts';
 import { LayoutSource } from './layout.source.ts';
 import { RegistrySource } from './registry.source.ts';
 import { CachingSource } from './caching.source.ts';
 
 export interface ImageTarget {
   source: ImageSource;
+  /** The same store, uncached, for writing signatures. */
+  writer: ImageWriter;
   repository: string;
   reference: string;
   /** The reference as identity rules compare it. */
@@ -23,7 +26,8 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
     const at = rest.lastIndexOf('@');
     const colon = rest.lastIndexOf(':');
     const [path, reference] = at > 0 ? [rest.slice(0, at), rest.slice(at + 1)] : colon > rest.lastIndexOf('/') ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, 'latest'];
-    return { source: new LayoutSource(path), repository: 'layout', reference, display: text };
+    const layout = new LayoutSource(path);
+    return { source: layout, writer: layout, repository: 'layout', reference, display: text };
   }
   let parsed;
   try {
@@ -37,5 +41,14 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
   const baseUrl = configured?.url ?? `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`;
   const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure, credentials: options.credentials ?? new DockerCredentials() });
   const registrySource = new RegistrySource(client);
-  return { source: options.cacheDir ? new CachingSource(registrySource, options.cacheDir) : registrySource, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
+  return { source: options.cacheDir ? new CachingSource(registrySource, options.cacheDir) : registrySource, writer: registrySource, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
+}
+
+// From the renderer, a layout on disk is reachable only when the user configured it; `..` cannot escape.
+export function assertConfiguredLayout(reference: string, settings: Settings): void {
+  if (!reference.startsWith('oci:')) return;
+  const path = resolve(reference.slice(4).replace(/(@sha256:[0-9a-f]+|:[^/:]+)$/, ''));
+  if (!settings.layouts.some((layout) => path === resolve(layout.path) || path.startsWith(resolve(layout.path) + sep))) {
+    throw new SignetError('Forbidden', `${path} is not a configured image layout; add it under System, Image layouts, first.`);
+  }
 }

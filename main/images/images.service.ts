@@ -1,4 +1,4 @@
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { ImageStoreRef, InspectInput, InspectProgress } from '../../shared/model/images.model.ts';
 import { SignetError } from '../errors.ts';
@@ -9,9 +9,11 @@ import type { SettingsService } from '../settings/settings.service.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { loadTrust } from '../trust/trust-sources.ts';
-import { resolveImageTarget } from './image-target.ts';
+import { assertConfiguredLayout, resolveImageTarget } from './image-target.ts';
 import { LayoutSource } from './layout.source.ts';
-import { VerifyEngine } from './verify.engine.ts';
+import { VerifyEngine, type VerifyOptions } from './verify.engine.ts';
+import type { AuthorityService } from '../trust/authority.service.ts';
+import type { HostKind } from '../../shared/model/system.model.ts';
 
 const RECENT_LIMIT = 20;
 /** cosign's attachment tags and the referrers fallback index are not images of their own. */
@@ -23,6 +25,8 @@ export interface ImagesServiceOptions {
   keys: KeyService;
   credentials: CredentialSource;
   onProgress(progress: InspectProgress): void;
+  /** Signet's certificate authority, trusted for Notation signatures it issued. */
+  authority?: AuthorityService;
 }
 
 /**
@@ -40,16 +44,24 @@ export class ImagesService {
     this.recentFile = join(options.dataDir, 'recent-images.json');
   }
 
-  async inspect(input: InspectInput): Promise<ChainReport> {
+  async inspect(input: InspectInput, host: HostKind): Promise<ChainReport> {
     const settings = await this.options.settings.get();
-    if (input.reference.startsWith('oci:')) {
-      const path = resolve(input.reference.slice(4).replace(/(@sha256:[0-9a-f]+|:[^/:]+)$/, ''));
-      if (!settings.layouts.some((layout) => path === resolve(layout.path) || path.startsWith(resolve(layout.path) + sep))) {
-        throw new SignetError('Forbidden', `${path} is not a configured image layout; add it under System, Image layouts, first.`);
-      }
-    }
+    assertConfiguredLayout(input.reference, settings);
     const target = resolveImageTarget(input.reference, settings, { insecure: input.insecure, cacheDir: join(this.options.dataDir, 'cache'), credentials: this.options.credentials });
-    const trust = settings.trust;
+    const options = await this.trustOptions(host);
+    const report = await new VerifyEngine(target.source).verify(target.repository, target.reference, {
+      reference: target.display,
+      ...options,
+      includeRawManifests: true,
+      onProgress: (progress) => this.options.onProgress({ reference: input.reference, ...progress }),
+    });
+    await this.remember(input.reference);
+    return report;
+  }
+
+  // The trust the settings name, every inventory key, and Signet's own certificate authority with its current CRL.
+  async trustOptions(host: HostKind): Promise<Omit<VerifyOptions, 'reference'>> {
+    const trust = (await this.options.settings.get()).trust;
     const options = await loadTrust(
       {
         keyFiles: trust.keyFiles,
@@ -67,14 +79,10 @@ export class ImagesService {
       },
       await this.options.keys.list(),
     );
-    const report = await new VerifyEngine(target.source).verify(target.repository, target.reference, {
-      reference: target.display,
-      ...options,
-      includeRawManifests: true,
-      onProgress: (progress) => this.options.onProgress({ reference: input.reference, ...progress }),
-    });
-    await this.remember(input.reference);
-    return report;
+    const authority = this.options.authority ? await this.options.authority.trust(host) : { roots: [], crls: [] };
+    if (authority.roots.length === 0) return options;
+    const notation = options.notation ?? { ca: [], signingAuthority: [], tsa: options.cosign?.tsa ?? [], trustedIdentities: [], level: 'strict' as const };
+    return { ...options, notation: { ...notation, ca: [...notation.ca, ...authority.roots], crls: [...(notation.crls ?? []), ...authority.crls] } };
   }
 
   async recent(): Promise<string[]> {

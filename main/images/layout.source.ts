@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { join } from 'node:path';
 import { SignetError } from '../errors.ts';
 import { sha256Digest, type Fetched } from '../registry/registry.client.ts';
-import type { ImageSource } from './image-source.types.ts';
+import type { ImageSource, ImageWriter } from './image-source.types.ts';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
@@ -15,8 +16,11 @@ interface Descriptor {
   artifactType?: string;
 }
 
+/** Writes to one layout's index.json run one at a time, whichever LayoutSource asks. */
+const indexWrites = new Map<string, Promise<unknown>>();
+
 /** An OCI image-layout folder (as skopeo `oci:` and oras write it): offline images for work and workshops. */
-export class LayoutSource implements ImageSource {
+export class LayoutSource implements ImageSource, ImageWriter {
   readonly name: string;
   private readonly root: string;
   private readonly maxManifestBytes: number;
@@ -82,6 +86,42 @@ export class LayoutSource implements ImageSource {
 
   async listTags(): Promise<string[]> {
     return (await this.index()).map((d) => d.annotations?.[REF_NAME]).filter((t): t is string => typeof t === 'string');
+  }
+
+  // Blobs are written by digest, crash-safely; an existing blob is the same bytes and is left alone.
+  async putBlob(_repository: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
+    const digest = sha256Digest(bytes);
+    const path = join(this.root, 'blobs', 'sha256', digest.slice(7));
+    const existing = await stat(path).catch(() => null);
+    if (!existing || existing.size !== bytes.length) await writeFileAtomic(path, bytes, 0o644);
+    return { digest, size: bytes.length };
+  }
+
+  // The manifest blob first, then index.json: a tag moves to it, or a digest-only entry is added (how referrers live in a layout).
+  async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+    const { digest, size } = await this.putBlob(repository, bytes);
+    if (DIGEST.test(reference) && reference !== digest) throw new SignetError('BadInput', `The manifest's digest is ${digest}, not ${reference}.`);
+    const tag = DIGEST.test(reference) ? null : reference;
+    const previous = indexWrites.get(this.root) ?? Promise.resolve();
+    const write = previous.then(async () => {
+      const text = await readFile(join(this.root, 'index.json'), 'utf8');
+      const index = JSON.parse(text) as { manifests?: Descriptor[] } & Record<string, unknown>;
+      const manifests = (index.manifests ?? []).filter((d) => (tag ? d.annotations?.[REF_NAME] !== tag : !(d.digest === digest && !d.annotations?.[REF_NAME])));
+      manifests.push({ mediaType, digest, size, ...(tag ? { annotations: { [REF_NAME]: tag } } : {}) });
+      await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify({ ...index, schemaVersion: 2, manifests }), 0o644);
+    });
+    indexWrites.set(this.root, write.catch(() => undefined));
+    await write;
+    return digest;
+  }
+
+  // A layout's referrers are found by reading its index, so no fallback index is needed.
+  async findsReferrers(): Promise<boolean> {
+    return true;
+  }
+
+  requestCount(): number {
+    return 0;
   }
 
   private async index(): Promise<Descriptor[]> {

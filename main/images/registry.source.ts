@@ -1,9 +1,9 @@
 import { SignetError } from '../errors.ts';
 import type { Fetched, RegistryClient } from '../registry/registry.client.ts';
-import type { ImageSource } from './image-source.types.ts';
+import type { ImageSource, ImageWriter } from './image-source.types.ts';
 
-/** A registry as an image source. */
-export class RegistrySource implements ImageSource {
+/** A registry as a place to read images from and write signatures to. */
+export class RegistrySource implements ImageSource, ImageWriter {
   readonly name: string;
   private readonly client: RegistryClient;
 
@@ -36,5 +36,21 @@ export class RegistrySource implements ImageSource {
 
   listTags(repository: string): Promise<string[]> {
     return this.client.listTags(repository);
+  }
+
+  putBlob(repository: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
+    return this.client.putBlob(repository, bytes);
+  }
+
+  putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+    return this.client.putManifest(repository, reference, bytes, mediaType);
+  }
+
+  findsReferrers(repository: string, digest: string): Promise<boolean> {
+    return this.client.hasReferrersApi(repository, digest);
+  }
+
+  requestCount(): number {
+    return this.client.requests;
   }
 }

@@ -92,6 +92,14 @@ export class IntentService {
     return publicView(record);
   }
 
+  // A person who backs out before confirming leaves nothing usable behind.
+  discard(id: string): boolean {
+    const record = this.records.get(id);
+    if (!record || record.state !== 'issued') return false;
+    this.records.delete(id);
+    return true;
+  }
+
   // Lets the confirm step read what the intent stands for before asking anyone.
   peek(id: string): Intent {
     return publicView(this.live(id));

@@ -6,6 +6,10 @@ import type { KeyActions } from '../keys/key-actions.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { SystemService } from '../system/system.service.ts';
+import type { SignService } from '../signing/sign.service.ts';
+import type { AuthorityService } from '../trust/authority.service.ts';
+import { toPem } from '../trust/certificate-authority.ts';
+import { SignetError } from '../errors.ts';
 
 export interface HandlerServices {
   settings: SettingsService;
@@ -14,6 +18,8 @@ export interface HandlerServices {
   keyActions: KeyActions;
   audit: AuditLog;
   images: ImagesService;
+  signing: SignService;
+  authority: AuthorityService;
   confirmations: ConfirmationService | null;
 }
 
@@ -45,10 +51,26 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       },
     },
     images: {
-      inspect: (input) => services.images.inspect(input),
+      inspect: (input, context) => services.images.inspect(input, context.host),
       recent: () => services.images.recent(),
       repositories: (input) => services.images.repositories(input),
       tags: (input) => services.images.tags(input),
+    },
+    signing: {
+      plan: (input) => services.signing.plan(input),
+      prepare: (input) => services.signing.prepare(input),
+      prepareBulk: (input) => services.signing.prepareBulk(input),
+      confirm: (input, context) => services.signing.confirm(input.intentId, services.confirmations, context.host),
+      cancel: async (input) => services.signing.cancel(input.intentId),
+    },
+    authority: {
+      get: () => services.authority.view(),
+      create: (input, context) => services.authority.create(input, context.host),
+      crl: async (_input, context) => {
+        const crl = await services.authority.crl(context.host);
+        if (!crl) throw new SignetError('NotFound', 'There is no certificate authority yet, so there is no CRL.');
+        return { filename: 'signet-intermediate.crl.pem', mediaType: 'application/pkix-crl', text: toPem(crl, 'X509 CRL') };
+      },
     },
     audit: {
       list: (input) => services.audit.list(input),

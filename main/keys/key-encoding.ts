@@ -62,6 +62,20 @@ const DIGEST_INFO_PREFIX: Record<'sha256' | 'sha384', Buffer> = {
   sha384: Buffer.from('3041300d060960864801650304020205000430', 'hex'),
 };
 
+// JWS (Notation) wants r||s of fixed width where PKCS#11 and Node hand out DER.
+export function ecdsaDerToRaw(der: Buffer, size: number): Buffer {
+  let at = der[1]! & 0x80 ? 2 + (der[1]! & 0x7f) : 2;
+  const part = () => {
+    if (der[at] !== 0x02) throw new Error('not a DER ECDSA signature');
+    const length = der[at + 1]!;
+    const value = der.subarray(at + 2, at + 2 + length);
+    at += 2 + length;
+    const trimmed = value.subarray(Math.max(0, value.length - size));
+    return Buffer.concat([Buffer.alloc(size - trimmed.length), trimmed]);
+  };
+  return Buffer.concat([part(), part()]);
+}
+
 // CKM_RSA_PKCS signs a DigestInfo, which the caller must build around the digest.
 export function rsaDigestInfo(hash: 'sha256' | 'sha384', digest: Buffer): Buffer {
   return Buffer.concat([DIGEST_INFO_PREFIX[hash], digest]);

@@ -182,6 +182,19 @@ export class KeyService {
     return signatures;
   }
 
+  // Many messages with one key: on a token they are hashed here and signed as one batch (one audit entry); elsewhere one by one.
+  async signPayloads(id: string, payloads: Buffer[], host: HostKind): Promise<Buffer[]> {
+    const key = findKey(await this.load(), id);
+    this.assertCanSign(key);
+    const hash = HASH_FOR[key.algorithm];
+    if (key.location.kind === 'pkcs11' && hash && payloads.length > 1) {
+      return this.signDigests(id, payloads.map((p) => createHash(hash).update(p).digest()), host);
+    }
+    const signatures: Buffer[] = [];
+    for (const payload of payloads) signatures.push((await this.sign(id, { payload }, host)).signature);
+    return signatures;
+  }
+
   // The public half in the formats other tools read: PEM, cosign.pub (the same PEM) and JWK.
   async exportPublic(id: string, format: PublicKeyFormat): Promise<{ filename: string; mediaType: string; text: string }> {
     const key = await this.get(id);

@@ -1,5 +1,6 @@
 import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.ts';
+import { checkRevocation } from './crl.ts';
 import { checkTimestampToken } from './rfc3161.ts';
 
 export type VerificationLevel = 'strict' | 'permissive' | 'audit' | 'skip';
@@ -11,10 +12,12 @@ export interface NotationTrust {
   /** `x509.subject:` distinguished names, or ['*']; empty means any identity the stores trust. */
   trustedIdentities: string[];
   level: VerificationLevel;
+  /** DER CRLs of the chain's issuers; when given, every certificate but the last is checked against its issuer's. */
+  crls?: Buffer[];
 }
 
 export interface NotationCheck {
-  name: 'integrity' | 'authenticity' | 'trusted identity' | 'expiry' | 'timestamp' | 'artifact';
+  name: 'integrity' | 'authenticity' | 'trusted identity' | 'expiry' | 'timestamp' | 'artifact' | 'revocation';
   ok: boolean;
   /** A failure the level only logs (permissive or audit) instead of failing on. */
   logged: boolean;
@@ -130,6 +133,31 @@ function chainToStore(chain: X509Certificate[], store: X509Certificate[], at: Da
   return trusted ? null : `The chain ends at "${last.subject.replace(/\n/g, ', ')}", which no certificate in the trust store vouches for.`;
 }
 
+// Notary Project revocation evaluation: any certificate revoked, or whose status cannot be told, fails the check. As a
+// certificate without CRL information is not checked there, a CA certificate whose issuer has no CRL among those given
+// is passed over with a note; the signing certificate itself must always be covered.
+function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now: Date): [ok: boolean, reason: string] {
+  const issuers: string[] = [];
+  const notes: string[] = [];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const cert = chain[i]!;
+    const issuer = chain[i + 1]!;
+    const status = checkRevocation(cert, issuer, crls, at, now);
+    const which = i === 0 ? 'signing certificate' : 'intermediate certificate';
+    const subject = cert.subject.replace(/\n/g, ', ');
+    if (status.status === 'revoked') return [false, `The ${which} "${subject}" was revoked on ${status.revokedAt?.toISOString() ?? 'an unknown date'} (${status.revocationReason ?? 'unspecified'}).`];
+    if (status.status === 'unknown' && i > 0 && status.crlsFromIssuer === 0) {
+      notes.push(`No CRL from "${issuer.subject.replace(/\n/g, ', ')}" was given, so the ${which} "${subject}" was not checked.`);
+      continue;
+    }
+    if (status.status === 'unknown') return [false, `The revocation status of the ${which} "${subject}" is unknown: ${status.reason}`];
+    issuers.push(`"${issuer.subject.replace(/\n/g, ', ')}"`);
+    if (status.revokedAt) notes.push(status.reason);
+  }
+  if (issuers.length === 0) return [true, 'Revocation was not checked: the chain holds no issuing certificate.'];
+  return [true, [`Revocation checked against the CRL of ${issuers.join(' and the CRL of ')}.`, ...notes].join(' ')];
+}
+
 function dnSet(dn: string): string {
   return dn
     .split(/\s*[,\n]\s*/)
@@ -141,8 +169,9 @@ function dnSet(dn: string): string {
 
 /**
  * Verifies a Notary Project signature (JWS or COSE) as Notation's trust policy defines it:
- * integrity, authenticity, trusted identity, expiry and timestamp, each failure failing or only
- * logged according to the level. Revocation is not checked here (offline) and the result says so.
+ * integrity, authenticity, trusted identity, expiry, timestamp and revocation, each failure failing or
+ * only logged according to the level. Revocation is checked only against CRLs the caller supplies
+ * (nothing is fetched); without them the result says it was not checked.
  */
 export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, options: { artifactDigest?: string; now?: Date } = {}): NotationResult {
   const now = options.now ?? new Date();
@@ -155,7 +184,7 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   }
   const leaf = envelope.chain[0];
   const signer = leaf ? { subject: leaf.subject.replace(/\n/g, ', '), issuer: leaf.issuer.replace(/\n/g, ', '), scheme: envelope.scheme } : null;
-  const enforce = trust.level === 'strict' ? ['integrity', 'authenticity', 'trusted identity', 'expiry', 'artifact'] : trust.level === 'permissive' ? ['integrity', 'authenticity', 'trusted identity', 'artifact'] : ['integrity', 'artifact'];
+  const enforce = trust.level === 'strict' ? ['integrity', 'authenticity', 'trusted identity', 'expiry', 'artifact', 'revocation'] : trust.level === 'permissive' ? ['integrity', 'authenticity', 'trusted identity', 'artifact'] : ['integrity', 'artifact'];
   const record = (name: NotationCheck['name'], ok: boolean, reason: string) => checks.push({ name, ok, logged: !ok && !enforce.includes(name), reason });
 
   record('integrity', Boolean(leaf) && checkSignature(envelope, leaf!.publicKey), leaf ? (checkSignature(envelope, leaf.publicKey) ? `The ${envelope.alg} signature verifies with the signing certificate.` : 'The signature does not verify: the envelope or its payload was altered.') : 'The envelope carries no signing certificate.');
@@ -182,6 +211,8 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
     }
     record('artifact', target === options.artifactDigest, target === options.artifactDigest ? 'The signature is for this artifact.' : `The signature is for ${target ?? 'an unreadable payload'}, not ${options.artifactDigest}.`);
   }
+  const crls = trust.crls ?? [];
+  if (crls.length > 0 && envelope.chain.length > 0) record('revocation', ...revocationCheck(envelope.chain, crls, at, now));
   const shown = { certificates: envelope.chain, anchored: chainProblem === null, payload: envelope.payload.toString('utf8') };
   if (trust.level === 'skip') return { verdict: 'verified', reason: 'Verification is skipped by the trust policy.', format: envelope.format, checks, signer, timestamp: stamp?.time ? { time: stamp.time.toISOString(), authentic: stamp.authentic } : null, ...shown };
   const failing = checks.find((c) => !c.ok && !c.logged);
@@ -190,5 +221,7 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
     return { verdict: failing.name === 'authenticity' || failing.name === 'trusted identity' ? 'untrusted' : 'failed', reason: failing.reason, format: envelope.format, checks, signer, timestamp, ...shown };
   }
   const logged = checks.filter((c) => c.logged).map((c) => c.reason);
-  return { verdict: 'verified', reason: `Signed by "${signer?.subject}"${logged.length ? `; logged: ${logged.join(' ')}` : ''}. Revocation was not checked (offline).`, format: envelope.format, checks, signer, timestamp, ...shown };
+  const revocation = checks.find((c) => c.name === 'revocation');
+  const revocationNote = !revocation ? ' Revocation was not checked (offline).' : revocation.ok ? ` ${revocation.reason}` : '';
+  return { verdict: 'verified', reason: `Signed by "${signer?.subject}"${logged.length ? `; logged: ${logged.join(' ')}` : ''}.${revocationNote}`, format: envelope.format, checks, signer, timestamp, ...shown };
 }

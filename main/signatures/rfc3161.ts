@@ -61,3 +61,14 @@ export function checkTimestampToken(token: Buffer, signed: Buffer, tsaStore: X50
     return { authentic: false, time: null, reason: `The timestamp does not verify: ${(error as Error).message}` };
   }
 }
+
+// A fresh answer from a timestamp authority must be about exactly these bytes and signed by the certificate it carries; trust in that authority is judged at verification.
+export function timestampCovers(token: Buffer, signed: Buffer): Date {
+  const { response, contentInfo } = splitToken(token);
+  const timestamp = RFC3161Timestamp.parse(response as Buffer<ArrayBuffer>);
+  const serial = timestamp.signerSerialNumber.toString('hex').replace(/^0+/, '').toUpperCase();
+  const signer = (contentInfo ? tokenCertificates(contentInfo) : []).find((c) => c.serialNumber.replace(/^0+/, '').toUpperCase() === serial);
+  if (!signer) throw new Error('the answer does not carry the certificate that signed it');
+  timestamp.verify(signed, signer.publicKey);
+  return timestamp.signingTime;
+}

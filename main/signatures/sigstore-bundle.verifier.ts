@@ -97,11 +97,19 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   const keyHint = keyed && bundle.verificationMaterial.content.$case === 'publicKey' ? bundle.verificationMaterial.content.publicKey.hint : null;
   return {
     verdict: 'verified',
-    reason: keyed ? 'Signed with the trusted key; the transparency-log entry verifies.' : `Signed by ${san} (issuer ${issuer}); certificate, log entry and timestamps verify.`,
+    reason: keyed ? keyedReason(bundle) : `Signed by ${san} (issuer ${issuer}); certificate, log entry and timestamps verify.`,
     kind,
     predicateType,
     signer: { san, issuer, keyHint },
   };
+}
+
+// Says what was actually checked: a key-signed bundle may carry no log entry or timestamp at all.
+function keyedReason(bundle: Bundle): string {
+  const logged = bundle.verificationMaterial.tlogEntries.length;
+  const stamped = bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0;
+  const extras = [logged ? 'the transparency-log entry verifies' : 'no transparency-log entry (none required)', stamped ? 'the timestamp verifies' : null].filter(Boolean);
+  return `Signed with the trusted key; ${extras.join('; ')}.`;
 }
 
 function parseStatement(payload: Buffer): { predicateType?: string; subject?: { name?: string; digest?: { sha256?: string } }[] } | null {

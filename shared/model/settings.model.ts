@@ -114,6 +114,24 @@ export const TrustSettingsSchema = z
   .strict();
 export type TrustSettings = z.infer<typeof TrustSettingsSchema>;
 
+/** A repository scope (a glob such as `ghcr.io/acme/*`) and the only keys allowed to sign in it. */
+export const SigningRuleSchema = z
+  .object({
+    scope: z.string().min(1).max(512).regex(/^[A-Za-z0-9._:/*?@-]+$/, 'a repository glob'),
+    keyIds: z.array(z.string().regex(/^k-[0-9a-f]{16}$/)).min(1).max(64),
+  })
+  .strict();
+export type SigningRule = z.infer<typeof SigningRuleSchema>;
+
+/** How Signet signs: the timestamp authority it may ask, and which keys may sign where. */
+export const SigningSettingsSchema = z
+  .object({
+    tsaUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable().default(null),
+    rules: z.array(SigningRuleSchema).max(256).default([]),
+  })
+  .strict();
+export type SigningSettings = z.infer<typeof SigningSettingsSchema>;
+
 export const SettingsSchema = z
   .object({
     version: z.literal(1),
@@ -122,6 +140,7 @@ export const SettingsSchema = z
     toolDirs: ToolDirListSchema,
     layouts: LayoutListSchema.default([]),
     trust: TrustSettingsSchema.default(TrustSettingsSchema.parse({})),
+    signing: SigningSettingsSchema.default(SigningSettingsSchema.parse({})),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -134,6 +153,7 @@ export const SettingsPatchSchema = z
     toolDirs: ToolDirListSchema.optional(),
     layouts: LayoutListSchema.optional(),
     trust: TrustSettingsSchema.optional(),
+    signing: SigningSettingsSchema.optional(),
   })
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;

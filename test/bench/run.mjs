@@ -14,6 +14,7 @@ const BENCHES = {
   'verify-warm': 'verify.bench.ts',
   'chain-draw': 'chain-draw.bench.ts',
   'chain-draw-scaling': 'chain-draw.bench.ts',
+  'sign-push': 'sign-push.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

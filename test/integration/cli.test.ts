@@ -10,6 +10,8 @@ import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.f
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { KeyRecordSchema } from '../../shared/model/keys.model.ts';
 import { writeFile } from 'node:fs/promises';
+import { ImageFactory } from '../support/image-factory.ts';
+import { startRegistry } from '../support/registry.fixture.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let hsm: SoftHsm;
@@ -97,6 +99,39 @@ test('signet keys: remember a PIN, generate on the token, list, export, and refu
   assert.match(revoke.stderr, /confirmation typed at a terminal/);
   const after = KeyRecordSchema.array().parse(JSON.parse((await signet(['--json', 'keys', 'list'])).stdout));
   assert.equal(after.find((k) => k.id === key.id)?.status, 'active', 'nothing was revoked');
+});
+
+test('signet sign: refused without a terminal and nothing pushed; at a terminal, the typed word signs, pushes and verifies', async () => {
+  const registry = await startRegistry();
+  try {
+    const host = new URL(registry.url).host;
+    const image = await new ImageFactory(registry.url).image('cli/app', 'v1', { os: 'linux', architecture: 'amd64' }, 'cli app');
+    const generated = await signet(['--json', 'keys', 'generate', '--label', 'cli signer']);
+    assert.equal(generated.code, 0, generated.stderr);
+    const sigTag = `${registry.url}/v2/cli/app/manifests/${image.digest.replace(':', '-')}.sig`;
+    const refused = await signet(['sign', `${host}/cli/app:v1`, '--key', 'cli signer']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /confirmation typed at a terminal/);
+    assert.equal((await fetch(sigTag, { method: 'HEAD' })).status, 404, 'nothing was pushed');
+
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
+    const command = [join(root, pkg.bin.signet), 'sign', `${host}/cli/app:v1`, '--key', "'cli signer'", '--annotation', 'ci=yes'].join(' ');
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` } });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => {
+        output += c.toString();
+        if (output.includes('to confirm')) child.stdin.write('sign\n');
+      });
+      child.on('exit', (code) => resolve({ code, output }));
+    });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, new RegExp(`Manifests to sign \\(1\\): ${image.digest}`));
+    assert.match(result.output, /verified\s+sha256:/);
+    assert.equal((await fetch(sigTag, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).status, 200);
+  } finally {
+    await registry.stop();
+  }
 });
 
 test('signet audit verify passes on the real log and points at the first edited line', async () => {
