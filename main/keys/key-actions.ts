@@ -6,6 +6,7 @@ import { SignetError } from '../errors.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import type { KeyService } from './keys.service.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
+import type { SettingsService } from '../settings/settings.service.ts';
 
 const TITLES = { rotate: 'Rotate signing key', revoke: 'Revoke signing key', destroy: 'Destroy signing key' } as const;
 
@@ -19,12 +20,14 @@ export class KeyActions {
   private readonly now: () => Date;
 
   private readonly audit: AuditLog;
+  private readonly settings: Pick<SettingsService, 'get'> | null;
 
-  constructor(keys: KeyService, intents: IntentService, audit: AuditLog, now: () => Date = () => new Date()) {
+  constructor(keys: KeyService, intents: IntentService, audit: AuditLog, now: () => Date = () => new Date(), settings: Pick<SettingsService, 'get'> | null = null) {
     this.keys = keys;
     this.intents = intents;
     this.audit = audit;
     this.now = now;
+    this.settings = settings;
   }
 
   // The facts come from main's own records, never from the request's wording.
@@ -76,11 +79,25 @@ export class KeyActions {
       if (entry.action === 'key.sign') digests.push(String(entry.details.digest));
       if (entry.action === 'key.signBatch') digests.push(...(entry.details.digests as string[]));
     }
-    const shown = digests.slice(0, 5).join(', ') + (digests.length > 5 ? `, and ${digests.length - 5} more in the audit log` : '');
-    if (request.action === 'revoke') {
-      return [{ label: 'Signed after "invalid since"', value: digests.length === 0 ? 'nothing' : `${digests.length}: ${shown}` }];
+    const images = new Set<string>();
+    for (const entry of entries) {
+      if (entry.action !== 'image.sign' || Date.parse(entry.time) < since) continue;
+      for (const digest of (entry.details.digests as string[] | undefined) ?? []) images.add(`${String(entry.details.repository)}@${digest}`);
     }
-    return [{ label: 'Signed with this key', value: digests.length === 0 ? 'nothing yet' : `${digests.length}: ${shown}` }];
+    const list = (items: string[], none: string) => (items.length === 0 ? none : `${items.length}: ${items.slice(0, 5).join(', ')}${items.length > 5 ? `, and ${items.length - 5} more in the audit log` : ''}`);
+    const rules = (await this.settings?.get())?.signing.rules.filter((rule) => rule.keyIds.includes(key.id)).map((rule) => rule.scope) ?? [];
+    const facts: ConfirmationFact[] =
+      request.action === 'revoke'
+        ? [
+            { label: 'Signed after "invalid since"', value: list(digests, 'nothing') },
+            { label: 'Images signed after "invalid since"', value: list([...images], 'none') },
+          ]
+        : [
+            { label: 'Signed with this key', value: list(digests, 'nothing yet') },
+            { label: 'Images signed with this key', value: list([...images], 'none') },
+          ];
+    facts.push({ label: 'Signing rules naming this key', value: rules.length === 0 ? 'none' : `${rules.join(', ')}${request.action === 'rotate' ? ' (add the successor to keep signing there)' : ''}` });
+    return facts;
   }
 
   private assertPossible(request: PrepareKeyAction, key: KeyRecord): void {

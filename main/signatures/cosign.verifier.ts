@@ -179,6 +179,11 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
 
 // matchRepository: same registry and repository, any tag; matchExact: the same reference, tag included.
 function checkIdentity(wanted: string, signed: string, rule: CosignSignatureInput['identityRule']): string | null {
+  if (wanted.startsWith('oci:')) {
+    // A layout on disk has no registry name; its signatures name the layout folder instead.
+    const folder = (ref: string) => ref.replace(/(@sha256:[0-9a-f]+|:[^/:]+)$/, '');
+    return folder(signed) === folder(wanted) ? null : `The signature names ${signed}, not the layout ${folder(wanted)}.`;
+  }
   let a;
   let b;
   try {

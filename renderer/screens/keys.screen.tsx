@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AppError } from '../../shared/errors.ts';
+import { useBackendChoices } from '../app/use-backend-choices.ts';
 import {
   ALGORITHM_NAMES,
   effectiveStatus,
@@ -8,7 +9,6 @@ import {
   TPM_ALGORITHMS,
   type EffectiveKeyStatus,
   type KeyAlgorithm,
-  type KeyBackendSpec,
   type KeyRecord,
   type PublicKeyFormat,
   type RevocationReason,
@@ -20,7 +20,6 @@ import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
 import { TableHead } from '../app/table-head.tsx';
 import { useKeys } from '../stores/keys.store.ts';
 import { asAppError } from '../stores/request-state.ts';
-import { useSystem } from '../stores/system.store.ts';
 
 const WARN_DAYS = 30;
 const DAY = 86_400_000;
@@ -110,33 +109,6 @@ export function KeysScreen() {
       {current && <KeyDetail keyRecord={current} all={keys ?? []} />}
     </section>
   );
-}
-
-interface BackendChoice {
-  id: string;
-  name: string;
-  spec: KeyBackendSpec;
-  tpm: boolean;
-}
-
-function useBackendChoices(): BackendChoice[] {
-  const { status, load } = useSystem();
-  useEffect(() => {
-    if (!status) void load(false);
-  }, [status, load]);
-  const choices: BackendChoice[] = [{ id: 'software', name: 'Software key, sealed by the OS keychain', spec: { kind: 'software' }, tpm: false }];
-  for (const module of status?.pkcs11Modules ?? []) {
-    for (const slot of module.slots) {
-      if (!slot.token?.initialized) continue;
-      choices.push({
-        id: `${module.path}#${slot.token.label}`,
-        name: `${module.kind === 'tpm2' ? 'TPM' : module.kind === 'softhsm' ? 'SoftHSM' : 'HSM'} token “${slot.token.label}”`,
-        spec: { kind: 'pkcs11', modulePath: module.path, tokenLabel: slot.token.label },
-        tpm: module.kind === 'tpm2',
-      });
-    }
-  }
-  return choices;
 }
 
 function GenerateForm({ onDone }: { onDone: () => void }) {

@@ -6,6 +6,7 @@ import { TableHead } from '../app/table-head.tsx';
 import { useSettings } from '../stores/settings.store.ts';
 import { useSettingsForm } from '../app/use-settings-form.ts';
 import { LayoutsCard, TrustCard } from './image-settings.tsx';
+import { AuthorityCard, SigningCard } from './signing-settings.tsx';
 import { useSystem } from '../stores/system.store.ts';
 
 // The System screen: what this machine offers Signet, detected live by main, and the settings that change it.
@@ -79,6 +80,8 @@ function StatusView({ status }: { status: SystemStatus }) {
       <RegistriesCard status={status} />
       <LayoutsCard />
       <TrustCard />
+      <SigningCard />
+      <AuthorityCard />
       <div className="card" aria-labelledby="tools-title">
         <h2 id="tools-title">Peer tools</h2>
         <table>

@@ -304,3 +304,33 @@ test('bulk: every matching tag is listed in one intent, signed with progress, an
   assert.deepEqual(await call('signing.cancel', { intentId: dropped.intentId }), { cancelled: true });
   await refused(call('signing.confirm', { intentId: dropped.intentId }), 'Unauthorized');
 });
+
+test('an OCI image layout on disk is signed in place, for offline work: the signature is written into the layout and verifies', async () => {
+  await factory.image('shop/offline', 'v1', { os: 'linux', architecture: 'amd64' }, 'offline v1');
+  const layout = join(work, 'offline-layout');
+  await run(join(tools, 'skopeo'), ['copy', '--src-tls-verify=false', `docker://${host}/shop/offline:v1`, `oci:${layout}:v1`]);
+  await refused(call('signing.plan', { reference: `oci:${layout}:v1` }), 'Forbidden', /not a configured image layout/);
+  await app.settings.update({ layouts: [{ name: 'offline', path: layout }] });
+  for (const format of ['cosign', 'sigstore-bundle'] as const) {
+    const { result } = await signImage(`oci:${layout}:v1`, softwareKey.id, format);
+    assert.equal(result.signed[0]!.verdict, 'verified', `${format}: ${result.signed[0]!.reason}`);
+    assert.equal(result.requests, 0, 'nothing went over the network');
+  }
+  const report = await call<ChainReport>('images.inspect', { reference: `oci:${layout}:v1` });
+  assert.equal(report.verdict, 'verified', report.reason);
+  assert.equal(report.nodes.filter((n) => n.kind === 'signature' && n.verdict === 'verified').length, 2);
+});
+
+test('the impact preview of rotating or revoking a key lists the images it signed and the signing rules that name it', async () => {
+  const image = await factory.image('shop/impact', 'v1', { os: 'linux', architecture: 'amd64' }, 'impact v1');
+  const key = await call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label: 'impact' });
+  await signImage(`${host}/shop/impact:v1`, key.id, 'cosign');
+  await app.settings.update({ signing: { tsaUrl: tsa.url, rules: [{ scope: `${host}/shop/impact*`, keyIds: [key.id] }] } });
+  const rotate = await call<{ intentId: string; facts: { label: string; value: string }[] }>('keys.prepare', { action: 'rotate', keyId: key.id });
+  const facts = Object.fromEntries(rotate.facts.map((f) => [f.label, f.value]));
+  assert.equal(facts['Images signed with this key'], `1: ${host}/shop/impact@${image.digest}`);
+  assert.match(facts['Signing rules naming this key']!, new RegExp(`^${host}/shop/impact\\* \\(add the successor`));
+  const revoke = await call<{ facts: { label: string; value: string }[] }>('keys.prepare', { action: 'revoke', keyId: key.id, reason: 'keyCompromise', invalidSince: new Date(Date.now() + 60_000).toISOString() });
+  assert.equal(revoke.facts.find((f) => f.label === 'Images signed after "invalid since"')?.value, 'none');
+  await app.settings.update({ signing: { tsaUrl: tsa.url, rules: [] } });
+});
