@@ -30,7 +30,7 @@ export function dsseSignedBytes(statement: Buffer): Buffer {
 export function sigstoreBundle(statement: Buffer, signature: Buffer, publicKeyPem: string, timestampResponse: Buffer | null): Buffer {
   const spki = createPublicKey(publicKeyPem).export({ format: 'der', type: 'spki' });
   const verificationMaterial: Record<string, unknown> = { publicKey: { hint: createHash('sha256').update(spki).digest('base64') }, tlogEntries: [] };
-  if (timestampResponse) verificationMaterial.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: timestampToken(timestampResponse).toString('base64') }] };
+  if (timestampResponse) verificationMaterial.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: timestampResponse.toString('base64') }] };
   return Buffer.from(
     JSON.stringify({
       mediaType: BUNDLE_MEDIA_TYPE,
@@ -75,7 +75,7 @@ export function chainThumbprints(chain: X509Certificate[]): string {
   return JSON.stringify(chain.map((c) => createHash('sha256').update(c.raw).digest('hex')));
 }
 
-// A TimeStampResp is status then token; bundles and Notation carry the token alone.
+// A TimeStampResp is status then token; Notation carries the token alone (bundles keep the whole response).
 function timestampToken(response: Buffer): Buffer {
   const token = derChildren(response)[1];
   if (!token) throw new SignetError('BadInput', 'The timestamp authority answered without a timestamp token.');

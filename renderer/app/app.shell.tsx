@@ -4,6 +4,7 @@ import { UpcomingScreen } from '../screens/upcoming.screen.tsx';
 import { KeysScreen } from '../screens/keys.screen.tsx';
 import { AuditScreen } from '../screens/audit.screen.tsx';
 import { ImagesScreen } from '../screens/images.screen.tsx';
+import { SignScreen } from '../screens/sign.screen.tsx';
 
 const LABELS: Record<Screen, string> = {
   keys: 'Keys',
@@ -39,7 +40,7 @@ export function AppShell() {
         </ul>
       </nav>
       <main className="content">
-        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : screen === 'images' ? <ImagesScreen /> : <UpcomingScreen screen={screen} />}
+        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : screen === 'images' ? <ImagesScreen /> : screen === 'sign' ? <SignScreen /> : <UpcomingScreen screen={screen} />}
       </main>
     </div>
   );

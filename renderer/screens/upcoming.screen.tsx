@@ -1,13 +1,6 @@
 import type { Screen } from '../stores/nav.store.ts';
 
-const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit' | 'images'>, { title: string; holds: string[] }> = {
-  sign: {
-    title: 'Sign',
-    holds: [
-      'Signing an image by digest with a chosen key and format (cosign, sigstore bundle, Notation).',
-      'A review of exactly what will be signed, confirmed by main before anything is pushed.',
-    ],
-  },
+const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit' | 'images' | 'sign'>, { title: string; holds: string[] }> = {
   policies: {
     title: 'Policies',
     holds: ['Trust policies per repository scope, and their export for Kyverno, policy-controller, containers-policy.json and Notation.'],
@@ -23,7 +16,7 @@ const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit' | 'images'>, {
 };
 
 // Screens not built yet say what they will hold instead of showing invented data.
-export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system' | 'keys' | 'audit' | 'images'> }) {
+export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system' | 'keys' | 'audit' | 'images' | 'sign'> }) {
   const plan = PLANNED[screen];
   return (
     <section aria-labelledby="screen-title" className="screen">

@@ -265,6 +265,8 @@ test('an RFC 3161 timestamp from the configured TSA is attached to a cosign sign
   const { intent, result } = await signImage(`${host}/shop/stamped:v1`, softwareKey.id, 'cosign', { timestamp: true });
   assert.match(intent.facts.find((f) => f.label === 'Timestamp')!.value, /RFC 3161/);
   assert.equal(result.signed[0]!.verdict, 'verified', result.signed[0]!.reason);
+  const bundled = await signImage(`${host}/shop/stamped:v1`, softwareKey.id, 'sigstore-bundle', { timestamp: true });
+  assert.equal(bundled.result.signed[0]!.verdict, 'verified', bundled.result.signed[0]!.reason);
   const report = await call<ChainReport>('images.inspect', { reference: `${host}/shop/stamped:v1` });
   assert.ok(report.nodes.some((n) => n.kind === 'timestamp' && n.verdict === 'verified'));
   await app.settings.update({ signing: { tsaUrl: null, rules: [] } });
