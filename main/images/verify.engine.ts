@@ -6,7 +6,7 @@ import { fingerprintOf } from '../keys/key-encoding.ts';
 import { certificateFields } from '../signatures/certificate-details.ts';
 import { verifyCosignSignature, type CosignTrust } from '../signatures/cosign.verifier.ts';
 import { verifyNotationEnvelope, type NotationTrust } from '../signatures/notation.verifier.ts';
-import { verifySigstoreBundle, type BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
+import { bundleContents, verifySigstoreBundle, type BundleContents, type BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
 import { Discovery } from './discovery.ts';
 import type { ImageSource } from './image-source.types.ts';
 
@@ -32,9 +32,10 @@ interface SignatureOutcome {
   reason: string;
   kind: 'signature' | 'attestation';
   signer: { label: string; details: Record<string, string> } | null;
-  tlog: { label: string; details: Record<string, string> } | null;
-  /** A trusted RFC 3161 timestamp, shown as its own node. */
-  timestamp?: { label: string; reason: string; details: Record<string, string> };
+  /** The transparency-log entry; without a verdict of its own, it is one whose proof verified. */
+  tlog: { label: string; details: Record<string, string>; verdict?: Verdict; reason?: string } | null;
+  /** An RFC 3161 timestamp, shown as its own node; without a verdict of its own, a trusted one. */
+  timestamp?: { label: string; reason: string; details: Record<string, string>; verdict?: Verdict };
   /** The certificate path from the signing certificate up, and whether it ends in a trusted anchor. */
   certificates?: { chain: X509Certificate[]; anchored: boolean };
   /** What was signed (payload or in-toto statement) and the signature's annotations, pretty-printed for people. */
@@ -125,11 +126,11 @@ export class VerifyEngine {
           edges.push({ from: depth === 0 ? chainFrom : `${id}/certificate/${depth - 1}`, to: certId, label: depth === 0 ? 'certified by' : 'issued by' });
         }
         if (outcome.tlog) {
-          nodes.push({ id: `${id}/tlog`, kind: 'tlog', label: outcome.tlog.label, verdict: 'verified', reason: 'The transparency-log entry verifies offline.', details: outcome.tlog.details });
+          nodes.push({ id: `${id}/tlog`, kind: 'tlog', label: outcome.tlog.label, verdict: outcome.tlog.verdict ?? 'verified', reason: outcome.tlog.reason ?? 'The transparency-log entry verifies offline.', details: outcome.tlog.details });
           edges.push({ from: id, to: `${id}/tlog`, label: 'logged in' });
         }
         if (outcome.timestamp) {
-          nodes.push({ id: `${id}/timestamp`, kind: 'timestamp', label: outcome.timestamp.label, verdict: 'verified', reason: outcome.timestamp.reason, details: outcome.timestamp.details });
+          nodes.push({ id: `${id}/timestamp`, kind: 'timestamp', label: outcome.timestamp.label, verdict: outcome.timestamp.verdict ?? 'verified', reason: outcome.timestamp.reason, details: outcome.timestamp.details });
           edges.push({ from: id, to: `${id}/timestamp`, label: 'timestamped by' });
         }
         outcomes.push(outcome);
@@ -207,10 +208,10 @@ export class VerifyEngine {
               reason: result.reason,
               kind,
               signer: fingerprint ? { label: keyLabel(fingerprint, options.inventory), details: { fingerprint } } : result.signer ? { label: result.signer.san ?? 'managed key', details: { issuer: result.signer.issuer ?? '', keyHint: result.signer.keyHint ?? '' } } : null,
-              tlog: null,
               keyFingerprint: fingerprint,
               signedAt: null,
               shown: bundleShown(bundle),
+              ...bundleEvidence(result, result.verdict === 'verified' ? null : { reason: `The bundle did not verify, so this is not relied on: ${result.reason}`, proof: 'present, not relied on (verification failed)' }),
             };
             if (outcome.verdict === 'verified') return [this.judged(outcome, options)];
             first ??= outcome;
@@ -281,8 +282,57 @@ export class VerifyEngine {
     if (!envelope || !policy.key) return null;
     const bytes = Buffer.from(JSON.stringify({ payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures }));
     const outcome = this.dsseAttestation(node, bytes, { reference: '', keys: [policy.key.publicKey] });
-    return { ...outcome, kind, reason: `${outcome.reason} The transparency-log proof was not checked: no trusted root is configured.` };
+    const contents = bundleContents(bundle);
+    const evidence = contents ? bundleEvidence(contents, { reason: 'Not checked: no sigstore trusted root is configured.', proof: 'present, not checked (no trusted root is configured)' }) : { tlog: null };
+    return { ...outcome, ...evidence, certificates: undefined, kind, reason: `${outcome.reason} The transparency-log proof was not checked: no trusted root is configured.` };
   }
+}
+
+/** Why a bundle's log entry and timestamps are shown but not relied on. */
+interface Unproven {
+  reason: string;
+  /** How a carried but unconfirmed inclusion proof is described. */
+  proof: string;
+}
+
+/**
+ * A bundle's log entry, first timestamp and certificates become chain nodes like a cosign signature's.
+ * With `unproven`, the bundle was not verified: the nodes then show what was carried, not what was proven.
+ */
+function bundleEvidence(contents: BundleContents, unproven: Unproven | null): Pick<SignatureOutcome, 'tlog' | 'timestamp' | 'certificates'> {
+  const entry = contents.tlog;
+  const proven = unproven === null;
+  const proofWords = { verified: 'verified against the checkpoint', present: unproven?.proof ?? 'present', absent: entry?.inclusionPromise ? 'absent: only a signed promise (SET)' : 'absent, and no signed promise (SET) either' };
+  const tlog: SignatureOutcome['tlog'] = entry
+    ? {
+        label: `Rekor #${entry.logIndex}`,
+        verdict: proven ? 'verified' : 'not-checked',
+        reason: unproven
+          ? unproven.reason
+          : entry.inclusionProof === 'verified'
+            ? 'The inclusion proof verifies against a checkpoint signed by a trusted log.'
+            : "The log's signed promise of inclusion (SET) verifies with a trusted log key; the bundle carries no inclusion proof.",
+        details: {
+          logIndex: entry.logIndex,
+          integratedTime: entry.integratedTime ?? 'none recorded (the log entry carries no time)',
+          logID: entry.logId,
+          kind: entry.kind,
+          inclusionProof: proofWords[entry.inclusionProof],
+          inclusionPromise: entry.inclusionPromise ? 'signed entry timestamp (SET) carried' : 'none',
+          ...(entry.checkpoint ? { checkpoint: entry.checkpoint } : {}),
+        },
+      }
+    : null;
+  const [stamp, ...others] = contents.timestamps;
+  const timestamp: SignatureOutcome['timestamp'] = stamp
+    ? {
+        label: `Timestamp ${stamp.time}`,
+        verdict: proven ? 'verified' : 'not-checked',
+        reason: unproven ? unproven.reason : `An RFC 3161 timestamp from ${stamp.authority ?? 'a timestamp authority'} that the trusted root vouches for.`,
+        details: { time: stamp.time, standard: 'RFC 3161', authority: stamp.authority ?? 'unknown', ...(others.length ? { moreTimestamps: others.map((t) => `${t.time} (${t.authority ?? 'unknown authority'})`).join('\n') } : {}) },
+      }
+    : undefined;
+  return { tlog, ...(timestamp ? { timestamp } : {}), certificates: { chain: contents.certificates, anchored: contents.anchored } };
 }
 
 // A bundle shows its in-toto statement, or for a message signature the digest it signs.

@@ -1,5 +1,6 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, isBundleWithDsseEnvelope, type Bundle } from '@sigstore/bundle';
+import { RFC3161Timestamp, X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type KeyFinderFunc, type Signer } from '@sigstore/verify';
 import { verifyDigestSignature } from './prehash.ts';
@@ -22,7 +23,39 @@ export interface BundleArtifact {
   sha256?: Buffer;
 }
 
-export interface BundleVerification {
+/** The bundle's first transparency-log entry, as carried; `inclusionProof` says whether its proof was checked. */
+export interface BundleTlog {
+  logIndex: string;
+  /** ISO time the log recorded the entry; Rekor v2 entries carry none. */
+  integratedTime: string | null;
+  /** Hex key ID of the log. */
+  logId: string;
+  /** Entry kind and version, as "hashedrekord 0.0.1". */
+  kind: string;
+  /** `verified`: checked against the log's signed checkpoint; `present`: carried but not relied on; `absent`: none carried. */
+  inclusionProof: 'verified' | 'present' | 'absent';
+  checkpoint?: string;
+  /** Whether the entry carries the log's signed promise of inclusion (SET). */
+  inclusionPromise: boolean;
+}
+
+/** An RFC 3161 timestamp the bundle carries, with the trusted-root authority whose certificate signed it, when known. */
+export interface BundleTimestamp {
+  time: string;
+  authority: string | null;
+}
+
+/** What the bundle carries beside its signature: log entry, timestamps and certificates. */
+export interface BundleContents {
+  tlog: BundleTlog | null;
+  timestamps: BundleTimestamp[];
+  /** The signing certificate first, then its issuers; after verification, up to the trusted root's CA. Empty for key-signed bundles. */
+  certificates: X509Certificate[];
+  /** True when the bundle verified and a certificate was present: the chain ends in a trusted CA. */
+  anchored: boolean;
+}
+
+export interface BundleVerification extends BundleContents {
   verdict: 'verified' | 'failed' | 'untrusted';
   reason: string;
   kind: 'message-signature' | 'dsse' | null;
@@ -30,8 +63,8 @@ export interface BundleVerification {
   signer: { san: string | null; issuer: string | null; keyHint: string | null } | null;
 }
 
-function fail(reason: string, verdict: BundleVerification['verdict'] = 'failed', kind: BundleVerification['kind'] = null): BundleVerification {
-  return { verdict, reason, kind, predicateType: null, signer: null };
+function fail(reason: string, verdict: BundleVerification['verdict'] = 'failed', kind: BundleVerification['kind'] = null, contents: BundleContents = { tlog: null, timestamps: [], certificates: [], anchored: false }): BundleVerification {
+  return { verdict, reason, kind, predicateType: null, signer: null, ...contents };
 }
 
 // Verifies a sigstore bundle offline against a trusted root, then checks what the library leaves to the caller: that the bundle is about this artifact.
@@ -42,19 +75,21 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   } catch (error) {
     return fail(`The bundle is not a valid sigstore bundle: ${(error as Error).message}`);
   }
-  let root;
+  const dsse = isBundleWithDsseEnvelope(bundle);
+  const kind = dsse ? 'dsse' : 'message-signature';
+  let root: TrustedRoot;
   try {
     root = TrustedRoot.fromJSON(trustedRootJson);
   } catch (error) {
-    return fail(`The trusted root cannot be read: ${(error as Error).message}`, 'untrusted');
+    return fail(`The trusted root cannot be read: ${(error as Error).message}`, 'untrusted', null, contentsOf(bundle, null));
   }
-  const dsse = isBundleWithDsseEnvelope(bundle);
-  const kind = dsse ? 'dsse' : 'message-signature';
+  const carried = contentsOf(bundle, root);
+  const failed = (reason: string, verdict: BundleVerification['verdict'] = 'failed') => fail(reason, verdict, kind, carried);
   const keyFinder: KeyFinderFunc | undefined = policy.key
     ? () => ({ publicKey: policy.key!.publicKey, validFor: (date: Date) => !policy.key!.validFor || (date >= policy.key!.validFor.start && date <= policy.key!.validFor.end) })
     : undefined;
   const keyed = bundle.verificationMaterial.content.$case === 'publicKey';
-  if (keyed && !policy.key) return fail('The bundle was signed with a managed key and no key is trusted for it.', 'untrusted', kind);
+  if (keyed && !policy.key) return failed('The bundle was signed with a managed key and no key is trusted for it.', 'untrusted');
   const material = toTrustMaterial(root, keyFinder);
   // A managed key vouches for itself: without a log or timestamp demanded by policy, none is required.
   const relaxed = keyed && !policy.requireTlog;
@@ -65,7 +100,7 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
     const entity = toSignedEntity(bundle, dsse ? undefined : artifact.bytes);
     const identity = policy.skipIdentity || keyed ? undefined : { subjectAlternativeName: policy.identity, extensions: typeof policy.issuer === 'string' ? { issuer: policy.issuer } : undefined };
     if (!dsse && !artifact.bytes && artifact.sha256) {
-      if (!entity.signature.compareDigest(artifact.sha256)) return fail('The bundle signs a different artifact digest.', 'failed', kind);
+      if (!entity.signature.compareDigest(artifact.sha256)) return failed('The bundle signs a different artifact digest.');
       // Only the digest is known: the signature is checked against it directly.
       const digest = artifact.sha256;
       const signature = entity.signature.signature;
@@ -73,13 +108,13 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
     }
     signer = verifier.verify(entity, identity);
   } catch (error) {
-    return fail(explain(error), /identity|subject alternative name|issuer|extension/i.test(String((error as Error).message)) ? 'untrusted' : 'failed', kind);
+    return failed(explain(error), /identity|subject alternative name|issuer|extension/i.test(String((error as Error).message)) ? 'untrusted' : 'failed');
   }
   const san = signer.identity?.subjectAlternativeName ?? null;
   const issuer = signer.identity?.extensions?.issuer ?? null;
   if (!policy.skipIdentity && !keyed) {
-    if (policy.issuer instanceof RegExp && !(issuer && policy.issuer.test(issuer))) return fail(`The identity was issued by ${issuer ?? 'an unknown issuer'}, which the policy does not accept.`, 'untrusted', kind);
-    if (!policy.identity) return fail('No signer identity is configured; a certificate without an expected identity proves nothing.', 'untrusted', kind);
+    if (policy.issuer instanceof RegExp && !(issuer && policy.issuer.test(issuer))) return failed(`The identity was issued by ${issuer ?? 'an unknown issuer'}, which the policy does not accept.`, 'untrusted');
+    if (!policy.identity) return failed('No signer identity is configured; a certificate without an expected identity proves nothing.', 'untrusted');
   }
 
   let predicateType: string | null = null;
@@ -90,7 +125,7 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
     if (wanted) {
       const subjects = statement?.subject ?? [];
       if (!subjects.some((s) => s.digest?.sha256 === wanted.toString('hex'))) {
-        return fail(`The signed statement is about ${subjects.map((s) => s.name ?? s.digest?.sha256).join(', ') || 'nothing'}, not this artifact.`, 'failed', kind);
+        return failed(`The signed statement is about ${subjects.map((s) => s.name ?? s.digest?.sha256).join(', ') || 'nothing'}, not this artifact.`);
       }
     }
   }
@@ -101,7 +136,89 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
     kind,
     predicateType,
     signer: { san, issuer, keyHint },
+    ...proven(carried, root),
   };
+}
+
+// The engine shows a bundle's log entry, timestamps and certificates even when no trusted root is configured to check them.
+export function bundleContents(bundleJson: unknown): BundleContents | null {
+  try {
+    return contentsOf(bundleFromJSON(bundleJson), null);
+  } catch {
+    return null;
+  }
+}
+
+// Reads what the bundle carries, judging nothing: until verification succeeds, an inclusion proof is only "present".
+function contentsOf(bundle: Bundle, root: TrustedRoot | null): BundleContents {
+  const material = bundle.verificationMaterial;
+  const entry = material.tlogEntries[0];
+  const seconds = entry ? Number(entry.integratedTime) : 0;
+  const tlog: BundleTlog | null = entry
+    ? {
+        logIndex: entry.logIndex,
+        integratedTime: Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000).toISOString() : null,
+        logId: entry.logId.keyId.toString('hex'),
+        kind: `${entry.kindVersion.kind} ${entry.kindVersion.version}`,
+        inclusionProof: entry.inclusionProof ? 'present' : 'absent',
+        ...(entry.inclusionProof?.checkpoint?.envelope ? { checkpoint: entry.inclusionProof.checkpoint.envelope } : {}),
+        inclusionPromise: entry.inclusionPromise !== undefined,
+      }
+    : null;
+  const timestamps = (material.timestampVerificationData?.rfc3161Timestamps ?? []).flatMap((stamp): BundleTimestamp[] => {
+    try {
+      const parsed = RFC3161Timestamp.parse(stamp.signedTimestamp as Buffer<ArrayBuffer>);
+      return [{ time: parsed.signingTime.toISOString(), authority: root ? timestampAuthority(parsed, root) : null }];
+    } catch {
+      return [];
+    }
+  });
+  const content = material.content;
+  const raw = content.$case === 'certificate' ? [content.certificate.rawBytes] : content.$case === 'x509CertificateChain' ? content.x509CertificateChain.certificates.map((c) => c.rawBytes) : [];
+  const certificates = raw.flatMap((bytes) => {
+    try {
+      return [new X509Certificate(bytes)];
+    } catch {
+      return [];
+    }
+  });
+  return { tlog, timestamps, certificates, anchored: false };
+}
+
+// After verification the library has checked every log entry's proof and every timestamp, and chained the certificate to a trusted CA: say so, and show that CA.
+function proven(carried: BundleContents, root: TrustedRoot): BundleContents {
+  const tlog = carried.tlog && carried.tlog.inclusionProof === 'present' ? { ...carried.tlog, inclusionProof: 'verified' as const } : carried.tlog;
+  if (carried.certificates.length === 0) return { ...carried, tlog };
+  const certificates = [...carried.certificates];
+  const top = certificates.at(-1)!;
+  const isIssuedBy = (child: X509Certificate, parent: X509Certificate) => child.checkIssued(parent) && child.verify(parent.publicKey);
+  for (const authority of root.certificateAuthorities) {
+    const chain = (authority.certChain?.certificates ?? []).map((c) => new X509Certificate(c.rawBytes));
+    const first = chain[0];
+    if (!first) continue;
+    if (!(first.raw.equals(top.raw) || isIssuedBy(top, first))) continue;
+    for (const cert of chain) if (!certificates.some((known) => known.raw.equals(cert.raw))) certificates.push(cert);
+    break;
+  }
+  return { ...carried, tlog, certificates, anchored: true };
+}
+
+// A timestamp names its signer by issuer and serial number; the trusted root's authority with that certificate is the one that vouched for the time.
+function timestampAuthority(timestamp: RFC3161Timestamp, root: TrustedRoot): string | null {
+  for (const authority of root.timestampAuthorities) {
+    const leaf = authority.certChain?.certificates[0];
+    if (!leaf) continue;
+    try {
+      const cert = SigstoreCertificate.parse(leaf.rawBytes as Buffer<ArrayBuffer>);
+      if (cert.serialNumber.equals(timestamp.signerSerialNumber) && cert.issuer.equals(timestamp.signerIssuer)) {
+        const subject = authority.subject;
+        return [subject?.commonName, subject?.organization && subject.organization !== subject.commonName ? `(${subject.organization})` : ''].filter(Boolean).join(' ') || authority.uri || null;
+      }
+    } catch {
+      continue;
+    }
+  }
+  return null;
 }
 
 // Says what was actually checked: a key-signed bundle may carry no log entry or timestamp at all.

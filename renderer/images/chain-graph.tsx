@@ -1,7 +1,7 @@
 import { memo, useEffect, useMemo } from 'react';
 import { Background, Controls, Handle, Position, ReactFlow, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import type { ChainNode, ChainReport } from '../../shared/model/chain.model.ts';
-import { layoutChain } from './chain-layout.ts';
+import { layoutChain, NODE_HEIGHT, NODE_WIDTH } from './chain-layout.ts';
 import { KIND_WORDS, VERDICT_VIEW } from './verdict.ts';
 
 interface NodeData extends Record<string, unknown> {
@@ -54,6 +54,18 @@ function FitOnChange({ signature }: { signature: string }) {
   useEffect(() => {
     void flow.fitView({ padding: 0.08, maxZoom: 1 });
   }, [flow, signature]);
+  return null;
+}
+
+// Opening the details panel narrows the picture; the chosen node is brought back to the middle at the same zoom.
+function CentreOnSelected({ selected, layout }: { selected: string | null; layout: ReturnType<typeof layoutChain> }) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const placed = selected ? layout.nodes.find((n) => n.node.id === selected) : null;
+    if (!placed) return;
+    const frame = requestAnimationFrame(() => void flow.setCenter(placed.x + NODE_WIDTH / 2, placed.y + NODE_HEIGHT / 2, { zoom: flow.getZoom(), duration: 150 }));
+    return () => cancelAnimationFrame(frame);
+  }, [flow, selected, layout]);
   return null;
 }
 
@@ -116,6 +128,7 @@ export function ChainGraph({ report, collapsed, selected, onSelect, onToggle, on
       aria-label="Trust chain"
     >
       <FitOnChange signature={`${report.checkedAt}:${report.reference}`} />
+      <CentreOnSelected selected={selected} layout={layout} />
       <Background gap={24} />
       <Controls showInteractive={false} />
     </ReactFlow>
