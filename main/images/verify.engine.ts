@@ -192,7 +192,7 @@ export class VerifyEngine {
           const bundle = JSON.parse((await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES)).toString('utf8')) as unknown;
           const kind = attachment.kind === 'sigstore-bundle-signature' ? 'signature' : 'attestation';
           // Every trusted key is tried in turn: a bundle rarely names its key, and the inventory holds many.
-          const policies: BundlePolicy[] = options.bundlePolicy?.identity || options.keys.length === 0 ? [options.bundlePolicy ?? {}] : options.keys.map((publicKey) => ({ key: { publicKey }, requireTlog: options.bundlePolicy?.requireTlog }));
+          const policies: BundlePolicy[] = options.bundlePolicy?.identity || options.keys.length === 0 ? [options.bundlePolicy ?? {}] : options.keys.map((publicKey) => ({ key: { publicKey }, requireTlog: options.bundlePolicy?.requireTlog, tsa: options.cosign?.tsa }));
           if (!options.trustedRoot) {
             const keyed = policies.map((policy) => this.keyedBundle(bundle, node, policy, kind));
             const best = keyed.find((k) => k?.verdict === 'verified') ?? keyed.find((k) => k);
@@ -327,8 +327,8 @@ function bundleEvidence(contents: BundleContents, unproven: Unproven | null): Pi
   const timestamp: SignatureOutcome['timestamp'] = stamp
     ? {
         label: `Timestamp ${stamp.time}`,
-        verdict: proven ? 'verified' : 'not-checked',
-        reason: unproven ? unproven.reason : `An RFC 3161 timestamp from ${stamp.authority ?? 'a timestamp authority'} that the trusted root vouches for.`,
+        verdict: proven && stamp.trusted !== false ? 'verified' : 'not-checked',
+        reason: unproven ? unproven.reason : (stamp.reason ?? `An RFC 3161 timestamp from ${stamp.authority ?? 'a timestamp authority'} that the trusted root vouches for.`),
         details: { time: stamp.time, standard: 'RFC 3161', authority: stamp.authority ?? 'unknown', ...(others.length ? { moreTimestamps: others.map((t) => `${t.time} (${t.authority ?? 'unknown authority'})`).join('\n') } : {}) },
       }
     : undefined;

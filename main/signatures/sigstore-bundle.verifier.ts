@@ -4,6 +4,7 @@ import { RFC3161Timestamp, X509Certificate as SigstoreCertificate } from '@sigst
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type KeyFinderFunc, type Signer } from '@sigstore/verify';
 import { verifyDigestSignature } from './prehash.ts';
+import { checkTimestampToken } from './rfc3161.ts';
 
 export interface BundlePolicy {
   /** Exact SAN, or a pattern; with the OIDC issuer, exact or a pattern. */
@@ -15,6 +16,8 @@ export interface BundlePolicy {
   requireTlog?: boolean;
   /** Verify everything but the signer's identity. */
   skipIdentity?: boolean;
+  /** Timestamp authorities trusted besides the trusted root's, for key-signed bundles (Signet's own TSA setting). */
+  tsa?: X509Certificate[];
 }
 
 export interface BundleArtifact {
@@ -43,6 +46,9 @@ export interface BundleTlog {
 export interface BundleTimestamp {
   time: string;
   authority: string | null;
+  /** For key-signed bundles, checked here against every trusted authority: false means shown but not relied on. */
+  trusted?: boolean;
+  reason?: string;
 }
 
 /** What the bundle carries beside its signature: log entry, timestamps and certificates. */
@@ -94,10 +100,13 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   // A managed key vouches for itself: without a log or timestamp demanded by policy, none is required.
   const relaxed = keyed && !policy.requireTlog;
   const verifier = new Verifier(material, { tlogThreshold: relaxed ? 0 : 1, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: relaxed ? 0 : 1 });
+  // A key-signed bundle needs no timestamp, so one it carries is checked here against every trusted authority and shown, never a reason to fail.
+  const own = relaxed ? ownTimestamps(bundle, root, policy.tsa ?? []) : null;
+  const checked = own ? ({ ...bundle, verificationMaterial: { ...bundle.verificationMaterial, timestampVerificationData: undefined } } as Bundle) : bundle;
 
   let signer: Signer;
   try {
-    const entity = toSignedEntity(bundle, dsse ? undefined : artifact.bytes);
+    const entity = toSignedEntity(checked, dsse ? undefined : artifact.bytes);
     const identity = policy.skipIdentity || keyed ? undefined : { subjectAlternativeName: policy.identity, extensions: typeof policy.issuer === 'string' ? { issuer: policy.issuer } : undefined };
     if (!dsse && !artifact.bytes && artifact.sha256) {
       if (!entity.signature.compareDigest(artifact.sha256)) return failed('The bundle signs a different artifact digest.');
@@ -132,11 +141,11 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   const keyHint = keyed && bundle.verificationMaterial.content.$case === 'publicKey' ? bundle.verificationMaterial.content.publicKey.hint : null;
   return {
     verdict: 'verified',
-    reason: keyed ? keyedReason(bundle) : `Signed by ${san} (issuer ${issuer}); certificate, log entry and timestamps verify.`,
+    reason: keyed ? keyedReason(bundle, own) : `Signed by ${san} (issuer ${issuer}); certificate, log entry and timestamps verify.`,
     kind,
     predicateType,
     signer: { san, issuer, keyHint },
-    ...proven(carried, root),
+    ...proven(own ? { ...carried, timestamps: own } : carried, root),
   };
 }
 
@@ -222,11 +231,26 @@ function timestampAuthority(timestamp: RFC3161Timestamp, root: TrustedRoot): str
 }
 
 // Says what was actually checked: a key-signed bundle may carry no log entry or timestamp at all.
-function keyedReason(bundle: Bundle): string {
+function keyedReason(bundle: Bundle, stamps: BundleTimestamp[] | null): string {
   const logged = bundle.verificationMaterial.tlogEntries.length;
-  const stamped = bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0;
-  const extras = [logged ? 'the transparency-log entry verifies' : 'no transparency-log entry (none required)', stamped ? 'the timestamp verifies' : null].filter(Boolean);
+  const trusted = stamps?.filter((s) => s.trusted).length ?? 0;
+  const stampWords = !stamps || stamps.length === 0 ? null : trusted > 0 ? 'the timestamp verifies with a trusted authority' : 'a timestamp from an authority that is not trusted (shown, not relied on)';
+  const extras = [logged ? 'the transparency-log entry verifies' : 'no transparency-log entry (none required)', stampWords].filter(Boolean);
   return `Signed with the trusted key; ${extras.join('; ')}.`;
+}
+
+// Each RFC 3161 timestamp must cover the signature bytes and chain to a trusted authority: the trusted root's, or one Signet is told to trust.
+function ownTimestamps(bundle: Bundle, root: TrustedRoot, extra: X509Certificate[]): BundleTimestamp[] | null {
+  const stamps = bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? [];
+  if (stamps.length === 0) return null;
+  const content = bundle.content;
+  const signature = content.$case === 'dsseEnvelope' ? content.dsseEnvelope.signatures[0]?.sig : content.messageSignature.signature;
+  if (!signature) return null;
+  const store = [...extra, ...root.timestampAuthorities.flatMap((a) => (a.certChain?.certificates ?? []).map((c) => new X509Certificate(c.rawBytes)))];
+  return stamps.map((stamp) => {
+    const check = checkTimestampToken(Buffer.from(stamp.signedTimestamp), Buffer.from(signature), store);
+    return { time: check.time?.toISOString() ?? 'unreadable', authority: null, trusted: check.authentic, reason: check.reason };
+  });
 }
 
 function parseStatement(payload: Buffer): { predicateType?: string; subject?: { name?: string; digest?: { sha256?: string } }[] } | null {
