@@ -1,0 +1,88 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { KeyRecord } from '../../shared/model/keys.model.ts';
+import { PolicyTargetSchema, type Policy, type PolicyEvaluation, type PolicyExport } from '../../shared/model/policy.model.ts';
+import { SignetError } from '../errors.ts';
+import type { CredentialSource } from '../registry/registry.client.ts';
+import { PolicyEvaluator } from './policy.evaluator.ts';
+import { signerName } from './policy-signers.ts';
+import { exportForTarget, findPolicy, readPolicies } from './policy.service.ts';
+import type { KeyInventory, SettingsReader, SignetAuthority } from './policy.types.ts';
+
+/** What the CLI's evaluate and export read: the same parts `verify` uses, and Signet's CA only when a policy trusts a CA. */
+export interface PolicyCommandContext {
+  dataDir: string;
+  settings: SettingsReader;
+  keys: KeyInventory;
+  registryCredentials: CredentialSource;
+  authority?: SignetAuthority;
+}
+
+// The CLI evaluates without opening token drivers or the dispatcher, like `verify`; the verdict is the service's.
+export async function evaluatePolicy(context: PolicyCommandContext, policyId: string, image: string, insecure: boolean): Promise<PolicyEvaluation> {
+  const policy = findPolicy(await readPolicies(context.dataDir), policyId);
+  const evaluator = new PolicyEvaluator({ cacheDir: join(context.dataDir, 'cache'), settings: context.settings, keys: context.keys, credentials: context.registryCredentials, authority: context.authority });
+  return evaluator.evaluate(policy, image, insecure);
+}
+
+// The same export the app gives, for the target the user typed.
+export async function exportPolicyFor(context: PolicyCommandContext, policyId: string, target: string): Promise<PolicyExport> {
+  const parsed = PolicyTargetSchema.safeParse(target);
+  if (!parsed.success) throw new SignetError('BadInput', `--target must be one of ${PolicyTargetSchema.options.join(', ')}.`);
+  const policy = findPolicy(await readPolicies(context.dataDir), policyId);
+  return exportForTarget(policy, parsed.data, { keys: context.keys, authority: context.authority });
+}
+
+// Exported files keep their relative paths (a Notation trust store has folders); nothing may land outside the folder asked for.
+export async function writeExport(folder: string, exported: PolicyExport): Promise<string[]> {
+  const root = resolve(folder);
+  const written: string[] = [];
+  for (const file of exported.files) {
+    const path = resolve(root, file.filename);
+    if (!path.startsWith(root + sep)) throw new SignetError('BadInput', `The exported file ${file.filename} would land outside ${root}.`);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.text, { mode: 0o644 });
+    written.push(path);
+  }
+  return written;
+}
+
+// A JSON file the user wrote is read here only as JSON; the contract checks it as a policy on the way in.
+export function readPolicyJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new SignetError('BadInput', `${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+// One line per policy for `signet policy list`.
+export function formatPolicies(policies: Policy[]): string {
+  if (policies.length === 0) return 'No policies yet; add one with `signet policy import FILE`.';
+  return policies.map((p) => `${p.id.padEnd(24)} ${p.name} (${p.rules.length} rule${p.rules.length === 1 ? '' : 's'})`).join('\n');
+}
+
+// A policy as a reviewer reads it: each rule's scope, who must sign, in which formats, and what happens on failure.
+export function formatPolicy(policy: Policy, inventory: KeyRecord[]): string {
+  const lines = [`${policy.id}: ${policy.name}`, ...(policy.description ? [policy.description] : [])];
+  for (const [index, rule] of policy.rules.entries()) {
+    lines.push(`Rule ${index + 1}: ${rule.scope} (${rule.enforcement})`);
+    lines.push(`  ${rule.threshold} of ${rule.signers.length} signers, formats ${rule.formats.join(', ')}`);
+    for (const signer of rule.signers) lines.push(`  - ${signer.kind}: ${signerName(signer, inventory)}${signer.kind === 'identity' ? ` (issuer ${signer.issuer})` : ''}`);
+    if (rule.attestations.length > 0) lines.push(`  attestations required: ${rule.attestations.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+// The verdict first, then every reason on its own line.
+export function formatEvaluation(evaluation: PolicyEvaluation): string {
+  const outcome = evaluation.admitted ? 'admitted' : 'refused';
+  const head = evaluation.verdict === 'no-rule' ? `no rule ${evaluation.reference} (${evaluation.digest}): ${outcome}` : `${evaluation.verdict} ${evaluation.reference} (${evaluation.digest}) under rule ${evaluation.rule} [${evaluation.enforcement}]: ${outcome}`;
+  return [head, ...evaluation.reasons.map((r) => `  ${r}`)].join('\n');
+}
+
+// `signet policy show`: the policy as a reviewer reads it, or a plain NotFound.
+export function showPolicy(policies: Policy[], policyId: string, inventory: KeyRecord[]): { policy: Policy; text: string } {
+  const policy = findPolicy(policies, policyId);
+  return { policy, text: formatPolicy(policy, inventory) };
+}

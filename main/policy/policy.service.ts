@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { PolicyExportSchema, PolicySchema, type Policy, type PolicyEvaluation, type PolicyExport, type PolicyTarget } from '../../shared/model/policy.model.ts';
+import type { HostKind } from '../../shared/model/system.model.ts';
+import type { AuditLog } from '../audit/audit.log.ts';
+import { SignetError } from '../errors.ts';
+import { assertConfiguredLayout } from '../images/image-target.ts';
+import type { CredentialSource } from '../registry/registry.client.ts';
+import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { publicGoodTrustedRoot } from '../trust/public-good.ts';
+import { PolicyEvaluator } from './policy.evaluator.ts';
+import { exportPolicy } from './policy.exporter.ts';
+import type { KeyInventory, SettingsReader, SignetAuthority } from './policy.types.ts';
+
+export interface PolicyServiceDeps {
+  dataDir: string;
+  audit: AuditLog;
+  now?: () => Date;
+  /** Registries, layouts and verification material, for evaluation. */
+  settings?: SettingsReader;
+  /** Inventory keys named by policies, judged by their records. */
+  keys?: KeyInventory;
+  credentials?: CredentialSource;
+  /** Signet's CA, whose CRLs apply when a policy trusts its root. */
+  authority?: SignetAuthority;
+}
+
+// Hosts without the app (the CLI's evaluate and export) read the same file the service keeps.
+export async function readPolicies(dataDir: string): Promise<Policy[]> {
+  const file = join(dataDir, 'policies', 'policies.json');
+  const text = await readFileIfExists(file);
+  if (text === null) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new SignetError('Internal', `${file} is damaged; the policies cannot be read. Nothing was changed.`);
+  }
+  const result = PolicySchema.array().safeParse(parsed);
+  if (!result.success) throw new SignetError('Internal', `${file} does not hold valid policies; nothing was changed.`);
+  return result.data;
+}
+
+// A policy the caller names by id; an unknown id is the caller's mistake, said plainly.
+export function findPolicy(policies: Policy[], id: string): Policy {
+  const policy = policies.find((p) => p.id === id);
+  if (!policy) throw new SignetError('NotFound', `No policy ${id}.`);
+  return policy;
+}
+
+/**
+ * Trust policies: which signers, formats, thresholds and attestations each repository scope
+ * requires. Stored crash-safely; every change is audited.
+ */
+export class PolicyService {
+  protected readonly deps: PolicyServiceDeps;
+  private readonly file: string;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: PolicyServiceDeps) {
+    this.deps = deps;
+    this.file = join(deps.dataDir, 'policies', 'policies.json');
+  }
+
+  list(): Promise<Policy[]> {
+    return readPolicies(this.deps.dataDir);
+  }
+
+  async get(id: string): Promise<Policy> {
+    return findPolicy(await this.list(), id);
+  }
+
+  // A policy with the same id is replaced as a whole; the file is rewritten crash-safely.
+  async save(policy: Policy, host: HostKind): Promise<Policy> {
+    return this.serialise(async () => {
+      const saved = { ...policy, updatedAt: (this.deps.now?.() ?? new Date()).toISOString() };
+      const others = (await this.list()).filter((p) => p.id !== policy.id);
+      await writeFileAtomic(this.file, `${JSON.stringify([...others, saved], null, 2)}\n`);
+      await this.deps.audit.append({ host, action: 'policy.save', subject: policy.id, details: { name: policy.name, rules: policy.rules.length } });
+      return saved;
+    });
+  }
+
+  async remove(id: string, host: HostKind): Promise<{ removed: boolean }> {
+    return this.serialise(async () => {
+      const all = await this.list();
+      if (!all.some((p) => p.id === id)) return { removed: false };
+      await writeFileAtomic(this.file, `${JSON.stringify(all.filter((p) => p.id !== id), null, 2)}\n`);
+      await this.deps.audit.append({ host, action: 'policy.remove', subject: id, details: {} });
+      return { removed: true };
+    });
+  }
+
+  // Read-only: the image is checked once per signer with only that signer trusted; nothing is audited.
+  async evaluate(policyId: string, reference: string, insecure: boolean): Promise<PolicyEvaluation> {
+    const policy = await this.get(policyId);
+    const { settings, keys, credentials, authority, now } = this.deps;
+    if (!settings || !keys || !credentials) throw new SignetError('Unavailable', 'Policy evaluation needs the settings, the key inventory and registry credentials, and this host does not provide them.');
+    assertConfiguredLayout(reference, await settings.get());
+    return new PolicyEvaluator({ cacheDir: join(this.deps.dataDir, 'cache'), settings, keys, credentials, authority, now }).evaluate(policy, reference, insecure);
+  }
+
+  // The files for one admission controller, and in words every part of the policy it cannot enforce as Signet does.
+  async export(policyId: string, target: PolicyTarget): Promise<PolicyExport> {
+    return exportForTarget(await this.get(policyId), target, this.deps);
+  }
+
+  private serialise<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(work);
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+}
+
+// Shared by the service and the CLI: inventory keys and Signet's root are read only when the policy names such signers.
+export async function exportForTarget(policy: Policy, target: PolicyTarget, deps: Pick<PolicyServiceDeps, 'keys' | 'authority' | 'now'>): Promise<PolicyExport> {
+  const signers = policy.rules.flatMap((r) => r.signers);
+  if (!deps.keys && signers.some((s) => s.kind === 'key' || s.kind === 'publicKey')) throw new SignetError('Unavailable', 'Exporting key signers needs the key inventory, and this host does not provide it.');
+  const inventory = deps.keys ? await deps.keys.list() : [];
+  const signetRootPem = deps.authority && signers.some((s) => s.kind === 'ca') ? await deps.authority.rootPem() : null;
+  const context = { inventory, signetRootPem, trustedRoot: await publicGoodTrustedRoot(), now: deps.now?.() ?? new Date() };
+  return PolicyExportSchema.parse(exportPolicy(policy, target, context));
+}
