@@ -5,6 +5,8 @@ import { KeysScreen } from '../screens/keys.screen.tsx';
 import { AuditScreen } from '../screens/audit.screen.tsx';
 import { ImagesScreen } from '../screens/images.screen.tsx';
 import { SignScreen } from '../screens/sign.screen.tsx';
+import { PoliciesScreen } from '../screens/policies.screen.tsx';
+import { ScanScreen } from '../screens/scan.screen.tsx';
 
 const LABELS: Record<Screen, string> = {
   keys: 'Keys',
@@ -40,7 +42,7 @@ export function AppShell() {
         </ul>
       </nav>
       <main className="content">
-        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : screen === 'images' ? <ImagesScreen /> : screen === 'sign' ? <SignScreen /> : <UpcomingScreen screen={screen} />}
+        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : screen === 'images' ? <ImagesScreen /> : screen === 'sign' ? <SignScreen /> : screen === 'policies' ? <PoliciesScreen /> : screen === 'scan' ? <ScanScreen /> : <UpcomingScreen screen={screen} />}
       </main>
     </div>
   );

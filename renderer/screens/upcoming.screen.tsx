@@ -1,14 +1,6 @@
 import type { Screen } from '../stores/nav.store.ts';
 
-const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit' | 'images' | 'sign'>, { title: string; holds: string[] }> = {
-  policies: {
-    title: 'Policies',
-    holds: ['Trust policies per repository scope, and their export for Kyverno, policy-controller, containers-policy.json and Notation.'],
-  },
-  scan: {
-    title: 'Scan',
-    holds: ['Signature coverage across registries and OCI layouts, with history, trends and diffs between scans.'],
-  },
+const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit' | 'images' | 'sign' | 'policies' | 'scan'>, { title: string; holds: string[] }> = {
   workshop: {
     title: 'Workshop',
     holds: ['An offline signing lab for trainers: a sandboxed key store and registry, guided lessons and a presenter view.'],
@@ -16,7 +8,7 @@ const PLANNED: Record<Exclude<Screen, 'system' | 'keys' | 'audit' | 'images' | '
 };
 
 // Screens not built yet say what they will hold instead of showing invented data.
-export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system' | 'keys' | 'audit' | 'images' | 'sign'> }) {
+export function UpcomingScreen({ screen }: { screen: Exclude<Screen, 'system' | 'keys' | 'audit' | 'images' | 'sign' | 'policies' | 'scan'> }) {
   const plan = PLANNED[screen];
   return (
     <section aria-labelledby="screen-title" className="screen">

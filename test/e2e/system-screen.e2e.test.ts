@@ -88,7 +88,7 @@ test('navigation reaches every screen by keyboard, and unbuilt screens say what 
   for (const name of ['Images', 'Sign', 'Policies', 'Scan', 'Audit', 'Workshop']) {
     await nav.getByRole('button', { name }).click();
     await page.getByRole('heading', { name, level: 1 }).waitFor();
-    if (name !== 'Audit' && name !== 'Images' && name !== 'Sign') assert.match(await page.locator('main').innerText(), /It will hold/, name);
+    if (name !== 'Audit' && name !== 'Images' && name !== 'Sign' && name !== 'Policies' && name !== 'Scan') assert.match(await page.locator('main').innerText(), /It will hold/, name);
   }
 });
 
