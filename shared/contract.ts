@@ -28,6 +28,10 @@ import {
   SignProgressSchema,
   SignResultSchema,
 } from './model/signing.model.ts';
+import { PolicyEvaluationSchema, PolicyExportSchema, PolicyIdSchema, PolicySchema, PolicyTargetSchema } from './model/policy.model.ts';
+import { ScanAlertSchema, ScanDiffSchema, ScanProgressSchema, ScanRecordSchema, ScanScheduleSchema, ScanSummarySchema, StartScanSchema } from './model/scan.model.ts';
+import { BackupManifestSchema, BackupResultSchema, DrillResultSchema, DrillStatusSchema, OpenBackupSchema, PrepareBackupSchema, RecoveryIntentViewSchema, RestoreResultSchema } from './model/recovery.model.ts';
+import { HappenedSchema, LessonSchema, SandboxViewSchema, StepResultSchema, WorkshopIntentSchema } from './model/workshop.model.ts';
 import { ImageStoreRefSchema, InspectInputSchema, InspectProgressSchema, RepositoryListSchema, TagListSchema } from './model/images.model.ts';
 
 /**
@@ -174,6 +178,146 @@ export const requests = {
     input: NoInputSchema,
     output: ExportedFileSchema,
   },
+  'policies.list': {
+    summary: 'Every trust policy Signet keeps',
+    input: NoInputSchema,
+    output: z.array(PolicySchema),
+  },
+  'policies.save': {
+    summary: 'Create or replace a trust policy, crash-safely',
+    input: PolicySchema,
+    output: PolicySchema,
+  },
+  'policies.remove': {
+    summary: 'Delete a trust policy',
+    input: z.object({ policyId: PolicyIdSchema }).strict(),
+    output: z.object({ removed: z.boolean() }).strict(),
+  },
+  'policies.evaluate': {
+    summary: "A policy's verdict on one image, with its reasons",
+    input: z.object({ policyId: PolicyIdSchema, reference: InspectInputSchema.shape.reference, insecure: z.boolean().default(false) }).strict(),
+    output: PolicyEvaluationSchema,
+  },
+  'policies.export': {
+    summary: 'The same policy for Kyverno, policy-controller, containers-policy.json or Notation, with what it cannot express',
+    input: z.object({ policyId: PolicyIdSchema, target: PolicyTargetSchema }).strict(),
+    output: PolicyExportSchema,
+  },
+  'scan.start': {
+    summary: 'Scan a registry, repositories or a layout for signature coverage; answers when done',
+    input: StartScanSchema,
+    output: ScanSummarySchema,
+  },
+  'scan.cancel': {
+    summary: 'Stop a running scan; what was checked is kept as a partial result',
+    input: z.object({ scanId: z.string().min(1).max(64) }).strict(),
+    output: z.object({ cancelled: z.boolean() }).strict(),
+  },
+  'scan.history': {
+    summary: 'Earlier scans, newest first',
+    input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    output: z.array(ScanSummarySchema),
+  },
+  'scan.get': {
+    summary: 'One scan with every image it checked',
+    input: z.object({ scanId: z.string().min(1).max(64) }).strict(),
+    output: ScanRecordSchema,
+  },
+  'scan.diff': {
+    summary: 'What changed between two scans',
+    input: z.object({ from: z.string().min(1).max(64), to: z.string().min(1).max(64) }).strict(),
+    output: ScanDiffSchema,
+  },
+  'scan.export': {
+    summary: 'A scan as CSV, JSON, or an HTML compliance report',
+    input: z.object({ scanId: z.string().min(1).max(64), format: z.enum(['csv', 'json', 'html']) }).strict(),
+    output: ExportedFileSchema,
+  },
+  'scan.schedules': {
+    summary: 'The scheduled re-scans',
+    input: NoInputSchema,
+    output: z.array(ScanScheduleSchema),
+  },
+  'scan.schedule': {
+    summary: 'Replace the scheduled re-scans; they run while the app is open',
+    input: z.object({ schedules: z.array(ScanScheduleSchema).max(32) }).strict(),
+    output: z.array(ScanScheduleSchema),
+  },
+  'recovery.prepareBackup': {
+    summary: 'Ask main for an intent to back up keys, inventory, policies, revocations and the audit log',
+    input: PrepareBackupSchema,
+    output: RecoveryIntentViewSchema,
+  },
+  'recovery.confirmBackup': {
+    summary: 'Confirm a backup intent; main writes the encrypted backup and one recovery sheet per custodian',
+    input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
+    output: BackupResultSchema,
+  },
+  'recovery.inspect': {
+    summary: "A backup's manifest: what it holds and the hashes, without opening it",
+    input: z.object({ backupFile: OpenBackupSchema.shape.backupFile }).strict(),
+    output: BackupManifestSchema,
+  },
+  'recovery.drill': {
+    summary: 'Restore a backup into fresh stores, prove every key signs and verifies, and record the drill',
+    input: OpenBackupSchema,
+    output: DrillResultSchema,
+  },
+  'recovery.drills': {
+    summary: "When each key's backup last passed a drill",
+    input: NoInputSchema,
+    output: DrillStatusSchema,
+  },
+  'recovery.prepareRestore': {
+    summary: 'Ask main for an intent to restore a backup; nothing is overwritten unless the whole backup opens',
+    input: OpenBackupSchema,
+    output: RecoveryIntentViewSchema,
+  },
+  'recovery.confirmRestore': {
+    summary: 'Confirm a restore intent',
+    input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
+    output: RestoreResultSchema,
+  },
+  'workshop.lessons': {
+    summary: 'The lessons: the ones shipped with Signet and those a trainer added',
+    input: NoInputSchema,
+    output: z.array(LessonSchema),
+  },
+  'workshop.status': {
+    summary: 'Whether the sandbox exists, what it holds, and where the lesson is',
+    input: NoInputSchema,
+    output: SandboxViewSchema,
+  },
+  'workshop.start': {
+    summary: "Create the sandbox if needed and bring it to a lesson's start",
+    input: z.object({ lessonId: z.string().min(1).max(64) }).strict(),
+    output: SandboxViewSchema,
+  },
+  'workshop.prepare': {
+    summary: 'For a step that signs, rotates or revokes: the intent to confirm; null for other steps',
+    input: z.object({ lessonId: z.string().min(1).max(64), stepId: z.string().min(1).max(64) }).strict(),
+    output: WorkshopIntentSchema,
+  },
+  'workshop.run': {
+    summary: 'Run one step in the sandbox and show what it did',
+    input: z.object({ lessonId: z.string().min(1).max(64), stepId: z.string().min(1).max(64), intentId: z.string().min(1).max(64).optional() }).strict(),
+    output: StepResultSchema,
+  },
+  'workshop.reset': {
+    summary: "Bring the sandbox back to the current lesson's start",
+    input: NoInputSchema,
+    output: SandboxViewSchema,
+  },
+  'workshop.leave': {
+    summary: "Remove the sandbox; the user's own keys, registries and audit log are as they were",
+    input: NoInputSchema,
+    output: SandboxViewSchema,
+  },
+  'workshop.happened': {
+    summary: 'Registry writes and audit entries in the sandbox since the lesson started',
+    input: NoInputSchema,
+    output: HappenedSchema,
+  },
   'audit.list': {
     summary: 'Audit entries, newest first',
     input: AuditQuerySchema,
@@ -193,6 +337,8 @@ export const events = {
   'keys.changed': z.array(KeyRecordSchema),
   'images.progress': InspectProgressSchema,
   'signing.progress': SignProgressSchema,
+  'scan.progress': ScanProgressSchema,
+  'scan.alert': ScanAlertSchema,
 } as const;
 
 export type Requests = typeof requests;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { HostKind, SystemStatus } from '../../shared/model/system.model.ts';
 import type { ConfirmationService } from '../confirm/confirmation.types.ts';
@@ -22,12 +21,18 @@ import { probeRegistry } from '../registry/registry.probe.ts';
 import { ImagesService } from '../images/images.service.ts';
 import { SignService } from '../signing/sign.service.ts';
 import { AuthorityService } from '../trust/authority.service.ts';
+import { PolicyService } from '../policy/policy.service.ts';
+import { signetAuthority } from '../policy/policy.types.ts';
+import { ScanService } from '../scan/scan.service.ts';
+import { RecoveryService } from '../recovery/recovery.service.ts';
+import { WorkshopService } from '../workshop/workshop.service.ts';
 import { DockerCredentials, KeychainRegistryCredentials } from '../registry/docker-credentials.ts';
 import { SettingsService } from '../settings/settings.service.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
 import { SystemService, type SystemProbes } from '../system/system.service.ts';
 import { probeTools } from '../system/tools.probe.ts';
 import { dataDirectory } from './paths.ts';
+import { packageVersion } from './version.ts';
 
 export interface AppOptions {
   host: HostKind;
@@ -61,6 +66,10 @@ export interface AppContext {
   images: ImagesService;
   signing: SignService;
   authority: AuthorityService;
+  policies: PolicyService;
+  scan: ScanService;
+  recovery: RecoveryService;
+  workshop: WorkshopService;
   events: EventHub;
   dispatch: Dispatch;
   /** Writes what is pending and closes token sessions. */
@@ -106,8 +115,12 @@ export function createApp(options: AppOptions): AppContext {
   const authority = new AuthorityService(dataDir, keys, audit, now);
   const images = new ImagesService({ dataDir, settings, keys, authority, credentials: registryCredentials, onProgress: (progress) => events.emit.images.progress(progress) });
   const signing = new SignService({ dataDir, settings, keys, intents, audit, images, authority, credentials: registryCredentials, agent: `Signet/${packageVersion()}`, now, onProgress: (progress) => events.emit.signing.progress(progress) });
-  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, signing, authority, confirmations }), options.log);
-  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, events, dispatch, close: () => keys.close() };
+  const policies = new PolicyService({ dataDir, audit, now, settings, keys, credentials: registryCredentials, authority: signetAuthority(authority, options.host) });
+  const scan = new ScanService({ dataDir, settings, images, policies, credentials: registryCredentials, audit, now, host: options.host, runSchedules: options.host !== 'cli', onProgress: (progress) => events.emit.scan.progress(progress), onAlert: (alert) => events.emit.scan.alert(alert) });
+  const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now });
+  const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
+  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, confirmations }), options.log);
+  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()) };
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {
@@ -122,21 +135,4 @@ function versions(host: HostKind): SystemStatus['versions'] {
   };
 }
 
-let cachedVersion: string | null = null;
-
-// Read from package.json beside the code, so the CLI, the browser host and the app agree.
-export function packageVersion(): string {
-  if (cachedVersion) return cachedVersion;
-  for (const relative of ['../../package.json', '../../../package.json']) {
-    try {
-      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (parsed.name === 'signet' && parsed.version) {
-        cachedVersion = parsed.version;
-        return cachedVersion;
-      }
-    } catch {
-      continue;
-    }
-  }
-  return '0.0.0';
-}
+export { packageVersion };

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { AppContext } from '../app/app.context.ts';
 import type { Client } from '../../shared/client.ts';
 import type { CredentialSource } from '../registry/registry.client.ts';
@@ -48,18 +48,41 @@ Commands:
   sign-tags REPOSITORY --tags PATTERN --key ID|LABEL
                                   sign every tag matching PATTERN (* and ?) after one confirmation listing every digest
                                   [--format ...] [--index-only] [--annotation K=V]... [--timestamp] [--insecure]
+  scan --registry NAME|--layout NAME
+                                  signature coverage of every tag: [--repository R]... (default: the catalog)
+                                  [--policy ID] [--tags PATTERN] [--full] (re-check what did not move too)
+  scan history                    earlier scans, newest first: [--limit N]
+  scan diff FROM TO               what became unsigned, whose signer changed, what came and went
+  scan export ID --format csv|json|html
+                                  a scan as CSV, JSON or an HTML compliance report: [--output FILE]
   authority create --name NAME    Signet's CA for Notation: [--backend software|pkcs11] [--module PATH --token LABEL]
   authority show                  the root and intermediate certificates and the issued leaves
   authority crl                   the current CRL of the intermediate: [--output FILE]
   audit verify                    check the audit chain; exit 1 if it is broken
   audit list                      newest entries: [--action PREFIX] [--limit N]
+  policy list                     every trust policy
+  policy import FILE              add or replace a policy from a JSON file (checked against the policy schema)
+  policy show ID                  a policy's rules: scope, signers, threshold, formats, attestations, enforcement
+  policy remove ID                delete a policy
+  policy evaluate ID IMAGE        the policy's verdict on an image; exit 0 when admitted: [--insecure]
+  policy export ID --target kyverno|policy-controller|containers-policy|notation
+                                  the policy for an admission controller: [--output DIR]; what it cannot express on stderr
+  backup create --output DIR      encrypt the software keys, inventory, policies, revocations, settings and audit log
+                                  --passphrase (typed twice, not echoed) | --custodians NAME,NAME,... --threshold M
+                                  (one printable recovery sheet per custodian, written into DIR)
+  backup inspect FILE             a backup's manifest: each item with its SHA-256, and the keys that stay on tokens
+  backup drill FILE               restore into fresh stores, sign with every key, check the published public keys;
+                                  exit 0 when all pass: --passphrase | --share SHEET...
+  backup restore FILE             restore a backup; nothing is written unless all of it opens: --passphrase | --share SHEET...
+  backup twin ID --module PATH --token LABEL
+                                  a second key on another token, cross-signed with a token key no backup can hold [--label NAME]
 
 Options:
   --json        machine-readable output
   --help, -h    this help
   --version     the version
 
-Signing, rotate, revoke and destroy show what will happen and ask for confirmation at the terminal.
+Signing, rotate, revoke, destroy, backup and restore show what will happen and ask for confirmation at the terminal.
 
 Environment:
   SIGNET_HOME           data folder (default: the platform's config folder)
@@ -393,6 +416,46 @@ const COMMANDS: Record<string, Command> = {
       return { text: signedText(result), json: result, exitCode: result.signed.every((s) => s.verdict === 'verified') ? 0 : 1 };
     },
   },
+  scan: {
+    options: { registry: string, layout: string, repository: many, policy: string, tags: string, full: { type: 'boolean', default: false } },
+    positionals: 0,
+    run: async (session, v) => {
+      if ((typeof v.registry === 'string') === (typeof v.layout === 'string')) throw new UsageError('give --registry NAME or --layout NAME');
+      const repositories = (v.repository as unknown as string[] | undefined) ?? [];
+      if (typeof v.layout === 'string' && repositories.length) throw new UsageError('--repository applies to a registry; a layout holds one');
+      const source = typeof v.layout === 'string' ? { kind: 'layout' as const, name: v.layout } : { kind: 'registry' as const, name: v.registry as string, repositories: repositories.length ? repositories : null };
+      const summary = await (await session.client()).scan.start({ source, policyId: (v.policy as string | undefined) ?? null, tagPattern: (v.tags as string | undefined) ?? '*', incremental: v.full !== true });
+      const { formatScanSummary } = await import('../scan/scan-summary.format.ts');
+      return { text: formatScanSummary(summary), json: summary };
+    },
+  },
+  'scan history': {
+    options: { limit: string },
+    positionals: 0,
+    run: async (session, v) => {
+      const summaries = await (await session.client()).scan.history({ limit: v.limit === undefined ? 20 : Number(v.limit) });
+      const { formatScanHistory } = await import('../scan/scan-summary.format.ts');
+      return { text: formatScanHistory(summaries), json: summaries };
+    },
+  },
+  'scan diff': {
+    options: {},
+    positionals: 2,
+    run: async (session, _v, [from, to]) => {
+      const diff = await (await session.client()).scan.diff({ from: from!, to: to! });
+      const { formatScanDiff } = await import('../scan/scan-summary.format.ts');
+      return { text: formatScanDiff(diff), json: diff };
+    },
+  },
+  'scan export': {
+    options: { format: string, output: string },
+    positionals: 1,
+    run: async (session, v, [scanId]) => {
+      if (typeof v.format !== 'string') throw new UsageError('--format is required: csv, json or html');
+      const file = await (await session.client()).scan.export({ scanId: scanId!, format: v.format as never });
+      return { text: await output(v, file), json: file };
+    },
+  },
   'authority create': {
     options: { name: string, backend: string, module: string, token: string },
     positionals: 0,
@@ -443,7 +506,116 @@ const COMMANDS: Record<string, Command> = {
       return { text: entries.length === 0 ? 'The audit log is empty.' : formatAudit(entries), json: entries };
     },
   },
+  'policy list': {
+    options: {},
+    positionals: 0,
+    run: async (session) => {
+      const policies = await (await session.client()).policies.list({});
+      const { formatPolicies } = await import('../policy/policy.command.ts');
+      return { text: formatPolicies(policies), json: policies };
+    },
+  },
+  'policy import': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [file]) => {
+      const { readPolicyJson } = await import('../policy/policy.command.ts');
+      const policy = readPolicyJson(await readFile(file!, 'utf8'), file!);
+      const saved = await (await session.client()).policies.save(policy as never);
+      return { text: `Saved policy ${saved.id} "${saved.name}" (${saved.rules.length} rule${saved.rules.length === 1 ? '' : 's'})`, json: saved };
+    },
+  },
+  'policy show': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [policyId]) => {
+      const call = await session.client();
+      const [policies, keys, { showPolicy }] = await Promise.all([call.policies.list({}), call.keys.list({}), import('../policy/policy.command.ts')]);
+      const { policy, text } = showPolicy(policies, policyId!, keys);
+      return { text, json: policy };
+    },
+  },
+  'policy remove': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [policyId]) => {
+      const result = await (await session.client()).policies.remove({ policyId: policyId! });
+      return { text: result.removed ? `Removed policy ${policyId}.` : `No policy ${policyId}; nothing was removed.`, json: result, code: result.removed ? 0 : 1 };
+    },
+  },
+  'policy evaluate': {
+    options: { insecure: { type: 'boolean', default: false } },
+    positionals: 2,
+    run: async (session, v, [policyId, image]) => {
+      const [{ evaluatePolicy, formatEvaluation }, context] = await Promise.all([import('../policy/policy.command.ts'), session.verifyContext()]);
+      const evaluation = await evaluatePolicy({ ...context, authority: policyAuthority(session) }, policyId!, image!, v.insecure === true);
+      return { text: formatEvaluation(evaluation), json: evaluation, code: evaluation.admitted ? 0 : 1 };
+    },
+  },
+  'policy export': {
+    options: { target: string, output: string },
+    positionals: 1,
+    run: async (session, v, [policyId]) => {
+      if (typeof v.target !== 'string') throw new UsageError('--target is required: kyverno, policy-controller, containers-policy or notation');
+      const [{ exportPolicyFor, writeExport }, context] = await Promise.all([import('../policy/policy.command.ts'), session.verifyContext()]);
+      const exported = await exportPolicyFor({ ...context, authority: policyAuthority(session) }, policyId!, v.target);
+      for (const gap of exported.gaps) process.stderr.write(`gap: ${gap}\n`);
+      if (typeof v.output !== 'string') return { text: exported.files.map((f) => `# ${f.filename}\n${f.text.trimEnd()}`).join('\n\n'), json: exported };
+      const written = await writeExport(v.output, exported);
+      return { text: `Wrote ${written.join(', ')}`, json: exported };
+    },
+  },
+  'backup create': {
+    options: { output: string, passphrase: { type: 'boolean', default: false }, custodians: string, threshold: string },
+    positionals: 0,
+    run: async (session, v) => {
+      if (typeof v.output !== 'string') throw new UsageError('--output DIR is required');
+      if ((v.passphrase === true) === (typeof v.custodians === 'string')) throw new UsageError('give --passphrase, or --custodians NAME,NAME,... with --threshold M');
+      if (typeof v.custodians === 'string' && typeof v.threshold !== 'string') throw new UsageError('--threshold M is required with --custodians');
+      const command = await import('../recovery/recovery.command.ts');
+      const passphrase = v.passphrase === true ? await command.newPassphrase() : null;
+      return command.createBackup(await session.app(), { outputDir: v.output, passphrase, custodians: (v.custodians as string | undefined) ?? null, threshold: (v.threshold as string | undefined) ?? null });
+    },
+  },
+  'backup inspect': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [file]) => (await import('../recovery/recovery.command.ts')).inspectBackup(await session.app(), file!),
+  },
+  'backup drill': {
+    options: { passphrase: { type: 'boolean', default: false }, share: many },
+    positionals: 1,
+    run: async (session, v, [file]) => (await import('../recovery/recovery.command.ts')).drillBackup(await session.app(), file!, backupUnlock(v)),
+  },
+  'backup restore': {
+    options: { passphrase: { type: 'boolean', default: false }, share: many },
+    positionals: 1,
+    run: async (session, v, [file]) => (await import('../recovery/recovery.command.ts')).restoreBackup(await session.app(), file!, backupUnlock(v)),
+  },
+  'backup twin': {
+    options: { module: string, token: string, label: string },
+    positionals: 1,
+    run: async (session, v, [keyId]) => {
+      if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module PATH and --token LABEL name the second token');
+      return (await import('../recovery/recovery.command.ts')).twinKey(await session.app(), keyId!, { modulePath: v.module, tokenLabel: v.token }, v.label as string | undefined);
+    },
+  },
 };
+
+// A backup opens with the passphrase (asked without echo) or with recovery sheets, never both.
+function backupUnlock(v: Values): { passphrase: true } | { shareFiles: string[] } {
+  const shareFiles = (v.share as unknown as string[] | undefined) ?? [];
+  if ((v.passphrase === true) === shareFiles.length > 0) throw new UsageError('give --passphrase, or --share SHEET once per recovery sheet');
+  return v.passphrase === true ? { passphrase: true } : { shareFiles };
+}
+
+// Signet's CA (and with it the app) is opened only when a policy trusts a CA root.
+function policyAuthority(session: Session) {
+  return {
+    rootPem: async () => (await (await session.app()).authority.view()).rootPem,
+    trust: async () => (await session.app()).authority.trust('cli'),
+  };
+}
 
 // Verifying needs no token driver, dispatcher or contract; the OS keychain is opened only when a registry asks for credentials.
 async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<VerifyContext> {
@@ -452,8 +624,10 @@ async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<
   const inventory = new InventoryStore(dataDir);
   let credentials: Promise<CredentialSource> | undefined;
   const openCredentials = async (): Promise<CredentialSource> => {
-    const [{ OsKeychain }, { DockerCredentials, KeychainRegistryCredentials }] = await Promise.all([import('../keys/keychain.adapter.ts'), import('../registry/docker-credentials.ts')]);
-    return new KeychainRegistryCredentials(new OsKeychain(), new DockerCredentials(env));
+    // A keychain module that cannot load means no keychain here: Docker's credentials are still tried.
+    const [keychain, { DockerCredentials, KeychainRegistryCredentials }] = await Promise.all([import('../keys/keychain.adapter.ts').then(({ OsKeychain }) => new OsKeychain(), () => null), import('../registry/docker-credentials.ts')]);
+    const docker = new DockerCredentials(env);
+    return keychain ? new KeychainRegistryCredentials(keychain, docker) : docker;
   };
   return {
     dataDir,
@@ -498,7 +672,8 @@ async function main(argv: string[]): Promise<number> {
   const command = name ? COMMANDS[name] : undefined;
   let parsed;
   try {
-    parsed = parseArgs({
+    // Taken from the loaded module: importing node:util as ESM first builds its whole export list, a few milliseconds per run.
+    parsed = process.getBuiltinModule('node:util').parseArgs({
       args: argv,
       allowPositionals: true,
       options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false }, ...command?.options },
@@ -512,7 +687,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.version) {
-    const { packageVersion } = await import('../app/app.context.ts');
+    const { packageVersion } = await import('../app/version.ts');
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }

@@ -72,41 +72,58 @@ export class Discovery {
     };
   }
 
+  // The attachments of a manifest and its children are asked for at once; each part keeps its own problems, joined in a fixed order.
   private async node(repository: string, fetched: Fetched, platform: ManifestNode['platform'], problems: string[], depth: number): Promise<ManifestNode> {
     const manifest = parse(fetched);
     const mediaType = fetched.mediaType || manifest.mediaType || '';
     const kind = INDEX_TYPES.has(mediaType) || Array.isArray(manifest.manifests) ? 'index' : 'manifest';
     const node: ManifestNode = { digest: fetched.digest, mediaType, size: fetched.bytes.length, kind, platform, children: [], attachments: [] };
-    node.attachments = await this.attachments(repository, fetched.digest, problems);
-    if (kind === 'index' && depth < 2) {
-      const children = (manifest.manifests ?? []).slice(0, MAX_CHILDREN);
-      if ((manifest.manifests ?? []).length > MAX_CHILDREN) problems.push(`The index lists more than ${MAX_CHILDREN} manifests; only the first ${MAX_CHILDREN} are shown.`);
-      for (const child of children) {
-        if (!child.digest) continue;
-        if (child.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
-        try {
-          const childFetched = await this.source.getManifest(repository, child.digest);
-          const childPlatform = child.platform?.os && child.platform.architecture ? { os: child.platform.os, architecture: child.platform.architecture, ...(child.platform.variant ? { variant: child.platform.variant } : {}) } : null;
-          node.children.push(await this.node(repository, childFetched, childPlatform, problems, depth + 1));
-        } catch (error) {
-          problems.push(`Platform manifest ${child.digest} could not be read: ${(error as Error).message}`);
-        }
-      }
+    const attachmentProblems: string[] = [];
+    const attachments = this.attachments(repository, fetched.digest, attachmentProblems);
+    const children = kind === 'index' && depth < 2 ? this.children(repository, manifest, depth) : Promise.resolve([]);
+    node.attachments = await attachments;
+    problems.push(...attachmentProblems);
+    for (const child of await children) {
+      problems.push(...child.problems);
+      if (child.node) node.children.push(child.node);
     }
     return node;
   }
 
+  private async children(repository: string, manifest: ManifestJson, depth: number): Promise<{ node: ManifestNode | null; problems: string[] }[]> {
+    const listed = manifest.manifests ?? [];
+    const tooMany = listed.length > MAX_CHILDREN ? [{ node: null, problems: [`The index lists more than ${MAX_CHILDREN} manifests; only the first ${MAX_CHILDREN} are shown.`] }] : [];
+    const walked = listed.slice(0, MAX_CHILDREN).map(async (child) => {
+      const problems: string[] = [];
+      if (!child.digest || child.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') return { node: null, problems };
+      try {
+        const childFetched = await this.source.getManifest(repository, child.digest);
+        const childPlatform = child.platform?.os && child.platform.architecture ? { os: child.platform.os, architecture: child.platform.architecture, ...(child.platform.variant ? { variant: child.platform.variant } : {}) } : null;
+        return { node: await this.node(repository, childFetched, childPlatform, problems, depth + 1), problems };
+      } catch (error) {
+        return { node: null, problems: [...problems, `Platform manifest ${child.digest} could not be read: ${(error as Error).message}`] };
+      }
+    });
+    return [...tooMany, ...(await Promise.all(walked))];
+  }
+
   private async attachments(repository: string, digest: string, problems: string[]): Promise<Attachment[]> {
-    const found: Attachment[] = [];
-    for (const suffix of ['sig', 'att', 'sbom'] as const) {
+    const tagged = (['sig', 'att', 'sbom'] as const).map(async (suffix) => {
       const tag = attachmentTag(digest, suffix);
       try {
         const fetched = await this.source.tryManifest(repository, tag);
-        if (fetched) found.push(await this.classify(repository, fetched, 'cosign-tag', tag, null));
+        return { found: fetched ? [await this.classify(repository, fetched, 'cosign-tag', tag, null)] : [], problems: [] };
       } catch (error) {
-        problems.push(`The ${suffix} attachment of ${digest} could not be read: ${(error as Error).message}`);
+        return { found: [], problems: [`The ${suffix} attachment of ${digest} could not be read: ${(error as Error).message}`] };
       }
-    }
+    });
+    const parts = await Promise.all([...tagged, this.referred(repository, digest)]);
+    for (const part of parts) problems.push(...part.problems);
+    return parts.flatMap((part) => part.found);
+  }
+
+  private async referred(repository: string, digest: string): Promise<{ found: Attachment[]; problems: string[] }> {
+    const problems: string[] = [];
     let referrers: Buffer | null = null;
     let via: 'referrers-api' | 'referrers-tag' = 'referrers-api';
     try {
@@ -118,19 +135,19 @@ export class Discovery {
     } catch (error) {
       problems.push(`The referrers of ${digest} could not be read: ${(error as Error).message}`);
     }
-    if (referrers) {
-      const index = JSON.parse(referrers.toString('utf8')) as ManifestJson;
-      for (const descriptor of (index.manifests ?? []).slice(0, MAX_ATTACHMENTS)) {
-        if (!descriptor.digest) continue;
-        try {
-          const fetched = await this.source.getManifest(repository, descriptor.digest);
-          found.push(await this.classify(repository, fetched, via, null, descriptor.artifactType ?? null));
-        } catch (error) {
-          problems.push(`Referrer ${descriptor.digest} of ${digest} could not be read: ${(error as Error).message}`);
-        }
+    if (!referrers) return { found: [], problems };
+    const index = JSON.parse(referrers.toString('utf8')) as ManifestJson;
+    const read = (index.manifests ?? []).slice(0, MAX_ATTACHMENTS).map(async (descriptor) => {
+      if (!descriptor.digest) return { found: [], problems: [] };
+      try {
+        const fetched = await this.source.getManifest(repository, descriptor.digest);
+        return { found: [await this.classify(repository, fetched, via, null, descriptor.artifactType ?? null)], problems: [] };
+      } catch (error) {
+        return { found: [], problems: [`Referrer ${descriptor.digest} of ${digest} could not be read: ${(error as Error).message}`] };
       }
-    }
-    return found;
+    });
+    const parts = await Promise.all(read);
+    return { found: parts.flatMap((part) => part.found), problems: [...problems, ...parts.flatMap((part) => part.problems)] };
   }
 
   private async classify(repository: string, fetched: Fetched, via: Attachment['via'], tag: string | null, declaredType: string | null): Promise<Attachment> {

@@ -7,6 +7,10 @@ import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { SystemService } from '../system/system.service.ts';
 import type { SignService } from '../signing/sign.service.ts';
+import type { PolicyService } from '../policy/policy.service.ts';
+import type { ScanService } from '../scan/scan.service.ts';
+import type { RecoveryService } from '../recovery/recovery.service.ts';
+import type { WorkshopService } from '../workshop/workshop.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
 import { toPem } from '../trust/certificate-authority.ts';
 import { SignetError } from '../errors.ts';
@@ -20,6 +24,10 @@ export interface HandlerServices {
   images: ImagesService;
   signing: SignService;
   authority: AuthorityService;
+  policies: PolicyService;
+  scan: ScanService;
+  recovery: RecoveryService;
+  workshop: WorkshopService;
   confirmations: ConfirmationService | null;
 }
 
@@ -71,6 +79,42 @@ export function createHandlers(services: HandlerServices): HandlerTable {
         if (!crl) throw new SignetError('NotFound', 'There is no certificate authority yet, so there is no CRL.');
         return { filename: 'signet-intermediate.crl.pem', mediaType: 'application/pkix-crl', text: toPem(crl, 'X509 CRL') };
       },
+    },
+    policies: {
+      list: () => services.policies.list(),
+      save: (input, context) => services.policies.save(input, context.host),
+      remove: (input, context) => services.policies.remove(input.policyId, context.host),
+      evaluate: (input) => services.policies.evaluate(input.policyId, input.reference, input.insecure),
+      export: (input) => services.policies.export(input.policyId, input.target),
+    },
+    scan: {
+      start: (input, context) => services.scan.start(input, context.host),
+      cancel: async (input) => services.scan.cancel(input.scanId),
+      history: (input) => services.scan.history(input.limit),
+      get: (input) => services.scan.get(input.scanId),
+      diff: (input) => services.scan.diff(input.from, input.to),
+      export: (input) => services.scan.export(input.scanId, input.format),
+      schedules: () => services.scan.schedules(),
+      schedule: (input) => services.scan.schedule(input.schedules),
+    },
+    recovery: {
+      prepareBackup: (input) => services.recovery.prepareBackup(input),
+      confirmBackup: (input, context) => services.recovery.confirmBackup(input.intentId, services.confirmations, context.host),
+      inspect: (input) => services.recovery.inspect(input.backupFile),
+      drill: (input, context) => services.recovery.drill(input, context.host),
+      drills: () => services.recovery.drills(),
+      prepareRestore: (input) => services.recovery.prepareRestore(input),
+      confirmRestore: (input, context) => services.recovery.confirmRestore(input.intentId, services.confirmations, context.host),
+    },
+    workshop: {
+      lessons: () => services.workshop.lessons(),
+      status: () => services.workshop.status(),
+      start: (input) => services.workshop.start(input.lessonId),
+      prepare: (input) => services.workshop.prepare(input.lessonId, input.stepId),
+      run: (input) => services.workshop.run(input.lessonId, input.stepId, input.intentId),
+      reset: () => services.workshop.reset(),
+      leave: () => services.workshop.leave(),
+      happened: () => services.workshop.happened(),
     },
     audit: {
       list: (input) => services.audit.list(input),

@@ -12,20 +12,26 @@ const SERVICE = 'dev.signet.app';
 export class OsKeychain implements SecretStore {
   readonly backend: KeychainStatus['backend'] = backendFor(process.platform);
   private readonly options: EntryOptions = { linux: { store: 'secret-service' } };
+  private readonly service: string;
+
+  // Another service name keeps a separate set of secrets (a restore drill's), never mixed with the app's.
+  constructor(service: string = SERVICE) {
+    this.service = service;
+  }
 
   // A missing entry is null; a locked or absent keychain is an error, never a silent null.
   async get(account: string): Promise<string | null> {
-    return this.call(() => new AsyncEntry(SERVICE, account, this.options).getPassword());
+    return this.call(() => new AsyncEntry(this.service, account, this.options).getPassword());
   }
 
   // Replaces any secret stored under the same account.
   async set(account: string, secret: string): Promise<void> {
-    await this.call(() => new AsyncEntry(SERVICE, account, this.options).setPassword(secret));
+    await this.call(() => new AsyncEntry(this.service, account, this.options).setPassword(secret));
   }
 
   // Reports whether there was something to delete.
   async remove(account: string): Promise<boolean> {
-    return this.call(() => new AsyncEntry(SERVICE, account, this.options).deleteCredential());
+    return this.call(() => new AsyncEntry(this.service, account, this.options).deleteCredential());
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {

@@ -419,6 +419,22 @@ export class KeyService {
     return differences;
   }
 
+  // A restore replaces the inventory file: the write runs in the change queue, so no change or count flush can put the old one back, and the file is read again.
+  async replaceInventory(write: () => Promise<void>): Promise<KeyRecord[]> {
+    const run = this.writing.then(async () => {
+      if (this.countTimer) clearTimeout(this.countTimer);
+      this.countTimer = null;
+      this.countsDirty = false;
+      await write();
+      this.inventory = null;
+      const inventory = await this.load();
+      for (const listener of this.listeners) listener(structuredClone(inventory.keys));
+      return structuredClone(inventory.keys);
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
   // Writes pending signature counts and closes every token session.
   async close(): Promise<void> {
     if (this.countTimer) clearTimeout(this.countTimer);

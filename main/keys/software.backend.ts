@@ -67,6 +67,7 @@ export class SoftwareKeyStore {
       tag: cipher.getAuthTag().toString('base64'),
     };
     await writeFileAtomic(this.file(id), `${JSON.stringify(sealed)}\n`);
+    this.unsealed.delete(id);
   }
 
   // Signs the message with the hash its algorithm uses; ECDSA signatures come out as DER.

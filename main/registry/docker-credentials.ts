@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readFileIfExists } from '../storage/atomic-file.ts';
@@ -54,7 +53,8 @@ export class DockerCredentials implements CredentialSource {
 function runHelper(name: string, server: string): Promise<Credentials | null> {
   if (!/^[a-zA-Z0-9_-]+$/.test(name)) return Promise.reject(new SignetError('BadInput', `"${name}" is not a credential helper name.`));
   return new Promise((resolve, reject) => {
-    const child = execFile(`docker-credential-${name}`, ['get'], { timeout: 10_000, maxBuffer: 64 * 1024 }, (error, stdout) => {
+    // node:child_process is loaded only here: most runs never need a helper, and loading it costs every run a few milliseconds.
+    const child = process.getBuiltinModule('node:child_process').execFile(`docker-credential-${name}`, ['get'], { timeout: 10_000, maxBuffer: 64 * 1024 }, (error, stdout) => {
       if (error) {
         if (/not found|credentials not found/i.test(`${stdout}${error.message}`)) resolve(null);
         else reject(new SignetError('Unavailable', `The credential helper docker-credential-${name} failed: ${error.message.split('\n')[0]}`));
@@ -82,8 +82,14 @@ export class KeychainRegistryCredentials implements CredentialSource {
     this.fallback = fallback;
   }
 
+  // A machine with no keychain service (a CI runner, a container) still pulls with Docker's credentials or none; a locked keychain stays an error.
   async credentialsFor(registryHost: string): Promise<Credentials | null> {
-    const stored = await this.keychain.get(`registry:${registryHost}`);
+    let stored: string | null = null;
+    try {
+      stored = await this.keychain.get(`registry:${registryHost}`);
+    } catch (error) {
+      if (!(error instanceof SignetError && error.code === 'Unavailable')) throw error;
+    }
     if (stored) {
       const parsed = JSON.parse(stored) as { username?: string; password?: string };
       if (parsed.username && parsed.password) return { username: parsed.username, password: parsed.password };

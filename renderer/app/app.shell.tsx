@@ -1,12 +1,12 @@
 import { SCREENS, useNav, type Screen } from '../stores/nav.store.ts';
 import { SystemScreen } from '../screens/system.screen.tsx';
-import { UpcomingScreen } from '../screens/upcoming.screen.tsx';
 import { KeysScreen } from '../screens/keys.screen.tsx';
 import { AuditScreen } from '../screens/audit.screen.tsx';
 import { ImagesScreen } from '../screens/images.screen.tsx';
 import { SignScreen } from '../screens/sign.screen.tsx';
 import { PoliciesScreen } from '../screens/policies.screen.tsx';
 import { ScanScreen } from '../screens/scan.screen.tsx';
+import { WorkshopScreen } from '../screens/workshop.screen.tsx';
 
 const LABELS: Record<Screen, string> = {
   keys: 'Keys',
@@ -18,6 +18,23 @@ const LABELS: Record<Screen, string> = {
   workshop: 'Workshop',
   system: 'System',
 };
+
+/** One component per screen; a screen added to SCREENS without one here fails to compile. */
+const SCREEN_VIEWS: Record<Screen, () => React.JSX.Element> = {
+  system: SystemScreen,
+  keys: KeysScreen,
+  audit: AuditScreen,
+  images: ImagesScreen,
+  sign: SignScreen,
+  policies: PoliciesScreen,
+  scan: ScanScreen,
+  workshop: WorkshopScreen,
+};
+
+function CurrentScreen({ screen }: { screen: Screen }) {
+  const View = SCREEN_VIEWS[screen];
+  return <View />;
+}
 
 // The frame around every screen: one navigation list, one main region.
 export function AppShell() {
@@ -42,7 +59,7 @@ export function AppShell() {
         </ul>
       </nav>
       <main className="content">
-        {screen === 'system' ? <SystemScreen /> : screen === 'keys' ? <KeysScreen /> : screen === 'audit' ? <AuditScreen /> : screen === 'images' ? <ImagesScreen /> : screen === 'sign' ? <SignScreen /> : screen === 'policies' ? <PoliciesScreen /> : screen === 'scan' ? <ScanScreen /> : <UpcomingScreen screen={screen} />}
+        <CurrentScreen screen={screen} />
       </main>
     </div>
   );

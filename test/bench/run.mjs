@@ -15,6 +15,8 @@ const BENCHES = {
   'chain-draw': 'chain-draw.bench.ts',
   'chain-draw-scaling': 'chain-draw.bench.ts',
   'sign-push': 'sign-push.bench.ts',
+  'scan-cold': 'scan.bench.ts',
+  'scan-warm': 'scan.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

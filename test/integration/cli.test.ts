@@ -146,3 +146,119 @@ test('signet audit verify passes on the real log and points at the first edited 
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /BROKEN at line 1 .*edited/);
 });
+
+test('signet policy import, evaluate and export: exit 0 only when the policy admits; gaps go to stderr', async () => {
+  const [{ run }, { PolicyEvaluationSchema }] = await Promise.all([import('../support/processes.ts'), import('../../shared/model/policy.model.ts')]);
+  const registry = await startRegistry();
+  try {
+    const host = new URL(registry.url).host;
+    const factory = new ImageFactory(registry.url);
+    const signed = await factory.image('cli/pol', 'signed', { os: 'linux', architecture: 'amd64' }, 'policy signed');
+    await factory.image('cli/pol', 'unsigned', { os: 'linux', architecture: 'amd64' }, 'policy unsigned');
+    const cosign = join(root, '.tools', 'bin', 'cosign');
+    const env = { ...process.env, HOME: home, COSIGN_PASSWORD: '' };
+    await run(cosign, ['generate-key-pair', '--output-key-prefix', 'policy'], { cwd: home, env });
+    await run(cosign, ['sign', '--yes', '--key', join(home, 'policy.key'), '--tlog-upload=false', '--allow-http-registry', '--allow-insecure-registry', `${host}/cli/pol@${signed.digest}`], { cwd: home, env });
+    const file = join(home, 'cli-policy.json');
+    await writeFile(file, JSON.stringify({ id: 'cli-policy', name: 'CLI policy', rules: [{ scope: `${host}/cli/*`, signers: [{ kind: 'publicKey', name: 'cli cosign', pem: await readFile(join(home, 'policy.pub'), 'utf8') }] }] }));
+    const imported = await signet(['policy', 'import', file]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match((await signet(['policy', 'list'])).stdout, /cli-policy\s+CLI policy \(1 rule\)/);
+    const admitted = await signet(['--json', 'policy', 'evaluate', 'cli-policy', `${host}/cli/pol:signed`]);
+    assert.equal(admitted.code, 0, admitted.stderr || admitted.stdout);
+    assert.equal(PolicyEvaluationSchema.parse(JSON.parse(admitted.stdout)).verdict, 'pass');
+    const refused = await signet(['policy', 'evaluate', 'cli-policy', `${host}/cli/pol:unsigned`]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stdout, /^fail .*: refused\n {2}0 of the 1 required signer signed; missing: cli cosign\./);
+    const out = join(home, 'exported');
+    const exported = await signet(['policy', 'export', 'cli-policy', '--target', 'containers-policy', '--output', out]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stderr, /^gap: Rule .*images signed only as sigstore-bundle are rejected\.$/m);
+    assert.equal(JSON.parse(await readFile(join(out, 'policy.json'), 'utf8')).default[0].type, 'reject');
+    const unknown = await signet(['policy', 'export', 'cli-policy', '--target', 'gatekeeper']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /--target must be one of kyverno, policy-controller, containers-policy, notation/);
+    assert.match((await signet(['policy', 'show', 'cli-policy'])).stdout, new RegExp(`Rule 1: ${host}/cli/\\* \\(enforce\\)\n  1 of 1 signers`));
+    assert.equal((await signet(['policy', 'remove', 'cli-policy'])).code, 0);
+    const gone = await signet(['policy', 'evaluate', 'cli-policy', `${host}/cli/pol:signed`]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /NotFound: No policy cli-policy/);
+  } finally {
+    await registry.stop();
+  }
+});
+
+test('signet backup create at a terminal writes the backup and one sheet per custodian; backup inspect prints its manifest', async () => {
+  const { BackupManifestSchema } = await import('../../shared/model/recovery.model.ts');
+  const out = join(home, 'backups');
+  const refused = await signet(['backup', 'create', '--output', out, '--custodians', 'ann,ben,cat', '--threshold', '2']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /confirmation typed at a terminal/);
+  assert.equal((await signet(['backup', 'drill', join(out, 'none.signet-backup')])).code, 2, 'a drill needs --passphrase or --share');
+
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
+  const command = [join(root, pkg.bin.signet), 'backup', 'create', '--output', out, '--custodians', 'ann,ben,cat', '--threshold', '2'].join(' ');
+  const created = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      if (output.includes('to confirm')) child.stdin.write('backup\n');
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+  assert.equal(created.code, 0, created.output);
+  assert.match(created.output, /Opens with: any 2 of 3 custodians: ann, ben, cat/);
+  const file = /Wrote (\S+\.signet-backup)/.exec(created.output)?.[1];
+  assert.ok(file, created.output);
+  const sheets = [...created.output.matchAll(/^\s+(\S+\.sheet-\d-of-3-\w+\.html)/gm)].map((m) => m[1]!);
+  assert.equal(sheets.length, 3, created.output);
+  assert.doesNotMatch(created.output, /signet-share-v1/, 'shares are only in the sheet files');
+
+  const inspected = await signet(['backup', 'inspect', file]);
+  assert.equal(inspected.code, 0, inspected.stderr);
+  assert.match(inspected.stdout, /^signet-backup\/v1, made /);
+  assert.match(inspected.stdout, /Opens with any 2 of 3 custodians \(ann, ben, cat\)/);
+  assert.match(inspected.stdout, /keys\/inventory\.json\s+inventory\s+\d+ B\s+sha256:[0-9a-f]{64}/);
+  assert.match(inspected.stdout, /"cli release": held non-extractable on token "cli-token"/);
+  const manifest = BackupManifestSchema.parse(JSON.parse((await signet(['--json', 'backup', 'inspect', file])).stdout));
+  assert.ok(manifest.items.some((i) => i.name === 'audit/audit.jsonl'));
+  const drill = await signet(['backup', 'drill', file, '--share', sheets[0]!, '--share', sheets[2]!]);
+  assert.equal(drill.code, 0, drill.stderr || drill.stdout);
+  assert.match(drill.stdout, /: passed\n\s+pass\s+k-[0-9a-f]{16} "cli signer": restored into a fresh store/);
+});
+
+test('signet scan: a registry scan prints its summary and exits 0; history, diff and export follow', async () => {
+  const registry = await startRegistry();
+  try {
+    const factory = new ImageFactory(registry.url);
+    for (const name of ['cli/scan-a', 'cli/scan-b']) await factory.image(name, 'v1', { os: 'linux', architecture: 'amd64' }, name);
+    const { SettingsService } = await import('../../main/settings/settings.service.ts');
+    const settings = new SettingsService(home);
+    await settings.update({ registries: [...(await settings.get()).registries.filter((r) => r.name !== 'cli-scan'), { name: 'cli-scan', url: registry.url, insecure: false }] });
+    const first = await signet(['scan', '--registry', 'cli-scan']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^Scan scan-\S+ of registry cli-scan\n2 image\(s\) in [\d.]+ s, \d+ registry requests; 0\.0% signed and verified/);
+    assert.match(first.stdout, /\n {2}unsigned\s+2\n/);
+    const narrowed = await signet(['--json', 'scan', '--registry', 'cli-scan', '--repository', 'cli/scan-a', '--tags', 'v*']);
+    assert.equal(narrowed.code, 0, narrowed.stderr);
+    const summary = JSON.parse(narrowed.stdout) as { scanId: string; total: number; counts: Record<string, number> };
+    assert.deepEqual([summary.total, summary.counts.unsigned], [1, 1]);
+    const history = await signet(['scan', 'history']);
+    assert.equal(history.code, 0, history.stderr);
+    assert.match(history.stdout.split('\n')[0]!, new RegExp(`^${summary.scanId} .* 1 images\\s+0\\.0% verified  registry cli-scan: cli/scan-a, tags v\\*$`));
+    const ids = (JSON.parse((await signet(['--json', 'scan', 'history'])).stdout) as { scanId: string }[]).map((s) => s.scanId);
+    const diff = await signet(['scan', 'diff', ids[1]!, ids[0]!]);
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stdout, /Removed \(1\):\n {2}cli\/scan-b:v1/);
+    const file = join(home, 'scan.csv');
+    const exported = await signet(['scan', 'export', summary.scanId, '--format', 'csv', '--output', file]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(await readFile(file, 'utf8'), /^repository,tag,platform,digest,coverage,.*\r\ncli\/scan-a,v1,,sha256:[0-9a-f]{64},unsigned,/);
+    const wrong = await signet(['scan']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--registry NAME or --layout NAME/);
+  } finally {
+    await registry.stop();
+  }
+});

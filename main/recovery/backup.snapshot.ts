@@ -1,0 +1,144 @@
+import { access, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { KeyIdSchema, KeyRecordSchema, type KeyRecord } from '../../shared/model/keys.model.ts';
+import type { BackupManifest } from '../../shared/model/recovery.model.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
+import { SignetError } from '../errors.ts';
+import type { SoftwareKeyStore } from '../keys/software.backend.ts';
+import { readFileIfExists } from '../storage/atomic-file.ts';
+import type { BackupItems } from './backup.format.ts';
+import { TWIN_STATEMENTS_DIR, TWINS_FILE, type Twin } from './twin.service.ts';
+
+export type ItemKind = BackupManifest['items'][number]['kind'];
+export type NotIncluded = BackupManifest['notIncluded'][number];
+
+/** The audit key is a software key outside the inventory (main/audit/audit-signer.ts); its checkpoints need it after a restore. */
+export const AUDIT_KEY = { id: 'audit-key', algorithm: 'ecdsa-p256' } as const;
+export const SOFTWARE_KEY_PREFIX = 'software-keys/';
+
+/** Every file a backup may carry, by its path in the data folder; a restore writes nothing else. */
+const FIXED_ITEMS: Record<string, ItemKind> = {
+  'keys/inventory.json': 'inventory',
+  [TWINS_FILE]: 'inventory',
+  'keys/revocations.json': 'revocations',
+  'policies/policies.json': 'policies',
+  'audit/audit.jsonl': 'audit-log',
+  'audit/audit-key.pem': 'audit-log',
+  'settings.json': 'settings',
+  'authority/authority.json': 'authority',
+};
+const PAIR = 'k-[0-9a-f]{16}--k-[0-9a-f]{16}\\.json';
+const PATTERN_ITEMS: [RegExp, ItemKind][] = [
+  [new RegExp(`^keys/rotations/${PAIR}$`), 'inventory'],
+  [new RegExp(`^${TWIN_STATEMENTS_DIR}/${PAIR}$`), 'inventory'],
+  [/^software-keys\/(k-[0-9a-f]{16}|audit-key)$/, 'software-key'],
+];
+
+export const InventoryFileSchema = z.object({ version: z.literal(1), adminKeyId: KeyIdSchema.nullable(), keys: z.array(KeyRecordSchema) }).strict();
+export type InventoryFile = z.infer<typeof InventoryFileSchema>;
+
+// A name from a backup is trusted only if it is one Signet writes, so a crafted backup cannot write outside the data folder.
+export function kindOf(name: string): ItemKind | null {
+  const fixed = FIXED_ITEMS[name];
+  if (fixed) return fixed;
+  return PATTERN_ITEMS.find(([pattern]) => pattern.test(name))?.[1] ?? null;
+}
+
+/** What a backup made now would hold, decided before any private key is opened. */
+export interface BackupPlan {
+  inventory: InventoryFile;
+  /** Software keys whose sealed private key is present, and so go into the backup. */
+  softwareKeys: KeyRecord[];
+  includeAuditKey: boolean;
+  files: string[];
+  notIncluded: NotIncluded[];
+}
+
+// Reads which files and keys exist; the facts a person confirms are built from this.
+export async function planBackup(dataDir: string, software: SoftwareKeyStore, twins: Twin[]): Promise<BackupPlan> {
+  const inventoryText = await readFileIfExists(join(dataDir, 'keys', 'inventory.json'));
+  const inventory = inventoryText === null ? { version: 1 as const, adminKeyId: null, keys: [] } : parseInventory(inventoryText, 'the live key inventory');
+  const softwareKeys: KeyRecord[] = [];
+  const notIncluded: NotIncluded[] = [];
+  for (const key of inventory.keys) {
+    if (key.status === 'destroyed') continue;
+    if (key.location.kind === 'software') {
+      if (key.status === 'revoked') notIncluded.push({ keyId: key.id, label: key.label, reason: `revoked (${key.revocation?.reason ?? 'unspecified'}); a revoked key's private half is not carried into backups.` });
+      else if (!(await software.exists(key.id))) notIncluded.push({ keyId: key.id, label: key.label, reason: 'its sealed private key is missing from this machine, so there is nothing to back up; run `signet keys reconcile`.' });
+      else softwareKeys.push(key);
+      continue;
+    }
+    notIncluded.push({ keyId: key.id, label: key.label, reason: tokenReason(key, inventory.keys, twins) });
+  }
+  const files: string[] = [];
+  for (const name of Object.keys(FIXED_ITEMS)) {
+    if (await exists(join(dataDir, name))) files.push(name);
+  }
+  for (const dir of ['keys/rotations', TWIN_STATEMENTS_DIR]) {
+    for (const entry of (await listDir(join(dataDir, dir))).sort()) {
+      if (kindOf(`${dir}/${entry}`)) files.push(`${dir}/${entry}`);
+    }
+  }
+  return { inventory, softwareKeys, includeAuditKey: await software.exists(AUDIT_KEY.id), files, notIncluded };
+}
+
+// Reads every planned item; private keys come out of the sealed store as PKCS#8 and stay in main's memory.
+export async function readBackupItems(dataDir: string, software: SoftwareKeyStore, plan: BackupPlan): Promise<BackupItems> {
+  const items: BackupItems = new Map();
+  for (const key of plan.softwareKeys) {
+    items.set(`${SOFTWARE_KEY_PREFIX}${key.id}`, (await software.unsealForExport(key.id, key.algorithm)).export({ type: 'pkcs8', format: 'der' }));
+  }
+  if (plan.includeAuditKey) items.set(`${SOFTWARE_KEY_PREFIX}${AUDIT_KEY.id}`, (await software.unsealForExport(AUDIT_KEY.id, AUDIT_KEY.algorithm)).export({ type: 'pkcs8', format: 'der' }));
+  for (const name of plan.files) {
+    const text = await readFileIfExists(join(dataDir, name));
+    if (text === null) throw new SignetError('Conflict', `${name} disappeared while the backup was being made; nothing was written.`);
+    items.set(name, Buffer.from(name === 'audit/audit.jsonl' ? completeLines(text) : text, 'utf8'));
+  }
+  return items;
+}
+
+// A key on a token stays there; the reason says so plainly and names the twin, or how to make one.
+function tokenReason(key: KeyRecord, keys: KeyRecord[], twins: Twin[]): string {
+  if (key.location.kind !== 'pkcs11') return '';
+  const held = `held non-extractable on token "${key.location.tokenLabel}" (${key.location.uri}); it cannot leave the token, so no backup can hold it.`;
+  const made = twins
+    .filter((t) => t.original === key.id || t.twin === key.id)
+    .map((t) => keys.find((k) => k.id === (t.original === key.id ? t.twin : t.original)))
+    .filter((k): k is KeyRecord => k !== undefined && k.status !== 'destroyed' && k.location.kind === 'pkcs11');
+  if (made.length > 0) {
+    return `${held} Its twin${made.length > 1 ? 's' : ''} ${made.map((k) => `"${k.label}" (${k.id}) on token "${k.location.kind === 'pkcs11' ? k.location.tokenLabel : ''}"`).join(', ')} keep${made.length > 1 ? '' : 's'} signing if that token is lost; list both in your policies.`;
+  }
+  return `${held} Make a twin: a second key on another token, cross-signed with this one (\`signet backup twin ${key.id} --module PATH --token LABEL\`), and list both in your policies.`;
+}
+
+// Shared with the restore: the inventory a backup carries must be one the key service can load.
+export function parseInventory(text: string, what: string): InventoryFile {
+  const parsed = InventoryFileSchema.safeParse(parseJsonOrUndefined(text));
+  if (!parsed.success) throw new SignetError('Conflict', `${what} is damaged (${parsed.error.issues[0]?.message ?? 'not JSON'}).`);
+  return parsed.data;
+}
+
+// A write in progress may leave half a line at the end; the backup keeps only whole entries.
+function completeLines(text: string): string {
+  return text.endsWith('\n') || text.length === 0 ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

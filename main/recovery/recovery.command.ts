@@ -1,0 +1,100 @@
+import { resolve } from 'node:path';
+import type { BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../shared/model/recovery.model.ts';
+import type { AppContext } from '../app/app.context.ts';
+import { readSecret } from '../cli/prompt.ts';
+import { SignetError } from '../errors.ts';
+import type { PassphraseOpen } from './recovery.service.ts';
+
+type Output = { text: string; json: unknown; code?: number };
+
+/** How the CLI opens a backup: a passphrase read at the terminal (or from stdin), or recovery sheet files. */
+export type CliUnlock = { passphrase: true } | { shareFiles: string[] };
+
+// Asked twice without echo: a mistyped passphrase would make the backup unopenable.
+export async function newPassphrase(): Promise<string> {
+  if (!process.stdin.isTTY) throw new SignetError('BadInput', 'A backup passphrase is typed at a terminal; run the command interactively.');
+  const first = await readSecret('Passphrase for the backup (at least 12 characters): ');
+  const again = await readSecret('The same passphrase again: ');
+  if (first !== again) throw new SignetError('BadInput', 'The two passphrases differ; nothing was written.');
+  return first;
+}
+
+// The same intent and confirmation as the app: the facts are printed and "backup" must be typed.
+export async function createBackup(app: AppContext, input: { outputDir: string; passphrase: string | null; custodians: string | null; threshold: string | null }): Promise<Output> {
+  const outputDir = resolve(input.outputDir);
+  const intent =
+    input.passphrase !== null
+      ? await app.recovery.prepareBackup({ outputDir, passphrase: input.passphrase })
+      : await app.recovery.prepareBackup({ outputDir, custodians: { names: (input.custodians ?? '').split(',').map((n) => n.trim()).filter((n) => n.length > 0), threshold: Number(input.threshold) } });
+  const result = await app.recovery.confirmBackup(intent.intentId, app.confirmations, 'cli');
+  return { text: formatBackupResult(result), json: result };
+}
+
+// Reads the manifest only; nothing is decrypted.
+export async function inspectBackup(app: AppContext, file: string): Promise<Output> {
+  const manifest = await app.recovery.inspect(resolve(file));
+  return { text: formatManifest(manifest), json: manifest };
+}
+
+// Exit 0 only when every key in the backup restored, signed and verified against its published key.
+export async function drillBackup(app: AppContext, file: string, unlock: CliUnlock): Promise<Output> {
+  const result = await app.recovery.drill(await openInput(file, unlock), 'cli');
+  return { text: formatDrill(result), json: result, code: result.passed ? 0 : 1 };
+}
+
+// The whole backup is opened and checked first; then the facts are printed and "restore" must be typed.
+export async function restoreBackup(app: AppContext, file: string, unlock: CliUnlock): Promise<Output> {
+  const intent = await app.recovery.prepareRestore(await openInput(file, unlock));
+  const result = await app.recovery.confirmRestore(intent.intentId, app.confirmations, 'cli');
+  return { text: formatRestore(result), json: result };
+}
+
+// A twin on another token for a key no backup can hold.
+export async function twinKey(app: AppContext, keyId: string, token: { modulePath: string; tokenLabel: string }, label: string | undefined): Promise<Output> {
+  const result = await app.recovery.twin(keyId, { modulePath: resolve(token.modulePath), tokenLabel: token.tokenLabel }, label, 'cli');
+  const where = result.twin.location.kind === 'pkcs11' ? result.twin.location.uri : 'software';
+  return { text: `Made the twin ${result.twin.id} "${result.twin.label}" of ${result.original.id} "${result.original.label}"\nfingerprint ${result.twin.fingerprint}\nheld at ${where}\nBoth keys signed the twin statement; list both in the policies that name the original.`, json: result };
+}
+
+async function openInput(file: string, unlock: CliUnlock): Promise<PassphraseOpen | { backupFile: string; shareFiles: string[] }> {
+  const backupFile = resolve(file);
+  if ('shareFiles' in unlock) return { backupFile, shareFiles: unlock.shareFiles.map((f) => resolve(f)) };
+  return { backupFile, passphrase: await readSecret('Passphrase of the backup: ') };
+}
+
+// `signet backup inspect`: what the backup holds, item by item, and what it cannot hold.
+export function formatManifest(manifest: BackupManifest): string {
+  const unlock = manifest.unlock.kind === 'shares' ? `any ${manifest.unlock.threshold} of ${manifest.unlock.custodians.length} custodians (${manifest.unlock.custodians.join(', ')}), share set ${manifest.unlock.shareSetId}` : `a passphrase (scrypt N=${manifest.unlock.N}, r=${manifest.unlock.r}, p=${manifest.unlock.p})`;
+  const width = Math.max(...manifest.items.map((i) => i.name.length), 4);
+  const items = manifest.items.map((i) => `  ${i.name.padEnd(width)}  ${i.kind.padEnd(12)}  ${String(i.bytes).padStart(9)} B  sha256:${i.sha256}`);
+  const missing = manifest.notIncluded.map((n) => `  ${n.keyId} "${n.label}": ${n.reason}`);
+  return [
+    `${manifest.format}, made ${manifest.createdAt}`,
+    `Opens with ${unlock}`,
+    `Items (${manifest.items.length}):`,
+    ...items,
+    `Not included (${manifest.notIncluded.length}):`,
+    ...(missing.length ? missing : ['  nothing']),
+    'The manifest is authenticated with the contents: an edit is detected when the backup is opened.',
+  ].join('\n');
+}
+
+function formatBackupResult(result: BackupResult): string {
+  const sheets = result.sheets.length ? ['Recovery sheets (hand one to each custodian, then delete these files):', ...result.sheets.map((s) => `  ${s}`)] : [];
+  return [`Wrote ${result.backupFile}`, ...sheets, formatManifest(result.manifest)].join('\n');
+}
+
+function formatDrill(result: DrillResult): string {
+  const keys = result.keys.map((k) => `  ${k.passed ? 'pass' : 'FAIL'}  ${k.keyId} "${k.label}": ${k.reason}`);
+  const missing = result.notIncluded.map((n) => `  not in the backup  ${n.keyId} "${n.label}": ${n.reason}`);
+  return [`Drill of ${result.backupFile} at ${result.at}: ${result.passed ? 'passed' : 'FAILED'}`, ...keys, ...missing].join('\n');
+}
+
+function formatRestore(result: RestoreResult): string {
+  const missing = result.notIncluded.map((n) => `  ${n.keyId} "${n.label}": ${n.reason}`);
+  return [
+    `Restored ${result.restoredKeys.length} software key(s) and ${result.restoredItems.length} item(s).`,
+    ...result.restoredItems.map((i) => `  ${i}`),
+    ...(missing.length ? ['Not in the backup:', ...missing] : []),
+  ].join('\n');
+}

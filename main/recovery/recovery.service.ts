@@ -1,0 +1,403 @@
+import { readFile } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
+import { ALGORITHM_NAMES, type KeyRecord } from '../../shared/model/keys.model.ts';
+import { CustodiansSchema, type BackupManifest, type BackupResult, type Custodians, type DrillResult, type OpenBackup, type PrepareBackup, type RecoveryIntentView, type RestoreResult } from '../../shared/model/recovery.model.ts';
+import type { HostKind } from '../../shared/model/system.model.ts';
+import type { AuditLog } from '../audit/audit.log.ts';
+import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
+import { SignetError } from '../errors.ts';
+import type { IntentService } from '../intents/intent.service.ts';
+import { OsKeychain } from '../keys/keychain.adapter.ts';
+import type { SecretStore } from '../keys/keychain.types.ts';
+import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
+import type { TokenSelector } from '../keys/pkcs11.types.ts';
+import type { SoftwareKeyStore } from '../keys/software.backend.ts';
+import type { PolicyService } from '../policy/policy.service.ts';
+import type { SettingsService } from '../settings/settings.service.ts';
+import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { checkContents, type BackupContents } from './backup.contents.ts';
+import { describeItem, encodeBackup, newDataKey, newSalt, openBackup, parseBackup, passphraseKey, SCRYPT_PARAMS, sha256Hex, type BackupItems } from './backup.format.ts';
+import { AUDIT_KEY, kindOf, parseInventory, planBackup, readBackupItems, SOFTWARE_KEY_PREFIX, type BackupPlan } from './backup.snapshot.ts';
+import { drillSoftwareKeys } from './drill.runner.ts';
+import { DrillStatusStore } from './drill-status.store.ts';
+import { combineShares, newShareSetId, recoverySheet, sharesIn, splitKey } from './share.format.ts';
+import { TwinService, type Twin } from './twin.service.ts';
+
+export interface RecoveryServiceDeps {
+  dataDir: string;
+  keys: KeyService;
+  software: SoftwareKeyStore;
+  settings: SettingsService;
+  policies: Pick<PolicyService, 'list'>;
+  audit: AuditLog;
+  intents: IntentService;
+  now?: () => Date;
+  /** The keychain a drill restores software keys into, under a service name of its own; the OS keychain by default. */
+  drillKeychain?: (service: string) => SecretStore;
+}
+
+/** A backup locked with a passphrase typed at the terminal (the CLI); it never crosses IPC. */
+export interface PassphraseBackup {
+  outputDir: string;
+  passphrase: string;
+}
+
+/** Opening a passphrase backup at the terminal. */
+export interface PassphraseOpen {
+  backupFile: string;
+  passphrase: string;
+}
+
+type BackupOrder = { outputDir: string; unlock: { kind: 'shares'; custodians: Custodians } | { kind: 'passphrase' } };
+type RestoreOrder = { backupFile: string; shareFiles: string[] | null };
+
+/** A backup opened and checked in memory, nothing written yet. */
+interface OpenedBackup {
+  file: string;
+  fileSha256: string;
+  manifest: BackupManifest;
+  items: BackupItems;
+  contents: BackupContents;
+  openedWith: string;
+}
+
+const MIN_PASSPHRASE = 12;
+
+/** Backups of everything a signing organisation cannot lose, proven by restore drills. */
+export class RecoveryService {
+  private readonly deps: RecoveryServiceDeps;
+  private readonly now: () => Date;
+  private readonly twinKeys: TwinService;
+  private readonly drillStatus: DrillStatusStore;
+  /** Passphrases of pending CLI intents, by intent id; kept in main only, and dropped once the intent is used or gone. */
+  private readonly passphrases = new Map<string, string>();
+
+  constructor(deps: RecoveryServiceDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+    this.twinKeys = new TwinService({ dataDir: deps.dataDir, keys: deps.keys, audit: deps.audit, now: this.now });
+    this.drillStatus = new DrillStatusStore(deps.dataDir);
+  }
+
+  // The person confirms exactly which keys and records go into the backup, and which stay on their tokens.
+  async prepareBackup(input: PrepareBackup | PassphraseBackup): Promise<RecoveryIntentView> {
+    this.forgetStale();
+    if (!isAbsolute(input.outputDir)) throw new SignetError('BadInput', 'The output folder must be an absolute path.');
+    let order: BackupOrder;
+    if ('passphrase' in input) {
+      assertPassphrase(input.passphrase);
+      order = { outputDir: input.outputDir, unlock: { kind: 'passphrase' } };
+    } else {
+      const custodians = CustodiansSchema.safeParse(input.custodians);
+      if (!custodians.success) throw new SignetError('BadInput', `Custodians: ${custodians.error.issues[0]?.message ?? 'invalid'}.`);
+      order = { outputDir: input.outputDir, unlock: { kind: 'shares', custodians: custodians.data } };
+    }
+    const facts = backupFacts(order, await this.plan());
+    const intent = this.deps.intents.issue({ action: 'backup', title: 'Back up signing keys and records', facts, payload: order });
+    if ('passphrase' in input) this.passphrases.set(intent.id, input.passphrase);
+    return { intentId: intent.id, title: intent.title, facts: intent.facts, expiresAt: new Date(intent.expiresAt).toISOString() };
+  }
+
+  // Writes the encrypted backup and, for custodians, one recovery sheet each; the data key exists only in memory meanwhile.
+  async confirmBackup(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<BackupResult> {
+    try {
+      if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so it cannot make backups.');
+      const pending = this.deps.intents.peek(intentId);
+      if (pending.action !== 'backup') throw new SignetError('Forbidden', `This intent was issued for ${pending.action}, not for a backup.`);
+      await this.deps.intents.confirm(intentId, confirmations);
+      const order = pending.payload as BackupOrder;
+      const plan = await this.plan();
+      this.deps.intents.consume(intentId, 'backup', backupFacts(order, plan));
+      const passphrase = this.passphrases.get(intentId);
+      if (order.unlock.kind === 'passphrase' && passphrase === undefined) throw new SignetError('Expired', 'The passphrase for this backup is no longer held; start again.');
+      return await this.writeBackup(order, plan, passphrase ?? null, host);
+    } finally {
+      this.passphrases.delete(intentId);
+    }
+  }
+
+  // Reads only the manifest: what the backup claims to hold. It is authenticated when the backup is opened.
+  async inspect(backupFile: string): Promise<BackupManifest> {
+    return parseBackup(await readBackupFile(backupFile), backupFile).manifest;
+  }
+
+  // Restores every key into fresh stores, makes each sign, checks it against the live published key, and records the outcome; a live software key the backup lacks fails the drill.
+  async drill(input: OpenBackup | PassphraseOpen, host: HostKind): Promise<DrillResult> {
+    const opened = await this.open(input);
+    const live = await this.deps.keys.list();
+    const keys = (opened.contents.inventory?.keys ?? [])
+      .filter((k) => k.status !== 'destroyed' && opened.contents.softwareKeys.has(k.id))
+      .map((k) => {
+        const published = live.find((l) => l.id === k.id && l.status !== 'destroyed');
+        return { keyId: k.id, label: k.label, algorithm: k.algorithm, privateKey: opened.contents.softwareKeys.get(k.id)!.privateKey, publishedPem: published?.publicKeyPem ?? null };
+      });
+    const drilled = await drillSoftwareKeys(keys, this.deps.drillKeychain ?? ((service) => new OsKeychain(service)));
+    const keychainService = drilled.keychainService;
+    const uncovered = live
+      .filter((k) => k.location.kind === 'software' && k.status !== 'destroyed' && k.status !== 'revoked' && !opened.contents.softwareKeys.has(k.id))
+      .map((k) => ({ keyId: k.id, label: k.label, passed: false, reason: 'a live software key that this backup does not hold (made after it, or left out of it), so it could not be restored from it; make a new backup.' }));
+    const outcomes = [...drilled.outcomes, ...uncovered];
+    const at = this.now().toISOString();
+    const passed = outcomes.every((o) => o.passed);
+    await this.drillStatus.record(at, outcomes);
+    await this.deps.audit.append({
+      host,
+      action: 'recovery.drill',
+      subject: null,
+      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, passed, keys: outcomes, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keychainService },
+    });
+    return { backupFile: opened.file, at, passed, keys: outcomes, notIncluded: opened.manifest.notIncluded };
+  }
+
+  // Every software key of the live inventory, and every key a drill has covered, with its last pass and failure.
+  async drills(): Promise<{ keyId: string; lastPassed: string | null; lastFailed: string | null }[]> {
+    const [status, keys] = await Promise.all([this.drillStatus.load(), this.deps.keys.list()]);
+    return keys
+      .filter((k) => k.status !== 'destroyed' && (k.location.kind === 'software' || status.keys[k.id] !== undefined))
+      .map((k) => ({ keyId: k.id, lastPassed: status.keys[k.id]?.lastPassed ?? null, lastFailed: status.keys[k.id]?.lastFailed ?? null }));
+  }
+
+  // The backup is opened and checked in full before the person is asked, so a restore that would fail is never offered.
+  async prepareRestore(input: OpenBackup | PassphraseOpen): Promise<RecoveryIntentView> {
+    this.forgetStale();
+    const opened = await this.open(input);
+    const order: RestoreOrder = { backupFile: input.backupFile, shareFiles: 'shareFiles' in input ? [...input.shareFiles] : null };
+    const intent = this.deps.intents.issue({ action: 'restore', title: 'Restore from a backup', facts: await this.restoreFacts(opened), payload: order });
+    if ('passphrase' in input) this.passphrases.set(intent.id, input.passphrase);
+    return { intentId: intent.id, title: intent.title, facts: intent.facts, expiresAt: new Date(intent.expiresAt).toISOString() };
+  }
+
+  // Opens the backup again (the files may have changed since), then writes keys first, then the inventory, then the records.
+  async confirmRestore(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<RestoreResult> {
+    try {
+      if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so it cannot restore backups.');
+      const pending = this.deps.intents.peek(intentId);
+      if (pending.action !== 'restore') throw new SignetError('Forbidden', `This intent was issued for ${pending.action}, not for a restore.`);
+      await this.deps.intents.confirm(intentId, confirmations);
+      const order = pending.payload as RestoreOrder;
+      const passphrase = this.passphrases.get(intentId);
+      if (order.shareFiles === null && passphrase === undefined) throw new SignetError('Expired', 'The passphrase for this restore is no longer held; start again.');
+      const opened = await this.open(order.shareFiles ? { backupFile: order.backupFile, shareFiles: order.shareFiles } : { backupFile: order.backupFile, passphrase: passphrase! });
+      this.deps.intents.consume(intentId, 'restore', await this.restoreFacts(opened));
+      return await this.restore(opened, host);
+    } finally {
+      this.passphrases.delete(intentId);
+    }
+  }
+
+  // A second key on another token, cross-signed with a token key that no backup can hold.
+  async twin(keyId: string, token: TokenSelector, label: string | undefined, host: HostKind): Promise<{ original: KeyRecord; twin: KeyRecord; statement: SignedStatement }> {
+    return this.twinKeys.make(keyId, token, label, host);
+  }
+
+  // The recorded twin pairs, so policies and the backup manifest can name them.
+  async twins(): Promise<Twin[]> {
+    return this.twinKeys.list();
+  }
+
+  private async plan(): Promise<BackupPlan> {
+    return planBackup(this.deps.dataDir, this.deps.software, await this.twinKeys.list());
+  }
+
+  private async writeBackup(order: BackupOrder, plan: BackupPlan, passphrase: string | null, host: HostKind): Promise<BackupResult> {
+    const items = await readBackupItems(this.deps.dataDir, this.deps.software, plan);
+    const createdAt = this.now().toISOString();
+    const salt = newSalt();
+    const shareSetId = newShareSetId();
+    const unlock: BackupManifest['unlock'] =
+      order.unlock.kind === 'shares'
+        ? { kind: 'shares', threshold: order.unlock.custodians.threshold, custodians: order.unlock.custodians.names, shareSetId }
+        : { kind: 'passphrase', kdf: 'scrypt', ...SCRYPT_PARAMS };
+    const manifest: BackupManifest = {
+      format: 'signet-backup/v1',
+      createdAt,
+      items: [...items].map(([name, data]) => ({ name, kind: kindOf(name)!, ...describeItem(data) })),
+      notIncluded: plan.notIncluded,
+      unlock,
+    };
+    const key = passphrase === null ? newDataKey() : await passphraseKey(passphrase, salt, SCRYPT_PARAMS);
+    const base = `signet-backup-${createdAt.replace(/[:.]/g, '-')}-${shareSetId.slice(0, 6)}`;
+    const backupFile = join(order.outputDir, `${base}.signet-backup`);
+    const sheets: string[] = [];
+    try {
+      const bytes = encodeBackup(manifest, items, key, salt);
+      await writeFileAtomic(backupFile, bytes, 0o600);
+      if (order.unlock.kind === 'shares') {
+        const { names, threshold } = order.unlock.custodians;
+        const shares = await splitKey(key, names.length, threshold, shareSetId);
+        for (const share of shares) {
+          const custodian = names[share.index - 1]!;
+          const sheet = join(order.outputDir, `${base}.sheet-${share.index}-of-${names.length}-${custodian.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40)}.html`);
+          await writeFileAtomic(sheet, recoverySheet(share, { custodian, custodians: names, backupFile: basename(backupFile), backupSha256: sha256Hex(bytes), createdAt }), 0o600);
+          share.bytes.fill(0);
+          sheets.push(sheet);
+        }
+      }
+    } finally {
+      key.fill(0);
+      for (const [name, data] of items) if (name.startsWith(SOFTWARE_KEY_PREFIX)) data.fill(0);
+    }
+    await this.deps.audit.append({
+      host,
+      action: 'recovery.backup',
+      subject: null,
+      details: {
+        backupFile,
+        items: manifest.items.map((i) => `${i.name} sha256:${i.sha256}`),
+        notIncluded: plan.notIncluded.map((n) => n.keyId),
+        unlock: unlock.kind === 'shares' ? { kind: 'shares', threshold: unlock.threshold, custodians: unlock.custodians, shareSetId } : { kind: 'passphrase' },
+        sheets,
+      },
+    });
+    return { backupFile, sheets, manifest };
+  }
+
+  // Reads, authenticates, decrypts and checks the whole backup in memory; any failure leaves the live data as it was.
+  private async open(input: OpenBackup | PassphraseOpen): Promise<OpenedBackup> {
+    const file = input.backupFile;
+    const bytes = await readBackupFile(file);
+    const parsed = parseBackup(bytes, file);
+    const { unlock } = parsed.manifest;
+    let key: Buffer;
+    let wrongKey: string;
+    let openedWith: string;
+    if ('passphrase' in input) {
+      if (unlock.kind !== 'passphrase') throw new SignetError('BadInput', `${file} opens with its custodians' recovery sheets (${unlock.threshold} of ${unlock.custodians.length}), not a passphrase.`);
+      key = await passphraseKey(input.passphrase, parsed.salt, unlock);
+      wrongKey = `The passphrase does not open ${file} (or the file's key material was altered). Nothing was restored.`;
+      openedWith = 'the passphrase typed at the terminal';
+    } else {
+      if (unlock.kind !== 'shares') throw new SignetError('BadInput', `${file} opens with a passphrase at a terminal (signet backup restore FILE --passphrase), not with recovery sheets.`);
+      const shares = [];
+      for (const shareFile of input.shareFiles) shares.push(...sharesIn(await readShareFile(shareFile), shareFile));
+      key = await combineShares(shares, unlock);
+      wrongKey = `The recovery sheets do not rebuild the key of ${file}: a share line was altered. Nothing was restored.`;
+      const used = [...new Set(shares.filter((s) => s.shareSetId === unlock.shareSetId).map((s) => s.index))].sort((a, b) => a - b);
+      openedWith = `${used.length} of ${unlock.custodians.length} recovery sheets (${used.map((i) => unlock.custodians[i - 1]).join(', ')})`;
+    }
+    try {
+      const items = openBackup(parsed, key, wrongKey, file);
+      return { file, fileSha256: sha256Hex(bytes), manifest: parsed.manifest, items, contents: checkContents(parsed.manifest, items, file), openedWith };
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  private async restoreFacts(opened: OpenedBackup): Promise<ConfirmationFact[]> {
+    const restored = opened.contents.inventory?.keys.filter((k) => opened.contents.softwareKeys.has(k.id)) ?? [];
+    const backupIds = new Set(opened.contents.inventory?.keys.map((k) => k.id) ?? []);
+    const liveText = await readFileIfExists(join(this.deps.dataDir, 'keys', 'inventory.json'));
+    let dropped: string;
+    try {
+      const live = liveText === null ? [] : parseInventory(liveText, 'The live key inventory').keys;
+      const missing = live.filter((k) => k.status !== 'destroyed' && !backupIds.has(k.id));
+      dropped = missing.length === 0 ? 'none' : missing.map((k) => `${k.label} (${k.id}); its key material stays where it is`).join('\n');
+    } catch {
+      dropped = 'the live inventory is damaged; it is replaced';
+    }
+    const files = opened.manifest.items.filter((i) => i.kind !== 'software-key').map((i) => i.name);
+    return [
+      { label: 'Backup file', value: opened.file },
+      { label: 'Backup SHA-256', value: opened.fileSha256 },
+      { label: 'Made', value: opened.manifest.createdAt },
+      { label: 'Opened with', value: opened.openedWith },
+      { label: `Software keys restored (${restored.length})`, value: restored.length === 0 ? 'none' : restored.map((k) => `${k.label} (${k.id}, ${ALGORITHM_NAMES[k.algorithm]}, ${k.fingerprint.slice(0, 16)}…)`).join('\n') },
+      { label: 'Audit-log key restored', value: opened.contents.softwareKeys.has(AUDIT_KEY.id) ? 'yes' : 'no' },
+      { label: `Keys not in this backup (${opened.manifest.notIncluded.length})`, value: opened.manifest.notIncluded.length === 0 ? 'none' : opened.manifest.notIncluded.map((n) => `${n.label} (${n.keyId}): ${n.reason}`).join('\n') },
+      { label: 'Files replaced', value: files.join('\n') || 'none' },
+      { label: 'Current keys the restored inventory will not list', value: dropped },
+      { label: 'Current files', value: 'each replaced file, and each sealed key with the same id, is kept aside under recovery/replaced/ in the data folder' },
+    ];
+  }
+
+  private async restore(opened: OpenedBackup, host: HostKind): Promise<RestoreResult> {
+    const { dataDir, keys, software, settings, audit } = this.deps;
+    const aside = join(dataDir, 'recovery', 'replaced', this.now().toISOString().replace(/[:.]/g, '-'));
+    const fileItems = opened.manifest.items.filter((i) => i.kind !== 'software-key').map((i) => i.name);
+    const sealedKeys = [...opened.contents.softwareKeys.keys()].map((keyId) => `keys/software/${keyId}.sealed.json`);
+    for (const name of [...fileItems, ...sealedKeys]) {
+      const current = await readFile(join(dataDir, name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      });
+      if (current !== null) await writeFileAtomic(join(aside, name), current);
+    }
+    const restoredKeys: string[] = [];
+    for (const [keyId, key] of opened.contents.softwareKeys) {
+      await software.adopt(keyId, key.algorithm, key.privateKey);
+      if (keyId !== AUDIT_KEY.id) restoredKeys.push(keyId);
+    }
+    const write = (name: string) => writeFileAtomic(join(dataDir, name), opened.items.get(name)!);
+    const order = ['inventory', 'revocations', 'policies', 'authority'] as const;
+    for (const kind of order) {
+      for (const item of opened.manifest.items.filter((i) => i.kind === kind && i.name !== 'keys/inventory.json')) await write(item.name);
+      if (kind === 'inventory' && opened.items.has('keys/inventory.json')) await keys.replaceInventory(() => write('keys/inventory.json'));
+    }
+    if (opened.contents.settings) {
+      const { version: _version, ...patch } = opened.contents.settings;
+      await settings.update(patch);
+    }
+    const auditItems = opened.manifest.items.filter((i) => i.kind === 'audit-log');
+    if (auditItems.length > 0) {
+      await audit.close();
+      for (const item of auditItems) await write(item.name);
+      await audit.close();
+    }
+    const restoredItems = opened.manifest.items.map((i) => i.name);
+    await audit.append({
+      host,
+      action: 'recovery.restore',
+      subject: null,
+      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, restoredKeys, restoredItems, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keptAside: aside },
+    });
+    return { restoredKeys, restoredItems, notIncluded: opened.manifest.notIncluded };
+  }
+
+  private forgetStale(): void {
+    for (const id of this.passphrases.keys()) {
+      try {
+        this.deps.intents.peek(id);
+      } catch {
+        this.passphrases.delete(id);
+      }
+    }
+  }
+}
+
+function backupFacts(order: BackupOrder, plan: BackupPlan): ConfirmationFact[] {
+  const unlock =
+    order.unlock.kind === 'shares'
+      ? `any ${order.unlock.custodians.threshold} of ${order.unlock.custodians.names.length} custodians: ${order.unlock.custodians.names.join(', ')} (one recovery sheet each, written into the output folder)`
+      : `a passphrase (scrypt N=2^${Math.log2(SCRYPT_PARAMS.N)}, r=${SCRYPT_PARAMS.r}, p=${SCRYPT_PARAMS.p})`;
+  return [
+    { label: 'Output folder', value: order.outputDir },
+    { label: 'Opens with', value: unlock },
+    { label: `Software keys (${plan.softwareKeys.length})`, value: plan.softwareKeys.length === 0 ? 'none' : plan.softwareKeys.map((k) => `${k.label} (${k.id}, ${k.fingerprint.slice(0, 16)}…)`).join('\n') },
+    { label: 'Audit-log key', value: plan.includeAuditKey ? 'included' : 'none yet' },
+    { label: `Keys not included (${plan.notIncluded.length})`, value: plan.notIncluded.length === 0 ? 'none' : plan.notIncluded.map((n) => `${n.label} (${n.keyId}): ${n.reason}`).join('\n') },
+    { label: 'Records', value: plan.files.join('\n') || 'none yet' },
+    { label: 'Encryption', value: 'AES-256-GCM; the manifest is authenticated with the contents' },
+  ];
+}
+
+function assertPassphrase(passphrase: string): void {
+  if (passphrase.length < MIN_PASSPHRASE) throw new SignetError('BadInput', `Use a passphrase of at least ${MIN_PASSPHRASE} characters for a backup that holds private keys.`);
+}
+
+async function readBackupFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SignetError('NotFound', `No backup file at ${file}.`);
+    throw new SignetError('Unavailable', `${file} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+  }
+}
+
+async function readShareFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SignetError('NotFound', `No recovery sheet at ${file}.`);
+    throw new SignetError('Unavailable', `The recovery sheet ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+  }
+}
