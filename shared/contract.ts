@@ -32,6 +32,7 @@ import { PolicyEvaluationSchema, PolicyExportSchema, PolicyIdSchema, PolicySchem
 import { ScanAlertSchema, ScanDiffSchema, ScanProgressSchema, ScanRecordSchema, ScanScheduleSchema, ScanSummarySchema, StartScanSchema } from './model/scan.model.ts';
 import { BackupManifestSchema, BackupResultSchema, DrillResultSchema, DrillStatusSchema, OpenBackupSchema, PrepareBackupSchema, RecoveryIntentViewSchema, RestoreResultSchema } from './model/recovery.model.ts';
 import { HappenedSchema, LessonSchema, SandboxViewSchema, StepResultSchema, WorkshopIntentSchema } from './model/workshop.model.ts';
+import { CompromiseAssessmentSchema, CompromiseIntentSchema, CompromiseReportSchema, CompromiseScopeSchema, PrepareCompromiseSchema } from './model/compromise.model.ts';
 import { ImageStoreRefSchema, InspectInputSchema, InspectProgressSchema, RepositoryListSchema, TagListSchema } from './model/images.model.ts';
 
 /**
@@ -317,6 +318,21 @@ export const requests = {
     summary: 'Registry writes and audit entries in the sandbox since the lesson started',
     input: NoInputSchema,
     output: HappenedSchema,
+  },
+  'compromise.assess': {
+    summary: 'Every image a key signed after "invalid since", from the audit log and a registry scan',
+    input: CompromiseScopeSchema,
+    output: CompromiseAssessmentSchema,
+  },
+  'compromise.prepare': {
+    summary: 'Ask main for one intent covering the whole response to a compromised key, listing every digest',
+    input: PrepareCompromiseSchema,
+    output: CompromiseIntentSchema,
+  },
+  'compromise.confirm': {
+    summary: 'Confirm the response: revoke, rotate, re-sign, remove, publish, export; answers with the report',
+    input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
+    output: CompromiseReportSchema,
   },
   'audit.list': {
     summary: 'Audit entries, newest first',

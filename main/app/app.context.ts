@@ -26,6 +26,7 @@ import { signetAuthority } from '../policy/policy.types.ts';
 import { ScanService } from '../scan/scan.service.ts';
 import { RecoveryService } from '../recovery/recovery.service.ts';
 import { WorkshopService } from '../workshop/workshop.service.ts';
+import { CompromiseService } from '../compromise/compromise.service.ts';
 import { DockerCredentials, KeychainRegistryCredentials } from '../registry/docker-credentials.ts';
 import { SettingsService } from '../settings/settings.service.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
@@ -70,6 +71,7 @@ export interface AppContext {
   scan: ScanService;
   recovery: RecoveryService;
   workshop: WorkshopService;
+  compromise: CompromiseService;
   events: EventHub;
   dispatch: Dispatch;
   /** Writes what is pending and closes token sessions. */
@@ -119,8 +121,9 @@ export function createApp(options: AppOptions): AppContext {
   const scan = new ScanService({ dataDir, settings, images, policies, credentials: registryCredentials, audit, now, host: options.host, runSchedules: options.host !== 'cli', onProgress: (progress) => events.emit.scan.progress(progress), onAlert: (alert) => events.emit.scan.alert(alert) });
   const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
-  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, confirmations }), options.log);
-  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()) };
+  const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
+  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
+  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()) };
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {

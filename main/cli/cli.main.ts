@@ -33,6 +33,12 @@ Commands:
   keys set-admin ID               the key that signs the revocation list
   keys reconcile                  compare the inventory with the tokens; changes nothing
   keys revocations                the signed revocation list: [--output FILE]
+  compromise assess KEY --since DATE
+                                  images the key signed after DATE, from the audit log and [--registry NAME]... scans
+  compromise respond KEY --since DATE
+                                  rotate, revoke for keyCompromise, re-sign every affected image with the successor,
+                                  after one typed confirmation: [--registry NAME]... [--no-resign] [--remove-signatures]
+                                  [--export kyverno|policy-controller|containers-policy|notation]... [--output DIR]
   registries login HOST --username NAME
                                   keep a registry password in the OS keychain (read from the terminal or stdin)
   tokens remember-pin --module PATH --token LABEL
@@ -82,7 +88,7 @@ Options:
   --help, -h    this help
   --version     the version
 
-Signing, rotate, revoke, destroy, backup and restore show what will happen and ask for confirmation at the terminal.
+Signing, rotate, revoke, destroy, compromise respond, backup and restore show what will happen and ask for confirmation at the terminal.
 
 Environment:
   SIGNET_HOME           data folder (default: the platform's config folder)
@@ -178,6 +184,14 @@ async function keyIdOf(call: Client, wanted: unknown): Promise<string> {
   const key = (await call.keys.list({})).find((k) => k.id === wanted || k.label === wanted);
   if (!key) throw new UsageError(`no key ${wanted} in the inventory`);
   return key.id;
+}
+
+const compromiseOptions = { since: string, registry: many } as const;
+
+// The flags of both compromise verbs, as the command module reads them.
+function compromiseArguments(key: string, v: Values) {
+  const list = (name: string) => (v[name] as unknown as string[] | undefined) ?? [];
+  return { key, since: v.since, registries: list('registry'), resign: v['no-resign'] !== true, removeSignatures: v['remove-signatures'] === true, exportTargets: list('export'), output: v.output };
 }
 
 function signedText(result: SignResult): string {
@@ -348,6 +362,16 @@ const COMMANDS: Record<string, Command> = {
       const file = await call.keys.revocations({});
       return { text: await output(v, file), json: JSON.parse(file.text) as unknown };
     },
+  },
+  'compromise assess': {
+    options: compromiseOptions,
+    positionals: 1,
+    run: async (session, v, [key]) => (await import('../compromise/compromise.command.ts')).assessCompromise(await session.client(), compromiseArguments(key!, v)),
+  },
+  'compromise respond': {
+    options: { ...compromiseOptions, 'no-resign': { type: 'boolean', default: false }, 'remove-signatures': { type: 'boolean', default: false }, export: many, output: string },
+    positionals: 1,
+    run: async (session, v, [key]) => (await import('../compromise/compromise.command.ts')).respondToCompromise(await session.client(), compromiseArguments(key!, v)),
   },
   'registries login': {
     options: { username: string },

@@ -11,6 +11,7 @@ import type { PolicyService } from '../policy/policy.service.ts';
 import type { ScanService } from '../scan/scan.service.ts';
 import type { RecoveryService } from '../recovery/recovery.service.ts';
 import type { WorkshopService } from '../workshop/workshop.service.ts';
+import type { CompromiseService } from '../compromise/compromise.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
 import { toPem } from '../trust/certificate-authority.ts';
 import { SignetError } from '../errors.ts';
@@ -28,6 +29,7 @@ export interface HandlerServices {
   scan: ScanService;
   recovery: RecoveryService;
   workshop: WorkshopService;
+  compromise: CompromiseService;
   confirmations: ConfirmationService | null;
 }
 
@@ -115,6 +117,11 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       reset: () => services.workshop.reset(),
       leave: () => services.workshop.leave(),
       happened: () => services.workshop.happened(),
+    },
+    compromise: {
+      assess: (input, context) => services.compromise.assess(input, context.host),
+      prepare: (input, context) => services.compromise.prepare(input, context.host),
+      confirm: (input, context) => services.compromise.confirm(input.intentId, services.confirmations, context.host),
     },
     audit: {
       list: (input) => services.audit.list(input),

@@ -142,7 +142,7 @@ export class RecoveryService {
     await this.drillStatus.record(at, outcomes);
     await this.deps.audit.append({
       host,
-      action: 'recovery.drill',
+      action: 'backup.drill',
       subject: null,
       details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, passed, keys: outcomes, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keychainService },
     });
@@ -239,7 +239,7 @@ export class RecoveryService {
     }
     await this.deps.audit.append({
       host,
-      action: 'recovery.backup',
+      action: 'backup.create',
       subject: null,
       details: {
         backupFile,
@@ -346,7 +346,7 @@ export class RecoveryService {
     const restoredItems = opened.manifest.items.map((i) => i.name);
     await audit.append({
       host,
-      action: 'recovery.restore',
+      action: 'backup.restore',
       subject: null,
       details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, restoredKeys, restoredItems, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keptAside: aside },
     });

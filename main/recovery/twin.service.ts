@@ -87,7 +87,7 @@ export class TwinService {
       await writeFileAtomic(join(this.dataDir, TWIN_STATEMENTS_DIR, `${original.id}--${twin.id}.json`), `${JSON.stringify(signed, null, 2)}\n`);
       const twins = [...(await this.list()), { original: original.id, twin: twin.id, createdAt: statement.time }];
       await writeFileAtomic(join(this.dataDir, TWINS_FILE), `${JSON.stringify(TwinsFileSchema.parse({ version: 1, twins }), null, 2)}\n`);
-      await this.audit.append({ host, action: 'recovery.twin', subject: original.id, details: { twin: twin.id, twinFingerprint: twin.fingerprint, token: token.tokenLabel } });
+      await this.audit.append({ host, action: 'backup.twin', subject: original.id, details: { twin: twin.id, twinFingerprint: twin.fingerprint, token: token.tokenLabel } });
       return { original, twin, statement: signed };
     });
   }

@@ -192,6 +192,19 @@ export class RegistryClient {
     return digest;
   }
 
+  // Removes a manifest by digest (a signature that must not stay); false when the registry no longer holds it.
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    if (!DIGEST.test(digest)) throw new SignetError('BadInput', `"${digest.slice(0, 80)}" is not a sha256 digest; only manifests named by digest are deleted.`);
+    try {
+      const response = await this.request('DELETE', repository, `/manifests/${digest}`, { accept: MANIFEST_MEDIA_TYPES.join(', ') }, { scope: `repository:${repository}:pull,push,delete` });
+      await discard(response);
+      return true;
+    } catch (error) {
+      if (error instanceof SignetError && error.code === 'NotFound') return false;
+      throw error;
+    }
+  }
+
   // Every tag, following the Link header page by page, up to a bound.
   listTags(repository: string): Promise<string[]> {
     return this.listPages(repository, '/tags/list', 'tags', `${repository} has more than ${MAX_TAG_PAGES} pages of tags; stopped there.`);

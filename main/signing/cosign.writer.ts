@@ -60,3 +60,35 @@ export async function appendCosignSignature(
 function cosignConfig(layers: Layer[]): Buffer {
   return Buffer.from(JSON.stringify({ architecture: '', created: ZERO_TIME, history: [{ created: ZERO_TIME }], os: '', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) }, config: {} }));
 }
+
+// Takes a stolen key's signatures off an image's `.sig` manifest, keeping everyone else's; an emptied manifest is reported for deletion.
+export async function removeCosignSignatures(
+  source: ImageSource,
+  writer: ImageWriter,
+  repository: string,
+  digest: string,
+  compromised: (payload: Buffer, signature: Buffer) => boolean,
+): Promise<{ removed: number; manifest: string | null; empty: boolean }> {
+  const tag = attachmentTag(digest, 'sig');
+  const dropped = new Set<string>();
+  const identity = (l: Layer) => `${l.digest}|${l.annotations?.[SIGNATURE_ANNOTATION] ?? ''}`;
+  let kept = 0;
+  const manifest = await appendToTag(source, writer, repository, tag, {
+    mediaType: OCI_MANIFEST,
+    holds: (current) => !((current.layers as Layer[] | undefined) ?? []).some((l) => dropped.has(identity(l))),
+    merge: async (current) => {
+      const layers = Array.isArray(current?.layers) ? (current.layers as Layer[]) : [];
+      const next: Layer[] = [];
+      for (const layer of layers) {
+        const signature = layer.annotations?.[SIGNATURE_ANNOTATION];
+        if (layer.mediaType === COSIGN_SIGNATURE_LAYER && signature && compromised(await source.getBlob(repository, layer.digest), Buffer.from(signature, 'base64'))) dropped.add(identity(layer));
+        else next.push(layer);
+      }
+      kept = next.length;
+      if (next.length === layers.length) return null;
+      const config = await writer.putBlob(repository, cosignConfig(next));
+      return { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_CONFIG, size: config.size, digest: config.digest }, layers: next };
+    },
+  });
+  return { removed: dropped.size, manifest, empty: manifest !== null && kept === 0 };
+}

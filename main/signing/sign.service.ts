@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import { randomUUID, type X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { InspectInput } from '../../shared/model/images.model.ts';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
@@ -178,6 +178,30 @@ export class SignService {
     }
   }
 
+  // A compromise response re-signs digests across repositories under the intent it already had confirmed; this issues no intent of its own and is never reachable from a renderer.
+  async signConfirmedTargets(targets: { repository: string; digest: string }[], keyId: string, format: SignatureFormat, host: HostKind, options: { timestamp?: boolean } = {}): Promise<SignResult['signed']> {
+    const settings = await this.deps.settings.get();
+    const timestamp = options.timestamp ?? false;
+    if (timestamp && !settings.signing.tsaUrl) throw new SignetError('BadInput', 'No timestamp authority is configured; sign without a timestamp or add its URL under System, Signing.');
+    const byRepository = new Map<string, string[]>();
+    for (const t of targets) byRepository.set(t.repository, [...new Set([...(byRepository.get(t.repository) ?? []), t.digest])]);
+    const signed: SignResult['signed'] = [];
+    for (const [repository, digests] of byRepository) {
+      const target = await this.target(repository, false);
+      const successorOf = (await this.deps.keys.get(keyId)).predecessor;
+      const key = await this.usableKey(keyId, format, settings, target, successorOf);
+      const items: Target[] = [];
+      for (const digest of digests) {
+        const manifest = await target.source.getManifest(target.repository, digest);
+        items.push({ digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length, tag: null, platform: null });
+      }
+      const order: SignOrder = { reference: repository, insecure: false, keyId, format, annotations: {}, timestamp, pins: [], targets: items, bulk: true };
+      const result = await this.run(`confirmed-${randomUUID()}`, order, key, target, { cancelled: false }, host);
+      signed.push(...result.signed);
+    }
+    return signed;
+  }
+
   // A running bulk stops after the image in hand; an intent not yet confirmed is dropped.
   cancel(intentId: string): { cancelled: boolean } {
     const running = this.running.get(intentId);
@@ -302,7 +326,7 @@ export class SignService {
   }
 
   // Only an active, unexpired key may sign, with a format it can make, where the signing rules let it.
-  private async usableKey(keyId: string, format: SignatureFormat, settings: Settings, target: ImageTarget): Promise<KeyRecord> {
+  private async usableKey(keyId: string, format: SignatureFormat, settings: Settings, target: ImageTarget, successorOf: string | null = null): Promise<KeyRecord> {
     const key = await this.deps.keys.get(keyId);
     const status = effectiveStatus(key, this.now());
     if (status !== 'active') throw new SignetError(status === 'expired' ? 'Expired' : 'Forbidden', `Key "${key.label}" is ${status} and cannot sign.`);
@@ -311,7 +335,7 @@ export class SignService {
     }
     const repository = repositoryName(target);
     const rules = settings.signing.rules.filter((rule) => matchesGlob(rule.scope, repository));
-    if (rules.length > 0 && !rules.some((rule) => rule.keyIds.includes(key.id))) {
+    if (rules.length > 0 && !rules.some((rule) => rule.keyIds.includes(key.id) || (successorOf !== null && rule.keyIds.includes(successorOf)))) {
       throw new SignetError('Forbidden', `Key "${key.label}" is not allowed to sign in ${repository}; the signing rule for ${rules.map((r) => r.scope).join(', ')} names other keys.`);
     }
     return key;

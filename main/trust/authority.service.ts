@@ -91,7 +91,7 @@ export class AuthorityService {
         (tbs) => this.signAs(root.id, tbs, host),
       );
       await this.save({ name: input.name, rootKeyId: root.id, intermediateKeyId: intermediate.id, root: rootDer.toString('base64'), intermediate: intermediateDer.toString('base64'), leaves: [], crlNumber: 0 });
-      await this.audit.append({ host, action: 'authority.create', subject: intermediate.id, details: { name: input.name, rootKeyId: root.id, intermediateKeyId: intermediate.id, root: new X509Certificate(rootDer).fingerprint256 } });
+      await this.audit.append({ host, action: 'ca.create', subject: intermediate.id, details: { name: input.name, rootKeyId: root.id, intermediateKeyId: intermediate.id, root: new X509Certificate(rootDer).fingerprint256 } });
     });
     return this.view();
   }
@@ -125,7 +125,7 @@ export class AuthorityService {
         leaf = { keyId: key.id, serial: serial.toString('hex'), der: der.toString('base64'), notAfter: new Date(ends).toISOString() };
         state.leaves.push(leaf);
         await this.save(state);
-        await this.audit.append({ host, action: 'authority.issue', subject: key.id, details: { serial: leaf.serial, subject: `CN=${key.label}, O=${state.name}`, notAfter: leaf.notAfter, fingerprint: key.fingerprint } });
+        await this.audit.append({ host, action: 'ca.issue', subject: key.id, details: { serial: leaf.serial, subject: `CN=${key.label}, O=${state.name}`, notAfter: leaf.notAfter, fingerprint: key.fingerprint } });
       }
       return [leaf.der, state.intermediate, state.root].map((b64) => new X509Certificate(Buffer.from(b64, 'base64')));
     });
@@ -168,7 +168,7 @@ export class AuthorityService {
     );
     state.crls = { ...state.crls, [level]: { der: der.toString('base64'), listed, issuedAt: now.toISOString() } };
     await this.save(state);
-    await this.audit.append({ host, action: 'authority.crl', subject: signer.id, details: { level, number: state.crlNumber, revoked: revoked.length } });
+    await this.audit.append({ host, action: 'ca.crl', subject: signer.id, details: { level, number: state.crlNumber, revoked: revoked.length } });
     return der;
   }
 

@@ -10,10 +10,10 @@ import type { Sandbox } from './sandbox.factory.ts';
 import { short } from './sandbox.registry.ts';
 import type { SampleName } from './samples.builder.ts';
 
-export type Fact = { label: string; value: string };
+type Fact = { label: string; value: string };
 
 /** What main states before a confirmed step runs: the sandbox's own intent, as the real thing would show it. */
-export interface WorkshopIntent {
+interface WorkshopIntent {
   intentId: string;
   title: string;
   facts: Fact[];
@@ -84,6 +84,7 @@ export class LessonRunner {
       case 'sign': {
         const reference = this.sandbox.store.reference(action.image);
         const keyId = this.keyId(action.key, step);
+        if (action.format === 'notation') await this.ensureAuthority();
         const plan = await this.sandbox.app.signing.plan({ reference, insecure: false });
         const view = await this.sandbox.app.signing.prepare(PrepareSignSchema.parse({ reference, digest: plan.digest, manifests: this.toSign(plan, keyId), keyId, format: action.format }));
         intent = { intentId: view.intentId, title: view.title, facts: view.facts, expiresAt: view.expiresAt };
@@ -186,9 +187,7 @@ export class LessonRunner {
 
   private async generate(action: ActionOf<'generate-key'>): Promise<Shown> {
     if (this.keys.has(action.key)) throw new SignetError('Conflict', `This lesson already made a key "${action.key}".`);
-    const keyStore = this.sandbox.keyStore;
-    const backend = keyStore.kind === 'softhsm' ? { kind: 'pkcs11' as const, modulePath: keyStore.selector.modulePath, tokenLabel: keyStore.selector.tokenLabel } : { kind: 'software' as const };
-    const key = await this.sandbox.app.keys.generate(GenerateKeyInputSchema.parse({ backend, algorithm: action.algorithm, label: action.key }), this.host);
+    const key = await this.sandbox.app.keys.generate(GenerateKeyInputSchema.parse({ backend: this.backend(), algorithm: action.algorithm, label: action.key }), this.host);
     this.keys.set(action.key, key.id);
     const where = key.location.kind === 'pkcs11' ? `on the SoftHSM token "${key.location.tokenLabel}"` : 'as a software key sealed by the OS keychain';
     return {
@@ -363,6 +362,17 @@ export class LessonRunner {
       ],
       chain: null,
     };
+  }
+
+  // Notation signatures chain to a certificate authority; the sandbox makes its own the first time a lesson signs that way.
+  private async ensureAuthority(): Promise<void> {
+    if ((await this.sandbox.app.authority.view()).exists) return;
+    await this.sandbox.app.authority.create({ name: 'Signet workshop', backend: this.backend() }, this.host);
+  }
+
+  private backend(): { kind: 'software' } | { kind: 'pkcs11'; modulePath: string; tokenLabel: string } {
+    const keyStore = this.sandbox.keyStore;
+    return keyStore.kind === 'softhsm' ? { kind: 'pkcs11', modulePath: keyStore.selector.modulePath, tokenLabel: keyStore.selector.tokenLabel } : { kind: 'software' };
   }
 
   // The verdict of every sample a key signed in this lesson: which signatures still count after a key changed.

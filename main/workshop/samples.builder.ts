@@ -1,8 +1,8 @@
 import { sha256Digest } from '../registry/registry.client.ts';
 import type { ImageWriter } from '../images/image-source.types.ts';
 
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
@@ -63,7 +63,7 @@ export async function publishSample(writer: ImageWriter, repository: string, sam
   await writer.putManifest(repository, tag, sample.root.bytes, sample.root.mediaType);
 }
 
-export function platformName(platform: Platform): string {
+function platformName(platform: Platform): string {
   return `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
 }
 

@@ -24,8 +24,8 @@ type LayoutSnapshot = Map<SampleName, { blobs: Set<string>; entries: Map<string,
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const SCOPE = /^[A-Za-z0-9._:/*?@-]+$/;
 
-// cosign's tag for the signatures of a manifest.
-export function signatureTag(digest: string): string {
+// Tampering writes where cosign looks for a manifest's signatures, or the lesson would prove nothing.
+function signatureTag(digest: string): string {
   return `${digest.replace(':', '-')}.sig`;
 }
 

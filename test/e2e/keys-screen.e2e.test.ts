@@ -87,6 +87,8 @@ test('rotation is reviewed, confirmed, and links the old key to its successor', 
   await page.screenshot({ path: join(SCREENSHOTS, 'keys-rotate-review.png'), fullPage: true });
   await review.getByRole('button', { name: 'Confirm rotate' }).click();
   await page.getByTestId('key-release 2027 r2').waitFor({ timeout: 15_000 });
+  // The list can show the successor (pushed by main) a moment before the answer selects it.
+  await page.getByTestId('key-detail').getByRole('heading', { name: 'release 2027 r2' }).waitFor({ timeout: 15_000 });
   assert.match(await page.getByTestId('key-detail').innerText(), /Succeeds\s+release 2027/);
 });
 

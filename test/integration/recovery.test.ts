@@ -122,7 +122,7 @@ test('a twin is made on a second token and cross-signed; a twin on the same toke
   const onDisk = JSON.parse(await readFile(join(app.dataDir, 'keys', 'twins', `${token.id}--${twin.id}.json`), 'utf8')) as typeof statement;
   assert.deepEqual(onDisk, statement);
   assert.deepEqual(await app.recovery.twins(), [{ original: token.id, twin: twin.id, createdAt: new Date(clock).toISOString() }]);
-  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'recovery.twin' });
+  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'backup.twin' });
   assert.equal(entry?.details.twin, twin.id);
 });
 
@@ -166,7 +166,7 @@ test('a custodian backup holds the software keys and records, writes one sheet p
   const shown = confirmations.shown.at(-1)!;
   assert.equal(shown.confirmLabel, 'Backup');
   assert.match(shown.facts.find((f) => f.label === 'Opens with')?.value ?? '', /any 3 of 5 custodians: alice, bob, carol, dave, erin/);
-  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'recovery.backup' });
+  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'backup.create' });
   assert.equal(entry?.details.backupFile, shared.backupFile);
 });
 
@@ -269,7 +269,7 @@ test('a drill restores every software key into fresh stores, signs and verifies,
 
   assert.deepEqual(await treeHashes(app.dataDir, (name) => !isLive(name)), before, 'live keys, inventory and records are unchanged');
   assert.equal(await live.get('software-keys-data-key'), dataKey, 'the live data key is unchanged');
-  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'recovery.drill' });
+  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'backup.drill' });
   assert.equal(entry?.details.passed, true);
   assert.deepEqual((entry?.details.keys as { keyId: string; passed: boolean }[]).map((k) => [k.keyId, k.passed]), drill.keys.map((k) => [k.keyId, true]));
   const service = String(entry?.details.keychainService);
@@ -319,7 +319,7 @@ test('backup, wipe the data folder and the keychain data key, restore: keys sign
   assert.equal(sha256(audit.subarray(0, auditItem.bytes)), auditItem.sha256, 'the audit log is back byte for byte');
   assert.ok(saved.get('audit/audit.jsonl')!.subarray(0, auditItem.bytes).equals(audit.subarray(0, auditItem.bytes)));
   const added = audit.subarray(auditItem.bytes).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEntry);
-  assert.deepEqual(added.map((e) => e.action), ['recovery.restore']);
+  assert.deepEqual(added.map((e) => e.action), ['backup.restore']);
   const verification = await app.audit.verify();
   assert.equal(verification.ok, true, JSON.stringify(verification.firstBad));
   assert.ok(verification.checkpoints >= 1);
@@ -361,6 +361,6 @@ test('a drill fails for a key destroyed since the backup, and the drill status k
   assert.deepEqual(status.find((s) => s.keyId === later.id), { keyId: later.id, lastPassed: null, lastFailed: drill.at });
   assert.ok(!status.some((s) => s.keyId === made.archive!.id), 'a destroyed key is no longer listed');
   assert.notEqual(passedAt, drill.at);
-  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'recovery.drill' });
+  const [entry] = await call<AuditEntry[]>('audit.list', { action: 'backup.drill' });
   assert.equal(entry?.details.passed, false);
 });
