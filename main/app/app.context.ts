@@ -93,7 +93,7 @@ export function createApp(options: AppOptions): AppContext {
   const pins = new KeychainPins(keychain, options.askPin ?? null);
   const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
   const intents = new IntentService(() => now().getTime());
-  const keyActions = new KeyActions(keys, intents, audit, now, settings);
+  const keyActions = new KeyActions(keys, intents, audit, now, settings, () => policies.list());
   const probes: SystemProbes = {
     pkcs11,
     keychain,

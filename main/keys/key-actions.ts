@@ -7,6 +7,7 @@ import type { IntentService } from '../intents/intent.service.ts';
 import type { KeyService } from './keys.service.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
+import type { Policy } from '../../shared/model/policy.model.ts';
 
 const TITLES = { rotate: 'Rotate signing key', revoke: 'Revoke signing key', destroy: 'Destroy signing key' } as const;
 
@@ -21,13 +22,15 @@ export class KeyActions {
 
   private readonly audit: AuditLog;
   private readonly settings: Pick<SettingsService, 'get'> | null;
+  private readonly policies: (() => Promise<Policy[]>) | null;
 
-  constructor(keys: KeyService, intents: IntentService, audit: AuditLog, now: () => Date = () => new Date(), settings: Pick<SettingsService, 'get'> | null = null) {
+  constructor(keys: KeyService, intents: IntentService, audit: AuditLog, now: () => Date = () => new Date(), settings: Pick<SettingsService, 'get'> | null = null, policies: (() => Promise<Policy[]>) | null = null) {
     this.keys = keys;
     this.intents = intents;
     this.audit = audit;
     this.now = now;
     this.settings = settings;
+    this.policies = policies;
   }
 
   // The facts come from main's own records, never from the request's wording.
@@ -97,6 +100,10 @@ export class KeyActions {
             { label: 'Images signed with this key', value: list([...images], 'none') },
           ];
     facts.push({ label: 'Signing rules naming this key', value: rules.length === 0 ? 'none' : `${rules.join(', ')}${request.action === 'rotate' ? ' (add the successor to keep signing there)' : ''}` });
+    const naming = ((await this.policies?.()) ?? []).flatMap((policy) =>
+      policy.rules.filter((rule) => rule.signers.some((signer) => signer.kind === 'key' && signer.keyId === key.id)).map((rule) => `${policy.name}: ${rule.scope}`),
+    );
+    facts.push({ label: 'Trust policies naming this key', value: naming.length === 0 ? 'none' : `${naming.join(', ')}${request.action === 'rotate' ? ' (add the successor before the old key retires)' : ''}` });
     return facts;
   }
 

@@ -272,6 +272,7 @@ test('an RFC 3161 timestamp from the configured TSA is attached to a cosign sign
   await app.settings.update({ signing: { tsaUrl: null, rules: [] } });
   await refused(call('signing.prepare', { reference: `${host}/shop/stamped:v1`, digest: result.signed[0]!.digest, manifests: [result.signed[0]!.digest], keyId: softwareKey.id, timestamp: true }), 'BadInput', /timestamp authority/);
   await app.settings.update({ signing: { tsaUrl: tsa.url, rules: [] } });
+  await call('policies.remove', { policyId: 'impact-policy' });
 });
 
 test('bulk: every matching tag is listed in one intent, signed with progress, and a cancel stops the run', async () => {
@@ -328,11 +329,14 @@ test('the impact preview of rotating or revoking a key lists the images it signe
   const key = await call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label: 'impact' });
   await signImage(`${host}/shop/impact:v1`, key.id, 'cosign');
   await app.settings.update({ signing: { tsaUrl: tsa.url, rules: [{ scope: `${host}/shop/impact*`, keyIds: [key.id] }] } });
+  await call('policies.save', { id: 'impact-policy', name: 'Impact', rules: [{ scope: `${host}/shop/*`, signers: [{ kind: 'key', keyId: key.id }] }] });
   const rotate = await call<{ intentId: string; facts: { label: string; value: string }[] }>('keys.prepare', { action: 'rotate', keyId: key.id });
   const facts = Object.fromEntries(rotate.facts.map((f) => [f.label, f.value]));
   assert.equal(facts['Images signed with this key'], `1: ${host}/shop/impact@${image.digest}`);
   assert.match(facts['Signing rules naming this key']!, new RegExp(`^${host}/shop/impact\\* \\(add the successor`));
+  assert.match(facts['Trust policies naming this key']!, new RegExp(`^Impact: ${host}/shop/\\*`));
   const revoke = await call<{ facts: { label: string; value: string }[] }>('keys.prepare', { action: 'revoke', keyId: key.id, reason: 'keyCompromise', invalidSince: new Date(Date.now() + 60_000).toISOString() });
   assert.equal(revoke.facts.find((f) => f.label === 'Images signed after "invalid since"')?.value, 'none');
   await app.settings.update({ signing: { tsaUrl: tsa.url, rules: [] } });
+  await call('policies.remove', { policyId: 'impact-policy' });
 });
