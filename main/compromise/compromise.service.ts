@@ -104,7 +104,7 @@ export class CompromiseService {
       }
       return found;
     };
-    const imageSigned = new Set<string>();
+    let imageSignatures = 0;
     for (const logged of await this.deps.audit.list({ action: 'image.sign', subject: key.id, limit: AUDIT_LIMIT })) {
       if (logged.action !== 'image.sign') continue;
       const repository = typeof logged.details.repository === 'string' ? logged.details.repository : null;
@@ -116,13 +116,13 @@ export class CompromiseService {
         found.auditTimes.push({ time: logged.time, timestamped: logged.details.timestamp === true });
         if (format && !found.formats.includes(format)) found.formats.push(format);
         found.foundIn.add('audit-log');
-        if (Date.parse(logged.time) >= since) imageSigned.add(found.reference);
+        if (Date.parse(logged.time) >= since) imageSignatures++;
       }
     }
     const rawSignatures = (await this.deps.audit.list({ action: 'key.sign', subject: key.id, limit: AUDIT_LIMIT })).filter((e) => Date.parse(e.time) >= since);
     const rawCount = rawSignatures.reduce((sum, e) => sum + (e.action === 'key.signBatch' && typeof e.details.count === 'number' ? e.details.count : 1), 0);
-    if (rawCount > imageSigned.size) {
-      notes.push(`The audit log shows ${rawCount} signature(s) by this key since ${scope.invalidSince}, ${imageSigned.size} of them image signatures listed here; the others signed payloads outside image signing (such as \`signet keys sign\`), which cannot be re-signed here: review the key.sign entries in the audit log.`);
+    if (rawCount > imageSignatures) {
+      notes.push(`The audit log shows ${rawCount} signature(s) by this key since ${scope.invalidSince}, ${imageSignatures} of them image signatures listed here; the others signed payloads outside image signing (such as \`signet keys sign\`), which cannot be re-signed here: review the key.sign entries in the audit log.`);
     }
     if (scope.registries.length > 0) {
       const settings = await this.deps.settings.get();
