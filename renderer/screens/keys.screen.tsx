@@ -20,6 +20,8 @@ import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
 import { TableHead } from '../app/table-head.tsx';
 import { useKeys } from '../stores/keys.store.ts';
 import { asAppError } from '../stores/request-state.ts';
+import { BackupsCard } from '../recovery/backups-card.tsx';
+import { KeyDrillLine } from '../recovery/key-drill-line.tsx';
 import { CompromiseFlow } from '../compromise/compromise-flow.tsx';
 import { useCompromise } from '../stores/compromise.store.ts';
 
@@ -110,6 +112,7 @@ export function KeysScreen() {
       </div>
       {current && <KeyDetail keyRecord={current} all={keys ?? []} />}
       <CompromiseFlow />
+      <BackupsCard />
     </section>
   );
 }
@@ -213,6 +216,7 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
         <dd>{key.createdAt}</dd>
         <dt>Signatures</dt>
         <dd>{key.signatureCount}</dd>
+        <KeyDrillLine keyRecord={key} />
         {key.retireAt && (
           <>
             <dt>Retires</dt>
