@@ -48,7 +48,8 @@ async function probeTool(tool: ToolSpec, dirs: readonly string[]): Promise<ToolS
   }
 }
 
-async function findExecutable(name: string, dirs: readonly string[]): Promise<string | null> {
+// The first executable of that name in the folders, in order; shared by the tool probe and the workshop sandbox.
+export async function findExecutable(name: string, dirs: readonly string[]): Promise<string | null> {
   const names = process.platform === 'win32' ? [`${name}.exe`, name] : [name];
   for (const dir of dirs) {
     for (const candidate of names) {

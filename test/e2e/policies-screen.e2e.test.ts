@@ -1,15 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { WebSocket } from 'ws';
-import { createClient, type Client } from '../../shared/client.ts';
-import { SOCKET_PATH, SocketMessageSchema } from '../../shared/contract.ts';
+import { type Client } from '../../shared/client.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { POLICY_TARGET_NAMES, PolicyTargetSchema } from '../../shared/model/policy.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
@@ -18,6 +15,7 @@ import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
+import { connectToHost } from '../support/host-client.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const POLICY_NAME = 'Shop release images';
@@ -62,7 +60,7 @@ before(async () => {
   webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
   await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
   const hostUrl = /Open (http:\S+)/.exec(webHost.output())![1]!;
-  main = await connect(hostUrl);
+  main = await connectToHost(hostUrl);
   // The image carries one signature, by the first key, before the policy is written.
   await signWith(first, `${registryHost}/shop/app:v1`);
   browser = await launchChromium(display.name);
@@ -82,31 +80,6 @@ after(async () => {
   await registry?.stop();
 });
 
-// A second client of the browser host's socket, so the test signs and reads back through main itself.
-async function connect(url: string): Promise<{ api: Client; close(): void }> {
-  const address = new URL(url);
-  const token = new URLSearchParams(address.hash.slice(1)).get('token') ?? '';
-  const ws = new WebSocket(`ws://${address.host}${SOCKET_PATH}?token=${encodeURIComponent(token)}`, { origin: address.origin });
-  await once(ws, 'open');
-  const pending = new Map<number, (value: unknown) => void>();
-  ws.on('message', (data: Buffer) => {
-    const message = SocketMessageSchema.safeParse(JSON.parse(data.toString()));
-    if (message.success && message.data.kind === 'result') {
-      pending.get(message.data.id)?.(message.data.result);
-      pending.delete(message.data.id);
-    }
-  });
-  let id = 0;
-  const api = createClient(
-    (channel, input) =>
-      new Promise((resolve) => {
-        const n = ++id;
-        pending.set(n, resolve);
-        ws.send(JSON.stringify({ id: n, channel, input }));
-      }),
-  );
-  return { api, close: () => ws.close() };
-}
 
 // Signs one image with one key in the cosign format the way the Sign screen does: plan, review, confirm.
 async function signWith(key: KeyRecord, reference: string): Promise<void> {

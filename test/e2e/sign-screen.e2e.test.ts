@@ -1,14 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { WebSocket } from 'ws';
-import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
-import { SOCKET_PATH, SocketMessageSchema } from '../../shared/contract.ts';
+import { RequestFailed, type Client } from '../../shared/client.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import { TrustSettingsSchema } from '../../shared/model/settings.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
@@ -18,6 +15,7 @@ import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startTimestampAuthority, type TimestampAuthority } from '../support/tsa.fixture.ts';
+import { connectToHost } from '../support/host-client.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const THREE_PLATFORMS = [
@@ -94,7 +92,7 @@ before(async () => {
   webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
   await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
   hostUrl = /Open (http:\S+)/.exec(webHost.output())![1]!;
-  main = await connect(hostUrl);
+  main = await connectToHost(hostUrl);
   browser = await launchChromium(display.name);
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   const address = new URL(hostUrl);
@@ -113,31 +111,6 @@ after(async () => {
   await registry?.stop();
 });
 
-// A second client of the browser host's socket, so the test asks main itself what it recorded.
-async function connect(url: string): Promise<{ api: Client; close(): void }> {
-  const address = new URL(url);
-  const token = new URLSearchParams(address.hash.slice(1)).get('token') ?? '';
-  const ws = new WebSocket(`ws://${address.host}${SOCKET_PATH}?token=${encodeURIComponent(token)}`, { origin: address.origin });
-  await once(ws, 'open');
-  const pending = new Map<number, (value: unknown) => void>();
-  ws.on('message', (data: Buffer) => {
-    const message = SocketMessageSchema.safeParse(JSON.parse(data.toString()));
-    if (message.success && message.data.kind === 'result') {
-      pending.get(message.data.id)?.(message.data.result);
-      pending.delete(message.data.id);
-    }
-  });
-  let id = 0;
-  const api = createClient(
-    (channel, input) =>
-      new Promise((resolve) => {
-        const n = ++id;
-        pending.set(n, resolve);
-        ws.send(JSON.stringify({ id: n, channel, input }));
-      }),
-  );
-  return { api, close: () => ws.close() };
-}
 
 interface PageElement {
   getAttribute(name: string): string | null;

@@ -1,15 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { WebSocket } from 'ws';
-import { createClient, type Client } from '../../shared/client.ts';
-import { SOCKET_PATH, SocketMessageSchema } from '../../shared/contract.ts';
+import { type Client } from '../../shared/client.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { Settings } from '../../shared/model/settings.model.ts';
@@ -21,6 +18,7 @@ import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { run, start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { connectToHost } from '../support/host-client.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -86,7 +84,7 @@ before(async () => {
   });
   await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
   hostUrl = /Open (http:\S+)/.exec(webHost.output())![1]!;
-  main = await connect(hostUrl);
+  main = await connectToHost(hostUrl);
   ownBefore = await ownThings();
   assert.ok(ownBefore.keys.some((k) => k.label === 'own release key'), 'the user has a key of their own');
   assert.ok(ownBefore.settings.registries.some((r) => r.name === 'own'), 'the user has a registry of their own');
@@ -110,31 +108,6 @@ after(async () => {
   await hsm?.cleanup();
 });
 
-// A second client of the browser host's socket, so the test asks main itself what it recorded.
-async function connect(url: string): Promise<{ api: Client; close(): void }> {
-  const address = new URL(url);
-  const token = new URLSearchParams(address.hash.slice(1)).get('token') ?? '';
-  const ws = new WebSocket(`ws://${address.host}${SOCKET_PATH}?token=${encodeURIComponent(token)}`, { origin: address.origin });
-  await once(ws, 'open');
-  const pending = new Map<number, (value: unknown) => void>();
-  ws.on('message', (data: Buffer) => {
-    const message = SocketMessageSchema.safeParse(JSON.parse(data.toString()));
-    if (message.success && message.data.kind === 'result') {
-      pending.get(message.data.id)?.(message.data.result);
-      pending.delete(message.data.id);
-    }
-  });
-  let id = 0;
-  const api = createClient(
-    (channel, input) =>
-      new Promise((resolve) => {
-        const n = ++id;
-        pending.set(n, resolve);
-        ws.send(JSON.stringify({ id: n, channel, input }));
-      }),
-  );
-  return { api, close: () => ws.close() };
-}
 
 // Everything of the user's that the workshop must leave alone: keys, settings, audit log, their token and their registry.
 async function ownThings(): Promise<typeof ownBefore> {
