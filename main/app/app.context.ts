@@ -51,6 +51,8 @@ export interface AppOptions {
   sessionsPerToken?: number;
   /** Asks for a token PIN that is not remembered (the CLI's terminal); hosts without one refuse instead. */
   askPin?: PinPrompt;
+  /** Shows a desktop notification (scheduled scans that find coverage dropped or a signer changed); pages get the event too. */
+  notify?: (message: { title: string; body: string }) => void;
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
@@ -118,7 +120,10 @@ export function createApp(options: AppOptions): AppContext {
   const images = new ImagesService({ dataDir, settings, keys, authority, credentials: registryCredentials, onProgress: (progress) => events.emit.images.progress(progress) });
   const signing = new SignService({ dataDir, settings, keys, intents, audit, images, authority, credentials: registryCredentials, agent: `Signet/${packageVersion()}`, now, onProgress: (progress) => events.emit.signing.progress(progress) });
   const policies = new PolicyService({ dataDir, audit, now, settings, keys, credentials: registryCredentials, authority: signetAuthority(authority, options.host) });
-  const scan = new ScanService({ dataDir, settings, images, policies, credentials: registryCredentials, audit, now, host: options.host, runSchedules: options.host !== 'cli', onProgress: (progress) => events.emit.scan.progress(progress), onAlert: (alert) => events.emit.scan.alert(alert) });
+  const scan = new ScanService({ dataDir, settings, images, policies, credentials: registryCredentials, audit, now, host: options.host, runSchedules: options.host !== 'cli', onProgress: (progress) => events.emit.scan.progress(progress), onAlert: (alert) => {
+      events.emit.scan.alert(alert);
+      options.notify?.({ title: alert.title, body: alert.body });
+    } });
   const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app/app.context.ts';
 import { rendererDirectory } from '../app/paths.ts';
@@ -20,7 +20,10 @@ if (!app.requestSingleInstanceLock()) {
     denyAllPermissions(session.defaultSession);
     serveRenderer(protocol, rendererDirectory());
     const confirmations = new NativeDialogConfirmation(dialog, () => BrowserWindow.getFocusedWindow());
-    const context = createApp({ host: 'electron', confirmations });
+    const notify = (message: { title: string; body: string }) => {
+      if (Notification.isSupported()) new Notification(message).show();
+    };
+    const context = createApp({ host: 'electron', confirmations, notify });
     const windows = new Set<number>();
     bindIpc(ipcMain, context.dispatch, windows);
     context.events.subscribe((event, payload) => {
