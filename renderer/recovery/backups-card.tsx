@@ -101,13 +101,13 @@ function OpenBackup() {
     <div className="recovery-section" data-testid="backup-open">
       <h3>Inspect, drill or restore a backup</h3>
       <form className="form-grid recovery-form" aria-label="Open a backup" onSubmit={(e) => e.preventDefault()}>
-        <label htmlFor="open-backup-file">Backup file (absolute path)</label>
-        <span className="inline-form recovery-row">
+        <div className="span inline-form recovery-row">
+          <label htmlFor="open-backup-file">Backup file (absolute path)</label>
           <input id="open-backup-file" value={s.backupFile} onChange={(e) => s.setBackupFile(e.target.value)} placeholder="/media/backup/signet/….signet-backup" spellCheck={false} />
           <button type="button" className="secondary" onClick={() => void s.inspect()} disabled={busy}>
             {s.busy === 'inspect' ? 'Reading…' : 'Show manifest'}
           </button>
-        </span>
+        </div>
         <fieldset className="span recovery-rows">
           <legend>Recovery sheet files ({s.sheets.length})</legend>
           <p className="muted small">The sheet files of the custodians who are present, as absolute paths; main reads them, this page does not.</p>
