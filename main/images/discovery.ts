@@ -23,6 +23,8 @@ interface ManifestJson {
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 const MAX_CHILDREN = 64;
+/** An index of indexes is followed one level down, no further. */
+const MAX_DEPTH = 2;
 const MAX_ATTACHMENTS = 256;
 
 export const COSIGN_SIGNATURE_LAYER = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -58,10 +60,11 @@ export class Discovery {
     this.source = source;
   }
 
-  async discover(repository: string, reference: string): Promise<ImageGraph> {
+  // With `children: false` only the named manifest and what is attached to it are read, not an index's platform manifests.
+  async discover(repository: string, reference: string, options: { children?: boolean } = {}): Promise<ImageGraph> {
     const problems: string[] = [];
     const fetched = await this.source.getManifest(repository, reference);
-    const root = await this.node(repository, fetched, null, problems, 0);
+    const root = await this.node(repository, fetched, null, problems, options.children === false ? MAX_DEPTH : 0);
     return {
       reference: `${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`,
       source: this.source.name,
@@ -80,7 +83,7 @@ export class Discovery {
     const node: ManifestNode = { digest: fetched.digest, mediaType, size: fetched.bytes.length, kind, platform, children: [], attachments: [] };
     const attachmentProblems: string[] = [];
     const attachments = this.attachments(repository, fetched.digest, attachmentProblems);
-    const children = kind === 'index' && depth < 2 ? this.children(repository, manifest, depth) : Promise.resolve([]);
+    const children = kind === 'index' && depth < MAX_DEPTH ? this.children(repository, manifest, depth) : Promise.resolve([]);
     node.attachments = await attachments;
     problems.push(...attachmentProblems);
     for (const child of await children) {

@@ -23,6 +23,8 @@ export interface VerifyOptions {
   now?: Date;
   /** Re-read each manifest for display (the inspector); the CLI and scans skip the extra read. */
   includeRawManifests?: boolean;
+  /** Check only the named manifest's own signatures, not an index's platform manifests (each is checked on its own). */
+  manifestOnly?: boolean;
   /** Told, in words with counts, how far the check has got: registries can be slow. */
   onProgress?: (progress: { step: string; done: number; total: number }) => void;
 }
@@ -62,7 +64,7 @@ export class VerifyEngine {
   async verify(repository: string, reference: string, options: VerifyOptions): Promise<ChainReport> {
     const now = options.now ?? new Date();
     options.onProgress?.({ step: `Reading ${options.reference}`, done: 0, total: 0 });
-    const graph = await new Discovery(this.source).discover(repository, reference);
+    const graph = await new Discovery(this.source).discover(repository, reference, { children: !options.manifestOnly });
     const count = (node: ManifestNode): number => node.attachments.length + node.children.reduce((sum, child) => sum + count(child), 0);
     const total = count(graph.root);
     let done = 0;

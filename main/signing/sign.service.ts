@@ -270,7 +270,7 @@ export class SignService {
         await inPool(group.map((item, index) => async () => {
           if (control.cancelled) return;
           const outcome = await pushes[index]!();
-          const report = await new VerifyEngine(target.source).verify(target.repository, item.digest, { reference: verifyReference(target), ...trust, now: this.now() });
+          const report = await new VerifyEngine(target.source).verify(target.repository, item.digest, { reference: verifyReference(target), ...trust, now: this.now(), manifestOnly: true });
           signed.push({ digest: item.digest, tag: item.tag, platform: item.platform, written: outcome.written, ...findVerdict(report, item.digest, outcome.attachment, key.fingerprint) });
           progress(order.targets.find((t) => !signed.some((s) => s.digest === t.digest))?.digest ?? null);
         }), PUSH_CONCURRENCY);

@@ -1,3 +1,4 @@
+import { FactList } from '../app/intent-facts.tsx';
 import { POLICY_TARGET_NAMES, PolicyTargetSchema } from '../../shared/model/policy.model.ts';
 import { useCompromise } from '../stores/compromise.store.ts';
 
@@ -45,14 +46,7 @@ export function CompromiseReview() {
     <div className="compromise-step review" role="dialog" aria-labelledby="compromise-review-title" data-testid="compromise-review">
       <h3 id="compromise-review-title">{intent.title}</h3>
       <p className="muted">Main will do exactly this, once, if you confirm before {new Date(intent.expiresAt).toLocaleTimeString()}.</p>
-      <dl className="facts">
-        {intent.facts.map((fact) => (
-          <div key={fact.label} className="fact-row">
-            <dt>{fact.label}</dt>
-            <dd className={/fingerprint|digests/i.test(fact.label) ? 'mono small pre-line' : 'pre-line'}>{fact.value}</dd>
-          </div>
-        ))}
-      </dl>
+      <FactList facts={intent.facts} />
       <div className="actions">
         <button type="button" className="secondary" disabled={busy} onClick={back}>
           Back

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AppError } from '../../shared/errors.ts';
 import { useBackendChoices } from '../app/use-backend-choices.ts';
+import { FactList } from '../app/intent-facts.tsx';
 import {
   ALGORITHM_NAMES,
   effectiveStatus,
@@ -326,14 +327,7 @@ function ReviewPanel() {
       <p id="review-note" className="muted">
         Main will do exactly this, once, if you confirm before {new Date(review.expiresAt).toLocaleTimeString()}.
       </p>
-      <dl className="facts">
-        {review.facts.map((fact) => (
-          <div key={fact.label} className="fact-row">
-            <dt>{fact.label}</dt>
-            <dd className={fact.label.startsWith('Fingerprint') ? 'mono small' : undefined}>{fact.value}</dd>
-          </div>
-        ))}
-      </dl>
+      <FactList facts={review.facts} />
       {review.typeToConfirm !== null && (
         <p className="inline-form">
           <label htmlFor="type-to-confirm">Type “{review.typeToConfirm}” to confirm</label>

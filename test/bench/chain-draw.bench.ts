@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, startBrowserHost } from '../support/browser.ts';
 import { EIGHT_PLATFORMS, ImageFactory } from '../support/image-factory.ts';
-import { run, start, waitFor } from '../support/processes.ts';
+import { run } from '../support/processes.ts';
 import { startRegistry } from '../support/registry.fixture.ts';
 import type { BenchResult } from './keys-sign.bench.ts';
 
@@ -61,12 +61,11 @@ export async function measure(): Promise<BenchResult> {
   const home = join(work, 'home');
   await mkdir(home, { recursive: true });
   await writeFile(join(home, 'settings.json'), JSON.stringify({ version: 1, pkcs11Modules: [], registries: [], toolDirs: [], trust: { keyFiles: [join(work, 'cosign.pub')] } }));
-  const web = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, SIGNET_HOME: home } });
+  const web = await startBrowserHost({ env: { ...process.env, SIGNET_HOME: home } });
   const browser = await launchChromium(null);
   try {
-    await waitFor('the browser host', async () => /Open (http:\S+)/.test(web.output()), 15_000, web.output);
     const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
-    await page.goto(/Open (http:\S+)/.exec(web.output())![1]!);
+    await page.goto(web.url);
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Images' }).click();
     const smallRef = `${host}/bench/small:v1`;
     const largeRef = `${host}/bench/large:v1`;

@@ -2,20 +2,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { SignIntentView, SignPlan } from '../../shared/model/signing.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { EIGHT_PLATFORMS, ImageFactory } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
-import { start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** WCAG 2.1 A and AA, the level the screens are held to. */
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -23,7 +20,7 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 let registry: Registry;
 let registryHost: string;
 let display: Display;
-let webHost: Started;
+let webHost: BrowserHost;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -60,13 +57,12 @@ before(async () => {
     await app.cleanup();
   }
   display = await startXvfb();
-  webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, SIGNET_HOME: home } });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
+  webHost = await startBrowserHost({ env: { ...process.env, SIGNET_HOME: home } });
   browser = await launchChromium(display.name);
   // The app's CSP allows no injected script; the audit engine is added only in this test's own context.
   context = await browser.newContext({ viewport: { width: 1440, height: 960 }, bypassCSP: true });
   page = await context.newPage();
-  await page.goto(/Open (http:\S+)/.exec(webHost.output())![1]!);
+  await page.goto(webHost.url);
 });
 
 after(async () => {

@@ -3,16 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { OsKeychain } from '../../main/keys/keychain.adapter.ts';
 import { KeychainPins } from '../../main/keys/pin.source.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
-import { start, waitFor, type Started } from '../support/processes.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const SOFTWARE_KEYS = ['release 2027', 'docs signing'];
 const TOKEN_KEY = 'hsm root';
 const CUSTODIANS = ['Alice', 'Bob', 'Carol'];
@@ -20,7 +17,7 @@ const CUSTODIANS = ['Alice', 'Bob', 'Carol'];
 let hsm: SoftHsm;
 let keychain: Keychain;
 let display: Display;
-let host: Started;
+let host: BrowserHost;
 let browser: Browser;
 let page: Page;
 let outputDir: string;
@@ -37,14 +34,13 @@ before(async () => {
   display = await startXvfb();
   const home = await mkdtemp(join(tmpdir(), 'signet-backups-e2e-'));
   outputDir = await mkdtemp(join(tmpdir(), 'signet-backups-out-'));
-  host = start(process.execPath, [join(root, 'out/main/web/web.main.js')], {
+  host = await startBrowserHost({
     env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home },
   });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(host.output()), 15_000, host.output);
   browser = await launchChromium(display.name);
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on('websocket', (socket) => socket.on('framereceived', (frame) => frames.push(String(frame.payload))));
-  await page.goto(/Open (http:\S+)/.exec(host.output())![1]!);
+  await page.goto(host.url);
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
   await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
 });

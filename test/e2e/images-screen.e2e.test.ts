@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { ChainReportSchema } from '../../shared/model/chain.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { EIGHT_PLATFORMS, ImageFactory } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
-import { run, start, waitFor, type Started } from '../support/processes.ts';
+import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,7 +24,7 @@ let registry: Registry;
 let registryHost: string;
 let work: string;
 let display: Display;
-let webHost: Started;
+let webHost: BrowserHost;
 let browser: Browser;
 let page: Page;
 
@@ -83,11 +83,10 @@ before(async () => {
   }
 
   display = await startXvfb();
-  webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, SIGNET_HOME: home } });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
+  webHost = await startBrowserHost({ env: { ...process.env, SIGNET_HOME: home } });
   browser = await launchChromium(display.name);
   page = await browser.newPage({ viewport: { width: 1440, height: 960 }, acceptDownloads: true });
-  await page.goto(/Open (http:\S+)/.exec(webHost.output())![1]!);
+  await page.goto(webHost.url);
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Images' }).click();
   await page.getByRole('heading', { name: 'Images', level: 1 }).waitFor();
 });

@@ -3,20 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { OsKeychain } from '../../main/keys/keychain.adapter.ts';
 import { KeychainPins } from '../../main/keys/pin.source.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
-import { start, waitFor, type Started } from '../support/processes.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 let hsm: SoftHsm;
 let keychain: Keychain;
 let display: Display;
-let host: Started;
+let host: BrowserHost;
 let browser: Browser;
 let page: Page;
 
@@ -26,13 +23,12 @@ before(async () => {
   await new KeychainPins(new OsKeychain()).remember({ modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, hsm.userPin);
   display = await startXvfb();
   const home = await mkdtemp(join(tmpdir(), 'signet-keys-e2e-'));
-  host = start(process.execPath, [join(root, 'out/main/web/web.main.js')], {
+  host = await startBrowserHost({
     env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home },
   });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(host.output()), 15_000, host.output);
   browser = await launchChromium(display.name);
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await page.goto(/Open (http:\S+)/.exec(host.output())![1]!);
+  await page.goto(host.url);
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
   await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
 });

@@ -4,20 +4,17 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { type Client } from '../../shared/client.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { POLICY_TARGET_NAMES, PolicyTargetSchema } from '../../shared/model/policy.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
-import { start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { connectToHost } from '../support/host-client.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const POLICY_NAME = 'Shop release images';
 const POLICY_ID = 'shop-release-images';
 // A partner's key that is in no inventory: pasted into the editor as PEM.
@@ -27,7 +24,7 @@ let registry: Registry;
 let registryHost: string;
 let keychain: Keychain;
 let display: Display;
-let webHost: Started;
+let webHost: BrowserHost;
 let browser: Browser;
 let page: Page;
 let main: { api: Client; close(): void };
@@ -57,9 +54,8 @@ before(async () => {
   }
 
   display = await startXvfb();
-  webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
-  const hostUrl = /Open (http:\S+)/.exec(webHost.output())![1]!;
+  webHost = await startBrowserHost({ env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
+  const hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   // The image carries one signature, by the first key, before the policy is written.
   await signWith(first, `${registryHost}/shop/app:v1`);

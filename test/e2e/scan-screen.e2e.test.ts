@@ -6,20 +6,17 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
 import { CoverageClassSchema, ScanRecordSchema, type CoverageClass } from '../../shared/model/scan.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
-import { start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { connectToHost } from '../support/host-client.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 const NO_CLASS: Record<CoverageClass, number> = { verified: 0, failing: 0, unsigned: 0, 'revoked-or-expired': 0, untrusted: 0, unreadable: 0 };
 
@@ -27,7 +24,7 @@ let registry: Registry;
 let registryHost: string;
 let keychain: Keychain;
 let display: Display;
-let webHost: Started;
+let webHost: BrowserHost;
 let browser: Browser;
 let page: Page;
 let main: { api: Client; close(): void };
@@ -77,9 +74,8 @@ before(async () => {
   }
 
   display = await startXvfb();
-  webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
-  const hostUrl = /Open (http:\S+)/.exec(webHost.output())![1]!;
+  webHost = await startBrowserHost({ env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
+  const hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   browser = await launchChromium(display.name);
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });

@@ -3,21 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { RequestFailed, type Client } from '../../shared/client.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import { TrustSettingsSchema } from '../../shared/model/settings.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
-import { start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startTimestampAuthority, type TimestampAuthority } from '../support/tsa.fixture.ts';
 import { connectToHost } from '../support/host-client.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const THREE_PLATFORMS = [
   { os: 'linux', architecture: 'amd64' },
   { os: 'linux', architecture: 'arm64' },
@@ -30,7 +27,7 @@ let registryHost: string;
 let keychain: Keychain;
 let tsa: TimestampAuthority;
 let display: Display;
-let webHost: Started;
+let webHost: BrowserHost;
 let browser: Browser;
 let page: Page;
 let main: { api: Client; close(): void };
@@ -89,9 +86,8 @@ before(async () => {
   }
 
   display = await startXvfb();
-  webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
-  hostUrl = /Open (http:\S+)/.exec(webHost.output())![1]!;
+  webHost = await startBrowserHost({ env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
+  hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   browser = await launchChromium(display.name);
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });

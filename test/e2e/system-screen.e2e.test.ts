@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { launchChromium, startBrowserHost, type BrowserHost, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
-import { start, waitFor, type Started } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, type SoftHsm } from '../support/softhsm.fixture.ts';
 
@@ -16,7 +15,7 @@ let hsm: SoftHsm;
 let keychain: Keychain;
 let registry: Registry;
 let display: Display;
-let host: Started;
+let host: BrowserHost;
 let browser: Browser;
 let page: Page;
 let url: string;
@@ -27,11 +26,10 @@ before(async () => {
   registry = await startRegistry();
   display = await startXvfb();
   const home = await mkdtemp(join(tmpdir(), 'signet-e2e-'));
-  host = start(process.execPath, [join(root, 'out/main/web/web.main.js')], {
+  host = await startBrowserHost({
     env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools/bin') },
   });
-  await waitFor('the browser host to print its address', async () => /Open (http:\S+)/.test(host.output()), 15_000, host.output);
-  url = /Open (http:\S+)/.exec(host.output())![1]!;
+  url = host.url;
   browser = await launchChromium(display.name);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 });

@@ -12,10 +12,10 @@ import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { Settings } from '../../shared/model/settings.model.ts';
 import type { Happened, Lesson } from '../../shared/model/workshop.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { launchChromium, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
-import { run, start, waitFor, type Started } from '../support/processes.ts';
+import { run, waitFor } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, type SoftHsm } from '../support/softhsm.fixture.ts';
 import { connectToHost } from '../support/host-client.ts';
@@ -45,7 +45,7 @@ let hsm: SoftHsm;
 let keychain: Keychain;
 let registry: Registry;
 let display: Display;
-let webHost: Started;
+let webHost: BrowserHost;
 let browser: Browser;
 let page: Page;
 let main: { api: Client; close(): void };
@@ -79,11 +79,10 @@ before(async () => {
   await writeFile(join(home, 'lessons', 'broken.json'), JSON.stringify({ id: 'Not A Slug', title: '', steps: [] }));
 
   display = await startXvfb();
-  webHost = start(process.execPath, [join(root, 'out/main/web/web.main.js')], {
+  webHost = await startBrowserHost({
     env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools/bin') },
   });
-  await waitFor('the browser host', async () => /Open (http:\S+)/.test(webHost.output()), 15_000, webHost.output);
-  hostUrl = /Open (http:\S+)/.exec(webHost.output())![1]!;
+  hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   ownBefore = await ownThings();
   assert.ok(ownBefore.keys.some((k) => k.label === 'own release key'), 'the user has a key of their own');

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import type { SpawnOptions } from 'node:child_process';
 import { start, waitFor, type Started } from './processes.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -37,4 +38,16 @@ export async function launchChromium(display: string | null): Promise<Browser> {
     env: { ...process.env, ...(display ? { DISPLAY: display } : {}) },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+export interface BrowserHost extends Started {
+  /** The page address with its per-run token, as the host prints it. */
+  url: string;
+}
+
+// The built browser host in its own process, as `npm start` runs it where Electron is missing; answers once it prints its address.
+export async function startBrowserHost(options: SpawnOptions = {}): Promise<BrowserHost> {
+  const host = start(process.execPath, [fileURLToPath(new URL('../../out/main/web/web.main.js', import.meta.url))], options);
+  await waitFor('the browser host', async () => /Open (http:\S+)/.test(host.output()), 15_000, host.output);
+  return Object.assign(host, { url: /Open (http:\S+)/.exec(host.output())![1]! });
 }
