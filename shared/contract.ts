@@ -30,7 +30,7 @@ import {
 } from './model/signing.model.ts';
 import { PolicyEvaluationSchema, PolicyExportSchema, PolicyIdSchema, PolicySchema, PolicyTargetSchema } from './model/policy.model.ts';
 import { ScanAlertSchema, ScanDiffSchema, ScanProgressSchema, ScanRecordSchema, ScanScheduleSchema, ScanSummarySchema, StartScanSchema } from './model/scan.model.ts';
-import { BackupManifestSchema, BackupResultSchema, DrillResultSchema, DrillStatusSchema, OpenBackupSchema, PrepareBackupSchema, RecoveryIntentViewSchema, RestoreResultSchema } from './model/recovery.model.ts';
+import { BackupKeySchema, BackupManifestSchema, BackupResultSchema, CreateBackupKeySchema, DrillResultSchema, DrillStatusSchema, OpenBackupSchema, PrepareBackupSchema, RecoveryIntentViewSchema, RestoreResultSchema } from './model/recovery.model.ts';
 import { HappenedSchema, LessonSchema, SandboxViewSchema, StepResultSchema, WorkshopIntentSchema } from './model/workshop.model.ts';
 import { CompromiseAssessmentSchema, CompromiseIntentSchema, CompromiseReportSchema, CompromiseScopeSchema, PrepareCompromiseSchema } from './model/compromise.model.ts';
 import { ImageStoreRefSchema, InspectInputSchema, InspectProgressSchema, RepositoryListSchema, TagListSchema } from './model/images.model.ts';
@@ -278,6 +278,16 @@ export const requests = {
     summary: 'Confirm a restore intent',
     input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
     output: RestoreResultSchema,
+  },
+  'recovery.backupKey': {
+    summary: 'The backup key wrappable token keys are wrapped under, or null before one is made',
+    input: NoInputSchema,
+    output: BackupKeySchema.nullable(),
+  },
+  'recovery.createBackupKey': {
+    summary: 'Make the backup key (RSA-3072, unwrap only) on a second token; made once and never replaced',
+    input: CreateBackupKeySchema,
+    output: BackupKeySchema,
   },
   'workshop.lessons': {
     summary: 'The lessons: the ones shipped with Signet and those a trainer added',

@@ -16,6 +16,7 @@ Commands:
   keys list                       every key with its status, expiry and use
   keys generate --label NAME      make a key: [--backend software|pkcs11] [--module PATH --token LABEL]
                                   [--algorithm ecdsa-p256|ecdsa-p384|ed25519|rsa-3072|rsa-4096] [--expires DATE]
+                                  [--wrappable] (a token key backups may hold, wrapped under the backup key)
   keys export ID                  public key: [--format pem|cosign-pub|jwk] [--output FILE]
   keys rotate ID                  successor key and cross-signed statement: [--overlap-days N] [--label NAME]
   keys revoke ID --reason REASON  RFC 5280 reason; [--invalid-since DATE] (default now)
@@ -80,6 +81,9 @@ Commands:
   backup drill FILE               restore into fresh stores, sign with every key, check the published public keys;
                                   exit 0 when all pass: --passphrase | --share SHEET...
   backup restore FILE             restore a backup; nothing is written unless all of it opens: --passphrase | --share SHEET...
+  backup key create --module PATH --token LABEL
+                                  the backup key (RSA-3072, unwrap only) on a second token; wrappable token keys go
+                                  into backups wrapped under it. \`backup key show\` prints it
   backup twin ID --module PATH --token LABEL
                                   a second key on another token, cross-signed with a token key no backup can hold [--label NAME]
 
@@ -229,7 +233,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'keys generate': {
-    options: { label: string, backend: string, module: string, token: string, algorithm: string, expires: string },
+    options: { label: string, backend: string, module: string, token: string, algorithm: string, expires: string, wrappable: { type: 'boolean', default: false } },
     positionals: 0,
     run: async (session, v) => {
       if (typeof v.label !== 'string') throw new UsageError('--label is required');
@@ -237,7 +241,7 @@ const COMMANDS: Record<string, Command> = {
       const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
       const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
       const notAfter = typeof v.expires === 'string' ? new Date(v.expires).toISOString() : undefined;
-      const key = await call.keys.generate({ backend, label: v.label, algorithm: v.algorithm as never, notAfter });
+      const key = await call.keys.generate({ backend, label: v.label, algorithm: v.algorithm as never, notAfter, ...(v.wrappable === true ? { wrappable: true } : {}) });
       return { text: `Generated ${key.id} "${key.label}"\nfingerprint ${key.fingerprint}\n${key.publicKeyPem.trimEnd()}`, json: key };
     },
   },
@@ -615,6 +619,17 @@ const COMMANDS: Record<string, Command> = {
     options: { passphrase: { type: 'boolean', default: false }, share: many },
     positionals: 1,
     run: async (session, v, [file]) => (await import('../recovery/recovery.command.ts')).restoreBackup(await session.app(), file!, backupUnlock(v)),
+  },
+  'backup key': {
+    options: { module: string, token: string },
+    positionals: 1,
+    run: async (session, v, [verb]) => {
+      const command = await import('../recovery/recovery.command.ts');
+      if (verb === 'show') return command.showBackupKey(await session.app());
+      if (verb !== 'create') throw new UsageError('backup key create|show');
+      if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module PATH and --token LABEL name the second token');
+      return command.createBackupKey(await session.app(), { modulePath: v.module, tokenLabel: v.token });
+    },
   },
   'backup twin': {
     options: { module: string, token: string, label: string },

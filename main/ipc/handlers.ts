@@ -107,6 +107,8 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       drills: () => services.recovery.drills(),
       prepareRestore: (input) => services.recovery.prepareRestore(input),
       confirmRestore: (input, context) => services.recovery.confirmRestore(input.intentId, services.confirmations, context.host),
+      backupKey: () => services.recovery.backupKey(),
+      createBackupKey: (input, context) => services.recovery.createBackupKey(input, context.host),
     },
     workshop: {
       lessons: () => services.workshop.lessons(),

@@ -96,11 +96,15 @@ export class KeyService {
       if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
         throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
       }
-      const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null);
+      if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
+      if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
+        throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
+      }
+      const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null, input.wrappable === true);
       inventory.keys.push(record);
       return {
         result: record,
-        audit: { host, action: 'key.generate', subject: record.id, details: { label, algorithm: record.algorithm, fingerprint: record.fingerprint, location: record.location.kind === 'pkcs11' ? record.location.uri : 'software' } },
+        audit: { host, action: 'key.generate', subject: record.id, details: { label, algorithm: record.algorithm, fingerprint: record.fingerprint, location: record.location.kind === 'pkcs11' ? record.location.uri : 'software', wrappable: input.wrappable === true } },
       };
     });
   }
@@ -216,7 +220,7 @@ export class KeyService {
       const label = options.label?.trim() || this.successorLabel(inventory, old.label);
       this.assertLabelFree(inventory, label);
       const backend = old.location.kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: old.location.modulePath, tokenLabel: old.location.tokenLabel } : { kind: 'software' as const };
-      const successor = await this.makeKey(backend, old.algorithm, label, old.notAfter ? this.shiftedExpiry(old) : null);
+      const successor = await this.makeKey(backend, old.algorithm, label, old.notAfter ? this.shiftedExpiry(old) : null, old.location.kind === 'pkcs11' && old.location.wrappable === true);
       successor.predecessor = old.id;
       const time = this.now().toISOString();
       const statement = {
@@ -335,7 +339,7 @@ export class KeyService {
     const inventory = await this.load();
     const onToken = await (await this.token(selector)).listKeys();
     return onToken
-      .filter((k) => k.hasPrivateKey)
+      .filter((k) => k.hasPrivateKey && k.canSign)
       .map((k) => ({
         objectId: k.objectId.toString('hex'),
         label: k.label,
@@ -349,7 +353,7 @@ export class KeyService {
     return this.mutate(async (inventory) => {
       this.assertLabelFree(inventory, label);
       const token = await this.token(selector);
-      const found = (await token.listKeys()).find((k) => k.objectId.toString('hex') === objectId && k.hasPrivateKey);
+      const found = (await token.listKeys()).find((k) => k.objectId.toString('hex') === objectId && k.hasPrivateKey && k.canSign);
       if (!found) throw new SignetError('NotFound', `Token "${selector.tokenLabel}" has no private key with id ${objectId}.`);
       if (!found.publicKeySpki || !found.algorithm) throw new SignetError('BadInput', `Key ${objectId} has no public key on the token, or an algorithm Signet does not sign with.`);
       if (inventory.keys.some((k) => k.location.kind === 'pkcs11' && k.location.modulePath === selector.modulePath && k.location.objectId === objectId)) {
@@ -363,6 +367,7 @@ export class KeyService {
         tokenLabel: token.label,
         tokenSerial: token.serial,
         objectId,
+        ...(found.extractable ? { wrappable: true } : {}),
       };
       const record = this.record(id, label, found.algorithm, found.publicKeySpki, location, null);
       inventory.keys.push(record);
@@ -411,7 +416,7 @@ export class KeyService {
       }
       const known = new Set(keys.map((k) => (k.location.kind === 'pkcs11' ? k.location.objectId : '')));
       for (const key of onToken) {
-        if (key.hasPrivateKey && !known.has(key.objectId.toString('hex'))) {
+        if (key.hasPrivateKey && key.canSign && !known.has(key.objectId.toString('hex'))) {
           differences.push({ keyId: null, kind: 'not-in-inventory', message: `Token "${tokenLabel}" holds key "${key.label}" (id ${key.objectId.toString('hex')}) that is not in the inventory.` });
         }
       }
@@ -444,7 +449,7 @@ export class KeyService {
     await this.deps.audit.close();
   }
 
-  private async makeKey(backend: GenerateKeyInput['backend'], algorithm: KeyRecord['algorithm'], label: string, notAfter: string | null): Promise<KeyRecord> {
+  private async makeKey(backend: GenerateKeyInput['backend'], algorithm: KeyRecord['algorithm'], label: string, notAfter: string | null, wrappable: boolean): Promise<KeyRecord> {
     const id = `k-${randomBytes(8).toString('hex')}`;
     let spki: Buffer;
     let location: KeyRecord['location'];
@@ -454,7 +459,7 @@ export class KeyService {
     } else {
       const token = await this.token(backend);
       const objectId = randomBytes(16);
-      spki = await token.generateKeyPair(algorithm, label, objectId);
+      spki = await token.generateKeyPair(algorithm, label, objectId, { wrappable });
       location = {
         kind: 'pkcs11',
         uri: formatPkcs11Uri({ token: token.label, serial: token.serial, object: label, id: objectId, type: 'private', modulePath: backend.modulePath }),
@@ -462,6 +467,7 @@ export class KeyService {
         tokenLabel: token.label,
         tokenSerial: token.serial,
         objectId: objectId.toString('hex'),
+        ...(wrappable ? { wrappable } : {}),
       };
     }
     return this.record(id, label, algorithm, spki, location, notAfter);
@@ -493,10 +499,23 @@ export class KeyService {
       return this.deps.software.sign(key.id, key.algorithm, input.payload);
     }
     const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
-    const objectId = Buffer.from(key.location.objectId, 'hex');
-    if (key.algorithm.startsWith('ecdsa')) return ecdsaRawToDer(await token.sign(objectId, 'ecdsa', digest!));
-    if (key.algorithm.startsWith('rsa')) return token.sign(objectId, 'rsa-pkcs1', rsaDigestInfo(HASH_FOR[key.algorithm]!, digest!));
-    return token.sign(objectId, 'eddsa', (input as { payload: Buffer }).payload);
+    return signOnToken(token, Buffer.from(key.location.objectId, 'hex'), key.algorithm, 'payload' in input ? input.payload : null, digest);
+  }
+
+  // Backups wrap and unwrap on the same logged-in tokens signing uses, so the PIN is asked once; main-only, never over IPC.
+  async openToken(selector: TokenSelector): Promise<Pkcs11Token> {
+    return this.token(selector);
+  }
+
+  // Restoring a wrapped key onto another token moves its record there; only the location changes, through the change queue.
+  async relocate(id: string, location: Extract<KeyRecord['location'], { kind: 'pkcs11' }>, host: HostKind): Promise<KeyRecord> {
+    return this.mutate(async (inventory) => {
+      const key = findKey(inventory, id);
+      if (key.location.kind !== 'pkcs11') throw new SignetError('BadInput', `"${key.label}" is a software key; it has no token to move from.`);
+      const from = key.location.uri;
+      key.location = location;
+      return { result: structuredClone(key), audit: { host, action: 'key.relocate', subject: id, details: { from, to: location.uri } } };
+    });
   }
 
   // One logged-in token per module and label; a refused PIN is reported and never retried by itself.
@@ -620,4 +639,14 @@ export class KeyService {
     await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature }, null, 2)}\n`);
     await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: usable?.id ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
   }
+}
+
+// One place picks the token mechanism for an algorithm, so a restore drill signs exactly as signing does; signatures come out as node:crypto verifies them.
+export async function signOnToken(token: Pkcs11Token, objectId: Buffer, algorithm: KeyRecord['algorithm'], payload: Buffer | null, digest: Buffer | null): Promise<Buffer> {
+  const hash = HASH_FOR[algorithm];
+  const hashed = digest ?? (hash && payload ? createHash(hash).update(payload).digest() : null);
+  if (algorithm.startsWith('ecdsa')) return ecdsaRawToDer(await token.sign(objectId, 'ecdsa', hashed!));
+  if (algorithm.startsWith('rsa')) return token.sign(objectId, 'rsa-pkcs1', rsaDigestInfo(hash!, hashed!));
+  if (!payload) throw new SignetError('BadInput', `${ALGORITHM_NAMES[algorithm]} signs the message itself, not a digest.`);
+  return token.sign(objectId, 'eddsa', payload);
 }

@@ -2,7 +2,7 @@ import pkcs11js from 'pkcs11js';
 import { access, constants } from 'node:fs/promises';
 import { SignetError } from '../errors.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
-import type { Pkcs11Driver, Pkcs11ModuleReport, Pkcs11Token, SignMechanism, TokenKey, TokenSelector } from './pkcs11.types.ts';
+import type { Pkcs11Driver, Pkcs11ModuleReport, Pkcs11Token, SignMechanism, TokenKey, TokenSelector, UnwrapTarget, WrappedPrivateKey } from './pkcs11.types.ts';
 import type { SlotStatus, TokenStatus } from '../../shared/model/system.model.ts';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import { algorithmOf, spkiFromJwk } from './key-encoding.ts';
@@ -208,8 +208,8 @@ class Pkcs11jsToken implements Pkcs11Token {
     }
   }
 
-  // Keys are made on the token, private halves sensitive and never extractable.
-  async generateKeyPair(algorithm: KeyAlgorithm, label: string, objectId: Buffer): Promise<Buffer> {
+  // Keys are made on the token, private halves sensitive; only a key made wrappable may leave it, and then only wrapped.
+  async generateKeyPair(algorithm: KeyAlgorithm, label: string, objectId: Buffer, options: { wrappable?: boolean } = {}): Promise<Buffer> {
     return this.withSession(async (session) => {
       const common: pkcs11js.Template = [
         { type: pkcs11js.CKA_TOKEN, value: true },
@@ -223,7 +223,7 @@ class Pkcs11jsToken implements Pkcs11Token {
         { type: pkcs11js.CKA_SIGN, value: true },
         { type: pkcs11js.CKA_PRIVATE, value: true },
         { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: options.wrappable === true },
       ];
       let mechanism: number;
       if (algorithm.startsWith('rsa-')) {
@@ -242,6 +242,136 @@ class Pkcs11jsToken implements Pkcs11Token {
       const spki = this.publicSpki(session, pair.publicKey, algorithm);
       if (!spki) throw new SignetError('Internal', 'The token made a key but did not return its public half.');
       return spki;
+    });
+  }
+
+  // The backup key: its public half wraps on any token, its private half only unwraps, never signs or decrypts, and never leaves.
+  async generateWrappingKeyPair(label: string, objectId: Buffer): Promise<Buffer> {
+    return this.withSession(async (session) => {
+      const common: pkcs11js.Template = [
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_LABEL, value: label },
+        { type: pkcs11js.CKA_ID, value: objectId },
+      ];
+      const pair = await this.module.C_GenerateKeyPairAsync(
+        session,
+        { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
+        [
+          ...common,
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+          { type: pkcs11js.CKA_MODULUS_BITS, value: 3072 },
+          { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+          { type: pkcs11js.CKA_WRAP, value: true },
+          { type: pkcs11js.CKA_ENCRYPT, value: false },
+          { type: pkcs11js.CKA_VERIFY, value: false },
+          { type: pkcs11js.CKA_PRIVATE, value: false },
+        ],
+        [
+          ...common,
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+          { type: pkcs11js.CKA_UNWRAP, value: true },
+          { type: pkcs11js.CKA_DECRYPT, value: false },
+          { type: pkcs11js.CKA_SIGN, value: false },
+          { type: pkcs11js.CKA_PRIVATE, value: true },
+          { type: pkcs11js.CKA_SENSITIVE, value: true },
+          { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+        ],
+      );
+      const spki = this.publicSpki(session, pair.publicKey, 'rsa-3072');
+      if (!spki) throw new SignetError('Internal', 'The token made the backup key but did not return its public half.');
+      return spki;
+    });
+  }
+
+  // The private key leaves only as ciphertext: under a one-time AES key made on this token, itself under the backup key's public key; both helpers are gone afterwards.
+  async wrapPrivateKey(objectId: Buffer, wrappingKeySpki: Buffer): Promise<WrappedPrivateKey> {
+    return this.withSession(async (session) => {
+      const key = this.privateKey(session, objectId);
+      const [extractable] = this.module.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_EXTRACTABLE }]);
+      if (!readBool(extractable?.value as Buffer | undefined)) {
+        throw new SignetError('BadInput', `The key ${objectId.toString('hex')} on token "${this.label}" is not extractable; no backup can hold it. Make a twin on another token instead.`);
+      }
+      const jwk = createPublicKey({ key: wrappingKeySpki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+      if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new SignetError('BadInput', 'The backup key is not an RSA public key.');
+      const temporary: pkcs11js.Handle[] = [];
+      try {
+        const wrappingKey = this.module.C_CreateObject(session, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
+          { type: pkcs11js.CKA_TOKEN, value: false },
+          { type: pkcs11js.CKA_MODULUS, value: Buffer.from(jwk.n, 'base64url') },
+          { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from(jwk.e, 'base64url') },
+          { type: pkcs11js.CKA_WRAP, value: true },
+        ]);
+        temporary.push(wrappingKey);
+        const secret = this.module.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+          { type: pkcs11js.CKA_TOKEN, value: false },
+          { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+          { type: pkcs11js.CKA_WRAP, value: true },
+          { type: pkcs11js.CKA_SENSITIVE, value: true },
+          { type: pkcs11js.CKA_EXTRACTABLE, value: true },
+        ]);
+        temporary.push(secret);
+        const wrappedKey = Buffer.from(this.module.C_WrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, secret, key, Buffer.alloc(16_384)));
+        for (const oaepHash of ['sha256', 'sha1'] as const) {
+          try {
+            const wrappedSecret = Buffer.from(this.module.C_WrapKey(session, oaep(oaepHash), wrappingKey, secret, Buffer.alloc(1024)));
+            return { wrappedKey, wrappedSecret, oaepHash };
+          } catch (error) {
+            if (!(oaepHash === 'sha256' && error instanceof pkcs11js.Pkcs11Error && OAEP_PARAMETER_REFUSED.has(error.code))) throw error;
+          }
+        }
+        throw new SignetError('Internal', 'Unreachable: every OAEP hash was tried.');
+      } finally {
+        for (const handle of temporary) this.destroyQuietly(session, handle);
+      }
+    });
+  }
+
+  // Opens a wrapped key with the backup key held here; the key lands with its original id, label and public half, kept or only for this process.
+  async unwrapPrivateKey(wrappingKeyId: Buffer, wrapped: WrappedPrivateKey, target: UnwrapTarget): Promise<void> {
+    return this.withSession(async (session) => {
+      const [unwrapping] = this.find(session, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_ID, value: wrappingKeyId },
+      ]);
+      if (!unwrapping) throw new SignetError('NotFound', `Token "${this.label}" does not hold the backup key (id ${wrappingKeyId.toString('hex')}); only that token can open these wrapped keys.`);
+      if (this.find(session, [{ type: pkcs11js.CKA_ID, value: target.objectId }]).length > 0) {
+        throw new SignetError('Conflict', `Token "${this.label}" already holds an object with id ${target.objectId.toString('hex')}; nothing was unwrapped.`);
+      }
+      const created: pkcs11js.Handle[] = [];
+      let secret: pkcs11js.Handle | null = null;
+      try {
+        secret = this.module.C_UnwrapKey(session, oaep(wrapped.oaepHash), unwrapping, wrapped.wrappedSecret, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+          { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
+          { type: pkcs11js.CKA_TOKEN, value: false },
+          { type: pkcs11js.CKA_UNWRAP, value: true },
+        ]);
+        const common: pkcs11js.Template = [
+          { type: pkcs11js.CKA_TOKEN, value: target.persist },
+          { type: pkcs11js.CKA_LABEL, value: target.label },
+          { type: pkcs11js.CKA_ID, value: target.objectId },
+        ];
+        created.push(
+          this.module.C_UnwrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, secret, wrapped.wrappedKey, [
+            ...common,
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+            { type: pkcs11js.CKA_KEY_TYPE, value: keyTypeOf(target.algorithm) },
+            { type: pkcs11js.CKA_SIGN, value: true },
+            { type: pkcs11js.CKA_PRIVATE, value: true },
+            { type: pkcs11js.CKA_SENSITIVE, value: true },
+            { type: pkcs11js.CKA_EXTRACTABLE, value: true },
+          ]),
+        );
+        created.push(this.module.C_CreateObject(session, [...common, ...publicKeyTemplate(target.algorithm, target.publicKeySpki)]));
+      } catch (error) {
+        for (const handle of created) this.destroyQuietly(session, handle);
+        throw error;
+      } finally {
+        if (secret) this.destroyQuietly(session, secret);
+      }
     });
   }
 
@@ -271,9 +401,14 @@ class Pkcs11jsToken implements Pkcs11Token {
         for (const handle of this.find(session, [{ type: pkcs11js.CKA_CLASS, value: objectClass }])) {
           const [id, label] = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_ID }, { type: pkcs11js.CKA_LABEL }]);
           const objectId = Buffer.from((id?.value as Buffer | undefined) ?? Buffer.alloc(0));
-          const key = byId.get(objectId.toString('hex')) ?? { objectId, label: '', algorithm: null, publicKeySpki: null, hasPrivateKey: false };
+          const key = byId.get(objectId.toString('hex')) ?? { objectId, label: '', algorithm: null, publicKeySpki: null, hasPrivateKey: false, canSign: false, extractable: false };
           key.label ||= ((label?.value as Buffer | undefined) ?? Buffer.alloc(0)).toString('utf8');
-          if (isPrivate) key.hasPrivateKey = true;
+          if (isPrivate) {
+            const [sign, extractable] = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_SIGN }, { type: pkcs11js.CKA_EXTRACTABLE }]);
+            key.hasPrivateKey = true;
+            key.canSign = readBool(sign?.value as Buffer | undefined);
+            key.extractable = readBool(extractable?.value as Buffer | undefined);
+          }
           else {
             key.publicKeySpki = this.publicSpki(session, handle, null);
             key.algorithm = key.publicKeySpki ? algorithmOf(createPublicKey({ key: key.publicKeySpki, format: 'der', type: 'spki' })) : null;
@@ -307,6 +442,14 @@ class Pkcs11jsToken implements Pkcs11Token {
       }
     }
     releaseModule(this.loaded);
+  }
+
+  private destroyQuietly(session: pkcs11js.Handle, handle: pkcs11js.Handle): void {
+    try {
+      this.module.C_DestroyObject(session, handle);
+    } catch {
+      // A session object goes with its session at the latest.
+    }
   }
 
   private find(session: pkcs11js.Handle, template: pkcs11js.Template): pkcs11js.Handle[] {
@@ -360,6 +503,44 @@ class Pkcs11jsToken implements Pkcs11Token {
     }
     return null;
   }
+}
+
+function readBool(value: Buffer | undefined): boolean {
+  return value !== undefined && value.length > 0 && value[0] !== 0;
+}
+
+// CKR_ARGUMENTS_BAD and CKR_MECHANISM_PARAM_INVALID: how a token says it lacks OAEP with SHA-256.
+const OAEP_PARAMETER_REFUSED = new Set([0x7, 0x71]);
+
+function oaep(hash: WrappedPrivateKey['oaepHash']): pkcs11js.Mechanism {
+  const parameter: pkcs11js.RsaOAEP = {
+    type: pkcs11js.CK_PARAMS_RSA_OAEP,
+    hashAlg: hash === 'sha256' ? pkcs11js.CKM_SHA256 : pkcs11js.CKM_SHA_1,
+    mgf: hash === 'sha256' ? pkcs11js.CKG_MGF1_SHA256 : pkcs11js.CKG_MGF1_SHA1,
+    source: 1,
+  };
+  return { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter };
+}
+
+function keyTypeOf(algorithm: KeyAlgorithm): number {
+  if (algorithm.startsWith('rsa-')) return pkcs11js.CKK_RSA;
+  return algorithm === 'ed25519' ? CKK_EC_EDWARDS : pkcs11js.CKK_EC;
+}
+
+// The public half a token object needs, from the SPKI the inventory publishes.
+function publicKeyTemplate(algorithm: KeyAlgorithm, spki: Buffer): pkcs11js.Template {
+  const jwk = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  const base: pkcs11js.Template = [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+    { type: pkcs11js.CKA_KEY_TYPE, value: keyTypeOf(algorithm) },
+    { type: pkcs11js.CKA_VERIFY, value: true },
+    { type: pkcs11js.CKA_PRIVATE, value: false },
+  ];
+  if (jwk.kty === 'RSA') return [...base, { type: pkcs11js.CKA_MODULUS, value: Buffer.from(jwk.n!, 'base64url') }, { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from(jwk.e!, 'base64url') }];
+  const curve = CURVES[algorithm];
+  if (!curve) throw new SignetError('BadInput', `A ${algorithm} key cannot be placed on a token.`);
+  const point = jwk.kty === 'OKP' ? Buffer.from(jwk.x!, 'base64url') : Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  return [...base, { type: pkcs11js.CKA_EC_PARAMS, value: curve.oid }, { type: pkcs11js.CKA_EC_POINT, value: Buffer.concat([Buffer.from([4, point.length]), point]) }];
 }
 
 function readUlong(value: Buffer | undefined): number {

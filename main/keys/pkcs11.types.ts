@@ -23,13 +23,43 @@ export interface TokenKey {
   algorithm: KeyAlgorithm | null;
   publicKeySpki: Buffer | null;
   hasPrivateKey: boolean;
+  /** The private half signs (CKA_SIGN); a backup wrapping key does not, and is no signing key. */
+  canSign: boolean;
+  /** The private half may leave the token, encrypted under a wrapping key (CKA_EXTRACTABLE). */
+  extractable: boolean;
+}
+
+/**
+ * A private key encrypted for a backup: the key under a one-time AES-256 key (RFC 5649 key wrap with
+ * padding), that AES key under the backup key's RSA public key (OAEP). Only the token holding the
+ * backup key's private half can open it.
+ */
+export interface WrappedPrivateKey {
+  wrappedKey: Buffer;
+  wrappedSecret: Buffer;
+  /** OAEP's hash; SoftHSM 2.6 accepts only SHA-1, which OAEP's security does not rest on collisions of. */
+  oaepHash: 'sha256' | 'sha1';
+}
+
+/** Where an unwrapped key lands: kept on the token, or only for this process (a drill) and destroyed after. */
+export interface UnwrapTarget {
+  algorithm: KeyAlgorithm;
+  label: string;
+  objectId: Buffer;
+  publicKeySpki: Buffer;
+  persist: boolean;
 }
 
 /** A logged-in token with a pool of sessions; no PIN or session handle ever leaves it. */
 export interface Pkcs11Token {
   readonly label: string;
   readonly serial: string;
-  generateKeyPair(algorithm: KeyAlgorithm, label: string, objectId: Buffer): Promise<Buffer>;
+  /** `wrappable` keys may leave the token, but only wrapped under a backup key. */
+  generateKeyPair(algorithm: KeyAlgorithm, label: string, objectId: Buffer, options?: { wrappable?: boolean }): Promise<Buffer>;
+  /** An RSA-3072 pair whose private half can only unwrap: the backup key. Returns its public key (SPKI). */
+  generateWrappingKeyPair(label: string, objectId: Buffer): Promise<Buffer>;
+  wrapPrivateKey(objectId: Buffer, wrappingKeySpki: Buffer): Promise<WrappedPrivateKey>;
+  unwrapPrivateKey(wrappingKeyId: Buffer, wrapped: WrappedPrivateKey, target: UnwrapTarget): Promise<void>;
   sign(objectId: Buffer, mechanism: SignMechanism, input: Buffer): Promise<Buffer>;
   /** Many signatures on one session, back to back: the bulk path. */
   signMany(objectId: Buffer, mechanism: SignMechanism, inputs: Buffer[]): Promise<Buffer[]>;

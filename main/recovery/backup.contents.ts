@@ -1,19 +1,24 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import { PolicySchema } from '../../shared/model/policy.model.ts';
-import type { BackupManifest } from '../../shared/model/recovery.model.ts';
+import type { BackupKey, BackupManifest } from '../../shared/model/recovery.model.ts';
 import { SettingsSchema, type Settings } from '../../shared/model/settings.model.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
 import { algorithmOf, fingerprintOf } from '../keys/key-encoding.ts';
 import type { BackupItems } from './backup.format.ts';
+import { BACKUP_KEY_FILE, parseBackupKey } from './backup-key.store.ts';
 import { AUDIT_KEY, kindOf, parseInventory, SOFTWARE_KEY_PREFIX, type InventoryFile } from './backup.snapshot.ts';
+import { decodeWrappedKey, WRAPPED_KEY_PREFIX, type WrappedKeyItem } from './wrapped-key.ts';
 
 /** A backup's contents, checked item by item and ready to write; nothing has been written yet. */
 export interface BackupContents {
   inventory: InventoryFile | null;
   /** Private keys by key id (the audit key under its own id), each matching its published fingerprint. */
   softwareKeys: Map<string, { algorithm: KeyAlgorithm; privateKey: KeyObject }>;
+  /** Token keys wrapped under the backup key, by key id; only the backup key's token opens them. */
+  wrappedKeys: Map<string, WrappedKeyItem>;
+  backupKey: BackupKey | null;
   settings: Settings | null;
 }
 
@@ -56,7 +61,24 @@ export function checkContents(manifest: BackupManifest, items: BackupItems, name
     if (expected !== fingerprintOf(spki)) throw new SignetError('BadInput', `The private key ${keyId} in ${name} is not the key its inventory publishes; nothing was restored.`);
     softwareKeys.set(keyId, { algorithm, privateKey });
   }
-  return { inventory, softwareKeys, settings: settings?.success ? settings.data : null };
+  let backupKey: BackupKey | null;
+  try {
+    backupKey = parseBackupKey(text(BACKUP_KEY_FILE), `The backup key description in ${name}`);
+  } catch (error) {
+    throw new SignetError('BadInput', `${(error as Error).message} Nothing was restored.`);
+  }
+  const wrappedKeys: BackupContents['wrappedKeys'] = new Map();
+  for (const [itemName, data] of items) {
+    if (!itemName.startsWith(WRAPPED_KEY_PREFIX)) continue;
+    const wrapped = decodeWrappedKey(data, itemName, name);
+    const published = inventory?.keys.find((k) => k.id === wrapped.keyId);
+    if (!published || published.location.kind !== 'pkcs11' || published.fingerprint !== wrapped.fingerprint || published.algorithm !== wrapped.algorithm) {
+      throw new SignetError('BadInput', `The wrapped key ${wrapped.keyId} in ${name} has no matching token key in the backup's inventory; nothing was restored.`);
+    }
+    if (!backupKey || backupKey.fingerprint !== wrapped.backupKeyFingerprint) throw new SignetError('BadInput', `The wrapped key ${wrapped.keyId} in ${name} was wrapped under a backup key the backup does not describe; nothing was restored.`);
+    wrappedKeys.set(wrapped.keyId, wrapped);
+  }
+  return { inventory, softwareKeys, wrappedKeys, backupKey, settings: settings?.success ? settings.data : null };
 }
 
 function auditKeyFingerprint(pem: string | null): string | undefined {

@@ -5,10 +5,14 @@ import { KeyIdSchema, KeyRecordSchema, type KeyRecord } from '../../shared/model
 import type { BackupManifest } from '../../shared/model/recovery.model.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
+import type { WrappedPrivateKey } from '../keys/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
 import { readFileIfExists } from '../storage/atomic-file.ts';
 import type { BackupItems } from './backup.format.ts';
+import { BACKUP_KEY_FILE } from './backup-key.store.ts';
+import type { BackupKey } from '../../shared/model/recovery.model.ts';
 import { TWIN_STATEMENTS_DIR, TWINS_FILE, type Twin } from './twin.service.ts';
+import { encodeWrappedKey, WRAPPED_KEY_PREFIX } from './wrapped-key.ts';
 
 export type ItemKind = BackupManifest['items'][number]['kind'];
 export type NotIncluded = BackupManifest['notIncluded'][number];
@@ -27,12 +31,14 @@ const FIXED_ITEMS: Record<string, ItemKind> = {
   'audit/audit-key.pem': 'audit-log',
   'settings.json': 'settings',
   'authority/authority.json': 'authority',
+  [BACKUP_KEY_FILE]: 'inventory',
 };
 const PAIR = 'k-[0-9a-f]{16}--k-[0-9a-f]{16}\\.json';
 const PATTERN_ITEMS: [RegExp, ItemKind][] = [
   [new RegExp(`^keys/rotations/${PAIR}$`), 'inventory'],
   [new RegExp(`^${TWIN_STATEMENTS_DIR}/${PAIR}$`), 'inventory'],
   [/^software-keys\/(k-[0-9a-f]{16}|audit-key)$/, 'software-key'],
+  [/^wrapped-keys\/k-[0-9a-f]{16}$/, 'wrapped-key'],
 ];
 
 export const InventoryFileSchema = z.object({ version: z.literal(1), adminKeyId: KeyIdSchema.nullable(), keys: z.array(KeyRecordSchema) }).strict();
@@ -50,19 +56,29 @@ export interface BackupPlan {
   inventory: InventoryFile;
   /** Software keys whose sealed private key is present, and so go into the backup. */
   softwareKeys: KeyRecord[];
+  /** Token keys made wrappable, each to be wrapped under the backup key on its own token. */
+  wrappedKeys: KeyRecord[];
+  backupKey: BackupKey | null;
   includeAuditKey: boolean;
   files: string[];
   notIncluded: NotIncluded[];
 }
 
 // Reads which files and keys exist; the facts a person confirms are built from this.
-export async function planBackup(dataDir: string, software: SoftwareKeyStore, twins: Twin[]): Promise<BackupPlan> {
+export async function planBackup(dataDir: string, software: SoftwareKeyStore, twins: Twin[], backupKey: BackupKey | null): Promise<BackupPlan> {
   const inventoryText = await readFileIfExists(join(dataDir, 'keys', 'inventory.json'));
   const inventory = inventoryText === null ? { version: 1 as const, adminKeyId: null, keys: [] } : parseInventory(inventoryText, 'the live key inventory');
   const softwareKeys: KeyRecord[] = [];
+  const wrappedKeys: KeyRecord[] = [];
   const notIncluded: NotIncluded[] = [];
   for (const key of inventory.keys) {
     if (key.status === 'destroyed') continue;
+    if (key.location.kind === 'pkcs11' && key.location.wrappable) {
+      const reason = wrapRefusal(key, backupKey);
+      if (reason === null) wrappedKeys.push(key);
+      else notIncluded.push({ keyId: key.id, label: key.label, reason });
+      continue;
+    }
     if (key.location.kind === 'software') {
       if (key.status === 'revoked') notIncluded.push({ keyId: key.id, label: key.label, reason: `revoked (${key.revocation?.reason ?? 'unspecified'}); a revoked key's private half is not carried into backups.` });
       else if (!(await software.exists(key.id))) notIncluded.push({ keyId: key.id, label: key.label, reason: 'its sealed private key is missing from this machine, so there is nothing to back up; run `signet keys reconcile`.' });
@@ -80,12 +96,26 @@ export async function planBackup(dataDir: string, software: SoftwareKeyStore, tw
       if (kindOf(`${dir}/${entry}`)) files.push(`${dir}/${entry}`);
     }
   }
-  return { inventory, softwareKeys, includeAuditKey: await software.exists(AUDIT_KEY.id), files, notIncluded };
+  return { inventory, softwareKeys, wrappedKeys, backupKey, includeAuditKey: await software.exists(AUDIT_KEY.id), files, notIncluded };
+}
+
+// A wrappable key still stays out when it is revoked, when there is no backup key, or when the backup key shares its token.
+function wrapRefusal(key: KeyRecord, backupKey: BackupKey | null): string | null {
+  if (key.location.kind !== 'pkcs11') return null;
+  if (key.status === 'revoked') return `revoked (${key.revocation?.reason ?? 'unspecified'}); a revoked key's private half is not carried into backups.`;
+  if (backupKey === null) return `wrappable on token "${key.location.tokenLabel}", but there is no backup key to wrap it under yet: make one on a second token (\`signet backup key create --module PATH --token LABEL\`).`;
+  if (backupKey.modulePath === key.location.modulePath && backupKey.tokenLabel === key.location.tokenLabel) {
+    return `wrappable, but on the backup key's own token "${key.location.tokenLabel}"; a backup that only that token opens does not survive losing it. Make a twin instead.`;
+  }
+  return null;
 }
 
 // Reads every planned item; private keys come out of the sealed store as PKCS#8 and stay in main's memory.
-export async function readBackupItems(dataDir: string, software: SoftwareKeyStore, plan: BackupPlan): Promise<BackupItems> {
+export async function readBackupItems(dataDir: string, software: SoftwareKeyStore, plan: BackupPlan, wrap: (key: KeyRecord, backupKey: BackupKey) => Promise<WrappedPrivateKey>): Promise<BackupItems> {
   const items: BackupItems = new Map();
+  for (const key of plan.wrappedKeys) {
+    items.set(`${WRAPPED_KEY_PREFIX}${key.id}`, encodeWrappedKey(key, await wrap(key, plan.backupKey!), plan.backupKey!.fingerprint));
+  }
   for (const key of plan.softwareKeys) {
     items.set(`${SOFTWARE_KEY_PREFIX}${key.id}`, (await software.unsealForExport(key.id, key.algorithm)).export({ type: 'pkcs8', format: 'der' }));
   }

@@ -7,7 +7,11 @@ import type { KeychainStatus } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 import { fingerprintOf, HASH_FOR } from '../keys/key-encoding.ts';
 import type { SecretStore } from '../keys/keychain.types.ts';
+import { signOnToken } from '../keys/keys.service.ts';
+import type { Pkcs11Token } from '../keys/pkcs11.types.ts';
 import { SoftwareKeyStore } from '../keys/software.backend.ts';
+import type { BackupKey } from '../../shared/model/recovery.model.ts';
+import { wrappedPrivateKey, type WrappedKeyItem } from './wrapped-key.ts';
 
 /** A key from a backup, with the public key the live inventory publishes for it (null when it publishes none). */
 export interface DrillKey {
@@ -59,6 +63,51 @@ export async function drillSoftwareKeys(keys: DrillKey[], keychainFor: (service:
     await rm(dir, { recursive: true, force: true });
   }
   return { keychainService, outcomes: keys.map((k) => outcomes.find((o) => o.keyId === k.keyId)!) };
+}
+
+/** A wrapped token key from a backup, with the public key the live inventory publishes for it. */
+export interface WrappedDrillKey {
+  item: WrappedKeyItem;
+  publishedPem: string | null;
+}
+
+// Each wrapped key is opened on the backup key's token as an object that lives only for the drill, signs once, and is destroyed; the live key is not touched.
+export async function drillWrappedKeys(keys: WrappedDrillKey[], token: Pkcs11Token, backupKey: BackupKey): Promise<DrillOutcome[]> {
+  const outcomes: DrillOutcome[] = [];
+  for (const { item, publishedPem } of keys) {
+    const key = { keyId: item.keyId, label: item.label };
+    if (publishedPem === null) {
+      outcomes.push({ ...key, passed: false, reason: 'the live inventory publishes no public key for it (the key is not there any more), so there is nothing to check the signature against.' });
+      continue;
+    }
+    const published = createPublicKey(publishedPem);
+    const spki = published.export({ type: 'spki', format: 'der' });
+    if (fingerprintOf(spki) !== item.fingerprint) {
+      outcomes.push({ ...key, passed: false, reason: `the backup holds another key than the published one (backup ${item.fingerprint.slice(0, 16)}…, published ${fingerprintOf(spki).slice(0, 16)}…).` });
+      continue;
+    }
+    const objectId = randomBytes(16);
+    try {
+      await token.unwrapPrivateKey(Buffer.from(backupKey.objectId, 'hex'), wrappedPrivateKey(item), { algorithm: item.algorithm, label: `signet drill ${item.keyId}`, objectId, publicKeySpki: spki, persist: false });
+    } catch (error) {
+      outcomes.push({ ...key, passed: false, reason: `the backup key on token "${backupKey.tokenLabel}" could not unwrap it: ${message(error)}` });
+      continue;
+    }
+    try {
+      const testMessage = Buffer.from(`signet restore drill ${item.keyId} ${new Date().toISOString()} ${randomBytes(16).toString('hex')}`);
+      const signature = await signOnToken(token, objectId, item.algorithm, testMessage, null);
+      outcomes.push(
+        verify(HASH_FOR[item.algorithm], testMessage, published, signature)
+          ? { ...key, passed: true, reason: `unwrapped by the backup key on token "${backupKey.tokenLabel}" into an object that lived only for the drill, signed a test message there, and the signature verifies with the published public key ${item.fingerprint.slice(0, 16)}….` }
+          : { ...key, passed: false, reason: 'the unwrapped key signed, but the signature does not verify with the published public key.' },
+      );
+    } catch (error) {
+      outcomes.push({ ...key, passed: false, reason: `the unwrapped key did not sign: ${message(error)}` });
+    } finally {
+      await token.destroy(objectId).catch(() => undefined);
+    }
+  }
+  return outcomes;
 }
 
 async function signAndCheck(store: SoftwareKeyStore, key: DrillKey, fingerprint: string): Promise<DrillOutcome> {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../shared/model/recovery.model.ts';
+import type { BackupKey, BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../shared/model/recovery.model.ts';
 import type { AppContext } from '../app/app.context.ts';
 import { readSecret } from '../cli/prompt.ts';
 import { SignetError } from '../errors.ts';
@@ -56,6 +56,22 @@ export async function twinKey(app: AppContext, keyId: string, token: { modulePat
   return { text: `Made the twin ${result.twin.id} "${result.twin.label}" of ${result.original.id} "${result.original.label}"\nfingerprint ${result.twin.fingerprint}\nheld at ${where}\nBoth keys signed the twin statement; list both in the policies that name the original.`, json: result };
 }
 
+// Made once on a second token; every backup after it holds the wrappable token keys.
+export async function createBackupKey(app: AppContext, token: { modulePath: string; tokenLabel: string }): Promise<Output> {
+  const key = await app.recovery.createBackupKey({ modulePath: resolve(token.modulePath), tokenLabel: token.tokenLabel }, 'cli');
+  return { text: `Made the backup key\n${formatBackupKey(key)}\nToken keys generated with --wrappable now go into backups, wrapped under it.`, json: key };
+}
+
+// Prints where the backup key lives and its fingerprint, so custodians can check a backup names the right one.
+export async function showBackupKey(app: AppContext): Promise<Output> {
+  const key = await app.recovery.backupKey();
+  return { text: key ? formatBackupKey(key) : 'No backup key yet: `signet backup key create --module PATH --token LABEL` makes one on a second token.', json: key };
+}
+
+function formatBackupKey(key: BackupKey): string {
+  return [`token "${key.tokenLabel}" (serial ${key.tokenSerial}) in ${key.modulePath}`, `object id ${key.objectId}, RSA 3072, unwraps only`, `fingerprint ${key.fingerprint}`, `made ${key.createdAt}`].join('\n');
+}
+
 async function openInput(file: string, unlock: CliUnlock): Promise<PassphraseOpen | { backupFile: string; shareFiles: string[] }> {
   const backupFile = resolve(file);
   if ('shareFiles' in unlock) return { backupFile, shareFiles: unlock.shareFiles.map((f) => resolve(f)) };
@@ -94,6 +110,7 @@ function formatRestore(result: RestoreResult): string {
   const missing = result.notIncluded.map((n) => `  ${n.keyId} "${n.label}": ${n.reason}`);
   return [
     `Restored ${result.restoredKeys.length} software key(s) and ${result.restoredItems.length} item(s).`,
+    ...result.tokenKeys.map((k) => `  token key ${k.keyId} "${k.label}": ${k.outcome}`),
     ...result.restoredItems.map((i) => `  ${i}`),
     ...(missing.length ? ['Not in the backup:', ...missing] : []),
   ].join('\n');

@@ -1,7 +1,8 @@
+import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { ALGORITHM_NAMES, type KeyRecord } from '../../shared/model/keys.model.ts';
-import { CustodiansSchema, type BackupManifest, type BackupResult, type Custodians, type DrillResult, type OpenBackup, type PrepareBackup, type RecoveryIntentView, type RestoreResult } from '../../shared/model/recovery.model.ts';
+import { CustodiansSchema, type BackupKey, type BackupManifest, type BackupResult, type Custodians, type DrillResult, type OpenBackup, type PrepareBackup, type RecoveryIntentView, type RestoreResult } from '../../shared/model/recovery.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
 import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
@@ -10,6 +11,7 @@ import type { IntentService } from '../intents/intent.service.ts';
 import { OsKeychain } from '../keys/keychain.adapter.ts';
 import type { SecretStore } from '../keys/keychain.types.ts';
 import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
+import { formatPkcs11Uri } from '../keys/pkcs11-uri.ts';
 import type { TokenSelector } from '../keys/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
@@ -18,7 +20,9 @@ import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { checkContents, type BackupContents } from './backup.contents.ts';
 import { describeItem, encodeBackup, newDataKey, newSalt, openBackup, parseBackup, passphraseKey, SCRYPT_PARAMS, sha256Hex, type BackupItems } from './backup.format.ts';
 import { AUDIT_KEY, kindOf, parseInventory, planBackup, readBackupItems, SOFTWARE_KEY_PREFIX, type BackupPlan } from './backup.snapshot.ts';
-import { drillSoftwareKeys } from './drill.runner.ts';
+import { BackupKeyStore } from './backup-key.store.ts';
+import { drillSoftwareKeys, drillWrappedKeys, type DrillOutcome } from './drill.runner.ts';
+import { wrappedPrivateKey } from './wrapped-key.ts';
 import { DrillStatusStore } from './drill-status.store.ts';
 import { combineShares, newShareSetId, recoverySheet, sharesIn, splitKey } from './share.format.ts';
 import { TwinService, type Twin } from './twin.service.ts';
@@ -69,6 +73,7 @@ export class RecoveryService {
   private readonly now: () => Date;
   private readonly twinKeys: TwinService;
   private readonly drillStatus: DrillStatusStore;
+  private readonly backupKeys: BackupKeyStore;
   /** Passphrases of pending CLI intents, by intent id; kept in main only, and dropped once the intent is used or gone. */
   private readonly passphrases = new Map<string, string>();
 
@@ -77,6 +82,17 @@ export class RecoveryService {
     this.now = deps.now ?? (() => new Date());
     this.twinKeys = new TwinService({ dataDir: deps.dataDir, keys: deps.keys, audit: deps.audit, now: this.now });
     this.drillStatus = new DrillStatusStore(deps.dataDir);
+    this.backupKeys = new BackupKeyStore({ dataDir: deps.dataDir, keys: deps.keys, audit: deps.audit, now: this.now });
+  }
+
+  // The backup key token keys are wrapped under, or null before one is made.
+  async backupKey(): Promise<BackupKey | null> {
+    return this.backupKeys.current();
+  }
+
+  // Made once, on a second token: from then on backups hold every wrappable token key, wrapped under it.
+  async createBackupKey(token: TokenSelector, host: HostKind): Promise<BackupKey> {
+    return this.backupKeys.create(token, host);
   }
 
   // The person confirms exactly which keys and records go into the backup, and which stay on their tokens.
@@ -133,10 +149,11 @@ export class RecoveryService {
       });
     const drilled = await drillSoftwareKeys(keys, this.deps.drillKeychain ?? ((service) => new OsKeychain(service)));
     const keychainService = drilled.keychainService;
+    const wrapped = await this.drillWrapped(opened, live);
     const uncovered = live
       .filter((k) => k.location.kind === 'software' && k.status !== 'destroyed' && k.status !== 'revoked' && !opened.contents.softwareKeys.has(k.id))
       .map((k) => ({ keyId: k.id, label: k.label, passed: false, reason: 'a live software key that this backup does not hold (made after it, or left out of it), so it could not be restored from it; make a new backup.' }));
-    const outcomes = [...drilled.outcomes, ...uncovered];
+    const outcomes = [...drilled.outcomes, ...wrapped, ...uncovered];
     const at = this.now().toISOString();
     const passed = outcomes.every((o) => o.passed);
     await this.drillStatus.record(at, outcomes);
@@ -153,7 +170,7 @@ export class RecoveryService {
   async drills(): Promise<{ keyId: string; lastPassed: string | null; lastFailed: string | null }[]> {
     const [status, keys] = await Promise.all([this.drillStatus.load(), this.deps.keys.list()]);
     return keys
-      .filter((k) => k.status !== 'destroyed' && (k.location.kind === 'software' || status.keys[k.id] !== undefined))
+      .filter((k) => k.status !== 'destroyed' && (k.location.kind === 'software' || (k.location.kind === 'pkcs11' && k.location.wrappable === true) || status.keys[k.id] !== undefined))
       .map((k) => ({ keyId: k.id, lastPassed: status.keys[k.id]?.lastPassed ?? null, lastFailed: status.keys[k.id]?.lastFailed ?? null }));
   }
 
@@ -196,11 +213,77 @@ export class RecoveryService {
   }
 
   private async plan(): Promise<BackupPlan> {
-    return planBackup(this.deps.dataDir, this.deps.software, await this.twinKeys.list());
+    return planBackup(this.deps.dataDir, this.deps.software, await this.twinKeys.list(), await this.backupKeys.current());
+  }
+
+  // Wrapped token keys are drilled on the token that holds the backup key the backup names; if that token cannot be opened, each key fails with the reason.
+  private async drillWrapped(opened: OpenedBackup, live: KeyRecord[]): Promise<DrillOutcome[]> {
+    const items = [...opened.contents.wrappedKeys.values()];
+    const backupKey = opened.contents.backupKey;
+    if (items.length === 0 || backupKey === null) return [];
+    let token;
+    try {
+      token = await this.deps.keys.openToken({ modulePath: backupKey.modulePath, tokenLabel: backupKey.tokenLabel });
+    } catch (error) {
+      return items.map((item) => ({ keyId: item.keyId, label: item.label, passed: false, reason: `the token "${backupKey.tokenLabel}" holding the backup key could not be opened: ${(error as Error).message}` }));
+    }
+    const keys = items.map((item) => ({ item, publishedPem: live.find((l) => l.id === item.keyId && l.status !== 'destroyed')?.publicKeyPem ?? null }));
+    return drillWrappedKeys(keys, token, backupKey);
+  }
+
+  // A wrapped key goes back only where it is missing: if its own token still holds it, it is left there; otherwise it is unwrapped onto the backup key's token.
+  private async restoreWrapped(opened: OpenedBackup): Promise<{ outcomes: RestoreResult['tokenKeys']; moved: Map<string, Extract<KeyRecord['location'], { kind: 'pkcs11' }>> }> {
+    const outcomes: RestoreResult['tokenKeys'] = [];
+    const moved = new Map<string, Extract<KeyRecord['location'], { kind: 'pkcs11' }>>();
+    const backupKey = opened.contents.backupKey;
+    const records = opened.contents.inventory?.keys ?? [];
+    for (const item of opened.contents.wrappedKeys.values()) {
+      const record = records.find((k) => k.id === item.keyId);
+      if (!record || record.location.kind !== 'pkcs11' || backupKey === null) continue;
+      const home = record.location;
+      if (await this.tokenHolds({ modulePath: home.modulePath, tokenLabel: home.tokenLabel }, home.objectId)) {
+        outcomes.push({ keyId: item.keyId, label: item.label, outcome: `still on its token "${home.tokenLabel}"; left as it is.` });
+        continue;
+      }
+      const token = await this.deps.keys.openToken({ modulePath: backupKey.modulePath, tokenLabel: backupKey.tokenLabel });
+      const objectId = Buffer.from(home.objectId, 'hex');
+      if (!(await token.listKeys()).some((k) => k.objectId.equals(objectId) && k.hasPrivateKey)) {
+        const spki = createPublicKey(record.publicKeyPem).export({ type: 'spki', format: 'der' });
+        await token.unwrapPrivateKey(Buffer.from(backupKey.objectId, 'hex'), wrappedPrivateKey(item), { algorithm: item.algorithm, label: record.label, objectId, publicKeySpki: spki, persist: true });
+      }
+      const location = {
+        kind: 'pkcs11' as const,
+        uri: formatPkcs11Uri({ token: token.label, serial: token.serial, object: record.label, id: objectId, type: 'private', modulePath: backupKey.modulePath }),
+        modulePath: backupKey.modulePath,
+        tokenLabel: token.label,
+        tokenSerial: token.serial,
+        objectId: home.objectId,
+        wrappable: true,
+      };
+      moved.set(item.keyId, location);
+      outcomes.push({ keyId: item.keyId, label: item.label, outcome: `its token "${home.tokenLabel}" no longer holds it; unwrapped onto the backup key's token "${token.label}" (${location.uri}).` });
+    }
+    return { outcomes, moved };
+  }
+
+  // A token that cannot be opened (gone, removed) does not hold the key; a wrong PIN is an error, not a missing token.
+  private async tokenHolds(selector: TokenSelector, objectIdHex: string): Promise<boolean> {
+    let token;
+    try {
+      token = await this.deps.keys.openToken(selector);
+    } catch (error) {
+      if (error instanceof SignetError && (error.code === 'NotFound' || error.code === 'Unavailable')) return false;
+      throw error;
+    }
+    return (await token.listKeys()).some((k) => k.objectId.toString('hex') === objectIdHex && k.hasPrivateKey);
   }
 
   private async writeBackup(order: BackupOrder, plan: BackupPlan, passphrase: string | null, host: HostKind): Promise<BackupResult> {
-    const items = await readBackupItems(this.deps.dataDir, this.deps.software, plan);
+    const items = await readBackupItems(this.deps.dataDir, this.deps.software, plan, async (key, backupKey) => {
+      if (key.location.kind !== 'pkcs11') throw new SignetError('Internal', 'Only token keys are wrapped.');
+      const token = await this.deps.keys.openToken({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+      return token.wrapPrivateKey(Buffer.from(key.location.objectId, 'hex'), createPublicKey(backupKey.publicKeyPem).export({ type: 'spki', format: 'der' }));
+    });
     const createdAt = this.now().toISOString();
     const salt = newSalt();
     const shareSetId = newShareSetId();
@@ -302,6 +385,7 @@ export class RecoveryService {
       { label: 'Made', value: opened.manifest.createdAt },
       { label: 'Opened with', value: opened.openedWith },
       { label: `Software keys restored (${restored.length})`, value: restored.length === 0 ? 'none' : restored.map((k) => `${k.label} (${k.id}, ${ALGORITHM_NAMES[k.algorithm]}, ${k.fingerprint.slice(0, 16)}…)`).join('\n') },
+      { label: `Token keys, wrapped (${opened.contents.wrappedKeys.size})`, value: wrappedFact(opened) },
       { label: 'Audit-log key restored', value: opened.contents.softwareKeys.has(AUDIT_KEY.id) ? 'yes' : 'no' },
       { label: `Keys not in this backup (${opened.manifest.notIncluded.length})`, value: opened.manifest.notIncluded.length === 0 ? 'none' : opened.manifest.notIncluded.map((n) => `${n.label} (${n.keyId}): ${n.reason}`).join('\n') },
       { label: 'Files replaced', value: files.join('\n') || 'none' },
@@ -322,6 +406,7 @@ export class RecoveryService {
       });
       if (current !== null) await writeFileAtomic(join(aside, name), current);
     }
+    const wrapped = await this.restoreWrapped(opened);
     const restoredKeys: string[] = [];
     for (const [keyId, key] of opened.contents.softwareKeys) {
       await software.adopt(keyId, key.algorithm, key.privateKey);
@@ -343,14 +428,16 @@ export class RecoveryService {
       for (const item of auditItems) await write(item.name);
       await audit.close();
     }
+    // After the audit log is back, so each move is recorded in the chain that stays.
+    for (const [keyId, location] of wrapped.moved) await keys.relocate(keyId, location, host);
     const restoredItems = opened.manifest.items.map((i) => i.name);
     await audit.append({
       host,
       action: 'backup.restore',
       subject: null,
-      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, restoredKeys, restoredItems, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keptAside: aside },
+      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, restoredKeys, tokenKeys: wrapped.outcomes, restoredItems, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keptAside: aside },
     });
-    return { restoredKeys, restoredItems, notIncluded: opened.manifest.notIncluded };
+    return { restoredKeys, tokenKeys: wrapped.outcomes, restoredItems, notIncluded: opened.manifest.notIncluded };
   }
 
   private forgetStale(): void {
@@ -373,11 +460,25 @@ function backupFacts(order: BackupOrder, plan: BackupPlan): ConfirmationFact[] {
     { label: 'Output folder', value: order.outputDir },
     { label: 'Opens with', value: unlock },
     { label: `Software keys (${plan.softwareKeys.length})`, value: plan.softwareKeys.length === 0 ? 'none' : plan.softwareKeys.map((k) => `${k.label} (${k.id}, ${k.fingerprint.slice(0, 16)}…)`).join('\n') },
+    {
+      label: `Token keys, wrapped (${plan.wrappedKeys.length})`,
+      value:
+        plan.wrappedKeys.length === 0 || !plan.backupKey
+          ? 'none'
+          : `${plan.wrappedKeys.map((k) => `${k.label} (${k.id}, ${k.location.kind === 'pkcs11' ? `token "${k.location.tokenLabel}"` : ''}, ${k.fingerprint.slice(0, 16)}…)`).join('\n')}\nwrapped on their tokens under the backup key on token "${plan.backupKey.tokenLabel}" (${plan.backupKey.fingerprint.slice(0, 16)}…); only that token opens them`,
+    },
     { label: 'Audit-log key', value: plan.includeAuditKey ? 'included' : 'none yet' },
     { label: `Keys not included (${plan.notIncluded.length})`, value: plan.notIncluded.length === 0 ? 'none' : plan.notIncluded.map((n) => `${n.label} (${n.keyId}): ${n.reason}`).join('\n') },
     { label: 'Records', value: plan.files.join('\n') || 'none yet' },
     { label: 'Encryption', value: 'AES-256-GCM; the manifest is authenticated with the contents' },
   ];
+}
+
+function wrappedFact(opened: OpenedBackup): string {
+  const backupKey = opened.contents.backupKey;
+  if (opened.contents.wrappedKeys.size === 0 || !backupKey) return 'none';
+  const keys = [...opened.contents.wrappedKeys.values()].map((w) => `${w.label} (${w.keyId}, ${w.fingerprint.slice(0, 16)}…)`);
+  return `${keys.join('\n')}\neach stays where its own token still holds it; otherwise it is unwrapped onto the backup key's token "${backupKey.tokenLabel}" and its record moves there`;
 }
 
 function assertPassphrase(passphrase: string): void {

@@ -1,6 +1,7 @@
 import { useEffect, type FormEvent } from 'react';
 import { ErrorBox } from '../app/error-box.tsx';
 import { useRecovery } from '../stores/recovery.store.ts';
+import { BackupKeySection } from './backup-key-section.tsx';
 import { RecoveryReview } from './recovery-review.tsx';
 import { BackupResultView, DrillResultView, ManifestView, RestoreResultView } from './recovery-results.tsx';
 
@@ -14,9 +15,11 @@ export function BackupsCard() {
     <section className="card backups-card" aria-labelledby="backups-title" data-testid="backups-card">
       <h2 id="backups-title">Backups and restore drills</h2>
       <p className="muted">
-        A backup holds the software keys, the inventory, policies, revocations and the audit log, encrypted. Its secret never reaches this page: main splits it
+        A backup holds the software keys, the token keys made wrappable (wrapped under the backup key), the inventory, policies, revocations and the audit log,
+        encrypted. Its secret never reaches this page: main splits it
         among custodians, any M of N of whom can open it, and writes one recovery sheet file per custodian into the folder you name.
       </p>
+      <BackupKeySection />
       <CreateBackup />
       <OpenBackup />
     </section>

@@ -18,7 +18,7 @@ export function KeyDrillLine({ keyRecord: key }: { keyRecord: KeyRecord }) {
   const status = drills?.[key.id];
   let line: ReactNode = null;
   if (drills === null) line = <span className="muted">{drillsError ? `could not be read: ${drillsError.message}` : 'reading…'}</span>;
-  else if (!status && key.location.kind === 'pkcs11') line = <span className="muted">not in backups: held on token “{key.location.tokenLabel}”; make a twin on another token</span>;
+  else if (!status && key.location.kind === 'pkcs11' && !key.location.wrappable) line = <span className="muted">not in backups: held on token “{key.location.tokenLabel}”; make a twin on another token</span>;
   else if (!status || (status.lastPassed === null && status.lastFailed === null)) line = <StatusBadge tone="warn" text="never drilled" />;
   else if (status.lastFailed !== null && (status.lastPassed === null || status.lastFailed > status.lastPassed)) {
     line = (

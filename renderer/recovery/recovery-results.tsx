@@ -176,6 +176,18 @@ export function RestoreResultView({ result }: { result: RestoreResult }) {
           </li>
         ))}
       </ul>
+      {result.tokenKeys.length > 0 && (
+        <>
+          <h4>Token keys ({result.tokenKeys.length})</h4>
+          <ul className="recovery-items-list" data-testid="restore-token-keys">
+            {result.tokenKeys.map((k) => (
+              <li key={k.keyId}>
+                <strong>{k.label}</strong> <span className="mono small">{k.keyId}</span>: {k.outcome}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       {result.notIncluded.length > 0 && (
         <>
           <h4>Not in the backup ({result.notIncluded.length})</h4>

@@ -125,10 +125,12 @@ function GenerateForm({ onDone }: { onDone: () => void }) {
   const [algorithm, setAlgorithm] = useState<KeyAlgorithm>('ecdsa-p256');
   const [label, setLabel] = useState('');
   const [expires, setExpires] = useState('');
+  const [wrappable, setWrappable] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<AppError | null>(null);
   const backend = choices.find((c) => c.id === backendId) ?? choices[0]!;
   const algorithms = backend.tpm ? TPM_ALGORITHMS : KeyAlgorithmSchema.options;
+  const canWrap = backend.spec.kind === 'pkcs11' && !backend.tpm;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -139,6 +141,7 @@ function GenerateForm({ onDone }: { onDone: () => void }) {
       algorithm: algorithms.includes(algorithm) ? algorithm : 'ecdsa-p256',
       label,
       notAfter: expires ? new Date(`${expires}T23:59:59Z`).toISOString() : undefined,
+      ...(canWrap && wrappable ? { wrappable: true } : {}),
     });
     setBusy(false);
     if (isAppError(result)) setFailure(result);
@@ -170,6 +173,14 @@ function GenerateForm({ onDone }: { onDone: () => void }) {
       <input id="key-label" value={label} onChange={(e) => setLabel(e.target.value)} placeholder="release signing 2027" required />
       <label htmlFor="key-expires">Expires (optional)</label>
       <input id="key-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
+      {canWrap && (
+        <label className="span checkbox" htmlFor="key-wrappable">
+          <input id="key-wrappable" type="checkbox" checked={wrappable} onChange={(e) => setWrappable(e.target.checked)} />
+          Backups may hold it, wrapped under the backup key on a second token (it never leaves the token in the clear). Leave unticked for a key that
+          must never leave this token; back that one up with a twin.
+        </label>
+      )}
+      {backend.tpm && <p className="muted span">A TPM key never leaves the TPM, not even wrapped; back it up with a twin on another token.</p>}
       <div className="span">
         <button type="submit" disabled={busy || label.trim() === ''}>
           {busy ? 'Generating…' : 'Generate'}

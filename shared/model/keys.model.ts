@@ -56,6 +56,8 @@ export const KeyLocationSchema = z.discriminatedUnion('kind', [
       tokenLabel: z.string(),
       tokenSerial: z.string(),
       objectId: z.string().regex(/^[0-9a-f]+$/),
+      /** The private half may leave the token wrapped under the backup key, so backups can hold it. */
+      wrappable: z.boolean().optional(),
     })
     .strict(),
 ]);
@@ -104,6 +106,8 @@ export const GenerateKeyInputSchema = z
     algorithm: KeyAlgorithmSchema.default('ecdsa-p256'),
     label: KeyLabelSchema,
     notAfter: z.iso.datetime().optional(),
+    /** A token key that backups can hold, wrapped under the backup key; it still never leaves in the clear. */
+    wrappable: z.boolean().optional(),
   })
   .strict();
 export type GenerateKeyInput = z.infer<typeof GenerateKeyInputSchema>;

@@ -25,13 +25,30 @@ export const BackupItemSchema = z
   .object({ name: z.string(), kind: z.enum(['software-key', 'wrapped-key', 'inventory', 'policies', 'revocations', 'audit-log', 'settings', 'authority']), sha256: z.string(), bytes: z.number().int().nonnegative() })
   .strict();
 
+/** The backup key: an RSA-3072 pair on a second token, whose public half wraps token keys for backups. Public facts only. */
+export const BackupKeySchema = z
+  .object({
+    version: z.literal(1),
+    modulePath: z.string(),
+    tokenLabel: z.string(),
+    tokenSerial: z.string(),
+    objectId: z.string(),
+    fingerprint: z.string(),
+    publicKeyPem: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .strict();
+export type BackupKey = z.infer<typeof BackupKeySchema>;
+
+export const CreateBackupKeySchema = z.object({ modulePath: AbsolutePathSchema, tokenLabel: z.string().min(1).max(32) }).strict();
+
 /** What a backup holds, readable before it is opened; authenticated with the contents, so it cannot be edited unnoticed. */
 export const BackupManifestSchema = z
   .object({
     format: z.literal('signet-backup/v1'),
     createdAt: z.iso.datetime(),
     items: z.array(BackupItemSchema),
-    /** Keys on tokens that could not be wrapped (not extractable), and what to do instead. */
+    /** Keys that are not in it (on a token and not extractable, revoked, no backup key yet), and what to do instead. */
     notIncluded: z.array(z.object({ keyId: KeyIdSchema, label: z.string(), reason: z.string() }).strict()),
     unlock: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('passphrase'), kdf: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int() }).strict(),
@@ -74,6 +91,12 @@ export const RecoveryIntentViewSchema = z
 export type RecoveryIntentView = z.infer<typeof RecoveryIntentViewSchema>;
 
 export const RestoreResultSchema = z
-  .object({ restoredKeys: z.array(KeyIdSchema), restoredItems: z.array(z.string()), notIncluded: z.array(z.object({ keyId: KeyIdSchema, label: z.string(), reason: z.string() }).strict()) })
+  .object({
+    restoredKeys: z.array(KeyIdSchema),
+    /** Token keys unwrapped onto the backup key's token because their own token no longer held them, and the ones left where they were. */
+    tokenKeys: z.array(z.object({ keyId: KeyIdSchema, label: z.string(), outcome: z.string() }).strict()),
+    restoredItems: z.array(z.string()),
+    notIncluded: z.array(z.object({ keyId: KeyIdSchema, label: z.string(), reason: z.string() }).strict()),
+  })
   .strict();
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;

@@ -13,6 +13,7 @@ import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.f
 const SOFTWARE_KEYS = ['release 2027', 'docs signing'];
 const TOKEN_KEY = 'hsm root';
 const CUSTODIANS = ['Alice', 'Bob', 'Carol'];
+const VAULT = 'backup-vault';
 
 let hsm: SoftHsm;
 let keychain: Keychain;
@@ -28,9 +29,9 @@ let backupFile = '';
 let sheets: string[] = [];
 
 before(async () => {
-  hsm = await startSoftHsm('backup-hsm');
+  hsm = await startSoftHsm('backup-hsm', [VAULT]);
   keychain = await startKeychain();
-  await new KeychainPins(new OsKeychain()).remember({ modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, hsm.userPin);
+  for (const tokenLabel of [hsm.label, VAULT]) await new KeychainPins(new OsKeychain()).remember({ modulePath: SOFTHSM_MODULE, tokenLabel }, hsm.userPin);
   display = await startXvfb();
   const home = await mkdtemp(join(tmpdir(), 'signet-backups-e2e-'));
   outputDir = await mkdtemp(join(tmpdir(), 'signet-backups-out-'));
@@ -197,6 +198,41 @@ test('a restore is reviewed with the warning that the inventory is replaced, and
   await review.getByRole('button', { name: 'Cancel' }).click();
   assert.equal(await page.getByTestId('restore-review').count(), 0);
   assert.equal(await page.getByTestId('restore-result').count(), 0);
+});
+
+test('the backup key is made on a second token from the card; a token key generated wrappable then goes into the next backup, wrapped', async () => {
+  const section = page.getByTestId('backup-key');
+  await section.getByText(/No backup key yet/).waitFor();
+  const form = section.getByRole('form', { name: 'Make the backup key' });
+  const token = form.getByLabel('Token');
+  assert.equal(await token.locator('option').filter({ hasText: /TPM/ }).count(), 0, 'a TPM is not offered');
+  await token.selectOption((await token.locator('option').filter({ hasText: VAULT }).first().getAttribute('value'))!);
+  await form.getByRole('button', { name: 'Make backup key' }).click();
+  await section.getByText(new RegExp(`backup key on token “${VAULT}”`)).waitFor({ timeout: 15_000 });
+  await section.screenshot({ path: join(SCREENSHOTS, 'backups-backup-key.png') });
+
+  await page.getByRole('button', { name: 'Generate key' }).click();
+  const generate = page.getByRole('form', { name: 'Generate a key' });
+  const backend = generate.getByLabel('Held in');
+  await backend.selectOption((await backend.locator('option').filter({ hasText: /SoftHSM token “backup-hsm”/ }).first().getAttribute('value'))!);
+  await generate.getByLabel('Label').fill('hsm wrapped');
+  await generate.getByLabel(/Backups may hold it, wrapped under the backup key/).check();
+  await generate.getByRole('button', { name: 'Generate' }).click();
+  await page.getByTestId('key-hsm wrapped').waitFor({ timeout: 15_000 });
+  assert.match(await drillLine('hsm wrapped'), /never drilled/);
+
+  const card = page.getByTestId('backups-card');
+  await card.getByRole('button', { name: 'Make another backup' }).click();
+  await card.getByRole('form', { name: 'Create a backup' }).getByRole('button', { name: 'Review backup…' }).click();
+  const review = card.getByTestId('backup-review');
+  await review.waitFor({ timeout: 15_000 });
+  const facts = await review.innerText();
+  assert.match(facts, /Token keys, wrapped \(1\)/);
+  assert.match(facts, new RegExp(`hsm wrapped \\(k-[0-9a-f]{16}, token "backup-hsm"`));
+  assert.match(facts, new RegExp(`under the backup key on token "${VAULT}"`));
+  assert.match(facts, new RegExp(`${TOKEN_KEY}.*held non-extractable on token "backup-hsm"`));
+  await review.screenshot({ path: join(SCREENSHOTS, 'backups-review-wrapped.png') });
+  await review.getByRole('button', { name: 'Cancel' }).click();
 });
 
 test('no share line ever reached the page', async () => {
