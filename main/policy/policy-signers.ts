@@ -3,6 +3,7 @@ import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { PolicySigner } from '../../shared/model/policy.model.ts';
 import type { SignatureFormat } from '../../shared/model/signing.model.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
+import type { KeyTwin } from './policy.types.ts';
 
 // Reasons and exports name signers the way people know them: an inventory key by its label, the rest by what the policy calls them.
 export function signerName(signer: PolicySigner, inventory: readonly KeyRecord[]): string {
@@ -32,6 +33,13 @@ export function inventoryRecordOf(signer: PolicySigner, inventory: readonly KeyR
   } catch {
     return null;
   }
+}
+
+// A twin stands in for the key it was made for (and the other way round): same signer, never an extra vote towards a threshold.
+export function twinsOf(record: KeyRecord | null, twins: readonly KeyTwin[], inventory: readonly KeyRecord[]): KeyRecord[] {
+  if (!record) return [];
+  const ids = twins.flatMap((t) => (t.original === record.id ? [t.twin] : t.twin === record.id ? [t.original] : []));
+  return inventory.filter((k) => ids.includes(k.id) && k.status !== 'destroyed');
 }
 
 // Signet's own root is recognised by its certificate, not by how its PEM happens to be wrapped.

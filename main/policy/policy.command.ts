@@ -6,6 +6,7 @@ import { SignetError } from '../errors.ts';
 import type { CredentialSource } from '../registry/registry.client.ts';
 import { PolicyEvaluator } from './policy.evaluator.ts';
 import { signerName } from './policy-signers.ts';
+import { readTwins } from '../recovery/twin.service.ts';
 import { exportForTarget, findPolicy, readPolicies } from './policy.service.ts';
 import type { KeyInventory, SettingsReader, SignetAuthority } from './policy.types.ts';
 
@@ -21,7 +22,7 @@ export interface PolicyCommandContext {
 // The CLI evaluates without opening token drivers or the dispatcher, like `verify`; the verdict is the service's.
 export async function evaluatePolicy(context: PolicyCommandContext, policyId: string, image: string, insecure: boolean): Promise<PolicyEvaluation> {
   const policy = findPolicy(await readPolicies(context.dataDir), policyId);
-  const evaluator = new PolicyEvaluator({ cacheDir: join(context.dataDir, 'cache'), settings: context.settings, keys: context.keys, credentials: context.registryCredentials, authority: context.authority });
+  const evaluator = new PolicyEvaluator({ cacheDir: join(context.dataDir, 'cache'), settings: context.settings, keys: context.keys, credentials: context.registryCredentials, authority: context.authority, twins: () => readTwins(context.dataDir) });
   return evaluator.evaluate(policy, image, insecure);
 }
 
@@ -30,7 +31,7 @@ export async function exportPolicyFor(context: PolicyCommandContext, policyId: s
   const parsed = PolicyTargetSchema.safeParse(target);
   if (!parsed.success) throw new SignetError('BadInput', `--target must be one of ${PolicyTargetSchema.options.join(', ')}.`);
   const policy = findPolicy(await readPolicies(context.dataDir), policyId);
-  return exportForTarget(policy, parsed.data, { keys: context.keys, authority: context.authority });
+  return exportForTarget(policy, parsed.data, { keys: context.keys, authority: context.authority, twins: () => readTwins(context.dataDir) });
 }
 
 // Exported files keep their relative paths (a Notation trust store has folders); nothing may land outside the folder asked for.

@@ -15,8 +15,8 @@ import { publicKeysFromPem } from '../signatures/cosign.verifier.ts';
 import { publicGoodTrustedRoot } from '../trust/public-good.ts';
 import { loadTrust } from '../trust/trust-sources.ts';
 import { cosignTrustFromTrustedRoot } from '../trust/trusted-root.ts';
-import { sameCertificate, signerName } from './policy-signers.ts';
-import type { KeyInventory, SettingsReader, SignetAuthority } from './policy.types.ts';
+import { inventoryRecordOf, sameCertificate, signerName, twinsOf } from './policy-signers.ts';
+import type { KeyInventory, KeyTwin, SettingsReader, SignetAuthority } from './policy.types.ts';
 
 export interface PolicyEvaluatorDeps {
   /** Where fetched manifests and blobs are kept by digest, so repeated evaluations are cheap. */
@@ -26,6 +26,8 @@ export interface PolicyEvaluatorDeps {
   credentials: CredentialSource;
   /** Signet's CA, whose CRLs apply when a CA signer is Signet's own root. */
   authority?: SignetAuthority;
+  /** Twin pairs: a signer named by one key also accepts its twin's signature, as the same signer. */
+  twins?: () => Promise<KeyTwin[]>;
   now?: () => Date;
 }
 
@@ -83,10 +85,11 @@ export class PolicyEvaluator implements PolicyJudge {
       return { ...base, rule: null, verdict: 'no-rule', enforcement: null, admitted: true, acceptedSigners: [], reasons: [`No rule of policy "${policy.name}" covers ${subject}, so the policy does not decide for this image.`] };
     }
     const inventory = await this.deps.keys.list();
+    const twins = (await this.deps.twins?.()) ?? [];
     const infrastructure = await this.infrastructure(settings, inventory);
     const outcomes: SignerOutcome[] = [];
     for (const signer of rule.signers) {
-      outcomes.push(await this.judgeSigner(signer, rule, inventory, infrastructure, target.source, target.repository, digest, target.display));
+      outcomes.push(await this.judgeSigner(signer, rule, inventory, twins, infrastructure, target.source, target.repository, digest, target.display));
     }
     const { pass, reasons } = verdictOf(rule, outcomes);
     if (!pass && rule.enforcement !== 'enforce') reasons.push(`The rule is in ${rule.enforcement} mode, so an admission controller would still admit the image${rule.enforcement === 'warn' ? ' with a warning' : ' and record the failure'}.`);
@@ -103,9 +106,10 @@ export class PolicyEvaluator implements PolicyJudge {
     return { rekorKeys: loaded.cosign?.rekorKeys ?? [], tsa: loaded.cosign?.tsa ?? [], trustedRoot: loaded.trustedRoot };
   }
 
-  private async judgeSigner(signer: PolicySigner, rule: PolicyRule, inventory: KeyRecord[], infrastructure: Infrastructure, source: ImageSource, repository: string, digest: string, display: string): Promise<SignerOutcome> {
-    const name = signerName(signer, inventory);
-    const trust = await this.trustFor(signer, inventory, infrastructure);
+  private async judgeSigner(signer: PolicySigner, rule: PolicyRule, inventory: KeyRecord[], twins: KeyTwin[], infrastructure: Infrastructure, source: ImageSource, repository: string, digest: string, display: string): Promise<SignerOutcome> {
+    const alternates = twinsOf(inventoryRecordOf(signer, inventory), twins, inventory);
+    const name = `${signerName(signer, inventory)}${alternates.length > 0 ? ` (or its twin ${alternates.map((k) => `"${k.label}"`).join(', ')})` : ''}`;
+    const trust = await this.trustFor(signer, inventory, infrastructure, alternates);
     if ('problem' in trust) return { name, accepted: false, verifiedFormats: new Set(), attestations: [], notes: [`${name}: ${trust.problem}`] };
     let report: ChainReport;
     try {
@@ -118,9 +122,9 @@ export class PolicyEvaluator implements PolicyJudge {
   }
 
   // Each signer is checked with only its own trust, so a signature counts for exactly the signer who made it.
-  private async trustFor(signer: PolicySigner, inventory: KeyRecord[], infrastructure: Infrastructure): Promise<{ options: Omit<VerifyOptions, 'reference'> } | { problem: string }> {
+  private async trustFor(signer: PolicySigner, inventory: KeyRecord[], infrastructure: Infrastructure, alternates: KeyRecord[]): Promise<{ options: Omit<VerifyOptions, 'reference'> } | { problem: string }> {
     const { rekorKeys, tsa, trustedRoot } = infrastructure;
-    const keyed = (keys: KeyObject[]) => ({ options: { keys, cosign: { rekorKeys, roots: [], intermediates: [], tsa }, trustedRoot, inventory } });
+    const keyed = (keys: KeyObject[]) => ({ options: { keys: [...keys, ...alternates.flatMap((k) => publicKeysFromPem(k.publicKeyPem))], cosign: { rekorKeys, roots: [], intermediates: [], tsa }, trustedRoot, inventory } });
     switch (signer.kind) {
       case 'key': {
         const record = inventory.find((k) => k.id === signer.keyId);

@@ -9,7 +9,8 @@ import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { publicGoodTrustedRoot } from '../trust/public-good.ts';
 import { PolicyEvaluator } from './policy.evaluator.ts';
 import { exportPolicy } from './policy.exporter.ts';
-import type { KeyInventory, SettingsReader, SignetAuthority } from './policy.types.ts';
+import { readTwins } from '../recovery/twin.service.ts';
+import type { KeyInventory, KeyTwin, SettingsReader, SignetAuthority } from './policy.types.ts';
 
 export interface PolicyServiceDeps {
   dataDir: string;
@@ -96,12 +97,12 @@ export class PolicyService {
     const { settings, keys, credentials, authority, now } = this.deps;
     if (!settings || !keys || !credentials) throw new SignetError('Unavailable', 'Policy evaluation needs the settings, the key inventory and registry credentials, and this host does not provide them.');
     assertConfiguredLayout(reference, await settings.get());
-    return new PolicyEvaluator({ cacheDir: join(this.deps.dataDir, 'cache'), settings, keys, credentials, authority, now }).evaluate(policy, reference, insecure);
+    return new PolicyEvaluator({ cacheDir: join(this.deps.dataDir, 'cache'), settings, keys, credentials, authority, now, twins: () => readTwins(this.deps.dataDir) }).evaluate(policy, reference, insecure);
   }
 
   // The files for one admission controller, and in words every part of the policy it cannot enforce as Signet does.
   async export(policyId: string, target: PolicyTarget): Promise<PolicyExport> {
-    return exportForTarget(await this.get(policyId), target, this.deps);
+    return exportForTarget(await this.get(policyId), target, { ...this.deps, twins: () => readTwins(this.deps.dataDir) });
   }
 
   private serialise<T>(work: () => Promise<T>): Promise<T> {
@@ -112,11 +113,11 @@ export class PolicyService {
 }
 
 // Shared by the service and the CLI: inventory keys and Signet's root are read only when the policy names such signers.
-export async function exportForTarget(policy: Policy, target: PolicyTarget, deps: Pick<PolicyServiceDeps, 'keys' | 'authority' | 'now'>): Promise<PolicyExport> {
+export async function exportForTarget(policy: Policy, target: PolicyTarget, deps: Pick<PolicyServiceDeps, 'keys' | 'authority' | 'now'> & { twins?: () => Promise<KeyTwin[]> }): Promise<PolicyExport> {
   const signers = policy.rules.flatMap((r) => r.signers);
   if (!deps.keys && signers.some((s) => s.kind === 'key' || s.kind === 'publicKey')) throw new SignetError('Unavailable', 'Exporting key signers needs the key inventory, and this host does not provide it.');
   const inventory = deps.keys ? await deps.keys.list() : [];
   const signetRootPem = deps.authority && signers.some((s) => s.kind === 'ca') ? await deps.authority.rootPem() : null;
-  const context = { inventory, signetRootPem, trustedRoot: await publicGoodTrustedRoot(), now: deps.now?.() ?? new Date() };
+  const context = { inventory, signetRootPem, trustedRoot: await publicGoodTrustedRoot(), twins: deps.twins ? await deps.twins() : [], now: deps.now?.() ?? new Date() };
   return PolicyExportSchema.parse(exportPolicy(policy, target, context));
 }

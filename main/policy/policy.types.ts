@@ -13,6 +13,12 @@ export interface KeyInventory {
   list(): Promise<KeyRecord[]>;
 }
 
+/** A twin pair from the recovery records: either key's signature counts as the other's, so a policy naming one accepts both as one signer. */
+export interface KeyTwin {
+  original: string;
+  twin: string;
+}
+
 /** Signet's own certificate authority as policies see it: its root, and the CRLs that list revoked leaves. */
 export interface SignetAuthority {
   rootPem(): Promise<string | null>;

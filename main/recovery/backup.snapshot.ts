@@ -137,9 +137,9 @@ function tokenReason(key: KeyRecord, keys: KeyRecord[], twins: Twin[]): string {
     .map((t) => keys.find((k) => k.id === (t.original === key.id ? t.twin : t.original)))
     .filter((k): k is KeyRecord => k !== undefined && k.status !== 'destroyed' && k.location.kind === 'pkcs11');
   if (made.length > 0) {
-    return `${held} Its twin${made.length > 1 ? 's' : ''} ${made.map((k) => `"${k.label}" (${k.id}) on token "${k.location.kind === 'pkcs11' ? k.location.tokenLabel : ''}"`).join(', ')} keep${made.length > 1 ? '' : 's'} signing if that token is lost; list both in your policies.`;
+    return `${held} Its twin${made.length > 1 ? 's' : ''} ${made.map((k) => `"${k.label}" (${k.id}) on token "${k.location.kind === 'pkcs11' ? k.location.tokenLabel : ''}"`).join(', ')} keep${made.length > 1 ? '' : 's'} signing if that token is lost; policies that name this key accept ${made.length > 1 ? 'them' : 'it'} as the same signer.`;
   }
-  return `${held} Make a twin: a second key on another token, cross-signed with this one (\`signet backup twin ${key.id} --module PATH --token LABEL\`), and list both in your policies.`;
+  return `${held} Make a twin: a second key on another token, cross-signed with this one (\`signet backup twin ${key.id} --module PATH --token LABEL\`); policies that name this key then accept the twin as the same signer.`;
 }
 
 // Shared with the restore: the inventory a backup carries must be one the key service can load.

@@ -53,7 +53,7 @@ export async function restoreBackup(app: AppContext, file: string, unlock: CliUn
 export async function twinKey(app: AppContext, keyId: string, token: { modulePath: string; tokenLabel: string }, label: string | undefined): Promise<Output> {
   const result = await app.recovery.twin(keyId, { modulePath: resolve(token.modulePath), tokenLabel: token.tokenLabel }, label, 'cli');
   const where = result.twin.location.kind === 'pkcs11' ? result.twin.location.uri : 'software';
-  return { text: `Made the twin ${result.twin.id} "${result.twin.label}" of ${result.original.id} "${result.original.label}"\nfingerprint ${result.twin.fingerprint}\nheld at ${where}\nBoth keys signed the twin statement; list both in the policies that name the original.`, json: result };
+  return { text: `Made the twin ${result.twin.id} "${result.twin.label}" of ${result.original.id} "${result.original.label}"\nfingerprint ${result.twin.fingerprint}\nheld at ${where}\nBoth keys signed the twin statement. Policies that name either key accept the other as the same signer (one vote for the pair).`, json: result };
 }
 
 // Made once on a second token; every backup after it holds the wrappable token keys.

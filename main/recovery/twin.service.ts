@@ -29,7 +29,7 @@ export const TWIN_STATEMENTS_DIR = 'keys/twins';
 /**
  * Twins: a key on a token cannot leave it, so the redundancy is a second key, made on another
  * token, that the first key vouches for. Both sign a twin statement (like a rotation statement),
- * and the pair is recorded so a policy can list the twin beside the original.
+ * and the pair is recorded: policies that name either key accept the other as the same signer.
  */
 export class TwinService {
   private readonly dataDir: string;
@@ -47,11 +47,7 @@ export class TwinService {
 
   // Every recorded pair, original first.
   async list(): Promise<Twin[]> {
-    const text = await readFileIfExists(join(this.dataDir, TWINS_FILE));
-    if (text === null) return [];
-    const parsed = TwinsFileSchema.safeParse(parseJsonOrUndefined(text));
-    if (!parsed.success) throw new SignetError('Conflict', `${join(this.dataDir, TWINS_FILE)} is damaged; restore it from a backup.`);
-    return parsed.data.twins;
+    return readTwins(this.dataDir);
   }
 
   // The twin is made on a different token with the same algorithm and expiry, and both keys sign the statement naming the pair.
@@ -97,6 +93,15 @@ export class TwinService {
     this.writing = run.catch(() => undefined);
     return run;
   }
+}
+
+// Policies read the pairs too: a twin counts as the key it stands in for.
+export async function readTwins(dataDir: string): Promise<Twin[]> {
+  const text = await readFileIfExists(join(dataDir, TWINS_FILE));
+  if (text === null) return [];
+  const parsed = TwinsFileSchema.safeParse(parseJsonOrUndefined(text));
+  if (!parsed.success) throw new SignetError('Conflict', `${join(dataDir, TWINS_FILE)} is damaged; restore it from a backup.`);
+  return parsed.data.twins;
 }
 
 function twinLabel(label: string): string {

@@ -20,6 +20,7 @@ import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
+import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 
 // An independent YAML reader (a dev dependency of the packager) checks that the exported YAML is YAML.
 const yaml = createRequire(import.meta.url)('js-yaml') as { loadAll(text: string): unknown[] };
@@ -28,6 +29,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const tools = join(root, '.tools', 'bin');
 const SLSA = 'https://slsa.dev/provenance/v0.2';
 let registry: Registry;
+let hsm: SoftHsm;
 let host: string;
 let app: TestApp;
 let work: string;
@@ -41,11 +43,13 @@ let caPem: string;
 
 before(async () => {
   registry = await startRegistry();
+  hsm = await startSoftHsm('policy-hsm', ['policy-twin']);
   host = new URL(registry.url).host;
   work = await mkdtemp(join(tmpdir(), 'signet-policy-'));
   factory = new ImageFactory(registry.url);
   app = await createTestApp({ probes: quietProbes, confirmations: new ScriptedConfirmation(), keychain: new MemoryKeychain() });
   await app.settings.update({ registries: [{ name: 'local', url: registry.url, insecure: false }] });
+  for (const tokenLabel of [hsm.label, 'policy-twin']) await app.pins.remember({ modulePath: SOFTHSM_MODULE, tokenLabel }, hsm.userPin);
   policies = new PolicyService({ dataDir: app.dataDir, audit: app.audit, settings: app.settings, keys: app.keys, credentials: app.registryCredentials, authority: signetAuthority(app.authority, 'cli') });
   release = await call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label: 'release' });
   ci = await call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label: 'ci' });
@@ -58,6 +62,7 @@ before(async () => {
 after(async () => {
   await app?.cleanup();
   await registry?.stop();
+  await hsm?.cleanup();
 });
 
 const cosignEnv = () => ({ ...process.env, HOME: work, COSIGN_PASSWORD: '' });
@@ -131,6 +136,48 @@ test('2 of 3: two signers pass; one fails and the reason names who may still sig
   const failed = await evaluate('two-of-three', `${host}/trio/app:single`);
   assert.equal(failed.verdict, 'fail');
   assert.ok(failed.reasons.includes('1 of the 2 required signers signed: ci; missing: release, peer (any 1 of them).'), failed.reasons.join('\n'));
+});
+
+test('a twin counts as the key it stands in for: it satisfies that signer, and the pair never makes two votes', async () => {
+  const onToken = (tokenLabel: string) => ({ kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel });
+  const vault = await call<KeyRecord>('keys.generate', { backend: onToken(hsm.label), label: 'vault' });
+  const { twin } = await app.recovery.twin(vault.id, { modulePath: SOFTHSM_MODULE, tokenLabel: 'policy-twin' }, undefined, 'cli');
+  await save({ id: 'twins', name: 'Twins', rules: [{ scope: `${host}/twins/*`, signers: [keySigner(vault), keySigner(ci)], threshold: 2, formats: ['cosign'] }] });
+  await image('twins/app', 'a');
+  await sign(`${host}/twins/app:a`, twin);
+  await sign(`${host}/twins/app:a`, ci);
+  const passed = await evaluate('twins', `${host}/twins/app:a`);
+  assert.equal(passed.verdict, 'pass', passed.reasons.join('\n'));
+  assert.deepEqual(passed.acceptedSigners.sort(), ['ci', 'vault (or its twin "vault twin")']);
+  await image('twins/app', 'b');
+  await sign(`${host}/twins/app:b`, vault);
+  await sign(`${host}/twins/app:b`, twin);
+  const pair = await evaluate('twins', `${host}/twins/app:b`);
+  assert.equal(pair.verdict, 'fail', 'a key and its twin are one signer');
+  assert.deepEqual(pair.acceptedSigners, ['vault (or its twin "vault twin")']);
+
+  const kyverno = (yaml.loadAll(fileOf(await exported('twins', 'kyverno'), 'twins.kyverno.yaml'))[0] as z.infer<typeof KyvernoClusterPolicy>);
+  KyvernoClusterPolicy.parse(kyverno);
+  const set = kyverno.spec.rules[0]!.verifyImages[0]!.attestors[0]!;
+  assert.equal(set.count, 2);
+  const nested = (set.entries[0] as { attestor: { count: number; entries: { keys: { publicKeys: string } }[] } }).attestor;
+  assert.equal(nested.count, 1);
+  assert.deepEqual(nested.entries.map((e) => e.keys.publicKeys.trim()), [vault.publicKeyPem.trim(), twin.publicKeyPem.trim()]);
+  assert.equal((set.entries[1] as { keys: { publicKeys: string } }).keys.publicKeys.trim(), ci.publicKeyPem.trim());
+
+  const cip = yaml.loadAll(fileOf(await exported('twins', 'policy-controller'), 'twins.cluster-image-policies.yaml'))[0] as z.infer<typeof ClusterImagePolicy>;
+  ClusterImagePolicy.parse(cip);
+  assert.deepEqual(cip.spec.authorities.map((a) => a.name), ['signer-1', 'signer-1-twin-1', 'signer-2']);
+  assert.equal(cip.spec.authorities[1]!.key?.data.trim(), twin.publicKeyPem.trim());
+  const rego = cip.spec.policy!.data;
+  assert.match(rego, /signed\["signer-1"\] \{\n {2}count\(input\.authorityMatches\["signer-1-twin-1"\]\.signatures\) > 0/);
+  assert.match(rego, /count\(signed\) >= 2/);
+
+  const policyJson = ContainersPolicy.parse(JSON.parse(fileOf(await exported('twins', 'containers-policy'), 'policy.json')));
+  const requirements = policyJson.transports.docker[`${host}/twins`]!;
+  const keyDatas = (requirements[0] as { keyDatas: string[] }).keyDatas.map((k) => Buffer.from(k, 'base64').toString().trim());
+  assert.deepEqual(keyDatas, [vault.publicKeyPem.trim(), twin.publicKeyPem.trim()]);
+  assert.equal(requirements.length, 2, 'the pair is one requirement, ci the other');
 });
 
 test('a revoked inventory key stops counting', async () => {
@@ -212,21 +259,30 @@ test('scope overlap is decided on the globs themselves', () => {
 // ---- exports: each target's documented schema, written as explicit checks ----
 
 const Pem = (label: string) => z.string().startsWith(`-----BEGIN ${label}-----`);
-const KyvernoAttestorSet = z
-  .object({
-    count: z.number().int().min(1),
-    entries: z
-      .array(
-        z.union([
-          z.object({ keys: z.object({ publicKeys: Pem('PUBLIC KEY'), rekor: z.object({ url: z.url(), ignoreTlog: z.boolean() }).strict(), ctlog: z.object({ ignoreSCT: z.boolean() }).strict() }).strict() }).strict(),
-          z.object({ keyless: z.object({ subject: z.string().min(1), issuer: z.string().min(1), rekor: z.object({ url: z.url() }).strict() }).strict() }).strict(),
-          z.object({ certificates: z.object({ cert: Pem('CERTIFICATE') }).strict() }).strict(),
-        ]),
-      )
-      .min(1),
-  })
-  .strict()
-  .refine((set) => set.count <= set.entries.length, 'Kyverno: count cannot exceed the number of entries');
+// An entry is keys, keyless or certificates, or a nested attestor set (Kyverno's Attestor.attestor) for an alternative within one vote.
+type KyvernoEntry =
+  | { keys: { publicKeys: string; rekor: { url: string; ignoreTlog: boolean }; ctlog: { ignoreSCT: boolean } } }
+  | { keyless: { subject: string; issuer: string; rekor: { url: string } } }
+  | { certificates: { cert: string } }
+  | { attestor: { count: number; entries: KyvernoEntry[] } };
+const KyvernoAttestorSet: z.ZodType<{ count: number; entries: KyvernoEntry[] }> = z.lazy(() =>
+  z
+    .object({
+      count: z.number().int().min(1),
+      entries: z
+        .array(
+          z.union([
+            z.object({ keys: z.object({ publicKeys: Pem('PUBLIC KEY'), rekor: z.object({ url: z.url(), ignoreTlog: z.boolean() }).strict(), ctlog: z.object({ ignoreSCT: z.boolean() }).strict() }).strict() }).strict(),
+            z.object({ keyless: z.object({ subject: z.string().min(1), issuer: z.string().min(1), rekor: z.object({ url: z.url() }).strict() }).strict() }).strict(),
+            z.object({ certificates: z.object({ cert: Pem('CERTIFICATE') }).strict() }).strict(),
+            z.object({ attestor: KyvernoAttestorSet }).strict(),
+          ]),
+        )
+        .min(1),
+    })
+    .strict()
+    .refine((set) => set.count <= set.entries.length, 'Kyverno: count cannot exceed the number of entries'),
+);
 const KyvernoVerifyImages = z
   .object({
     failureAction: z.enum(['Enforce', 'Audit']),

@@ -82,7 +82,7 @@ function requirementsFor(rule: PolicyRule, signers: ExportSigner[], keyless: Key
     return [{ type: 'reject' }];
   }
   if (rule.threshold === 1 && usable.length > 1 && usable.every((s) => s.kind === 'key')) {
-    return [{ type: 'sigstoreSigned', keyDatas: usable.map((s) => base64((s as Extract<ExportSigner, { kind: 'key' }>).pem)), signedIdentity: { type: 'matchRepository' } }];
+    return [{ type: 'sigstoreSigned', keyDatas: usable.flatMap((s) => keyPems(s).map(base64)), signedIdentity: { type: 'matchRepository' } }];
   }
   if (rule.threshold < usable.length) gaps.push(`${where}: containers-policy.json cannot count ${rule.threshold} of ${usable.length} signers, so it requires all of ${names(usable)}, which is stricter.`);
   return usable.map((signer) => requirement(signer, keyless));
@@ -90,11 +90,17 @@ function requirementsFor(rule: PolicyRule, signers: ExportSigner[], keyless: Key
 
 // cosign signatures name only the repository, so matchRepository is the identity rule that accepts them (as Signet's own check does).
 function requirement(signer: ExportSigner, keyless: Keyless | null): Requirement {
+  if (signer.kind === 'key' && signer.twins.length > 0) return { type: 'sigstoreSigned', keyDatas: keyPems(signer).map(base64), signedIdentity: { type: 'matchRepository' } };
   if (signer.kind === 'key') return { type: 'sigstoreSigned', keyData: base64(signer.pem), signedIdentity: { type: 'matchRepository' } };
   if (signer.kind === 'identity' && keyless) {
     return { type: 'sigstoreSigned', fulcio: { caData: keyless.caData, oidcIssuer: signer.issuer, subjectEmail: signer.subject }, rekorPublicKeyData: keyless.rekorPublicKeyData, signedIdentity: { type: 'matchRepository' } };
   }
   throw new Error(`${signer.name} has no containers-policy.json requirement.`);
+}
+
+// A key and its twins, any of which satisfies the one requirement (keyDatas is an OR).
+function keyPems(signer: ExportSigner): string[] {
+  return signer.kind === 'key' ? [signer.pem, ...signer.twins.map((t) => t.pem)] : [];
 }
 
 function base64(text: string): string {

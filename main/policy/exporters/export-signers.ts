@@ -1,7 +1,8 @@
 import type { KeyRecord } from '../../../shared/model/keys.model.ts';
 import type { PolicyRule } from '../../../shared/model/policy.model.ts';
 import type { SignatureFormat } from '../../../shared/model/signing.model.ts';
-import { formatsOf, inventoryRecordOf, sameCertificate, signerName } from '../policy-signers.ts';
+import type { KeyTwin } from '../policy.types.ts';
+import { formatsOf, inventoryRecordOf, sameCertificate, signerName, twinsOf } from '../policy-signers.ts';
 
 /** What every exporter reads besides the policy: the inventory, Signet's own root, the public-good root, the time. */
 export interface ExportContext {
@@ -9,12 +10,14 @@ export interface ExportContext {
   signetRootPem: string | null;
   /** Sigstore's public-good trusted root (Fulcio CAs, Rekor keys), for keyless signers. */
   trustedRoot: unknown;
+  /** Twin pairs; a key signer is exported with its twin as one signer that either key satisfies. */
+  twins: KeyTwin[];
   now: Date;
 }
 
 /** A signer as a target writes it: a public key, a keyless identity or a CA root, with a stable id within its rule. */
 export type ExportSigner =
-  | { kind: 'key'; id: string; name: string; pem: string }
+  | { kind: 'key'; id: string; name: string; pem: string; twins: { name: string; pem: string }[] }
   | { kind: 'identity'; id: string; name: string; subject: string; issuer: string }
   | { kind: 'ca'; id: string; name: string; pem: string; signet: boolean };
 
@@ -56,7 +59,12 @@ export function exportSigners(rule: PolicyRule, context: ExportContext): { signe
       continue;
     }
     const pem = PUBLIC_KEY.exec(signer.kind === 'key' ? record!.publicKeyPem : signer.pem)?.[0];
-    if (pem) signers.push({ kind: 'key', id, name, pem: `${pem}\n` });
+    const twins: { name: string; pem: string }[] = [];
+    for (const twin of twinsOf(record, context.twins, context.inventory)) {
+      if (twin.revocation) gaps.push(`${where}: the twin "${twin.label}" of "${name}" was revoked (${twin.revocation.reason}), so it is left out; only "${name}" itself is accepted for that signer.`);
+      else twins.push({ name: twin.label, pem: `${PUBLIC_KEY.exec(twin.publicKeyPem)?.[0] ?? twin.publicKeyPem.trim()}\n` });
+    }
+    if (pem) signers.push({ kind: 'key', id, name, pem: `${pem}\n`, twins });
     else gaps.push(`${where}: "${name}" holds no PEM public key, so it is left out and cannot count towards the threshold.`);
   }
   return { signers, gaps };

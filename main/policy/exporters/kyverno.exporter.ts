@@ -117,8 +117,12 @@ function attestationGaps(rule: PolicyRule, entries: Entry[], gaps: string[]): vo
 // Signet signs offline: keys carry no transparency-log entry or SCT, keyless identities use the public-good Fulcio and Rekor.
 function attestor(signer: ExportSigner): YamlValue {
   switch (signer.kind) {
-    case 'key':
-      return { keys: { publicKeys: signer.pem, rekor: { url: REKOR, ignoreTlog: true }, ctlog: { ignoreSCT: true } } };
+    case 'key': {
+      const keyEntry = (pem: string): YamlValue => ({ keys: { publicKeys: pem, rekor: { url: REKOR, ignoreTlog: true }, ctlog: { ignoreSCT: true } } });
+      // A key and its twins are one signer: a nested attestor set that either satisfies, so a twin never adds a vote to the outer count.
+      if (signer.twins.length > 0) return { attestor: { count: 1, entries: [signer.pem, ...signer.twins.map((t) => t.pem)].map(keyEntry) } };
+      return keyEntry(signer.pem);
+    }
     case 'identity':
       return { keyless: { subject: signer.subject, issuer: signer.issuer, rekor: { url: REKOR } } };
     case 'ca':

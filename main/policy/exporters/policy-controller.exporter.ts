@@ -71,12 +71,16 @@ function specFor(rule: PolicyRule, signers: ExportSigner[], gaps: string[]): { a
   }
   const authorities: Named[] = [];
   for (const signer of checkable) {
+    // A twin gets authorities of its own under the signer's id, so the Rego counts the pair once.
+    const variants = [{ key: signer, tag: '' }, ...(signer.kind === 'key' ? signer.twins.map((t, j) => ({ key: { ...signer, pem: t.pem }, tag: `-twin-${j + 1}` })) : [])];
     for (const format of formats) {
       const suffix = format === 'sigstore-bundle' ? '-bundle' : '';
-      authorities.push({ name: `${signer.id}${suffix}`, signer, attestation: null, authority: authority(signer, `${signer.id}${suffix}`, format) });
-      for (const [k, predicateType] of rule.attestations.entries()) {
-        const name = `${signer.id}-attestation-${k + 1}${suffix}`;
-        authorities.push({ name, signer, attestation: k, authority: { ...(authority(signer, name, format) as Record<string, YamlValue>), attestations: [{ name: `attestation-${k + 1}`, predicateType }] } });
+      for (const { key, tag } of variants) {
+        authorities.push({ name: `${signer.id}${tag}${suffix}`, signer, attestation: null, authority: authority(key, `${signer.id}${tag}${suffix}`, format) });
+        for (const [k, predicateType] of rule.attestations.entries()) {
+          const name = `${signer.id}${tag}-attestation-${k + 1}${suffix}`;
+          authorities.push({ name, signer, attestation: k, authority: { ...(authority(key, name, format) as Record<string, YamlValue>), attestations: [{ name: `attestation-${k + 1}`, predicateType }] } });
+        }
       }
     }
   }
