@@ -446,3 +446,36 @@ export const SocketMessageSchema = z.union([
   z.object({ kind: z.literal('event'), event: z.string().max(128), payload: z.unknown() }).strict(),
 ]);
 export type SocketMessage = z.infer<typeof SocketMessageSchema>;
+
+/*
+ * The PIN prompt: main's own window asking for a token PIN that is not remembered. Its two
+ * channels run only between main and that window's preload; they are neither requests nor
+ * events, so the app's preload, dispatcher and socket never carry them.
+ */
+
+export const pinPromptChannels = Object.freeze({
+  /** The prompt page asks what the PIN is for. */
+  request: 'pinPrompt.request',
+  /** The prompt page answers once: the PIN, or null when the person declines. */
+  answer: 'pinPrompt.answer',
+} as const);
+
+export const PIN_PROMPT_GLOBAL = 'signetPin';
+export const PIN_MAX_LENGTH = 256;
+
+/** What the prompt shows; `deadline` is when main stops waiting (epoch milliseconds). */
+export const PinPromptRequestSchema = z
+  .object({ tokenLabel: z.string().min(1).max(32), module: z.string().max(256), operation: z.string().min(1).max(300), deadline: z.number().int().positive() })
+  .strict();
+export type PinPromptRequest = z.infer<typeof PinPromptRequestSchema>;
+
+/** A PIN as main accepts it from the prompt; null is the person declining. */
+export const PinAnswerSchema = z.union([z.string().min(1).max(PIN_MAX_LENGTH), z.null()]);
+
+/** The prompt preload's whole surface: read what is asked, answer once. */
+export interface PinPromptBridge {
+  /** The current request, or null when this window has none (it was answered or timed out). */
+  request(): Promise<unknown>;
+  /** True when main took the answer; false when it was refused (malformed, late or from elsewhere). */
+  answer(pin: string | null): Promise<boolean>;
+}

@@ -2,12 +2,15 @@ import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session } 
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app/app.context.ts';
 import { rendererDirectory } from '../app/paths.ts';
+import type { TokenSelector } from '../keys/pkcs11.types.ts';
 import { registerAppScheme, serveRenderer } from './app.protocol.ts';
 import { NativeDialogConfirmation } from './confirm.dialog.ts';
 import { bindIpc } from './ipc.binding.ts';
-import { createSecureWindow, denyAllPermissions, guardWebContents } from './window.factory.ts';
+import { WindowPinPrompt } from './pin.prompt.ts';
+import { appWindowSpec, createSecureWindow, denyAllPermissions, guardWebContents } from './window.factory.ts';
 
 const PRELOAD = fileURLToPath(new URL('../../preload/preload.cjs', import.meta.url));
+const PIN_PRELOAD = fileURLToPath(new URL('../../preload/pin-preload.cjs', import.meta.url));
 
 registerAppScheme(protocol);
 app.enableSandbox();
@@ -23,8 +26,15 @@ if (!app.requestSingleInstanceLock()) {
     const notify = (message: { title: string; body: string }) => {
       if (Notification.isSupported()) new Notification(message).show();
     };
-    const context = createApp({ host: 'electron', confirmations, notify });
     const windows = new Set<number>();
+    // A PIN that is not remembered is asked in main's own window, on top of the app window in use; never in the app's pages.
+    const focusedAppWindow = () => {
+      const focused = BrowserWindow.getFocusedWindow();
+      return focused && windows.has(focused.webContents.id) ? focused : null;
+    };
+    const pinPrompt = new WindowPinPrompt({ BrowserWindow, ipcMain }, { preloadPath: PIN_PRELOAD, parent: focusedAppWindow });
+    const askPin = (token: TokenSelector) => pinPrompt.ask(token);
+    const context = createApp({ host: 'electron', confirmations, notify, askPin });
     bindIpc(ipcMain, context.dispatch, windows);
     context.events.subscribe((event, payload) => {
       for (const window of BrowserWindow.getAllWindows()) {
@@ -32,7 +42,7 @@ if (!app.requestSingleInstanceLock()) {
       }
     });
     const open = () => {
-      const window = createSecureWindow({ BrowserWindow }, PRELOAD);
+      const window = createSecureWindow({ BrowserWindow }, appWindowSpec(PRELOAD));
       const id = window.webContents.id;
       windows.add(id);
       window.on('closed', () => windows.delete(id));

@@ -28,12 +28,23 @@ export class KeychainPins implements PinSource {
   }
 
   async pinFor(token: TokenSelector): Promise<string> {
-    const pin = (await this.keychain.get(account(token))) ?? (await this.prompt?.(token)) ?? null;
+    const remembered = await this.keychain.get(account(token));
+    const pin = remembered ?? (await this.prompt?.(token)) ?? null;
     if (pin === null) {
-      throw new SignetError('Unauthorized', `No PIN is remembered for token "${token.tokenLabel}"; remember one with \`signet tokens remember-pin\`.`);
+      throw new SignetError(
+        'Unauthorized',
+        this.prompt
+          ? `No PIN was given for token "${token.tokenLabel}", so nothing was done; enter it when asked, or remember it in the OS keychain (System, or \`signet tokens remember-pin\`).`
+          : `No PIN is remembered for token "${token.tokenLabel}"; remember one with \`signet tokens remember-pin\`.`,
+      );
     }
     if (this.refused.has(`${account(token)}\n${pin}`)) {
-      throw new SignetError('Unauthorized', `The remembered PIN for token "${token.tokenLabel}" was refused before; remember the right one first.`);
+      throw new SignetError(
+        'Unauthorized',
+        remembered !== null
+          ? `The remembered PIN for token "${token.tokenLabel}" was refused before; remember the right one first.`
+          : `That PIN for token "${token.tokenLabel}" was refused before, so it was not tried again (each wrong try counts towards locking the token).`,
+      );
     }
     return pin;
   }

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { runInNewContext } from 'node:vm';
-import { requestChannels, BRIDGE_GLOBAL, type Bridge } from '../../shared/contract.ts';
-import { createSecureWindow, denyAllPermissions, guardWebContents, APP_ENTRY } from '../../main/electron/window.factory.ts';
+import { requestChannels, BRIDGE_GLOBAL, pinPromptChannels, type Bridge } from '../../shared/contract.ts';
+import { appWindowSpec, createSecureWindow, denyAllPermissions, guardWebContents, APP_ENTRY, PIN_ENTRY, type SecureWindowSpec } from '../../main/electron/window.factory.ts';
 import { bindIpc, isTrustedSender } from '../../main/electron/ipc.binding.ts';
 import type { Dispatch } from '../../main/ipc/dispatcher.ts';
 
@@ -25,25 +25,29 @@ function fakeContents() {
   };
 }
 
-test('the window factory makes sandboxed, isolated windows without Node and loads the packaged app', () => {
-  const created: { options: Record<string, unknown>; loaded: string[]; contents: ReturnType<typeof fakeContents> }[] = [];
-  class FakeWindow {
-    webContents = fakeContents();
-    loaded: string[] = [];
-    constructor(options: Record<string, unknown>) {
-      created.push({ options, loaded: this.loaded, contents: this.webContents });
-    }
-    once() {
-      return this;
-    }
-    loadURL(url: string) {
-      this.loaded.push(url);
-      return Promise.resolve();
-    }
+class FakeWindow {
+  static created: FakeWindow[] = [];
+  webContents = fakeContents();
+  loaded: string[] = [];
+  menuRemoved = false;
+  options: Record<string, unknown>;
+  constructor(options: Record<string, unknown>) {
+    this.options = options;
+    FakeWindow.created.push(this);
   }
-  createSecureWindow({ BrowserWindow: FakeWindow as never }, '/app/preload.cjs');
-  const [window] = created;
-  assert.ok(window);
+  once() {
+    return this;
+  }
+  removeMenu() {
+    this.menuRemoved = true;
+  }
+  loadURL(url: string) {
+    this.loaded.push(url);
+    return Promise.resolve();
+  }
+}
+
+function assertSecure(window: FakeWindow, preload: string): void {
   const prefs = window.options.webPreferences as Record<string, unknown>;
   assert.equal(prefs.sandbox, true);
   assert.equal(prefs.contextIsolation, true);
@@ -53,9 +57,46 @@ test('the window factory makes sandboxed, isolated windows without Node and load
   assert.equal(prefs.webSecurity, true);
   assert.equal(prefs.allowRunningInsecureContent, false);
   assert.equal(prefs.webviewTag, false);
-  assert.equal(prefs.preload, '/app/preload.cjs');
+  assert.equal(prefs.preload, preload);
+  assert.ok(window.webContents.openHandler(), 'new windows are denied');
+  assert.ok(window.webContents.listeners.has('will-navigate'), 'navigation is denied');
+}
+
+test('the window factory makes sandboxed, isolated windows without Node and loads the packaged app', () => {
+  FakeWindow.created = [];
+  createSecureWindow({ BrowserWindow: FakeWindow as never }, appWindowSpec('/app/preload.cjs'));
+  const [window] = FakeWindow.created;
+  assert.ok(window);
+  assertSecure(window, '/app/preload.cjs');
   assert.deepEqual(window.loaded, [APP_ENTRY]);
   assert.match(APP_ENTRY, /^app:\/\/signet\//);
+  assert.equal(window.menuRemoved, false);
+});
+
+test('the PIN prompt window gets the same rules, its own origin, and is a fixed-size modal child without a menu', () => {
+  FakeWindow.created = [];
+  const parent = {} as never;
+  const spec: SecureWindowSpec = { entry: PIN_ENTRY, preloadPath: '/app/pin-preload.cjs', title: 'PIN', width: 400, height: 300, resizable: false, parent, modal: true, menu: false };
+  createSecureWindow({ BrowserWindow: FakeWindow as never }, spec);
+  const [window] = FakeWindow.created;
+  assert.ok(window);
+  assertSecure(window, '/app/pin-preload.cjs');
+  assert.deepEqual(window.loaded, [PIN_ENTRY]);
+  assert.match(PIN_ENTRY, /^app:\/\/pin\//);
+  assert.equal(window.options.parent, parent);
+  assert.equal(window.options.modal, true);
+  assert.equal(window.options.resizable, false);
+  assert.equal(window.menuRemoved, true);
+});
+
+test('the window factory loads only Signet\'s own pages and cannot be handed other web preferences', () => {
+  for (const entry of ['https://evil.example/', 'file:///etc/passwd', 'javascript:alert(1)']) {
+    assert.throws(() => createSecureWindow({ BrowserWindow: FakeWindow as never }, { ...appWindowSpec('/p.cjs'), entry }));
+  }
+  const sneaky = { ...appWindowSpec('/p.cjs'), webPreferences: { sandbox: false, nodeIntegration: true } } as SecureWindowSpec;
+  FakeWindow.created = [];
+  createSecureWindow({ BrowserWindow: FakeWindow as never }, sneaky);
+  assertSecure(FakeWindow.created[0]!, '/p.cjs');
 });
 
 test('navigation, redirects, webviews and new windows are all denied', () => {
@@ -149,6 +190,12 @@ test('the bundled CommonJS preload exposes only invoke and on, for contract chan
   assert.equal(refused.error.code, 'BadInput');
   await bridge.invoke(requestChannels[0]!, {});
   assert.deepEqual(invoked, [requestChannels[0]]);
+  for (const channel of Object.values(pinPromptChannels)) {
+    const pin = (await bridge.invoke(channel, '1234')) as { ok: boolean; error: { code: string } };
+    assert.equal(pin.error.code, 'BadInput', `the app cannot invoke ${channel}`);
+    assert.throws(() => bridge.on(channel, () => undefined));
+  }
+  assert.deepEqual(invoked, [requestChannels[0]], 'nothing reached ipcRenderer for the prompt channels');
   assert.throws(() => bridge.on('ipc-internal', () => undefined));
   bridge.on('settings.changed', () => undefined);
   assert.deepEqual(subscribed, ['settings.changed']);
