@@ -44,6 +44,21 @@ async function signet(args: string[], input = ''): Promise<{ code: number | null
   });
 }
 
+// Runs the bin under a pseudo-terminal (script), types the confirmation word when asked, and collects what the terminal showed.
+async function atTerminal(args: string[], word: string): Promise<{ code: number | null; output: string }> {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
+  const command = [join(root, pkg.bin.signet), ...args].join(' ');
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` } });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      if (output.includes('to confirm')) child.stdin.write(`${word}\n`);
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
 test('signet --help and --version answer and exit 0', async () => {
   const help = await signet(['--help']);
   assert.equal(help.code, 0);
@@ -114,17 +129,7 @@ test('signet sign: refused without a terminal and nothing pushed; at a terminal,
     assert.match(refused.stderr, /confirmation typed at a terminal/);
     assert.equal((await fetch(sigTag, { method: 'HEAD' })).status, 404, 'nothing was pushed');
 
-    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
-    const command = [join(root, pkg.bin.signet), 'sign', `${host}/cli/app:v1`, '--key', "'cli signer'", '--annotation', 'ci=yes'].join(' ');
-    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` } });
-      let output = '';
-      child.stdout.on('data', (c: Buffer) => {
-        output += c.toString();
-        if (output.includes('to confirm')) child.stdin.write('sign\n');
-      });
-      child.on('exit', (code) => resolve({ code, output }));
-    });
+    const result = await atTerminal(['sign', `${host}/cli/app:v1`, '--key', "'cli signer'", '--annotation', 'ci=yes'], 'sign');
     assert.equal(result.code, 0, result.output);
     assert.match(result.output, new RegExp(`Manifests to sign \\(1\\): ${image.digest}`));
     assert.match(result.output, /verified\s+sha256:/);
@@ -196,17 +201,7 @@ test('signet backup create at a terminal writes the backup and one sheet per cus
   assert.match(refused.stderr, /confirmation typed at a terminal/);
   assert.equal((await signet(['backup', 'drill', join(out, 'none.signet-backup')])).code, 2, 'a drill needs --passphrase or --share');
 
-  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
-  const command = [join(root, pkg.bin.signet), 'backup', 'create', '--output', out, '--custodians', 'ann,ben,cat', '--threshold', '2'].join(' ');
-  const created = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => {
-      output += c.toString();
-      if (output.includes('to confirm')) child.stdin.write('backup\n');
-    });
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  const created = await atTerminal(['backup', 'create', '--output', out, '--custodians', 'ann,ben,cat', '--threshold', '2'], 'backup');
   assert.equal(created.code, 0, created.output);
   assert.match(created.output, /Opens with: any 2 of 3 custodians: ann, ben, cat/);
   const file = /Wrote (\S+\.signet-backup)/.exec(created.output)?.[1];
@@ -226,6 +221,52 @@ test('signet backup create at a terminal writes the backup and one sheet per cus
   const drill = await signet(['backup', 'drill', file, '--share', sheets[0]!, '--share', sheets[2]!]);
   assert.equal(drill.code, 0, drill.stderr || drill.stdout);
   assert.match(drill.stdout, /: passed\n\s+pass\s+k-[0-9a-f]{16} "cli signer": restored into a fresh store/);
+});
+
+test('signet compromise: assess lists what the key signed after the time; respond is refused without a terminal, then rotates, revokes, re-signs and writes its report', async () => {
+  const registry = await startRegistry();
+  try {
+    const host = new URL(registry.url).host;
+    const image = await new ImageFactory(registry.url).image('cli/cmp', 'v1', { os: 'linux', architecture: 'amd64' }, 'cli compromise');
+    const { SettingsService } = await import('../../main/settings/settings.service.ts');
+    const settings = new SettingsService(home);
+    await settings.update({ registries: [...(await settings.get()).registries.filter((r) => r.name !== 'cli-cmp'), { name: 'cli-cmp', url: registry.url, insecure: false }] });
+    const key = KeyRecordSchema.parse(JSON.parse((await signet(['--json', 'keys', 'generate', '--label', 'cmp key'])).stdout));
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const signed = await atTerminal(['sign', `${host}/cli/cmp:v1`, '--key', "'cmp key'"], 'sign');
+    assert.equal(signed.code, 0, signed.output);
+
+    const assessed = await signet(['compromise', 'assess', 'cmp key', '--since', since, '--registry', 'cli-cmp']);
+    assert.equal(assessed.code, 0, assessed.stderr);
+    assert.match(assessed.stdout, new RegExp(`^Key "cmp key" \\(${key.fingerprint}\\), invalid since ${since.replace(/[.]/g, '\\.')}: 1 affected image\\(s\\)`));
+    assert.ok(assessed.stdout.includes(image.digest), assessed.stdout);
+    assert.match(assessed.stdout, /found in (the audit log|.*scan)/);
+    assert.equal((await signet(['compromise', 'assess', 'cmp key'])).code, 1, 'without --since the time is unknown');
+
+    const refused = await signet(['compromise', 'respond', 'cmp key', '--since', since, '--registry', 'cli-cmp']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /confirmation typed at a terminal/);
+    const still = JSON.parse((await signet(['--json', 'keys', 'list'])).stdout) as { id: string; status: string }[];
+    assert.equal(still.find((k) => k.id === key.id)?.status, 'active', 'nothing changed without the confirmation');
+
+    const out = await mkdtemp(join(tmpdir(), 'signet-cli-compromise-'));
+    const responded = await atTerminal(['compromise', 'respond', "'cmp key'", '--since', since, '--registry', 'cli-cmp', '--output', out], 'compromise');
+    assert.equal(responded.code, 0, responded.output);
+    const successorId = /successor (k-[0-9a-f]{16})/.exec(responded.output)?.[1];
+    assert.ok(successorId, responded.output);
+    assert.match(responded.output, new RegExp(`Re-signed:\\s+verified\\s+${image.digest}`));
+    const report = JSON.parse(await readFile(join(out, 'compromise-report.json'), 'utf8')) as { keyId: string; resigned: { digest: string; verdict: string }[] };
+    assert.equal(report.keyId, key.id);
+    assert.deepEqual(report.resigned.map((r) => [r.digest, r.verdict]), [[image.digest, 'verified']]);
+    const keys = JSON.parse((await signet(['--json', 'keys', 'list'])).stdout) as { id: string; status: string; revocation: { reason: string } | null }[];
+    assert.equal(keys.find((k) => k.id === key.id)?.revocation?.reason, 'keyCompromise');
+    const withSuccessor = await signet(['verify', `${host}/cli/cmp:v1`, '--keyref', successorId]);
+    assert.equal(withSuccessor.code, 0, withSuccessor.stdout + withSuccessor.stderr);
+    const withOld = await signet(['verify', `${host}/cli/cmp:v1`, '--keyref', key.id]);
+    assert.equal(withOld.code, 1, 'the compromised key no longer verifies the image');
+  } finally {
+    await registry.stop();
+  }
 });
 
 test('signet scan: a registry scan prints its summary and exits 0; history, diff and export follow', async () => {
