@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runInNewContext } from 'node:vm';
+import { runSandboxedPreload } from '../support/preload-sandbox.ts';
 import { isEventChannel, isRequestChannel, PIN_MAX_LENGTH, PIN_PROMPT_GLOBAL, pinPromptChannels, type PinPromptBridge, type PinPromptRequest } from '../../shared/contract.ts';
 import { readRendererFile, serveRenderer } from '../../main/electron/app.protocol.ts';
 import { PIN_PROMPT_TIMEOUT_MS, WindowPinPrompt, type PinPromptOptions } from '../../main/electron/pin.prompt.ts';
@@ -352,17 +352,7 @@ test('the bundled prompt preload exposes only request and answer, on the prompt 
       },
     },
   };
-  const required: string[] = [];
-  runInNewContext(source, {
-    require: (name: string) => {
-      required.push(name);
-      if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
-      return electron;
-    },
-    module: { exports: {} },
-    exports: {},
-    Promise,
-  });
+  const required = runSandboxedPreload(source, electron);
   assert.deepEqual(required, ['electron']);
   assert.deepEqual(Object.keys(exposed), [PIN_PROMPT_GLOBAL]);
   const bridge = exposed[PIN_PROMPT_GLOBAL] as PinPromptBridge;

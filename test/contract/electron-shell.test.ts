@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { runInNewContext } from 'node:vm';
+import { runSandboxedPreload } from '../support/preload-sandbox.ts';
 import { requestChannels, BRIDGE_GLOBAL, pinPromptChannels, type Bridge } from '../../shared/contract.ts';
 import { appWindowSpec, createSecureWindow, denyAllPermissions, guardWebContents, APP_ENTRY, PIN_ENTRY, type SecureWindowSpec } from '../../main/electron/window.factory.ts';
 import { bindIpc, isTrustedSender } from '../../main/electron/ipc.binding.ts';
@@ -171,17 +171,7 @@ test('the bundled CommonJS preload exposes only invoke and on, for contract chan
       removeListener: () => undefined,
     },
   };
-  const required: string[] = [];
-  runInNewContext(source, {
-    require: (name: string) => {
-      required.push(name);
-      if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
-      return electron;
-    },
-    module: { exports: {} },
-    exports: {},
-    Promise,
-  });
+  const required = runSandboxedPreload(source, electron);
   assert.deepEqual(required, ['electron']);
   assert.deepEqual(Object.keys(exposed), [BRIDGE_GLOBAL]);
   const bridge = exposed[BRIDGE_GLOBAL] as Bridge;
