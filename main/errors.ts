@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { appError, type AppError, type ErrorCode } from '../shared/errors.ts';
+import { appError } from '../shared/app-error.ts';
+import type { AppError, ErrorCode } from '../shared/errors.ts';
 
 /** A failure main expects and can explain; its message is written for the user. */
 export class SignetError extends Error {

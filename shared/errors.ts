@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export { appError } from './app-error.ts';
+
 /** Every failure that crosses the boundary carries one of these codes, never a stack trace. */
 export const ErrorCodeSchema = z.enum([
   'BadInput',
@@ -27,8 +29,3 @@ export const AppErrorSchema = z
   })
   .strict();
 export type AppError = z.infer<typeof AppErrorSchema>;
-
-// Lets any world build an error value without a class hierarchy crossing the boundary.
-export function appError(code: ErrorCode, message: string, details?: string[]): AppError {
-  return details && details.length > 0 ? { code, message, details } : { code, message };
-}

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { AppContext } from '../app/app.context.ts';
 import type { Client } from '../../shared/client.ts';
@@ -658,9 +659,15 @@ function policyAuthority(session: Session) {
 
 // Verifying needs no token driver, dispatcher or contract; the OS keychain is opened only when a registry asks for credentials.
 async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<VerifyContext> {
-  const [{ dataDirectory }, { SettingsService }, { InventoryStore }] = await Promise.all([import('../app/paths.ts'), import('../settings/settings.service.ts'), import('../keys/inventory.store.ts')]);
+  const [{ dataDirectory }, { SettingsService }] = await Promise.all([import('../app/paths.ts'), import('../settings/settings.service.ts')]);
   const dataDir = dataDirectory(env);
-  const inventory = new InventoryStore(dataDir);
+  // The store and its schemas are loaded only when there is an inventory to check (the file is the store's own, keys/inventory.json).
+  const inventoryKeys = async () => {
+    const present = await access(join(dataDir, 'keys', 'inventory.json')).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT');
+    if (!present) return [];
+    const { InventoryStore } = await import('../keys/inventory.store.ts');
+    return (await new InventoryStore(dataDir).load()).keys;
+  };
   let credentials: Promise<CredentialSource> | undefined;
   const openCredentials = async (): Promise<CredentialSource> => {
     // A keychain module that cannot load means no keychain here: Docker's credentials are still tried.
@@ -671,7 +678,7 @@ async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<
   return {
     dataDir,
     settings: new SettingsService(dataDir),
-    keys: { list: async () => (await inventory.load()).keys },
+    keys: { list: inventoryKeys },
     registryCredentials: { credentialsFor: async (host) => (await (credentials ??= openCredentials())).credentialsFor(host) },
   };
 }

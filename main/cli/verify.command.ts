@@ -14,6 +14,11 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 export async function verifyImage(app: AppContext, image: string, v: Values): Promise<ChainReport> {
   const settings = await app.settings.get();
   const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(app.dataDir, 'cache'), credentials: app.registryCredentials });
+  const now = new Date();
+  const engine = new VerifyEngine(target.source);
+  // The registry is read while the inventory and the trust load; their errors still come first, as when they were read first.
+  const graph = engine.discover(target.repository, target.reference, { reference: target.display });
+  graph.catch(() => undefined);
   const inventory = await app.keys.list();
   const trust = await loadTrust(
     {
@@ -31,7 +36,7 @@ export async function verifyImage(app: AppContext, image: string, v: Values): Pr
     },
     inventory,
   );
-  return new VerifyEngine(target.source).verify(target.repository, target.reference, { reference: target.display, ...trust });
+  return engine.chain(await graph, { reference: target.display, ...trust, now });
 }
 
 const MARKS: Record<Verdict, string> = { verified: '✓ verified', failed: '✗ failed', untrusted: '✗ untrusted', revoked: '✗ revoked', expired: '✗ expired', unsigned: '! unsigned', 'not-checked': '- not checked' };

@@ -1,6 +1,7 @@
 import { resolve, sep } from 'node:path';
-import { formatImageReference, parseImageReference } from '../../shared/model/image-reference.model.ts';
-import { isLoopbackHost, type Settings } from '../../shared/model/settings.model.ts';
+import { formatImageReference, parseImageReference } from '../../shared/model/image-reference.parser.ts';
+import { isLoopbackHost } from '../../shared/model/loopback-host.ts';
+import type { Settings } from '../../shared/model/settings.model.ts';
 import { SignetError } from '../errors.ts';
 import { RegistryClient, type CredentialSource } from '../registry/registry.client.ts';
 import { DockerCredentials } from '../registry/docker-credentials.ts';

@@ -5,8 +5,8 @@ import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
 import { certificateFields } from '../signatures/certificate-details.ts';
 import { verifyCosignSignature, type CosignTrust } from '../signatures/cosign.verifier.ts';
-import { verifyNotationEnvelope, type NotationTrust } from '../signatures/notation.verifier.ts';
-import { bundleContents, verifySigstoreBundle, type BundleContents, type BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
+import type { NotationTrust } from '../signatures/notation.verifier.ts';
+import type { BundleContents, BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
 import { Discovery } from './discovery.ts';
 import type { ImageSource } from './image-source.types.ts';
 
@@ -63,8 +63,18 @@ export class VerifyEngine {
 
   async verify(repository: string, reference: string, options: VerifyOptions): Promise<ChainReport> {
     const now = options.now ?? new Date();
+    return this.chain(await this.discover(repository, reference, options), { ...options, now });
+  }
+
+  // Reading the image and what is attached to it needs no trust material, so a caller may start it while its trust still loads.
+  discover(repository: string, reference: string, options: Pick<VerifyOptions, 'reference' | 'manifestOnly' | 'onProgress'>): Promise<ImageGraph> {
     options.onProgress?.({ step: `Reading ${options.reference}`, done: 0, total: 0 });
-    const graph = await new Discovery(this.source).discover(repository, reference, { children: !options.manifestOnly });
+    return new Discovery(this.source).discover(repository, reference, { children: !options.manifestOnly });
+  }
+
+  // The chain of an image already read: every signature and attestation checked against the trust the options carry.
+  async chain(graph: ImageGraph, options: VerifyOptions): Promise<ChainReport> {
+    const now = options.now ?? new Date();
     const count = (node: ManifestNode): number => node.attachments.length + node.children.reduce((sum, child) => sum + count(child), 0);
     const total = count(graph.root);
     let done = 0;
@@ -192,11 +202,13 @@ export class VerifyEngine {
           const layer = layers[0];
           if (!layer) return notChecked('The bundle artifact has no layer.');
           const bundle = JSON.parse((await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES)).toString('utf8')) as unknown;
+          // The sigstore libraries are loaded for the first bundle only: most images carry cosign or Notation signatures.
+          const { bundleContents, verifySigstoreBundle } = await import('../signatures/sigstore-bundle.verifier.ts');
           const kind = attachment.kind === 'sigstore-bundle-signature' ? 'signature' : 'attestation';
           // Every trusted key is tried in turn: a bundle rarely names its key, and the inventory holds many.
           const policies: BundlePolicy[] = options.bundlePolicy?.identity || options.keys.length === 0 ? [options.bundlePolicy ?? {}] : options.keys.map((publicKey) => ({ key: { publicKey }, requireTlog: options.bundlePolicy?.requireTlog, tsa: options.cosign?.tsa }));
           if (!options.trustedRoot) {
-            const keyed = policies.map((policy) => this.keyedBundle(bundle, node, policy, kind));
+            const keyed = policies.map((policy) => this.keyedBundle(bundle, bundleContents, node, policy, kind));
             const best = keyed.find((k) => k?.verdict === 'verified') ?? keyed.find((k) => k);
             if (best) return [this.judged(best, options)];
             return notChecked('No sigstore trusted root is configured, so this bundle cannot be checked.', kind);
@@ -224,6 +236,7 @@ export class VerifyEngine {
           const layer = layers[0];
           if (!layer) return notChecked('The Notation signature has no envelope.', 'signature');
           if (!options.notation) return notChecked('No Notation trust store is configured.', 'signature');
+          const { verifyNotationEnvelope } = await import('../signatures/notation.verifier.ts');
           const result = verifyNotationEnvelope(await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, now });
           return [
             {
@@ -279,12 +292,12 @@ export class VerifyEngine {
   }
 
   // Without a trusted root, a key-signed bundle can still be checked for its signature and subject (no log proof).
-  private keyedBundle(bundle: unknown, node: ManifestNode, policy: BundlePolicy, kind: SignatureOutcome['kind']): SignatureOutcome | null {
+  private keyedBundle(bundle: unknown, contentsOf: (bundle: unknown) => BundleContents | null, node: ManifestNode, policy: BundlePolicy, kind: SignatureOutcome['kind']): SignatureOutcome | null {
     const envelope = (bundle as { dsseEnvelope?: { payloadType?: string; payload?: string; signatures?: { sig?: string }[] } }).dsseEnvelope;
     if (!envelope || !policy.key) return null;
     const bytes = Buffer.from(JSON.stringify({ payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures }));
     const outcome = this.dsseAttestation(node, bytes, { reference: '', keys: [policy.key.publicKey] });
-    const contents = bundleContents(bundle);
+    const contents = contentsOf(bundle);
     const evidence = contents ? bundleEvidence(contents, { reason: 'Not checked: no sigstore trusted root is configured.', proof: 'present, not checked (no trusted root is configured)' }) : { tlog: null };
     return { ...outcome, ...evidence, certificates: undefined, kind, reason: `${outcome.reason} The transparency-log proof was not checked: no trusted root is configured.` };
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isLoopbackHost } from '../../shared/model/settings.model.ts';
+import { isLoopbackHost } from '../../shared/model/loopback-host.ts';
 import { SignetError } from '../errors.ts';
 
 export interface Credentials {

@@ -1,11 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  DEFAULT_SETTINGS,
-  SettingsSchema,
-  type Settings,
-  type SettingsPatch,
-} from '../../shared/model/settings.model.ts';
+import { DEFAULT_SETTINGS } from '../../shared/model/settings.defaults.ts';
+import type { Settings, SettingsPatch } from '../../shared/model/settings.model.ts';
 import type { Notice } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
@@ -40,7 +36,7 @@ export class SettingsService {
   private async load(): Promise<Settings> {
     const text = await readFileIfExists(this.file);
     if (text === null) return structuredClone(DEFAULT_SETTINGS);
-    const result = SettingsSchema.safeParse(parseJsonOrUndefined(text));
+    const result = (await settingsSchema()).safeParse(parseJsonOrUndefined(text));
     if (result.success) return result.data;
     const aside = `${this.file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await rename(this.file, aside);
@@ -55,7 +51,7 @@ export class SettingsService {
   async update(patch: SettingsPatch): Promise<Settings> {
     const run = this.writing.then(async () => {
       const base = await this.get();
-      const next = SettingsSchema.parse({ ...base, ...patch });
+      const next = (await settingsSchema()).parse({ ...base, ...patch });
       try {
         await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
       } catch (error) {
@@ -79,6 +75,11 @@ export class SettingsService {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+// The schema is loaded only when there is a file to check or a change to save: a data folder without settings needs no validator.
+async function settingsSchema() {
+  return (await import('../../shared/model/settings.model.ts')).SettingsSchema;
 }
 
 function errorCode(error: unknown): string {

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, verify, X509Certificate, type KeyObject } from 'node:crypto';
-import { parseImageReference } from '../../shared/model/image-reference.model.ts';
+import { parseImageReference } from '../../shared/model/image-reference.parser.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';

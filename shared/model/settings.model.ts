@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import { isLoopbackHost } from './loopback-host.ts';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-// Plain HTTP to a registry exposes credentials and content to the network, so only loopback may use it unmarked.
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
+export { isLoopbackHost };
 
 // Shared code has neither the DOM nor Node, so the few URL parts the rules need are read here.
 export function splitUrl(url: string): { scheme: string; userinfo: string; hostname: string } {
@@ -158,4 +154,4 @@ export const SettingsPatchSchema = z
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
-export const DEFAULT_SETTINGS: Settings = SettingsSchema.parse({ version: 1, pkcs11Modules: [], registries: [], toolDirs: [] });
+export { DEFAULT_SETTINGS } from './settings.defaults.ts';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RegistryConfigSchema, SettingsPatchSchema, isLoopbackHost } from '../../shared/model/settings.model.ts';
+import { RegistryConfigSchema, SettingsPatchSchema, SettingsSchema, isLoopbackHost } from '../../shared/model/settings.model.ts';
+import { DEFAULT_SETTINGS } from '../../shared/model/settings.defaults.ts';
 
 test('plain HTTP is accepted only for loopback or registries marked insecure', () => {
   assert.ok(RegistryConfigSchema.safeParse({ name: 'a', url: 'http://127.0.0.1:5000' }).success);
@@ -28,4 +29,8 @@ test('loopback detection covers the whole 127/8 range and nothing else', () => {
   assert.ok(isLoopbackHost('127.8.9.10'));
   assert.ok(!isLoopbackHost('127.0.0.1.evil.com'));
   assert.ok(!isLoopbackHost('10.0.0.1'));
+});
+
+test('the written-out defaults (read without zod on the verify path) are what the schema makes of an empty settings file', () => {
+  assert.deepEqual(DEFAULT_SETTINGS, SettingsSchema.parse({ version: 1, pkcs11Modules: [], registries: [], toolDirs: [] }));
 });
