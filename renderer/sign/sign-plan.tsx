@@ -1,8 +1,9 @@
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { ErrorBox } from '../app/error-box.tsx';
 import { StatusBadge } from '../app/status-badge.tsx';
 import { ChainGraph } from '../images/chain-graph.tsx';
+import { useCollapsedNodes } from '../images/collapsed-nodes.ts';
 import { NodeDetails } from '../images/node-details.tsx';
 import { VERDICT_VIEW } from '../images/verdict.ts';
 import { useSign } from '../stores/sign.store.ts';
@@ -74,18 +75,8 @@ export function SignPlanPanel() {
 // What is already attached to the image, drawn with the Images screen's chain picture.
 export function SignChainPanel() {
   const { chain, chainLoading, chainError, plan, refreshChain } = useSign();
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const { collapsed, toggle } = useCollapsedNodes();
   const [selected, setSelected] = useState<string | null>(null);
-  const toggle = useCallback(
-    (id: string) =>
-      setCollapsed((earlier) => {
-        const next = new Set(earlier);
-        if (next.has(id)) next.delete(id);
-        else next.add(id);
-        return next;
-      }),
-    [],
-  );
   if (!chain && !chainLoading && !chainError) return null;
   const moved = chain && plan && chain.graph.root.digest !== plan.digest;
   const verdict = chain ? VERDICT_VIEW[chain.verdict] : null;

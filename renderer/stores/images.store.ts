@@ -3,6 +3,7 @@ import type { AppError } from '../../shared/errors.ts';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { ImageStoreRef, InspectProgress } from '../../shared/model/images.model.ts';
 import { api, on } from '../api/client.ts';
+import { toggled } from '../images/collapsed-nodes.ts';
 import { asAppError } from './request-state.ts';
 
 interface Browse {
@@ -73,12 +74,7 @@ export const useImages = create<ImagesState>((set, get) => ({
     }
   },
   select: (selected) => set({ selected }),
-  toggle: (id) => {
-    const next = new Set(get().collapsed);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    set({ collapsed: next });
-  },
+  toggle: (id) => set({ collapsed: toggled(get().collapsed, id) }),
   openStore: async (store) => {
     set({ browse: { ...EMPTY_BROWSE, store } });
     try {

@@ -1,5 +1,6 @@
 import type { SandboxView } from '../../shared/model/workshop.model.ts';
 import { ErrorBox } from '../app/error-box.tsx';
+import { WorkshopActionError } from './action-error.tsx';
 import { useImages } from '../stores/images.store.ts';
 import { useNav } from '../stores/nav.store.ts';
 import { stepsRun, useWorkshop } from '../stores/workshop.store.ts';
@@ -56,7 +57,7 @@ export function SandboxStatus({ sandbox }: { sandbox: SandboxView }) {
 
 // The lessons on offer, shipped and trainer-made, each with its size and a way to start it.
 export function LessonList() {
-  const { lessons, lessonsError, sandbox, busy, actionError, left, load, start, resume, leave, dismissError } = useWorkshop();
+  const { lessons, lessonsError, sandbox, busy, left, load, start, resume, leave } = useWorkshop();
   return (
     <>
       {left && (
@@ -77,14 +78,7 @@ export function LessonList() {
           )}
         </section>
       )}
-      {actionError && (
-        <div data-testid="workshop-action-error">
-          <ErrorBox error={actionError.error} />
-          <button type="button" className="secondary" onClick={dismissError}>
-            Dismiss
-          </button>
-        </div>
-      )}
+      <WorkshopActionError />
       {lessonsError && <ErrorBox error={lessonsError} onRetry={() => void load()} />}
       {lessons === null && !lessonsError && (
         <p className="progress" role="status">

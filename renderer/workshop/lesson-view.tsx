@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { Lesson, LessonStep } from '../../shared/model/workshop.model.ts';
 import { ErrorBox } from '../app/error-box.tsx';
+import { WorkshopActionError } from './action-error.tsx';
 import { STALE_INTENT_CODES, stepsRun, useWorkshop } from '../stores/workshop.store.ts';
 import { HappenedPanel } from './happened-panel.tsx';
 import { actionWords, CONFIRMED_KINDS, expectWords } from './lesson-words.ts';
@@ -51,7 +52,7 @@ function stateOf(step: LessonStep, index: number): (state: ReturnType<typeof use
 // A lesson under way: the step's words beside the live chain, one step at a time, with the sandbox controls around it.
 export function LessonView({ lesson }: { lesson: Lesson }) {
   const state = useWorkshop();
-  const { view, presenter, happenedOpen, busy, notice, actionError, phase, show, reset, leave, backToLessons, toggleHappened, dismissError } = state;
+  const { view, presenter, happenedOpen, busy, notice, phase, show, reset, leave, backToLessons, toggleHappened } = state;
   usePresenterKeys(presenter);
   const total = lesson.steps.length;
   const run = stepsRun(state);
@@ -85,14 +86,7 @@ export function LessonView({ lesson }: { lesson: Lesson }) {
           {notice}
         </p>
       )}
-      {actionError && (
-        <div data-testid="workshop-action-error">
-          <ErrorBox error={actionError.error} />
-          <button type="button" className="secondary" onClick={dismissError}>
-            Dismiss
-          </button>
-        </div>
-      )}
+      <WorkshopActionError />
       <div className="workshop-counter-row">
         <p className="workshop-counter" data-testid="workshop-step-counter" aria-live="polite">
           Step {view + 1} of {total}

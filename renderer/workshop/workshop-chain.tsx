@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { Lesson, StepResult } from '../../shared/model/workshop.model.ts';
 import { StatusBadge } from '../app/status-badge.tsx';
 import { ChainGraph } from '../images/chain-graph.tsx';
+import { useCollapsedNodes } from '../images/collapsed-nodes.ts';
 import { NodeDetails } from '../images/node-details.tsx';
 import { VERDICT_VIEW } from '../images/verdict.ts';
 
@@ -20,22 +21,12 @@ export function latestChain(lesson: Lesson, results: Record<string, StepResult>,
 // The live picture beside the explanation: the verdict in words above the graph, and a node's reasons on request.
 export function WorkshopChain({ latest, total }: { latest: { chain: ChainReport; step: number } | null; total: number }) {
   const [selected, setSelected] = useState<string | null>(null);
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
+  const { collapsed, toggle, reset } = useCollapsedNodes();
   const report = latest?.chain ?? null;
   useEffect(() => {
     setSelected(null);
-    setCollapsed(new Set());
-  }, [report]);
-  const toggle = useCallback(
-    (id: string) =>
-      setCollapsed((earlier) => {
-        const next = new Set(earlier);
-        if (next.has(id)) next.delete(id);
-        else next.add(id);
-        return next;
-      }),
-    [],
-  );
+    reset();
+  }, [report, reset]);
   if (!latest || !report) {
     return (
       <section className="card workshop-chain" aria-labelledby="workshop-chain-title" data-testid="workshop-chain">

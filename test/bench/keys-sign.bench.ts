@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
+import { openRawP256 } from './raw-pkcs11.ts';
 import { createApp } from '../../main/app/app.context.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { startSoftHsm, SOFTHSM_MODULE } from '../support/softhsm.fixture.ts';
@@ -28,25 +29,8 @@ function rate(ms: number): number {
 
 // Raw pkcs11js, one session, synchronous C_Sign, with a key stored like Signet's (token object, private, sensitive).
 function rawSingleSession(tokenLabel: string, pin: string): number {
-  const module = new pkcs11js.PKCS11();
-  module.load(SOFTHSM_MODULE);
-  module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+  const { module, session, privateKey, close } = openRawP256(tokenLabel, pin, true);
   try {
-    const slot = module.C_GetSlotList(true).find((s) => module.C_GetTokenInfo(s).label.trim() === tokenLabel)!;
-    const session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-    module.C_Login(session, pkcs11js.CKU_USER, pin);
-    const { privateKey } = module.C_GenerateKeyPair(
-      session,
-      { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
-      [{ type: pkcs11js.CKA_EC_PARAMS, value: Buffer.from('06082a8648ce3d030107', 'hex') }, { type: pkcs11js.CKA_TOKEN, value: true }],
-      [
-        { type: pkcs11js.CKA_SIGN, value: true },
-        { type: pkcs11js.CKA_TOKEN, value: true },
-        { type: pkcs11js.CKA_PRIVATE, value: true },
-        { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-      ],
-    );
     const out = Buffer.alloc(128);
     const rounds: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -59,8 +43,7 @@ function rawSingleSession(tokenLabel: string, pin: string): number {
     }
     return median(rounds);
   } finally {
-    module.C_Finalize();
-    module.close();
+    close();
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
+import { openRawP256 } from './raw-pkcs11.ts';
 import { createApp } from '../../main/app/app.context.ts';
 import type { SignIntentView, SignResult } from '../../shared/model/signing.model.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
@@ -17,9 +18,7 @@ const TARGET = 0.25;
 
 // The least a cosign-format signature needs: sign the payload digest with raw pkcs11js, then upload payload and config and put the manifest.
 async function minimal(registryUrl: string, repository: string, digests: string[], tokenLabel: string, pin: string): Promise<{ ms: number; requests: number }> {
-  const module = new pkcs11js.PKCS11();
-  module.load(SOFTHSM_MODULE);
-  module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+  const { module, session, privateKey, close } = openRawP256(tokenLabel, pin, false);
   let requests = 0;
   const send = async (url: string | URL, init: RequestInit) => {
     requests++;
@@ -37,15 +36,6 @@ async function minimal(registryUrl: string, repository: string, digests: string[
     return { digest, size: bytes.length };
   };
   try {
-    const slot = module.C_GetSlotList(true).find((s) => module.C_GetTokenInfo(s).label.trim() === tokenLabel)!;
-    const session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-    module.C_Login(session, pkcs11js.CKU_USER, pin);
-    const { privateKey } = module.C_GenerateKeyPair(
-      session,
-      { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
-      [{ type: pkcs11js.CKA_EC_PARAMS, value: Buffer.from('06082a8648ce3d030107', 'hex') }, { type: pkcs11js.CKA_TOKEN, value: false }],
-      [{ type: pkcs11js.CKA_SIGN, value: true }, { type: pkcs11js.CKA_TOKEN, value: false }, { type: pkcs11js.CKA_PRIVATE, value: true }, { type: pkcs11js.CKA_SENSITIVE, value: true }],
-    );
     const out = Buffer.alloc(128);
     const started = performance.now();
     for (const digest of digests) {
@@ -64,8 +54,7 @@ async function minimal(registryUrl: string, repository: string, digests: string[
     }
     return { ms: performance.now() - started, requests };
   } finally {
-    module.C_Finalize();
-    module.close();
+    close();
   }
 }
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runSandboxedPreload } from '../support/preload-sandbox.ts';
+import { assertSecurePreferences, runSandboxedPreload } from '../support/electron-checks.ts';
 import { isEventChannel, isRequestChannel, PIN_MAX_LENGTH, PIN_PROMPT_GLOBAL, pinPromptChannels, type PinPromptBridge, type PinPromptRequest } from '../../shared/contract.ts';
 import { readRendererFile, serveRenderer } from '../../main/electron/app.protocol.ts';
 import { PIN_PROMPT_TIMEOUT_MS, WindowPinPrompt, type PinPromptOptions } from '../../main/electron/pin.prompt.ts';
@@ -119,15 +119,7 @@ test('the prompt window is a secure, fixed-size modal child of the focused windo
   void prompt.ask(TOKEN);
   const [window] = windows();
   assert.ok(window);
-  const prefs = window.options.webPreferences as Record<string, unknown>;
-  assert.equal(prefs.sandbox, true);
-  assert.equal(prefs.contextIsolation, true);
-  assert.equal(prefs.nodeIntegration, false);
-  assert.equal(prefs.nodeIntegrationInWorker, false);
-  assert.equal(prefs.nodeIntegrationInSubFrames, false);
-  assert.equal(prefs.webSecurity, true);
-  assert.equal(prefs.webviewTag, false);
-  assert.equal(prefs.preload, '/app/out/preload/pin-preload.cjs');
+  assertSecurePreferences(window.options.webPreferences, '/app/out/preload/pin-preload.cjs');
   assert.deepEqual(window.loaded, [PIN_ENTRY]);
   assert.ok(PIN_ENTRY.startsWith(`${PIN_ORIGIN}/`));
   assert.notEqual(PIN_ORIGIN, 'app://signet');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { runSandboxedPreload } from '../support/preload-sandbox.ts';
+import { assertSecurePreferences, runSandboxedPreload } from '../support/electron-checks.ts';
 import { requestChannels, BRIDGE_GLOBAL, pinPromptChannels, type Bridge } from '../../shared/contract.ts';
 import { appWindowSpec, createSecureWindow, denyAllPermissions, guardWebContents, APP_ENTRY, PIN_ENTRY, type SecureWindowSpec } from '../../main/electron/window.factory.ts';
 import { bindIpc, isTrustedSender } from '../../main/electron/ipc.binding.ts';
@@ -48,16 +48,7 @@ class FakeWindow {
 }
 
 function assertSecure(window: FakeWindow, preload: string): void {
-  const prefs = window.options.webPreferences as Record<string, unknown>;
-  assert.equal(prefs.sandbox, true);
-  assert.equal(prefs.contextIsolation, true);
-  assert.equal(prefs.nodeIntegration, false);
-  assert.equal(prefs.nodeIntegrationInWorker, false);
-  assert.equal(prefs.nodeIntegrationInSubFrames, false);
-  assert.equal(prefs.webSecurity, true);
-  assert.equal(prefs.allowRunningInsecureContent, false);
-  assert.equal(prefs.webviewTag, false);
-  assert.equal(prefs.preload, preload);
+  assertSecurePreferences(window.options.webPreferences, preload);
   assert.ok(window.webContents.openHandler(), 'new windows are denied');
   assert.ok(window.webContents.listeners.has('will-navigate'), 'navigation is denied');
 }

@@ -12,7 +12,7 @@ import { RegistrySource } from '../../main/images/registry.source.ts';
 import { VerifyEngine } from '../../main/images/verify.engine.ts';
 import { RegistryClient } from '../../main/registry/registry.client.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
@@ -67,10 +67,7 @@ before(async () => {
   const hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-  await page.goto(hostUrl);
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
-  await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
+  page = await openScreen(browser, hostUrl, 'keys', 'Keys', true);
 });
 
 after(async () => {

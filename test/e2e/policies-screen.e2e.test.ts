@@ -9,7 +9,7 @@ import { type Client } from '../../shared/client.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { POLICY_TARGET_NAMES, PolicyTargetSchema } from '../../shared/model/policy.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
@@ -60,11 +60,7 @@ before(async () => {
   // The image carries one signature, by the first key, before the policy is written.
   await signWith(first, `${registryHost}/shop/app:v1`);
   browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-  const address = new URL(hostUrl);
-  address.search = '?screen=policies';
-  await page.goto(address.toString());
-  await page.getByRole('heading', { name: 'Policies', level: 1 }).waitFor();
+  page = await openScreen(browser, hostUrl, 'policies', 'Policies', true);
 });
 
 after(async () => {

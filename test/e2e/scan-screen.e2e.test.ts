@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
 import { CoverageClassSchema, ScanRecordSchema, type CoverageClass } from '../../shared/model/scan.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb, watchStates } from '../support/browser.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
@@ -78,11 +78,7 @@ before(async () => {
   const hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  const address = new URL(hostUrl);
-  address.search = '?screen=scan';
-  await page.goto(address.toString());
-  await page.getByRole('heading', { name: 'Scan', level: 1 }).waitFor();
+  page = await openScreen(browser, hostUrl, 'scan', 'Scan');
 });
 
 after(async () => {
@@ -132,14 +128,6 @@ async function startSlowProxy(target: string, delayMs: number): Promise<{ url: s
 }
 
 
-interface PageElement {
-  getAttribute(name: string): string | null;
-}
-interface PageGlobals {
-  seenProgress: string[];
-  document: { body: PageElement; querySelector(selector: string): PageElement | null };
-  MutationObserver: new (callback: () => void) => { observe(target: PageElement, options: Record<string, boolean>): void };
-}
 
 async function openScan(): Promise<void> {
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Scan' }).click();
@@ -176,21 +164,12 @@ async function rowKeys(): Promise<{ repository: string; tag: string; coverage: s
 
 test('a scan of the whole catalog counts what was pushed and signed, per coverage class, in words and in the chart', async () => {
   await openScan();
-  // Records every progress state the page shows, however briefly (the page's own types: this file has no DOM library).
-  await page.evaluate(() => {
-    const page = globalThis as unknown as PageGlobals;
-    const seen: string[] = [];
-    page.seenProgress = seen;
-    new page.MutationObserver(() => {
-      const bar = page.document.querySelector('[data-testid="scan-progress"]');
-      if (bar) seen.push(`${bar.getAttribute('data-scan')}:${bar.getAttribute('data-done')}/${bar.getAttribute('data-total')}`);
-    }).observe(page.document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-  });
+  const progressSeen = await watchStates(page, 'scan-progress', ['data-scan', 'data-done', 'data-total']);
   const scanId = await scanCatalog();
-  const seen = await page.evaluate(() => (globalThis as unknown as PageGlobals).seenProgress);
+  const seen = await progressSeen();
   assert.ok(seen.length > 0, 'a progress bar was shown while scanning');
   assert.ok(
-    seen.some((s) => s.startsWith(`${scanId}:`)),
+    seen.some((s) => s.startsWith(`${scanId}/`)),
     `the progress named the scan it belongs to: ${seen.join(', ')}`,
   );
 

@@ -8,7 +8,7 @@ import { RequestFailed, type Client } from '../../shared/client.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import { TrustSettingsSchema } from '../../shared/model/settings.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb, watchStates } from '../support/browser.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
@@ -90,11 +90,7 @@ before(async () => {
   hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  const address = new URL(hostUrl);
-  address.search = '?screen=sign';
-  await page.goto(address.toString());
-  await page.getByRole('heading', { name: 'Sign', level: 1 }).waitFor();
+  page = await openScreen(browser, hostUrl, 'sign', 'Sign');
 });
 
 after(async () => {
@@ -108,14 +104,6 @@ after(async () => {
 });
 
 
-interface PageElement {
-  getAttribute(name: string): string | null;
-}
-interface PageGlobals {
-  seenProgress: string[];
-  document: { body: PageElement; querySelector(selector: string): PageElement | null };
-  MutationObserver: new (callback: () => void) => { observe(target: PageElement, options: Record<string, boolean>): void };
-}
 
 const hex = (digest: string) => digest.slice('sha256:'.length);
 
@@ -381,20 +369,11 @@ test('bulk: every tag matching v1.* is listed, signed as sigstore bundles with p
   assert.match(await review.innerText(), new RegExp(`${expected.length} manifests to sign from 3 tags`));
   await page.screenshot({ path: join(SCREENSHOTS, 'sign-bulk-review.png'), fullPage: true });
 
-  // Records every progress state the page shows, however briefly (the page's own types: this file has no DOM library).
-  await page.evaluate(() => {
-    const page = globalThis as unknown as PageGlobals;
-    const seen: string[] = [];
-    page.seenProgress = seen;
-    new page.MutationObserver(() => {
-      const bar = page.document.querySelector('[data-testid="sign-progress"]');
-      if (bar) seen.push(`${bar.getAttribute('data-done')}/${bar.getAttribute('data-total')}`);
-    }).observe(page.document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-  });
+  const progressSeen = await watchStates(page, 'sign-progress', ['data-done', 'data-total']);
   await review.getByRole('button', { name: 'Confirm and sign' }).click();
   const result = page.getByTestId('sign-result');
   await result.waitFor({ timeout: 90_000 });
-  const seen = await page.evaluate(() => (globalThis as unknown as PageGlobals).seenProgress);
+  const seen = await progressSeen();
   assert.ok(seen.length > 0, 'a progress bar was shown while signing');
   assert.ok(seen.every((s) => s.endsWith(`/${expected.length}`)), `progress counts against ${expected.length}: ${seen.join(', ')}`);
 

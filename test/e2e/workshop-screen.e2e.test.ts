@@ -12,7 +12,7 @@ import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { Settings } from '../../shared/model/settings.model.ts';
 import type { Happened, Lesson } from '../../shared/model/workshop.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { run, waitFor } from '../support/processes.ts';
@@ -90,11 +90,7 @@ before(async () => {
   assert.match(ownBefore.tokens, /^own-token /m, 'the user has a SoftHSM token of their own');
 
   browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  const address = new URL(hostUrl);
-  address.search = '?screen=workshop';
-  await page.goto(address.toString());
-  await page.getByRole('heading', { name: 'Workshop', level: 1 }).waitFor();
+  page = await openScreen(browser, hostUrl, 'workshop', 'Workshop');
 });
 
 after(async () => {

@@ -15,6 +15,7 @@ import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
+import { callChannel } from '../support/dispatch.ts';
 
 const LINUX = { os: 'linux', architecture: 'amd64' };
 const HOUR = 3_600_000;
@@ -42,9 +43,7 @@ after(async () => {
 });
 
 async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(channel, input, { host: 'electron' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
+  return callChannel<T>(app, channel, input);
 }
 
 async function signImage(reference: string, keyId: string, format: string): Promise<SignResult> {

@@ -11,6 +11,7 @@ import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { callChannel } from '../support/dispatch.ts';
 
 let hsm: SoftHsm;
 let keychain: Keychain;
@@ -33,9 +34,7 @@ after(async () => {
 });
 
 async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(channel, input, { host: 'cli' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
+  return callChannel<T>(app, channel, input, 'cli');
 }
 
 async function refused(channel: string, input: unknown, code: string, pattern?: RegExp): Promise<void> {

@@ -21,6 +21,7 @@ import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { callChannel } from '../support/dispatch.ts';
 
 // An independent YAML reader (a dev dependency of the packager) checks that the exported YAML is YAML.
 const yaml = createRequire(import.meta.url)('js-yaml') as { loadAll(text: string): unknown[] };
@@ -68,9 +69,7 @@ after(async () => {
 const cosignEnv = () => ({ ...process.env, HOME: work, COSIGN_PASSWORD: '' });
 
 async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(channel, input, { host: 'electron' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
+  return callChannel<T>(app, channel, input);
 }
 
 // Signs through the app as a person would: plan, prepare, confirm.

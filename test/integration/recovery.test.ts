@@ -15,6 +15,7 @@ import { quietProbes, createTestApp, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { callChannel, refused } from '../support/dispatch.ts';
 
 let hsm: SoftHsm;
 let keychain: Keychain;
@@ -58,17 +59,7 @@ after(async () => {
 });
 
 async function call<T>(channel: string, input: unknown, on: { dispatch: TestApp['dispatch'] } = app): Promise<T> {
-  const result = await on.dispatch(channel, input, { host: 'electron' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
-}
-
-async function refused(promise: Promise<unknown>, codes: string[], pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: Error & { code?: string }) => {
-    assert.ok(codes.includes(error.code ?? ''), `${error.code}: ${error.message}`);
-    assert.match(error.message, pattern);
-    return true;
-  });
+  return callChannel<T>(on, channel, input);
 }
 
 async function backupToCustodians(outputDir: string, threshold = 3): Promise<BackupResult> {

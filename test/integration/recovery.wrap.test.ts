@@ -11,6 +11,7 @@ import { quietProbes, createTestApp, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { callChannel, refused } from '../support/dispatch.ts';
 
 const LIVE = 'wrap-live';
 const BACKUP = 'wrap-backup';
@@ -44,17 +45,7 @@ after(async () => {
 });
 
 async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(channel, input, { host: 'electron' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
-}
-
-async function refused(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: Error & { code?: string }) => {
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, pattern);
-    return true;
-  });
+  return callChannel<T>(app, channel, input);
 }
 
 function fact(intent: RecoveryIntentView, prefix: string): string {

@@ -19,6 +19,7 @@ import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { buildScanFixture, type FixtureKind, type ScanFixture } from '../support/scan-fixture.ts';
+import { callChannel } from '../support/dispatch.ts';
 
 let registry: Registry;
 /** Every request goes through it, so a test can make the registry fail part-way. */
@@ -51,9 +52,7 @@ after(async () => {
 });
 
 async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(channel, input, { host: 'electron' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
+  return callChannel<T>(app, channel, input);
 }
 
 const scan = (input: Record<string, unknown> = {}) => call<ScanSummary>('scan.start', { source: { kind: 'registry', name: 'local' }, ...input });

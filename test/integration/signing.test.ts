@@ -16,6 +16,7 @@ import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 import { startTimestampAuthority, type TimestampAuthority } from '../support/tsa.fixture.ts';
+import { callChannel, refused } from '../support/dispatch.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tools = join(root, '.tools', 'bin');
@@ -53,17 +54,7 @@ after(async () => {
 });
 
 async function call<T>(channel: string, input: unknown): Promise<T> {
-  const result = await app.dispatch(channel, input, { host: 'electron' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
-}
-
-async function refused(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: Error & { code?: string }) => {
-    assert.equal(error.code, code, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  });
+  return callChannel<T>(app, channel, input);
 }
 
 async function tagExists(repository: string, tag: string): Promise<boolean> {

@@ -17,6 +17,7 @@ import { ImageFactory } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
+import { callChannel, refused } from '../support/dispatch.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIRMED = new Set(['sign', 'rotate', 'revoke']);
@@ -73,20 +74,6 @@ after(async () => {
   if (sandboxes) await rm(sandboxes, { recursive: true, force: true });
 });
 
-async function call<T>(target: TestApp, channel: string, input: unknown = {}): Promise<T> {
-  const result = await target.dispatch(channel, input, { host: 'electron' });
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.value as T;
-}
-
-async function refused(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: Error & { code?: string }) => {
-    assert.equal(error.code, code, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  });
-}
-
 // Every Signet entry in the keychain: account, secret and when it last changed. secret-tool prints the item
 // fields on stdout and their attributes on stderr, so only stdout is read and the account comes from the label.
 async function keychainEntries(): Promise<string[]> {
@@ -135,29 +122,29 @@ async function workshopTokenKeys(): Promise<number> {
 
 // Runs one lesson from start to end through the dispatcher and checks every step showed what the lesson expects.
 async function runLesson(target: TestApp, lesson: Lesson, store: { keyStore: 'softhsm' | 'software'; imageStore: 'registry' | 'layout' }): Promise<{ results: StepResult[]; view: SandboxView }> {
-  const view = await call<SandboxView>(target, 'workshop.start', { lessonId: lesson.id });
+  const view = await callChannel<SandboxView>(target, 'workshop.start', { lessonId: lesson.id });
   assert.equal(view.active, true);
   assert.equal(view.lessonId, lesson.id);
   assert.equal(view.step, 0);
   assert.equal(view.keyStore, store.keyStore, view.notes.join('\n'));
   assert.equal(view.imageStore, store.imageStore, view.notes.join('\n'));
   assert.deepEqual(Object.keys(view.images).sort(), ['multi', 'other', 'web']);
-  assert.deepEqual(await call<Happened>(target, 'workshop.happened'), { registryWrites: [], auditEntries: [] });
+  assert.deepEqual(await callChannel<Happened>(target, 'workshop.happened'), { registryWrites: [], auditEntries: [] });
   const results: StepResult[] = [];
   let refusedOnce = false;
   for (const [index, step] of lesson.steps.entries()) {
-    const intent = await call<{ intentId: string; facts: { label: string; value: string }[] } | null>(target, 'workshop.prepare', { lessonId: lesson.id, stepId: step.id });
+    const intent = await callChannel<{ intentId: string; facts: { label: string; value: string }[] } | null>(target, 'workshop.prepare', { lessonId: lesson.id, stepId: step.id });
     if (CONFIRMED.has(step.action.kind)) {
       assert.ok(intent, `${lesson.id}/${step.id} is confirmed first`);
       assert.ok(intent.facts.length > 0);
       if (!refusedOnce) {
-        await refused(call(target, 'workshop.run', { lessonId: lesson.id, stepId: step.id }), 'Unauthorized', /confirm the step first/);
+        await refused(callChannel(target, 'workshop.run', { lessonId: lesson.id, stepId: step.id }), 'Unauthorized', /confirm the step first/);
         refusedOnce = true;
       }
     } else {
       assert.equal(intent, null, `${lesson.id}/${step.id} needs no confirmation`);
     }
-    const result = await call<StepResult>(target, 'workshop.run', { lessonId: lesson.id, stepId: step.id, ...(intent ? { intentId: intent.intentId } : {}) });
+    const result = await callChannel<StepResult>(target, 'workshop.run', { lessonId: lesson.id, stepId: step.id, ...(intent ? { intentId: intent.intentId } : {}) });
     assert.equal(result.asExpected, true, `${lesson.id}/${step.id}: ${result.outcome}\n${result.facts.map((f) => `${f.label}: ${f.value}`).join('\n')}`);
     assert.equal(result.step, index + 1);
     if (step.expect.verdict) assert.equal(result.chain?.verdict, step.expect.verdict, `${lesson.id}/${step.id}`);
@@ -171,9 +158,9 @@ async function runLesson(target: TestApp, lesson: Lesson, store: { keyStore: 'so
     }
     results.push(result);
   }
-  const status = await call<SandboxView>(target, 'workshop.status');
+  const status = await callChannel<SandboxView>(target, 'workshop.status');
   assert.equal(status.step, lesson.steps.length);
-  const happened = await call<Happened>(target, 'workshop.happened');
+  const happened = await callChannel<Happened>(target, 'workshop.happened');
   assert.deepEqual(happened, results.at(-1)!.happened);
   return { results, view };
 }
@@ -182,13 +169,13 @@ test('when SoftHSM was already open in Signet before the workshop token existed,
   const early = await createTestApp({ probes: quietProbes, confirmations, env: { SIGNET_WORKSHOP_DIR: sandboxes, SIGNET_WORKSHOP_IMAGES: 'layout' } });
   try {
     await early.pins.remember({ modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, hsm.userPin);
-    await call(early, 'keys.generate', { backend: { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, label: 'opened first' });
-    const view = await call<SandboxView>(early, 'workshop.start', { lessonId: shipped[0]!.id });
+    await callChannel(early, 'keys.generate', { backend: { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, label: 'opened first' });
+    const view = await callChannel<SandboxView>(early, 'workshop.start', { lessonId: shipped[0]!.id });
     assert.equal(view.keyStore, 'software');
     assert.ok(view.notes.some((n) => /restart Signet/.test(n)), view.notes.join('\n'));
-    const made = await call<StepResult>(early, 'workshop.run', { lessonId: shipped[0]!.id, stepId: shipped[0]!.steps[0]!.id });
+    const made = await callChannel<StepResult>(early, 'workshop.run', { lessonId: shipped[0]!.id, stepId: shipped[0]!.steps[0]!.id });
     assert.match(made.facts.find((f) => f.label === 'Held in')!.value, /^software/);
-    await call(early, 'workshop.leave');
+    await callChannel(early, 'workshop.leave');
     assert.deepEqual(await readdir(sandboxes), []);
   } finally {
     // Closing releases SoftHSM, so the next sandbox in this process finds the token made above.
@@ -197,7 +184,7 @@ test('when SoftHSM was already open in Signet before the workshop token existed,
 });
 
 test('the shipped lessons are listed with a trainer lesson from the data folder, and a broken file is reported in the notes', { skip: skipReason }, async () => {
-  const lessons = await call<Lesson[]>(app, 'workshop.lessons');
+  const lessons = await callChannel<Lesson[]>(app, 'workshop.lessons');
   for (const lesson of shipped) assert.ok(lessons.some((l) => l.id === lesson.id), `${lesson.id} is offered`);
   assert.ok(shipped.length >= 7);
   const own = join(app.dataDir, 'lessons');
@@ -206,10 +193,10 @@ test('the shipped lessons are listed with a trainer lesson from the data folder,
   await writeFile(join(own, 'trainer.json'), JSON.stringify(trainer));
   await writeFile(join(own, 'broken.json'), '{ "id": "broken", ');
   await writeFile(join(own, 'wrong.json'), JSON.stringify({ id: 'wrong', title: 'Wrong', summary: 'x', steps: [{ id: 's', title: 't', explanation: 'e', action: { kind: 'launch-rockets' } }] }));
-  const listed = await call<Lesson[]>(app, 'workshop.lessons');
+  const listed = await callChannel<Lesson[]>(app, 'workshop.lessons');
   assert.deepEqual(listed.find((l) => l.id === 'trainer-demo'), trainer);
   assert.ok(!listed.some((l) => l.id === 'broken' || l.id === 'wrong'));
-  const status = await call<SandboxView>(app, 'workshop.status');
+  const status = await callChannel<SandboxView>(app, 'workshop.status');
   assert.equal(status.active, false);
   assert.ok(status.notes.some((n) => n.includes('broken.json') && /not JSON/.test(n)), status.notes.join('\n'));
   assert.ok(status.notes.some((n) => n.includes('wrong.json') && /action/.test(n)), status.notes.join('\n'));
@@ -217,25 +204,25 @@ test('the shipped lessons are listed with a trainer lesson from the data folder,
   // A trainer's lesson runs like a shipped one.
   const { results } = await runLesson(app, trainer, { keyStore: 'softhsm', imageStore: 'registry' });
   assert.equal(results[0]!.chain?.verdict, 'unsigned');
-  await call(app, 'workshop.leave');
+  await callChannel(app, 'workshop.leave');
   await rm(own, { recursive: true, force: true });
 });
 
 test("every shipped lesson runs in the sandbox (SoftHSM token, loopback registry), reset starts over, and the user's keys, registry, settings, audit log and keychain are byte-for-byte as before", { skip: skipReason }, async () => {
   // The user's own Signet: a software key, a registry, a signed image, a filled audit log.
-  await call(app, 'settings.update', { registries: [{ name: 'company', url: registry.url, insecure: false }] });
-  const key = await call<KeyRecord>(app, 'keys.generate', { backend: { kind: 'software' }, label: 'my release key' });
+  await callChannel(app, 'settings.update', { registries: [{ name: 'company', url: registry.url, insecure: false }] });
+  const key = await callChannel<KeyRecord>(app, 'keys.generate', { backend: { kind: 'software' }, label: 'my release key' });
   const host = new URL(registry.url).host;
   await new ImageFactory(registry.url).image('team/app', 'v1', { os: 'linux', architecture: 'amd64' }, 'the real app');
-  const plan = await call<SignPlan>(app, 'signing.plan', { reference: `${host}/team/app:v1` });
-  const intent = await call<SignIntentView>(app, 'signing.prepare', { reference: `${host}/team/app:v1`, digest: plan.digest, manifests: [plan.digest], keyId: key.id });
-  assert.equal((await call<SignResult>(app, 'signing.confirm', { intentId: intent.intentId })).signed[0]?.verdict, 'verified');
+  const plan = await callChannel<SignPlan>(app, 'signing.plan', { reference: `${host}/team/app:v1` });
+  const intent = await callChannel<SignIntentView>(app, 'signing.prepare', { reference: `${host}/team/app:v1`, digest: plan.digest, manifests: [plan.digest], keyId: key.id });
+  assert.equal((await callChannel<SignResult>(app, 'signing.confirm', { intentId: intent.intentId })).signed[0]?.verdict, 'verified');
   await new Promise((resolve) => setTimeout(resolve, 1200)); // let the signature count reach the inventory file
 
   const files = await hashTree(app.dataDir);
   const secrets = await keychainEntries();
   const registryBefore = await registryState(registry.url);
-  const inventory = await call<KeyRecord[]>(app, 'keys.list');
+  const inventory = await callChannel<KeyRecord[]>(app, 'keys.list');
   const audit = await app.audit.list({ limit: 5000 });
   assert.ok(Object.keys(files).some((f) => f.includes('audit')), 'the real audit log exists');
   assert.ok(secrets.some((s) => s.startsWith('software-keys-data-key\t')), 'the real data key is in the keychain');
@@ -255,22 +242,22 @@ test("every shipped lesson runs in the sandbox (SoftHSM token, loopback registry
   const lesson = shipped[0]!;
   await runLesson(app, lesson, { keyStore: 'softhsm', imageStore: 'registry' });
   assert.ok((await workshopTokenKeys()) > 0);
-  const reset = await call<SandboxView>(app, 'workshop.reset');
+  const reset = await callChannel<SandboxView>(app, 'workshop.reset');
   assert.equal(reset.lessonId, lesson.id);
   assert.equal(reset.step, 0);
   assert.equal(await workshopTokenKeys(), 0, 'the sandbox keys are gone');
-  assert.deepEqual(await call<Happened>(app, 'workshop.happened'), { registryWrites: [], auditEntries: [] });
+  assert.deepEqual(await callChannel<Happened>(app, 'workshop.happened'), { registryWrites: [], auditEntries: [] });
   const sandboxUrl = `http://${reset.images.web!.split('/')[0]}`;
   for (const repository of ['workshop/web', 'workshop/multi', 'workshop/other']) {
     assert.deepEqual(((await (await fetch(`${sandboxUrl}/v2/${repository}/tags/list`)).json()) as { tags: string[] }).tags, ['v1'], `${repository} is unsigned again`);
   }
   // Steps run in order, and the lesson's key can be made again.
-  await refused(call(app, 'workshop.run', { lessonId: lesson.id, stepId: lesson.steps[1]!.id }), 'Conflict', /first/);
-  await refused(call(app, 'workshop.prepare', { lessonId: 'tampering', stepId: 'make-key' }), 'Conflict');
-  const made = await call<StepResult>(app, 'workshop.run', { lessonId: lesson.id, stepId: lesson.steps[0]!.id });
+  await refused(callChannel(app, 'workshop.run', { lessonId: lesson.id, stepId: lesson.steps[1]!.id }), 'Conflict', /first/);
+  await refused(callChannel(app, 'workshop.prepare', { lessonId: 'tampering', stepId: 'make-key' }), 'Conflict');
+  const made = await callChannel<StepResult>(app, 'workshop.run', { lessonId: lesson.id, stepId: lesson.steps[0]!.id });
   assert.equal(made.asExpected, true, made.outcome);
 
-  const left = await call<SandboxView>(app, 'workshop.leave');
+  const left = await callChannel<SandboxView>(app, 'workshop.leave');
   assert.equal(left.active, false);
   assert.deepEqual(left.notes.filter((n) => /did not finish/.test(n)), []);
   await assert.rejects(fetch(`${sandboxUrl}/v2/`), 'the sandbox registry is stopped');
@@ -282,23 +269,23 @@ test("every shipped lesson runs in the sandbox (SoftHSM token, loopback registry
   assert.deepEqual(await hashTree(app.dataDir), files);
   assert.deepEqual(await keychainEntries(), secrets);
   assert.deepEqual(await registryState(registry.url), registryBefore);
-  assert.deepEqual(await call<KeyRecord[]>(app, 'keys.list'), inventory);
+  assert.deepEqual(await callChannel<KeyRecord[]>(app, 'keys.list'), inventory);
   assert.deepEqual(await app.audit.list({ limit: 5000 }), audit);
   assert.equal((await app.audit.verify()).ok, true);
 });
 
 test('a sandbox opened while the user works on their own SoftHSM token leaves that token and its keys alone', { skip: skipReason }, async () => {
   await app.pins.remember({ modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, hsm.userPin);
-  const hsmKey = await call<KeyRecord>(app, 'keys.generate', { backend: { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, label: 'my hsm key' });
-  const onToken = await call<unknown[]>(app, 'keys.discover', { modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label });
+  const hsmKey = await callChannel<KeyRecord>(app, 'keys.generate', { backend: { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, label: 'my hsm key' });
+  const onToken = await callChannel<unknown[]>(app, 'keys.discover', { modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label });
   const files = await hashTree(app.dataDir);
   const secrets = await keychainEntries();
 
   // The workshop token exists from the earlier test, so this process's SoftHSM lists it.
   await runLesson(app, shipped.find((l) => l.id === 'revoke-a-key')!, { keyStore: 'softhsm', imageStore: 'registry' });
-  await call(app, 'workshop.leave');
+  await callChannel(app, 'workshop.leave');
 
-  assert.deepEqual(await call<unknown[]>(app, 'keys.discover', { modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }), onToken);
+  assert.deepEqual(await callChannel<unknown[]>(app, 'keys.discover', { modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }), onToken);
   const signed = await app.keys.sign(hsmKey.id, { payload: Buffer.from('still mine') }, 'cli');
   assert.ok(signed.signature.length > 0);
   // The signature just made is the user's own doing; before it, nothing had changed.
@@ -322,12 +309,12 @@ test('without docker-registry and without SoftHSM the sandbox uses OCI layouts a
       const during = await keychainEntries();
       assert.ok(during.some((s) => s.startsWith('workshop/software-keys-data-key\t')), 'software keys are sealed under the workshop namespace');
     }
-    const reset = await call<SandboxView>(offline, 'workshop.reset');
+    const reset = await callChannel<SandboxView>(offline, 'workshop.reset');
     assert.equal(reset.step, 0);
     const layout = reset.images.web!.slice(4).replace(/:v1$/, '');
     const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
     assert.deepEqual(index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name']), ['v1'], 'the web layout is unsigned again');
-    await call(offline, 'workshop.leave');
+    await callChannel(offline, 'workshop.leave');
     assert.deepEqual(await readdir(parent), []);
     assert.deepEqual(await keychainEntries(), secrets);
     assert.deepEqual(await hashTree(offline.dataDir), files);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { SpawnOptions } from 'node:child_process';
 import { start, waitFor, type Started } from './processes.ts';
 
@@ -38,6 +38,43 @@ export async function launchChromium(display: string | null): Promise<Browser> {
     env: { ...process.env, ...(display ? { DISPLAY: display } : {}) },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+// Opens the app on one screen, as a link with ?screen= does, and waits for that screen's heading.
+export async function openScreen(browser: Browser, hostUrl: string, screen: string, heading: string, acceptDownloads = false): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads });
+  const address = new URL(hostUrl);
+  address.search = `?screen=${screen}`;
+  await page.goto(address.toString());
+  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+  return page;
+}
+
+/** The page's own globals, typed here because the tests compile without the DOM library. */
+interface WatchedPage {
+  seenStates: string[];
+  document: { body: WatchedElement; querySelector(selector: string): WatchedElement | null };
+  MutationObserver: new (callback: () => void) => { observe(target: WatchedElement, options: Record<string, boolean>): void };
+}
+interface WatchedElement {
+  getAttribute(name: string): string | null;
+}
+
+// Records every state an element (by test id) shows, however briefly, as its attributes joined by "/"; the returned function reads the record.
+export async function watchStates(page: Page, testId: string, attributes: string[]): Promise<() => Promise<string[]>> {
+  await page.evaluate(
+    ({ testId, attributes }) => {
+      const page = globalThis as unknown as WatchedPage;
+      const seen: string[] = [];
+      page.seenStates = seen;
+      new page.MutationObserver(() => {
+        const element = page.document.querySelector(`[data-testid="${testId}"]`);
+        if (element) seen.push(attributes.map((name) => element.getAttribute(name)).join('/'));
+      }).observe(page.document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    },
+    { testId, attributes },
+  );
+  return () => page.evaluate(() => (globalThis as unknown as WatchedPage).seenStates);
 }
 
 export interface BrowserHost extends Started {
