@@ -67,7 +67,7 @@ before(async () => {
   const hostUrl = webHost.url;
   main = await connectToHost(hostUrl);
   browser = await launchChromium(display.name);
-  page = await openScreen(browser, hostUrl, 'keys', 'Keys', true);
+  page = await openScreen(browser, hostUrl, 'keys', 'Keys');
 });
 
 after(async () => {

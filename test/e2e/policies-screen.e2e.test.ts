@@ -60,7 +60,7 @@ before(async () => {
   // The image carries one signature, by the first key, before the policy is written.
   await signWith(first, `${registryHost}/shop/app:v1`);
   browser = await launchChromium(display.name);
-  page = await openScreen(browser, hostUrl, 'policies', 'Policies', true);
+  page = await openScreen(browser, hostUrl, 'policies', 'Policies');
 });
 
 after(async () => {

@@ -41,8 +41,8 @@ export async function launchChromium(display: string | null): Promise<Browser> {
 }
 
 // Opens the app on one screen, as a link with ?screen= does, and waits for that screen's heading.
-export async function openScreen(browser: Browser, hostUrl: string, screen: string, heading: string, acceptDownloads = false): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads });
+export async function openScreen(browser: Browser, hostUrl: string, screen: string, heading: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
   const address = new URL(hostUrl);
   address.search = `?screen=${screen}`;
   await page.goto(address.toString());
