@@ -694,7 +694,7 @@ function openSession(): Session & { close(): Promise<void> } {
         return createApp({
           host: 'cli',
           confirmations: new TerminalConfirmation(),
-          askPin: async (token) => (process.stdin.isTTY ? (await import('./prompt.ts')).readSecret(`PIN for token "${token.tokenLabel}" (not remembered): `) : null),
+          askPin: async (token, operation) => (await import('./prompt.ts')).askPinAtTerminal(token, operation, 'This command will'),
         });
       })()),
     client: () =>

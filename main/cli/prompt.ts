@@ -32,3 +32,10 @@ export async function ask(question: string): Promise<string | null> {
     reader.close();
   }
 }
+
+// A PIN that is not remembered is asked at the terminal, naming the operation first, so the person knows what they unlock.
+export async function askPinAtTerminal(token: { tokenLabel: string }, operation: string | undefined, origin: string): Promise<string | null> {
+  if (!process.stdin.isTTY) return null;
+  if (operation) process.stderr.write(`${origin}: ${operation}\n`);
+  return readSecret(`PIN for token "${token.tokenLabel}" (not remembered): `);
+}

@@ -33,7 +33,7 @@ if (!app.requestSingleInstanceLock()) {
       return focused && windows.has(focused.webContents.id) ? focused : null;
     };
     const pinPrompt = new WindowPinPrompt({ BrowserWindow, ipcMain }, { preloadPath: PIN_PRELOAD, parent: focusedAppWindow });
-    const askPin = (token: TokenSelector) => pinPrompt.ask(token);
+    const askPin = (token: TokenSelector, operation?: string) => pinPrompt.ask(token, operation);
     const context = createApp({ host: 'electron', confirmations, notify, askPin });
     bindIpc(ipcMain, context.dispatch, windows);
     context.events.subscribe((event, payload) => {

@@ -175,7 +175,7 @@ export class KeyService {
     if (!hash || key.location.kind !== 'pkcs11') throw new SignetError('BadInput', 'Bulk digest signing needs an ECDSA or RSA key on a token.');
     if (digests.length === 0 || digests.length > 10_000) throw new SignetError('BadInput', 'Sign between 1 and 10,000 digests at a time.');
     if (digests.some((d) => d.length !== length)) throw new SignetError('BadInput', `Every ${hash.toUpperCase()} digest is ${length} bytes.`);
-    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Sign ${digests.length} digest${digests.length === 1 ? '' : 's'} with key "${key.label}".`);
     const objectId = Buffer.from(key.location.objectId, 'hex');
     const signatures = key.algorithm.startsWith('ecdsa')
       ? (await token.signMany(objectId, 'ecdsa', digests)).map(ecdsaRawToDer)
@@ -274,7 +274,7 @@ export class KeyService {
       if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
       let removed: number;
       if (key.location.kind === 'pkcs11') {
-        const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+        const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Destroy key "${key.label}" on this token.`);
         removed = await token.destroy(Buffer.from(key.location.objectId, 'hex'));
       } else {
         removed = (await this.deps.software.destroy(key.id)) ? 1 : 0;
@@ -337,7 +337,7 @@ export class KeyService {
   // Lists what a token holds, marking the keys the inventory already knows, so the rest can be adopted.
   async discover(selector: TokenSelector): Promise<{ objectId: string; label: string; algorithm: KeyRecord['algorithm'] | null; adoptedAs: string | null }[]> {
     const inventory = await this.load();
-    const onToken = await (await this.token(selector)).listKeys();
+    const onToken = await (await this.token(selector, 'List the keys on this token so they can be adopted.')).listKeys();
     return onToken
       .filter((k) => k.hasPrivateKey && k.canSign)
       .map((k) => ({
@@ -352,7 +352,7 @@ export class KeyService {
   async adopt(selector: TokenSelector, objectId: string, label: string, host: HostKind): Promise<KeyRecord> {
     return this.mutate(async (inventory) => {
       this.assertLabelFree(inventory, label);
-      const token = await this.token(selector);
+      const token = await this.token(selector, `Adopt key ${objectId} as "${label}".`);
       const found = (await token.listKeys()).find((k) => k.objectId.toString('hex') === objectId && k.hasPrivateKey && k.canSign);
       if (!found) throw new SignetError('NotFound', `Token "${selector.tokenLabel}" has no private key with id ${objectId}.`);
       if (!found.publicKeySpki || !found.algorithm) throw new SignetError('BadInput', `Key ${objectId} has no public key on the token, or an algorithm Signet does not sign with.`);
@@ -403,7 +403,7 @@ export class KeyService {
       const [modulePath, tokenLabel] = name.split('\n') as [string, string];
       let onToken;
       try {
-        onToken = await (await this.token({ modulePath, tokenLabel })).listKeys();
+        onToken = await (await this.token({ modulePath, tokenLabel }, 'Compare the inventory with the keys on this token.')).listKeys();
       } catch (error) {
         differences.push({ keyId: null, kind: 'token-unavailable', message: `Token "${tokenLabel}" could not be read: ${(error as Error).message}` });
         continue;
@@ -457,7 +457,7 @@ export class KeyService {
       spki = await this.deps.software.generate(id, algorithm);
       location = { kind: 'software' };
     } else {
-      const token = await this.token(backend);
+      const token = await this.token(backend, `Generate ${ALGORITHM_NAMES[algorithm]} key "${label}" on this token.`);
       const objectId = randomBytes(16);
       spki = await token.generateKeyPair(algorithm, label, objectId, { wrappable });
       location = {
@@ -498,13 +498,13 @@ export class KeyService {
       if (!('payload' in input)) throw new SignetError('BadInput', 'Software keys sign the payload, not a bare digest.');
       return this.deps.software.sign(key.id, key.algorithm, input.payload);
     }
-    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Sign with key "${key.label}".`);
     return signOnToken(token, Buffer.from(key.location.objectId, 'hex'), key.algorithm, 'payload' in input ? input.payload : null, digest);
   }
 
   // Backups wrap and unwrap on the same logged-in tokens signing uses, so the PIN is asked once; main-only, never over IPC.
-  async openToken(selector: TokenSelector): Promise<Pkcs11Token> {
-    return this.token(selector);
+  async openToken(selector: TokenSelector, operation: string): Promise<Pkcs11Token> {
+    return this.token(selector, operation);
   }
 
   // Restoring a wrapped key onto another token moves its record there; only the location changes, through the change queue.
@@ -519,12 +519,13 @@ export class KeyService {
   }
 
   // One logged-in token per module and label; a refused PIN is reported and never retried by itself.
-  private token(selector: TokenSelector): Promise<Pkcs11Token> {
+  // The token stays logged in, so `operation` names only the first use, the one the PIN is asked for.
+  private token(selector: TokenSelector, operation: string): Promise<Pkcs11Token> {
     const name = `${selector.modulePath}\n${selector.tokenLabel}`;
     let pending = this.tokens.get(name);
     if (!pending) {
       pending = (async () => {
-        const pin = await this.deps.pins.pinFor(selector);
+        const pin = await this.deps.pins.pinFor(selector, operation);
         try {
           return await this.deps.pkcs11.openToken(selector, pin, this.deps.sessionsPerToken ?? 4);
         } catch (error) {

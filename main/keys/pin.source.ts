@@ -4,7 +4,8 @@ import type { TokenSelector } from './pkcs11.types.ts';
 
 /** Where a token PIN comes from; it never comes from the renderer. */
 export interface PinSource {
-  pinFor(token: TokenSelector): Promise<string>;
+  /** `operation` says, in a sentence, what the PIN will be used for, so a prompt can name it. */
+  pinFor(token: TokenSelector, operation?: string): Promise<string>;
   /** Called after the token refused a PIN, so it is never tried again by itself (a TPM locks after three). */
   rejected(token: TokenSelector, pin: string): void;
 }
@@ -14,7 +15,7 @@ function account(token: TokenSelector): string {
 }
 
 /** Asks the person for a PIN for this one operation (the CLI's terminal); null when nobody can be asked. */
-export type PinPrompt = (token: TokenSelector) => Promise<string | null>;
+export type PinPrompt = (token: TokenSelector, operation?: string) => Promise<string | null>;
 
 /** PINs the user chose to remember, kept in the OS keychain and nowhere else; otherwise asked per operation. */
 export class KeychainPins implements PinSource {
@@ -27,9 +28,9 @@ export class KeychainPins implements PinSource {
     this.prompt = prompt;
   }
 
-  async pinFor(token: TokenSelector): Promise<string> {
+  async pinFor(token: TokenSelector, operation?: string): Promise<string> {
     const remembered = await this.keychain.get(account(token));
-    const pin = remembered ?? (await this.prompt?.(token)) ?? null;
+    const pin = remembered ?? (await this.prompt?.(token, operation)) ?? null;
     if (pin === null) {
       throw new SignetError(
         'Unauthorized',

@@ -61,7 +61,7 @@ export class BackupKeyStore {
     if (sameToken.some((k) => k.location.kind === 'pkcs11' && k.location.wrappable)) {
       throw new SignetError('BadInput', `Token "${token.tokenLabel}" holds wrappable signing keys; their backup key must live on another token, or losing one token loses both.`);
     }
-    const opened = await this.keys.openToken(token);
+    const opened = await this.keys.openToken(token, 'Make the backup key on this token.');
     const objectId = randomBytes(16);
     const spki = await opened.generateWrappingKeyPair(BACKUP_KEY_LABEL, objectId);
     const key: BackupKey = {

@@ -223,7 +223,7 @@ export class RecoveryService {
     if (items.length === 0 || backupKey === null) return [];
     let token;
     try {
-      token = await this.deps.keys.openToken({ modulePath: backupKey.modulePath, tokenLabel: backupKey.tokenLabel });
+      token = await this.deps.keys.openToken({ modulePath: backupKey.modulePath, tokenLabel: backupKey.tokenLabel }, 'Unwrap the backed-up token keys here for a restore drill.');
     } catch (error) {
       return items.map((item) => ({ keyId: item.keyId, label: item.label, passed: false, reason: `the token "${backupKey.tokenLabel}" holding the backup key could not be opened: ${(error as Error).message}` }));
     }
@@ -245,7 +245,7 @@ export class RecoveryService {
         outcomes.push({ keyId: item.keyId, label: item.label, outcome: `still on its token "${home.tokenLabel}"; left as it is.` });
         continue;
       }
-      const token = await this.deps.keys.openToken({ modulePath: backupKey.modulePath, tokenLabel: backupKey.tokenLabel });
+      const token = await this.deps.keys.openToken({ modulePath: backupKey.modulePath, tokenLabel: backupKey.tokenLabel }, `Restore key "${item.label}" onto this token from a backup.`);
       const objectId = Buffer.from(home.objectId, 'hex');
       if (!(await token.listKeys()).some((k) => k.objectId.equals(objectId) && k.hasPrivateKey)) {
         const spki = createPublicKey(record.publicKeyPem).export({ type: 'spki', format: 'der' });
@@ -270,7 +270,7 @@ export class RecoveryService {
   private async tokenHolds(selector: TokenSelector, objectIdHex: string): Promise<boolean> {
     let token;
     try {
-      token = await this.deps.keys.openToken(selector);
+      token = await this.deps.keys.openToken(selector, 'Check which keys this token still holds, before a restore.');
     } catch (error) {
       if (error instanceof SignetError && (error.code === 'NotFound' || error.code === 'Unavailable')) return false;
       throw error;
@@ -281,7 +281,7 @@ export class RecoveryService {
   private async writeBackup(order: BackupOrder, plan: BackupPlan, passphrase: string | null, host: HostKind): Promise<BackupResult> {
     const items = await readBackupItems(this.deps.dataDir, this.deps.software, plan, async (key, backupKey) => {
       if (key.location.kind !== 'pkcs11') throw new SignetError('Internal', 'Only token keys are wrapped.');
-      const token = await this.deps.keys.openToken({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel });
+      const token = await this.deps.keys.openToken({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Wrap key "${key.label}" for a backup.`);
       return token.wrapPrivateKey(Buffer.from(key.location.objectId, 'hex'), createPublicKey(backupKey.publicKeyPem).export({ type: 'spki', format: 'der' }));
     });
     const createdAt = this.now().toISOString();

@@ -17,8 +17,8 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SignetError('BadInput', `--port must be 0 to 65535, not ${values.port}.`);
   // A PIN that is not remembered is asked at the terminal the host runs in, never in the page: PINs do not cross to the renderer.
-  const askPin = async (token: { tokenLabel: string }) =>
-    process.stdin.isTTY ? (await import('../cli/prompt.ts')).readSecret(`PIN for token "${token.tokenLabel}" (an operation from the page needs it; it is not remembered): `) : null;
+  const askPin = async (token: { tokenLabel: string }, operation?: string) =>
+    (await import('../cli/prompt.ts')).askPinAtTerminal(token, operation, 'The page asked to');
   const app = createApp({ host: 'web', confirmations: new PageConfirmation(), askPin });
   const host = await startWebHost({
     app,

@@ -74,6 +74,7 @@ test('a token PIN that is not remembered is asked in main\'s own window on its o
     const field = () => prompt.getByLabel(`PIN for token “${hsm.label}”`);
     await field().waitFor({ timeout: 20_000 });
     assert.match(prompt.url(), /^app:\/\/pin\//);
+    await prompt.getByText('Generate ECDSA P-256 key "declined at the prompt" on this token.').waitFor({ timeout: 5_000 });
     assert.equal(await prompt.evaluate(() => typeof (globalThis as { signet?: unknown }).signet), 'undefined', 'the prompt has no app bridge');
     assert.deepEqual(await prompt.evaluate(() => Object.keys((globalThis as unknown as { signetPin: object }).signetPin).sort()), ['answer', 'request']);
     assert.equal(await page.evaluate(() => typeof (globalThis as { signetPin?: unknown }).signetPin), 'undefined', 'the app page has no prompt bridge');

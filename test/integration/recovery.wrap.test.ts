@@ -55,7 +55,7 @@ function fact(intent: RecoveryIntentView, prefix: string): string {
 }
 
 async function objectsOn(tokenLabel: string) {
-  return (await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel })).listKeys();
+  return (await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel }, 'List keys in a test.')).listKeys();
 }
 
 test('wrappable is refused for software and TPM keys, and nothing is added to the inventory', async () => {
@@ -105,7 +105,7 @@ test('a backup holds each wrappable token key wrapped under the backup key, and 
   assert.deepEqual(backup.manifest.notIncluded.map((n) => n.keyId), [made.stuck!.id]);
   const bytes = await readFile(backup.backupFile, 'utf8');
   assert.doesNotMatch(bytes, /wrappedSecret/, 'the wrapped keys sit inside the encrypted body, not in the readable manifest');
-  const token = await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: LIVE });
+  const token = await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: LIVE }, 'Use the live token in a test.');
   await refused(token.wrapPrivateKey(Buffer.from(made.stuck!.location.kind === 'pkcs11' ? made.stuck!.location.objectId : '', 'hex'), createPublicKey(backupKey.publicKeyPem).export({ type: 'spki', format: 'der' })), 'BadInput', /not extractable/);
 });
 
@@ -125,7 +125,7 @@ test('a drill unwraps each token key on the backup key token only for the drill,
 test('the key lost from its token comes back on the backup key token and signs for its old public key; the one still there is left alone', async () => {
   const lost = made.wrapped!;
   const objectId = lost.location.kind === 'pkcs11' ? lost.location.objectId : '';
-  assert.equal(await (await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: LIVE })).destroy(Buffer.from(objectId, 'hex')), 2);
+  assert.equal(await (await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: LIVE }, 'Use the live token in a test.')).destroy(Buffer.from(objectId, 'hex')), 2);
   const intent = await call<RecoveryIntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles: backup.sheets.slice(1, 3) });
   assert.match(fact(intent, 'Token keys, wrapped (2)'), new RegExp(`unwrapped onto the backup key's token "${BACKUP}"`));
   const result = await call<RestoreResult>('recovery.confirmRestore', { intentId: intent.intentId });

@@ -40,6 +40,7 @@ test('a token PIN that is not remembered is asked at the host terminal for the o
   try {
     const generating = main.api.keys.generate({ backend: { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, label: 'asked at the terminal' });
     await waitFor('the PIN prompt', async () => output.includes(`PIN for token "${hsm.label}"`), 20_000, () => output);
+    assert.match(output, /The page asked to: Generate ECDSA P-256 key "asked at the terminal" on this token\./, 'the prompt names the operation');
     host.stdin!.write(`${hsm.userPin}\n`);
     const key = (await generating) as KeyRecord;
     assert.equal(key.location.kind, 'pkcs11');
