@@ -21,6 +21,7 @@ import type { PinSource } from './pin.source.ts';
 import { formatPkcs11Uri } from './pkcs11-uri.ts';
 import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from './pkcs11.types.ts';
 import type { SoftwareKeyStore } from './software.backend.ts';
+import { signOnToken } from './token-signing.ts';
 import { moduleKind } from '../system/pkcs11-locations.ts';
 
 export interface KeyServiceDeps {
@@ -460,6 +461,14 @@ export class KeyService {
       const token = await this.token(backend, `Generate ${ALGORITHM_NAMES[algorithm]} key "${label}" on this token.`);
       const objectId = randomBytes(16);
       spki = await token.generateKeyPair(algorithm, label, objectId, { wrappable });
+      const refusal = wrappable ? await token.wrapRefusal(objectId) : null;
+      if (refusal !== null) {
+        await token.destroy(objectId);
+        throw new SignetError(
+          'BadInput',
+          `Token "${token.label}" makes ${ALGORITHM_NAMES[algorithm]} keys but cannot wrap them (${refusal}), so a wrappable one could never be backed up; the key was removed again. Make it without "wrappable" and give it a twin on a second token, or choose another algorithm.`,
+        );
+      }
       location = {
         kind: 'pkcs11',
         uri: formatPkcs11Uri({ token: token.label, serial: token.serial, object: label, id: objectId, type: 'private', modulePath: backend.modulePath }),
@@ -640,14 +649,4 @@ export class KeyService {
     await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature }, null, 2)}\n`);
     await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: usable?.id ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
   }
-}
-
-// One place picks the token mechanism for an algorithm, so a restore drill signs exactly as signing does; signatures come out as node:crypto verifies them.
-export async function signOnToken(token: Pkcs11Token, objectId: Buffer, algorithm: KeyRecord['algorithm'], payload: Buffer | null, digest: Buffer | null): Promise<Buffer> {
-  const hash = HASH_FOR[algorithm];
-  const hashed = digest ?? (hash && payload ? createHash(hash).update(payload).digest() : null);
-  if (algorithm.startsWith('ecdsa')) return ecdsaRawToDer(await token.sign(objectId, 'ecdsa', hashed!));
-  if (algorithm.startsWith('rsa')) return token.sign(objectId, 'rsa-pkcs1', rsaDigestInfo(hash!, hashed!));
-  if (!payload) throw new SignetError('BadInput', `${ALGORITHM_NAMES[algorithm]} signs the message itself, not a digest.`);
-  return token.sign(objectId, 'eddsa', payload);
 }

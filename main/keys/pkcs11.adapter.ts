@@ -6,7 +6,7 @@ import type { Pkcs11Driver, Pkcs11ModuleReport, Pkcs11Token, SignMechanism, Toke
 import type { SlotStatus, TokenStatus } from '../../shared/model/system.model.ts';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import { algorithmOf, spkiFromJwk } from './key-encoding.ts';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 
 // CK_SLOT_INFO flags from the PKCS#11 specification; pkcs11js's typings omit them.
 const CKF_TOKEN_PRESENT = 0x1;
@@ -127,6 +127,37 @@ export class Pkcs11jsDriver implements Pkcs11Driver {
       }
       releaseModule(loaded);
       throw mapPkcs11Error(error, selector.modulePath);
+    }
+  }
+
+  // A token Signet makes for itself gets its PINs here, through the module, so no vendor tool is needed.
+  async initToken(modulePath: string, label: string, soPin: string, userPin: string): Promise<void> {
+    const loaded = await acquireModule(modulePath);
+    let session: pkcs11js.Handle | null = null;
+    try {
+      const module = loaded.module;
+      const empty = module.C_GetSlotList(true).find((slot) => (module.C_GetTokenInfo(slot).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
+      if (!empty) throw new SignetError('Unavailable', `${modulePath} has no empty token to initialise.`);
+      // CK_TOKEN_INFO labels are 32 bytes padded with spaces; pkcs11js would pad with NULs, which no tool matches.
+      if (Buffer.byteLength(label) > 32) throw new SignetError('BadInput', `A token label has at most 32 bytes; "${label}" has more.`);
+      module.C_InitToken(empty, soPin, label + ' '.repeat(32 - Buffer.byteLength(label)));
+      const initialised = module.C_GetSlotList(true).find((slot) => module.C_GetTokenInfo(slot).label.trim() === label);
+      if (!initialised) throw new SignetError('Internal', `The token "${label}" was initialised but is not listed.`);
+      session = module.C_OpenSession(initialised, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      module.C_Login(session, pkcs11js.CKU_SO, soPin);
+      module.C_InitPIN(session, userPin);
+      module.C_Logout(session);
+    } catch (error) {
+      throw mapPkcs11Error(error, modulePath);
+    } finally {
+      if (session) {
+        try {
+          loaded.module.C_CloseSession(session);
+        } catch {
+          // The session is unusable either way.
+        }
+      }
+      releaseModule(loaded);
     }
   }
 }
@@ -329,6 +360,30 @@ class Pkcs11jsToken implements Pkcs11Token {
     });
   }
 
+  // Tries the first half of a wrap under a one-time key that cannot leave the token and is destroyed at once, so the ciphertext is useless.
+  async wrapRefusal(objectId: Buffer): Promise<string | null> {
+    return this.withSession(async (session) => {
+      const key = this.privateKey(session, objectId);
+      const secret = this.module.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+        { type: pkcs11js.CKA_TOKEN, value: false },
+        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+        { type: pkcs11js.CKA_WRAP, value: true },
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+      ]);
+      try {
+        this.module.C_WrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, secret, key, Buffer.alloc(16_384));
+        return null;
+      } catch (error) {
+        if (error instanceof pkcs11js.Pkcs11Error) return mapPkcs11Error(error, this.loaded.path).message;
+        throw error;
+      } finally {
+        this.destroyQuietly(session, secret);
+      }
+    });
+  }
+
   // Opens a wrapped key with the backup key held here; the key lands with its original id, label and public half, kept or only for this process.
   async unwrapPrivateKey(wrappingKeyId: Buffer, wrapped: WrappedPrivateKey, target: UnwrapTarget): Promise<void> {
     return this.withSession(async (session) => {
@@ -371,6 +426,39 @@ class Pkcs11jsToken implements Pkcs11Token {
         throw error;
       } finally {
         if (secret) this.destroyQuietly(session, secret);
+      }
+    });
+  }
+
+  // The key's components become a private key object, sensitive and never extractable, beside its public half.
+  async importPrivateKey(privateKey: KeyObject, target: UnwrapTarget): Promise<void> {
+    return this.withSession(async (session) => {
+      if (this.find(session, [{ type: pkcs11js.CKA_ID, value: target.objectId }]).length > 0) {
+        throw new SignetError('Conflict', `Token "${this.label}" already holds an object with id ${target.objectId.toString('hex')}; nothing was imported.`);
+      }
+      const common: pkcs11js.Template = [
+        { type: pkcs11js.CKA_TOKEN, value: target.persist },
+        { type: pkcs11js.CKA_LABEL, value: target.label },
+        { type: pkcs11js.CKA_ID, value: target.objectId },
+      ];
+      const created: pkcs11js.Handle[] = [];
+      try {
+        created.push(
+          this.module.C_CreateObject(session, [
+            ...common,
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+            { type: pkcs11js.CKA_KEY_TYPE, value: keyTypeOf(target.algorithm) },
+            { type: pkcs11js.CKA_SIGN, value: true },
+            { type: pkcs11js.CKA_PRIVATE, value: true },
+            { type: pkcs11js.CKA_SENSITIVE, value: true },
+            { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+            ...privateComponents(target.algorithm, privateKey),
+          ]),
+        );
+        created.push(this.module.C_CreateObject(session, [...common, ...publicKeyTemplate(target.algorithm, target.publicKeySpki)]));
+      } catch (error) {
+        for (const handle of created) this.destroyQuietly(session, handle);
+        throw error;
       }
     });
   }
@@ -541,6 +629,34 @@ function publicKeyTemplate(algorithm: KeyAlgorithm, spki: Buffer): pkcs11js.Temp
   if (!curve) throw new SignetError('BadInput', `A ${algorithm} key cannot be placed on a token.`);
   const point = jwk.kty === 'OKP' ? Buffer.from(jwk.x!, 'base64url') : Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
   return [...base, { type: pkcs11js.CKA_EC_PARAMS, value: curve.oid }, { type: pkcs11js.CKA_EC_POINT, value: Buffer.concat([Buffer.from([4, point.length]), point]) }];
+}
+
+// A private key's own attributes (PKCS#11 3.0 section 6): the RSA CRT parts, or an EC or Edwards curve and its secret scalar.
+function privateComponents(algorithm: KeyAlgorithm, privateKey: KeyObject): pkcs11js.Template {
+  const jwk = privateKey.export({ format: 'jwk' });
+  const part = (value: string | undefined): Buffer => {
+    if (value === undefined) throw new SignetError('BadInput', `The ${algorithm} private key lacks a component a token needs.`);
+    return Buffer.from(value, 'base64url');
+  };
+  if (jwk.kty === 'RSA') {
+    if (!algorithm.startsWith('rsa-')) throw new SignetError('BadInput', `An RSA key was given for a ${algorithm} key.`);
+    return [
+      { type: pkcs11js.CKA_MODULUS, value: part(jwk.n) },
+      { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: part(jwk.e) },
+      { type: pkcs11js.CKA_PRIVATE_EXPONENT, value: part(jwk.d) },
+      { type: pkcs11js.CKA_PRIME_1, value: part(jwk.p) },
+      { type: pkcs11js.CKA_PRIME_2, value: part(jwk.q) },
+      { type: pkcs11js.CKA_EXPONENT_1, value: part(jwk.dp) },
+      { type: pkcs11js.CKA_EXPONENT_2, value: part(jwk.dq) },
+      { type: pkcs11js.CKA_COEFFICIENT, value: part(jwk.qi) },
+    ];
+  }
+  const curve = CURVES[algorithm];
+  if (!curve || jwk.crv !== curve.jwkCurve) throw new SignetError('BadInput', `The private key is not a ${algorithm} key.`);
+  return [
+    { type: pkcs11js.CKA_EC_PARAMS, value: curve.oid },
+    { type: pkcs11js.CKA_VALUE, value: part(jwk.d) },
+  ];
 }
 
 function readUlong(value: Buffer | undefined): number {

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import type { Pkcs11ModuleStatus } from '../../shared/model/system.model.ts';
 
@@ -59,7 +60,11 @@ export interface Pkcs11Token {
   /** An RSA-3072 pair whose private half can only unwrap: the backup key. Returns its public key (SPKI). */
   generateWrappingKeyPair(label: string, objectId: Buffer): Promise<Buffer>;
   wrapPrivateKey(objectId: Buffer, wrappingKeySpki: Buffer): Promise<WrappedPrivateKey>;
+  /** Null when the token can wrap this key; otherwise the token's reason (some cannot wrap every key type). */
+  wrapRefusal(objectId: Buffer): Promise<string | null>;
   unwrapPrivateKey(wrappingKeyId: Buffer, wrapped: WrappedPrivateKey, target: UnwrapTarget): Promise<void>;
+  /** Places a private key held in memory on the token (a restore drill's fresh token), sensitive and not extractable. */
+  importPrivateKey(privateKey: KeyObject, target: UnwrapTarget): Promise<void>;
   sign(objectId: Buffer, mechanism: SignMechanism, input: Buffer): Promise<Buffer>;
   /** Many signatures on one session, back to back: the bulk path. */
   signMany(objectId: Buffer, mechanism: SignMechanism, inputs: Buffer[]): Promise<Buffer[]>;
@@ -70,4 +75,6 @@ export interface Pkcs11Token {
 
 export interface Pkcs11Driver extends Pkcs11Inspector {
   openToken(selector: TokenSelector, pin: string, maxSessions?: number): Promise<Pkcs11Token>;
+  /** Initialises the module's first empty token with this label and PINs; used for tokens Signet makes itself (restore drills). */
+  initToken(modulePath: string, label: string, soPin: string, userPin: string): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { KeychainStatus } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 import { fingerprintOf, HASH_FOR } from '../keys/key-encoding.ts';
 import type { SecretStore } from '../keys/keychain.types.ts';
-import { signOnToken } from '../keys/keys.service.ts';
+import { signOnToken } from '../keys/token-signing.ts';
 import type { Pkcs11Token } from '../keys/pkcs11.types.ts';
 import { SoftwareKeyStore } from '../keys/software.backend.ts';
 import type { BackupKey } from '../../shared/model/recovery.model.ts';
@@ -123,7 +123,7 @@ async function signAndCheck(store: SoftwareKeyStore, key: DrillKey, fingerprint:
     return fail(key, `the restored key did not sign: ${message(error)}`);
   }
   if (!verify(HASH_FOR[key.algorithm], testMessage, published, signature)) return fail(key, 'the restored key signed, but the signature does not verify with the published public key.');
-  return { keyId: key.keyId, label: key.label, passed: true, reason: `restored into a fresh store, signed a test message, and the signature verifies with the published public key ${publishedFingerprint.slice(0, 16)}….` };
+  return { keyId: key.keyId, label: key.label, passed: true, reason: `restored into a fresh keychain store, signed a test message, and the signature verifies with the published public key ${publishedFingerprint.slice(0, 16)}….` };
 }
 
 function fail(key: DrillKey, reason: string): DrillOutcome {

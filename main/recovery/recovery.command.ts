@@ -103,7 +103,7 @@ function formatBackupResult(result: BackupResult): string {
 function formatDrill(result: DrillResult): string {
   const keys = result.keys.map((k) => `  ${k.passed ? 'pass' : 'FAIL'}  ${k.keyId} "${k.label}": ${k.reason}`);
   const missing = result.notIncluded.map((n) => `  not in the backup  ${n.keyId} "${n.label}": ${n.reason}`);
-  return [`Drill of ${result.backupFile} at ${result.at}: ${result.passed ? 'passed' : 'FAILED'}`, ...keys, ...missing].join('\n');
+  return [`Drill of ${result.backupFile} at ${result.at}: ${result.passed ? 'passed' : 'FAILED'}`, ...keys, ...missing, result.freshToken].join('\n');
 }
 
 function formatRestore(result: RestoreResult): string {

@@ -22,6 +22,8 @@ import { describeItem, encodeBackup, newDataKey, newSalt, openBackup, parseBacku
 import { AUDIT_KEY, kindOf, parseInventory, planBackup, readBackupItems, SOFTWARE_KEY_PREFIX, type BackupPlan } from './backup.snapshot.ts';
 import { BackupKeyStore } from './backup-key.store.ts';
 import { drillSoftwareKeys, drillWrappedKeys, type DrillOutcome } from './drill.runner.ts';
+import { drillOnFreshSoftHsm } from './fresh-token.drill.ts';
+import { installedSoftHsmModule } from '../system/pkcs11-locations.ts';
 import { wrappedPrivateKey } from './wrapped-key.ts';
 import { DrillStatusStore } from './drill-status.store.ts';
 import { combineShares, newShareSetId, recoverySheet, sharesIn, splitKey } from './share.format.ts';
@@ -149,11 +151,12 @@ export class RecoveryService {
       });
     const drilled = await drillSoftwareKeys(keys, this.deps.drillKeychain ?? ((service) => new OsKeychain(service)));
     const keychainService = drilled.keychainService;
+    const onToken = await drillOnFreshSoftHsm(keys, await installedSoftHsmModule());
     const wrapped = await this.drillWrapped(opened, live);
     const uncovered = live
       .filter((k) => k.location.kind === 'software' && k.status !== 'destroyed' && k.status !== 'revoked' && !opened.contents.softwareKeys.has(k.id))
       .map((k) => ({ keyId: k.id, label: k.label, passed: false, reason: 'a live software key that this backup does not hold (made after it, or left out of it), so it could not be restored from it; make a new backup.' }));
-    const outcomes = [...drilled.outcomes, ...wrapped, ...uncovered];
+    const outcomes = [...drilled.outcomes.map((o) => bothStores(o, onToken.outcomes.get(o.keyId))), ...wrapped, ...uncovered];
     const at = this.now().toISOString();
     const passed = outcomes.every((o) => o.passed);
     await this.drillStatus.record(at, outcomes);
@@ -161,9 +164,9 @@ export class RecoveryService {
       host,
       action: 'backup.drill',
       subject: null,
-      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, passed, keys: outcomes, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keychainService },
+      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, passed, keys: outcomes, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keychainService, freshToken: onToken.summary },
     });
-    return { backupFile: opened.file, at, passed, keys: outcomes, notIncluded: opened.manifest.notIncluded };
+    return { backupFile: opened.file, at, passed, keys: outcomes, notIncluded: opened.manifest.notIncluded, freshToken: onToken.summary };
   }
 
   // Every software key of the live inventory, and every key a drill has covered, with its last pass and failure.
@@ -282,7 +285,11 @@ export class RecoveryService {
     const items = await readBackupItems(this.deps.dataDir, this.deps.software, plan, async (key, backupKey) => {
       if (key.location.kind !== 'pkcs11') throw new SignetError('Internal', 'Only token keys are wrapped.');
       const token = await this.deps.keys.openToken({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Wrap key "${key.label}" for a backup.`);
-      return token.wrapPrivateKey(Buffer.from(key.location.objectId, 'hex'), createPublicKey(backupKey.publicKeyPem).export({ type: 'spki', format: 'der' }));
+      try {
+        return await token.wrapPrivateKey(Buffer.from(key.location.objectId, 'hex'), createPublicKey(backupKey.publicKeyPem).export({ type: 'spki', format: 'der' }));
+      } catch (error) {
+        throw new SignetError(error instanceof SignetError ? error.code : 'Internal', `Key "${key.label}" could not be wrapped on token "${key.location.tokenLabel}", so no backup was written: ${(error as Error).message}`);
+      }
     });
     const createdAt = this.now().toISOString();
     const salt = newSalt();
@@ -501,4 +508,11 @@ async function readShareFile(file: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SignetError('NotFound', `No recovery sheet at ${file}.`);
     throw new SignetError('Unavailable', `The recovery sheet ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
   }
+}
+
+// A software key passes a drill only when it signed from the fresh keychain store and, where SoftHSM exists, from the fresh token too.
+function bothStores(keychain: DrillOutcome, token: { passed: boolean; reason: string } | undefined): DrillOutcome {
+  if (!token) return keychain;
+  if (!keychain.passed) return token.passed ? keychain : { ...keychain, reason: `${keychain.reason} Also, ${token.reason}` };
+  return token.passed ? { ...keychain, reason: `${keychain.reason} Then, ${token.reason}` } : { ...keychain, passed: false, reason: `It passed in the fresh keychain store, but ${token.reason}` };
 }

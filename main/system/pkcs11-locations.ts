@@ -58,3 +58,16 @@ export async function detectModules(candidates: readonly string[]): Promise<stri
   }
   return found;
 }
+
+// Signet makes SoftHSM tokens of its own (the workshop's, a drill's), from the first module installed where distributions put it.
+export async function installedSoftHsmModule(): Promise<string | null> {
+  for (const path of wellKnownModulePaths().filter((p) => moduleKind(p) === 'softhsm')) {
+    try {
+      await access(path, constants.R_OK);
+      return path;
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants } from 'node:fs/promises';
 import { SignetError } from '../errors.ts';
 import type { Pkcs11Driver, TokenSelector } from '../keys/pkcs11.types.ts';
-import { moduleKind, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
+import { installedSoftHsmModule } from '../system/pkcs11-locations.ts';
 import { findTool, runTool } from './tool.finder.ts';
 
 /** The one SoftHSM token the workshop uses; it holds nothing but the sandbox's throw-away keys. */
@@ -42,7 +41,7 @@ export class WorkshopToken {
       if (this.mode === 'softhsm') throw new SignetError('Unavailable', `The workshop was set up to use SoftHSM, but ${why}`);
       return { kind: 'software', note: `Sandbox keys are software keys sealed by the OS keychain: ${why}` };
     };
-    const modulePath = await softHsmModule();
+    const modulePath = await installedSoftHsmModule();
     const util = await findTool('softhsm2-util', this.env);
     if (!modulePath || !util) return fallback('SoftHSM is not installed (its module and softhsm2-util are both needed).');
     // softhsm2-util must write where this process's SoftHSM reads: the configuration it was started with.
@@ -83,19 +82,6 @@ export class WorkshopToken {
       await token.close();
     }
   }
-}
-
-// The first SoftHSM module installed where distributions put it.
-async function softHsmModule(): Promise<string | null> {
-  for (const path of wellKnownModulePaths().filter((p) => moduleKind(p) === 'softhsm')) {
-    try {
-      await access(path, constants.R_OK);
-      return path;
-    } catch {
-      continue;
-    }
-  }
-  return null;
 }
 
 function tokenLabels(showSlots: string): string[] {

@@ -136,11 +136,14 @@ export function DrillResultView({ drill }: { drill: DrillResult }) {
       </h3>
       <p className="muted">
         {drill.passed
-          ? 'Every key in the backup was restored into a fresh store, signed a test message, and verified against its published public key. The live keys were not touched.'
+          ? 'Every key in the backup was restored into fresh stores, signed a test message, and verified against its published public key. The live keys were not touched.'
           : 'At least one key could not be restored and proven from this backup; the reasons are below. The live keys were not touched.'}{' '}
         Run {new Date(drill.at).toLocaleString()} on <span className="mono small">{drill.backupFile}</span>.
       </p>
       {drill.keys.length === 0 && <p>The backup holds no software keys to drill.</p>}
+      <p className="muted small" data-testid="drill-fresh-token">
+        {drill.freshToken}
+      </p>
       <ul className="recovery-drill-keys">
         {drill.keys.map((k) => (
           <li key={k.keyId} data-testid="drill-key" data-key={k.label} data-passed={String(k.passed)}>

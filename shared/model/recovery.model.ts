@@ -77,6 +77,8 @@ export const DrillResultSchema = z
     passed: z.boolean(),
     keys: z.array(z.object({ keyId: KeyIdSchema, label: z.string(), passed: z.boolean(), reason: z.string() }).strict()),
     notIncluded: z.array(z.object({ keyId: KeyIdSchema, label: z.string(), reason: z.string() }).strict()),
+    /** The SoftHSM token made for the drill, or why none was. */
+    freshToken: z.string(),
   })
   .strict();
 export type DrillResult = z.infer<typeof DrillResultSchema>;

@@ -164,8 +164,9 @@ test('a drill with 2 of the 3 sheets passes for every software key, and the Keys
   for (const label of SOFTWARE_KEYS) {
     const key = drill.locator(`[data-testid="drill-key"][data-key="${label}"]`);
     assert.equal(await key.getAttribute('data-passed'), 'true');
-    assert.match(await key.innerText(), /Passed.*signature verifies with the published public key/s);
+    assert.match(await key.innerText(), /Passed.*signature verifies with the published public key.*placed on a fresh SoftHSM token, it signed there too/s);
   }
+  assert.match(await drill.getByTestId('drill-fresh-token').innerText(), /A fresh SoftHSM token "signet-drill-[0-9a-f]{8}" .* was made in a temporary folder by a process of its own/);
   assert.match(await drill.getByTestId('drill-not-included').innerText(), /hsm root/);
   await snapshot();
   await page.getByTestId('backup-open').screenshot({ path: join(SCREENSHOTS, 'backups-drill.png') });

@@ -220,7 +220,7 @@ test('signet backup create at a terminal writes the backup and one sheet per cus
   assert.ok(manifest.items.some((i) => i.name === 'audit/audit.jsonl'));
   const drill = await signet(['backup', 'drill', file, '--share', sheets[0]!, '--share', sheets[2]!]);
   assert.equal(drill.code, 0, drill.stderr || drill.stdout);
-  assert.match(drill.stdout, /: passed\n\s+pass\s+k-[0-9a-f]{16} "cli signer": restored into a fresh store/);
+  assert.match(drill.stdout, /: passed\n\s+pass\s+k-[0-9a-f]{16} "cli signer": restored into a fresh keychain store/);
 });
 
 test('signet compromise: assess lists what the key signed after the time; respond is refused without a terminal, then rotates, revokes, re-signs and writes its report', async () => {

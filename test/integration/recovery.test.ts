@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { Policy } from '../../shared/model/policy.model.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
@@ -249,12 +249,15 @@ test('a drill restores every software key into fresh stores, signs and verifies,
   const live = new OsKeychain();
   const dataKey = await live.get('software-keys-data-key');
   assert.ok(dataKey, 'the live data key is in the keychain');
+  const liveTokens = await readdir(join(dirname(hsm.conf), 'tokens'));
 
   const drill = await call<DrillResult>('recovery.drill', { backupFile: shared.backupFile, shareFiles: [shared.sheets[1]!, shared.sheets[2]!, shared.sheets[4]!] });
   assert.equal(drill.passed, true, JSON.stringify(drill.keys));
   const drilled = drill.keys.map((k) => k.label).sort();
   assert.deepEqual(drilled, ['Recovery Test intermediate CA', 'Recovery Test root CA', 'archive', 'attest', 'attest r2', 'release']);
-  for (const key of drill.keys) assert.match(key.reason, /verifies with the published public key/);
+  for (const key of drill.keys) assert.match(key.reason, /verifies with the published public key .*Then, placed on a fresh SoftHSM token, it signed there too, and that signature verifies/);
+  assert.match(drill.freshToken, /^A fresh SoftHSM token "signet-drill-[0-9a-f]{8}" \(serial \w+\) was made in a temporary folder by a process of its own/);
+  assert.deepEqual(await readdir(join(dirname(hsm.conf), 'tokens')), liveTokens, 'the live SoftHSM store gained no token');
   assert.ok(drill.notIncluded.some((n) => n.keyId === made['token signer']!.id));
   assert.equal(drill.at, new Date(clock).toISOString());
 

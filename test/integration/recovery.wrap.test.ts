@@ -22,6 +22,8 @@ let work: string;
 const confirmations = new ScriptedConfirmation();
 const custodians = ['alice', 'bob', 'carol'];
 const made: Record<string, KeyRecord> = {};
+/** Every algorithm a token key can have, made wrappable on the live token. */
+const WRAPPED = ['wrapped', 'rsa', 'p384'];
 let backup: BackupResult;
 let backupKey: BackupKey;
 
@@ -34,6 +36,7 @@ before(async () => {
   const onLive = { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: LIVE };
   made.wrapped = await call<KeyRecord>('keys.generate', { backend: onLive, algorithm: 'ecdsa-p256', label: 'wrapped signer', wrappable: true });
   made.rsa = await call<KeyRecord>('keys.generate', { backend: onLive, algorithm: 'rsa-3072', label: 'wrapped rsa', wrappable: true });
+  made.p384 = await call<KeyRecord>('keys.generate', { backend: onLive, algorithm: 'ecdsa-p384', label: 'wrapped p384', wrappable: true });
   made.stuck = await call<KeyRecord>('keys.generate', { backend: onLive, algorithm: 'ecdsa-p256', label: 'stuck signer' });
 });
 
@@ -58,8 +61,15 @@ async function objectsOn(tokenLabel: string) {
   return (await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel }, 'List keys in a test.')).listKeys();
 }
 
-test('wrappable is refused for software and TPM keys, and nothing is added to the inventory', async () => {
+test('wrappable is refused for software and TPM keys, and for a key type the token cannot wrap; nothing is added to the inventory or left on the token', async () => {
   const before = (await app.keys.list()).length;
+  const onToken = (await objectsOn(LIVE)).length;
+  await refused(
+    call('keys.generate', { backend: { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: LIVE }, algorithm: 'ed25519', label: 'ed wrap', wrappable: true }),
+    'BadInput',
+    /Token "wrap-live" makes Ed25519 keys but cannot wrap them \(.*CKR_KEY_NOT_WRAPPABLE.*\), so a wrappable one could never be backed up; the key was removed again/,
+  );
+  assert.equal((await objectsOn(LIVE)).length, onToken, 'the refused key is not left on the token');
   await refused(call('keys.generate', { backend: { kind: 'software' }, label: 'soft wrap', wrappable: true }), 'BadInput', /Only a token key/);
   await refused(call('keys.generate', { backend: { kind: 'pkcs11', modulePath: '/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so', tokenLabel: 'tpm' }, label: 'tpm wrap', wrappable: true }), 'BadInput', /never leaves the TPM/);
   assert.equal((await app.keys.list()).length, before);
@@ -95,12 +105,12 @@ test('the backup key is made once, on another token than the wrappable keys, and
 
 test('a backup holds each wrappable token key wrapped under the backup key, and names the one that cannot leave', async () => {
   const intent = await call<RecoveryIntentView>('recovery.prepareBackup', { outputDir: work, custodians: { threshold: 2, names: custodians } });
-  const wrapped = fact(intent, 'Token keys, wrapped (2)');
+  const wrapped = fact(intent, 'Token keys, wrapped (3)');
   assert.match(wrapped, /wrapped signer/);
   assert.match(wrapped, new RegExp(`under the backup key on token "${BACKUP}"`));
   backup = await call<BackupResult>('recovery.confirmBackup', { intentId: intent.intentId });
   const items = backup.manifest.items.filter((i) => i.kind === 'wrapped-key').map((i) => i.name).sort();
-  assert.deepEqual(items, [`wrapped-keys/${made.wrapped!.id}`, `wrapped-keys/${made.rsa!.id}`].sort());
+  assert.deepEqual(items, WRAPPED.map((name) => `wrapped-keys/${made[name]!.id}`).sort());
   assert.ok(backup.manifest.items.some((i) => i.name === 'recovery/backup-key.json'));
   assert.deepEqual(backup.manifest.notIncluded.map((n) => n.keyId), [made.stuck!.id]);
   const bytes = await readFile(backup.backupFile, 'utf8');
@@ -112,9 +122,9 @@ test('a backup holds each wrappable token key wrapped under the backup key, and 
 test('a drill unwraps each token key on the backup key token only for the drill, signs and verifies, and leaves nothing behind', async () => {
   const result = await call<DrillResult>('recovery.drill', { backupFile: backup.backupFile, shareFiles: backup.sheets.slice(0, 2) });
   assert.equal(result.passed, true, JSON.stringify(result.keys));
-  for (const id of [made.wrapped!.id, made.rsa!.id]) {
-    const outcome = result.keys.find((k) => k.keyId === id);
-    assert.equal(outcome?.passed, true);
+  for (const name of WRAPPED) {
+    const outcome = result.keys.find((k) => k.keyId === made[name]!.id);
+    assert.equal(outcome?.passed, true, `${name}: ${outcome?.reason}`);
     assert.match(outcome?.reason ?? '', new RegExp(`unwrapped by the backup key on token "${BACKUP}" into an object that lived only for the drill`));
   }
   assert.deepEqual((await objectsOn(BACKUP)).map((k) => k.objectId.toString('hex')), [backupKey.objectId], 'the drill objects are gone');
@@ -122,26 +132,30 @@ test('a drill unwraps each token key on the backup key token only for the drill,
   assert.ok(drills.find((d) => d.keyId === made.wrapped!.id)?.lastPassed, 'the Keys screen shows the drill for the token key');
 });
 
-test('the key lost from its token comes back on the backup key token and signs for its old public key; the one still there is left alone', async () => {
-  const lost = made.wrapped!;
-  const objectId = lost.location.kind === 'pkcs11' ? lost.location.objectId : '';
-  assert.equal(await (await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: LIVE }, 'Use the live token in a test.')).destroy(Buffer.from(objectId, 'hex')), 2);
+test('the keys lost from their token come back on the backup key token and sign for their old public keys; the ones still there are left alone', async () => {
+  const lost = [made.wrapped!, made.p384!];
+  const live = await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: LIVE }, 'Use the live token in a test.');
+  const objectIdOf = (key: KeyRecord) => (key.location.kind === 'pkcs11' ? key.location.objectId : '');
+  for (const key of lost) assert.equal(await live.destroy(Buffer.from(objectIdOf(key), 'hex')), 2);
   const intent = await call<RecoveryIntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles: backup.sheets.slice(1, 3) });
-  assert.match(fact(intent, 'Token keys, wrapped (2)'), new RegExp(`unwrapped onto the backup key's token "${BACKUP}"`));
+  assert.match(fact(intent, 'Token keys, wrapped (3)'), new RegExp(`unwrapped onto the backup key's token "${BACKUP}"`));
   const result = await call<RestoreResult>('recovery.confirmRestore', { intentId: intent.intentId });
   const outcome = (id: string) => result.tokenKeys.find((k) => k.keyId === id)?.outcome ?? '';
-  assert.match(outcome(lost.id), new RegExp(`no longer holds it; unwrapped onto the backup key's token "${BACKUP}"`));
-  assert.match(outcome(made.rsa!.id), /still on its token "wrap-live"; left as it is/);
-  const moved = await app.keys.get(lost.id);
-  assert.equal(moved.location.kind === 'pkcs11' && moved.location.tokenLabel, BACKUP);
-  assert.equal(moved.location.kind === 'pkcs11' && moved.location.objectId, objectId);
-  assert.equal(moved.fingerprint, lost.fingerprint);
   const message = Buffer.from('release 1.2.3');
-  const { signature } = await app.keys.sign(lost.id, { payload: message }, 'cli');
-  assert.ok(verify('sha256', message, createPublicKey(lost.publicKeyPem), signature), 'the restored key signs for its published public key');
-  const rsa = await app.keys.sign(made.rsa!.id, { payload: message }, 'cli');
-  assert.ok(verify('sha256', message, createPublicKey(made.rsa!.publicKeyPem), rsa.signature));
-  const [relocated] = await call<AuditEntry[]>('audit.list', { action: 'key.relocate' });
-  assert.equal(relocated?.subject, lost.id);
+  for (const key of lost) {
+    assert.match(outcome(key.id), new RegExp(`no longer holds it; unwrapped onto the backup key's token "${BACKUP}"`));
+    const moved = await app.keys.get(key.id);
+    assert.equal(moved.location.kind === 'pkcs11' && moved.location.tokenLabel, BACKUP);
+    assert.equal(moved.location.kind === 'pkcs11' && moved.location.objectId, objectIdOf(key));
+    assert.equal(moved.fingerprint, key.fingerprint);
+    const { signature } = await app.keys.sign(key.id, { payload: message }, 'cli');
+    assert.ok(verify(key.algorithm === 'ecdsa-p384' ? 'sha384' : 'sha256', message, createPublicKey(key.publicKeyPem), signature), `the restored ${key.algorithm} key signs for its published public key`);
+  }
+  const kept = made.rsa!;
+  assert.match(outcome(kept.id), /still on its token "wrap-live"; left as it is/);
+  const { signature } = await app.keys.sign(kept.id, { payload: message }, 'cli');
+  assert.ok(verify('sha256', message, createPublicKey(kept.publicKeyPem), signature));
+  const relocated = await call<AuditEntry[]>('audit.list', { action: 'key.relocate' });
+  assert.deepEqual(relocated.map((e) => e.subject).sort(), lost.map((k) => k.id).sort());
   assert.deepEqual(await app.keys.reconcile(), [], 'the inventory matches both tokens after the restore');
 });
