@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +68,7 @@ async function bulk(dir: string): Promise<{ lines: string[]; ratio: number }> {
 function timeProcess(command: string, args: string[], env: NodeJS.ProcessEnv): number {
   const started = performance.now();
   const result = spawnSync(command, args, { env, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.signal ?? `exit ${result.status}`}): ${result.stderr}${result.stdout}`);
   return performance.now() - started;
 }
 
@@ -89,11 +90,19 @@ export async function measure(): Promise<BenchResult> {
     // Every signet run gets a new SIGNET_HOME, so nothing it fetched before is reused; cosign keeps nothing between runs either.
     const signet = (home: string) => timeProcess(process.execPath, [join(root, 'out/main/cli/signet.js'), 'verify', image, '--key', join(dir, 'cosign.pub')], { ...process.env, SIGNET_HOME: join(dir, home) });
     const cosign = () => timeProcess(join(tools, 'cosign'), ['verify', '--key', join(dir, 'cosign.pub'), '--insecure-ignore-tlog', '--allow-http-registry', '--allow-insecure-registry', image], env);
+    // Stripped of its types first, as Signet's bundle is: type stripping alone costs a fresh process tens of milliseconds.
+    const rawScript = join(dir, 'raw-verify.mjs');
+    await writeFile(rawScript, stripTypeScriptTypes(await readFile(fileURLToPath(new URL('./raw-verify.ts', import.meta.url)), 'utf8')));
+    const rawNode = () => timeProcess(process.execPath, [rawScript, image, join(dir, 'cosign.pub')], process.env);
+    const nodeAlone = () => timeProcess(process.execPath, ['-e', '0'], process.env);
     // One untimed run of each first, so both binaries are in the page cache (and Node's compile cache holds signet's bundle).
     signet('home-warm-up');
     cosign();
+    rawNode();
     const signetRuns: number[] = [];
     const cosignRuns: number[] = [];
+    const rawRuns: number[] = [];
+    const nodeRuns: number[] = [];
     for (let round = 0; round < CLI_ROUNDS; round++) {
       // The order alternates, so neither one always starts while the other's exit is still settling.
       if (round % 2 === 0) {
@@ -103,13 +112,15 @@ export async function measure(): Promise<BenchResult> {
         cosignRuns.push(cosign());
         signetRuns.push(signet(`home-${round}`));
       }
+      rawRuns.push(rawNode());
+      nodeRuns.push(nodeAlone());
     }
     lines.push(`signet verify, fresh process, cold cache:        ${median(signetRuns).toFixed(0)} ms (median of ${CLI_ROUNDS})`);
     lines.push(`cosign verify --insecure-ignore-tlog, fresh:     ${median(cosignRuns).toFixed(0)} ms (median of ${CLI_ROUNDS})`);
+    lines.push(`the Node floor, fresh: \`node -e 0\` ${median(nodeRuns).toFixed(0)} ms; the least a Node script can do (3 reads + 1 verify, test/bench/raw-verify.ts) ${median(rawRuns).toFixed(0)} ms`);
 
     const engine = new VerifyEngine(new CachingSource(new RegistrySource(new RegistryClient({ baseUrl: registry.url })), join(dir, 'warm-cache')));
     const { publicKeysFromPem } = await import('../../main/signatures/cosign.verifier.ts');
-    const { readFile } = await import('node:fs/promises');
     const keys = publicKeysFromPem(await readFile(join(dir, 'cosign.pub'), 'utf8'));
     const options = { reference: `${host}/bench/app:v1`, keys };
     await engine.verify('bench/app', 'v1', options);
