@@ -461,7 +461,7 @@ export class KeyService {
       const token = await this.token(backend, `Generate ${ALGORITHM_NAMES[algorithm]} key "${label}" on this token.`);
       const objectId = randomBytes(16);
       spki = await token.generateKeyPair(algorithm, label, objectId, { wrappable });
-      const refusal = wrappable ? await token.wrapRefusal(objectId) : null;
+      const refusal = wrappable ? await token.wrapRefusal(objectId).catch((error: unknown) => (error as Error).message) : null;
       if (refusal !== null) {
         await token.destroy(objectId);
         throw new SignetError(

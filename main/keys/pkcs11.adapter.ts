@@ -335,14 +335,7 @@ class Pkcs11jsToken implements Pkcs11Token {
           { type: pkcs11js.CKA_WRAP, value: true },
         ]);
         temporary.push(wrappingKey);
-        const secret = this.module.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-          { type: pkcs11js.CKA_TOKEN, value: false },
-          { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-          { type: pkcs11js.CKA_WRAP, value: true },
-          { type: pkcs11js.CKA_SENSITIVE, value: true },
-          { type: pkcs11js.CKA_EXTRACTABLE, value: true },
-        ]);
+        const secret = this.oneTimeWrappingKey(session, true);
         temporary.push(secret);
         const wrappedKey = Buffer.from(this.module.C_WrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, secret, key, Buffer.alloc(16_384)));
         for (const oaepHash of ['sha256', 'sha1'] as const) {
@@ -360,18 +353,23 @@ class Pkcs11jsToken implements Pkcs11Token {
     });
   }
 
+  // An AES-256 session key that wraps; only a real backup's may itself leave, wrapped under the backup key.
+  private oneTimeWrappingKey(session: pkcs11js.Handle, extractable: boolean): pkcs11js.Handle {
+    return this.module.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+      { type: pkcs11js.CKA_TOKEN, value: false },
+      { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
+      { type: pkcs11js.CKA_WRAP, value: true },
+      { type: pkcs11js.CKA_SENSITIVE, value: true },
+      { type: pkcs11js.CKA_EXTRACTABLE, value: extractable },
+    ]);
+  }
+
   // Tries the first half of a wrap under a one-time key that cannot leave the token and is destroyed at once, so the ciphertext is useless.
   async wrapRefusal(objectId: Buffer): Promise<string | null> {
     return this.withSession(async (session) => {
       const key = this.privateKey(session, objectId);
-      const secret = this.module.C_GenerateKey(session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-        { type: pkcs11js.CKA_TOKEN, value: false },
-        { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
-        { type: pkcs11js.CKA_WRAP, value: true },
-        { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-      ]);
+      const secret = this.oneTimeWrappingKey(session, false);
       try {
         this.module.C_WrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, secret, key, Buffer.alloc(16_384));
         return null;
@@ -404,23 +402,9 @@ class Pkcs11jsToken implements Pkcs11Token {
           { type: pkcs11js.CKA_TOKEN, value: false },
           { type: pkcs11js.CKA_UNWRAP, value: true },
         ]);
-        const common: pkcs11js.Template = [
-          { type: pkcs11js.CKA_TOKEN, value: target.persist },
-          { type: pkcs11js.CKA_LABEL, value: target.label },
-          { type: pkcs11js.CKA_ID, value: target.objectId },
-        ];
-        created.push(
-          this.module.C_UnwrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, secret, wrapped.wrappedKey, [
-            ...common,
-            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-            { type: pkcs11js.CKA_KEY_TYPE, value: keyTypeOf(target.algorithm) },
-            { type: pkcs11js.CKA_SIGN, value: true },
-            { type: pkcs11js.CKA_PRIVATE, value: true },
-            { type: pkcs11js.CKA_SENSITIVE, value: true },
-            { type: pkcs11js.CKA_EXTRACTABLE, value: true },
-          ]),
-        );
-        created.push(this.module.C_CreateObject(session, [...common, ...publicKeyTemplate(target.algorithm, target.publicKeySpki)]));
+        const templates = placedKeyTemplates(target, true);
+        created.push(this.module.C_UnwrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, secret, wrapped.wrappedKey, templates.privateKey));
+        created.push(this.module.C_CreateObject(session, templates.publicKey));
       } catch (error) {
         for (const handle of created) this.destroyQuietly(session, handle);
         throw error;
@@ -436,26 +420,11 @@ class Pkcs11jsToken implements Pkcs11Token {
       if (this.find(session, [{ type: pkcs11js.CKA_ID, value: target.objectId }]).length > 0) {
         throw new SignetError('Conflict', `Token "${this.label}" already holds an object with id ${target.objectId.toString('hex')}; nothing was imported.`);
       }
-      const common: pkcs11js.Template = [
-        { type: pkcs11js.CKA_TOKEN, value: target.persist },
-        { type: pkcs11js.CKA_LABEL, value: target.label },
-        { type: pkcs11js.CKA_ID, value: target.objectId },
-      ];
+      const templates = placedKeyTemplates(target, false);
       const created: pkcs11js.Handle[] = [];
       try {
-        created.push(
-          this.module.C_CreateObject(session, [
-            ...common,
-            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-            { type: pkcs11js.CKA_KEY_TYPE, value: keyTypeOf(target.algorithm) },
-            { type: pkcs11js.CKA_SIGN, value: true },
-            { type: pkcs11js.CKA_PRIVATE, value: true },
-            { type: pkcs11js.CKA_SENSITIVE, value: true },
-            { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-            ...privateComponents(target.algorithm, privateKey),
-          ]),
-        );
-        created.push(this.module.C_CreateObject(session, [...common, ...publicKeyTemplate(target.algorithm, target.publicKeySpki)]));
+        created.push(this.module.C_CreateObject(session, [...templates.privateKey, ...privateComponents(target.algorithm, privateKey)]));
+        created.push(this.module.C_CreateObject(session, templates.publicKey));
       } catch (error) {
         for (const handle of created) this.destroyQuietly(session, handle);
         throw error;
@@ -629,6 +598,27 @@ function publicKeyTemplate(algorithm: KeyAlgorithm, spki: Buffer): pkcs11js.Temp
   if (!curve) throw new SignetError('BadInput', `A ${algorithm} key cannot be placed on a token.`);
   const point = jwk.kty === 'OKP' ? Buffer.from(jwk.x!, 'base64url') : Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
   return [...base, { type: pkcs11js.CKA_EC_PARAMS, value: curve.oid }, { type: pkcs11js.CKA_EC_POINT, value: Buffer.concat([Buffer.from([4, point.length]), point]) }];
+}
+
+// A key placed on a token (unwrapped or imported) keeps its id and label; its private half signs, stays sensitive, and may leave only if it could before.
+function placedKeyTemplates(target: UnwrapTarget, extractable: boolean): { privateKey: pkcs11js.Template; publicKey: pkcs11js.Template } {
+  const identity: pkcs11js.Template = [
+    { type: pkcs11js.CKA_TOKEN, value: target.persist },
+    { type: pkcs11js.CKA_LABEL, value: target.label },
+    { type: pkcs11js.CKA_ID, value: target.objectId },
+  ];
+  return {
+    privateKey: [
+      ...identity,
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      { type: pkcs11js.CKA_KEY_TYPE, value: keyTypeOf(target.algorithm) },
+      { type: pkcs11js.CKA_SIGN, value: true },
+      { type: pkcs11js.CKA_PRIVATE, value: true },
+      { type: pkcs11js.CKA_SENSITIVE, value: true },
+      { type: pkcs11js.CKA_EXTRACTABLE, value: extractable },
+    ],
+    publicKey: [...identity, ...publicKeyTemplate(target.algorithm, target.publicKeySpki)],
+  };
 }
 
 // A private key's own attributes (PKCS#11 3.0 section 6): the RSA CRT parts, or an EC or Edwards curve and its secret scalar.

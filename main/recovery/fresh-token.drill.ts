@@ -31,7 +31,8 @@ const WORKER_TIMEOUT_MS = 60_000;
 export async function drillOnFreshSoftHsm(keys: DrillKey[], modulePath: string | null): Promise<FreshTokenDrill> {
   const outcomes = new Map<string, { passed: boolean; reason: string }>();
   const checkable = keys.filter((k) => k.publishedPem !== null);
-  if (checkable.length === 0) return { summary: 'No key of the backup has a published public key to check, so no fresh token was made.', outcomes };
+  if (keys.length === 0) return { summary: 'The backup holds no software keys, so no fresh SoftHSM token was needed.', outcomes };
+  if (checkable.length === 0) return { summary: 'No software key of the backup has a published public key to check, so no fresh token was made.', outcomes };
   if (modulePath === null) return { summary: 'SoftHSM is not installed here, so the keys were not also placed on a fresh SoftHSM token.', outcomes };
   const dir = await mkdtemp(join(tmpdir(), 'signet-drill-token-'));
   const tokenDir = join(dir, 'tokens');

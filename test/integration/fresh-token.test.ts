@@ -53,7 +53,8 @@ test('without SoftHSM, or without a published key, no fresh token is made and th
   assert.match(missing.summary, /SoftHSM is not installed here/);
   const unpublished = await drillOnFreshSoftHsm([{ ...ownKey('ecdsa-p256'), publishedPem: null }], SOFTHSM_MODULE);
   assert.equal(unpublished.outcomes.size, 0);
-  assert.match(unpublished.summary, /No key of the backup has a published public key/);
+  assert.match(unpublished.summary, /No software key of the backup has a published public key/);
+  assert.match((await drillOnFreshSoftHsm([], SOFTHSM_MODULE)).summary, /holds no software keys/);
 });
 
 test("the drill's process refuses to make a token anywhere but the folder made for it", async () => {
