@@ -2,11 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { SignIntentView, SignPlan } from '../../shared/model/signing.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserStack, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { EIGHT_PLATFORMS, ImageFactory } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
@@ -19,9 +19,7 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 let registry: Registry;
 let registryHost: string;
-let display: Display;
-let webHost: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let context: BrowserContext;
 let page: Page;
 
@@ -56,19 +54,15 @@ before(async () => {
   } finally {
     await app.cleanup();
   }
-  display = await startXvfb();
-  webHost = await startBrowserHost({ env: { ...process.env, SIGNET_HOME: home } });
-  browser = await launchChromium(display.name);
+  stack = await startBrowserStack({ SIGNET_HOME: home });
   // The app's CSP allows no injected script; the audit engine is added only in this test's own context.
-  context = await browser.newContext({ viewport: { width: 1440, height: 960 }, bypassCSP: true });
+  context = await stack.browser.newContext({ viewport: { width: 1440, height: 960 }, bypassCSP: true });
   page = await context.newPage();
-  await page.goto(webHost.url);
+  await page.goto(stack.url);
 });
 
 after(async () => {
-  await browser?.close();
-  await webHost?.stop();
-  await display?.stop();
+  await stack?.stop();
   await registry?.stop();
 });
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { OsKeychain } from '../../main/keys/keychain.adapter.ts';
 import { KeychainPins } from '../../main/keys/pin.source.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 
@@ -17,9 +17,7 @@ const VAULT = 'backup-vault';
 
 let hsm: SoftHsm;
 let keychain: Keychain;
-let display: Display;
-let host: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 let outputDir: string;
 /** Every frame main sent to the page, and the page's HTML after each step, searched for share lines at the end. */
@@ -32,24 +30,14 @@ before(async () => {
   hsm = await startSoftHsm('backup-hsm', [VAULT]);
   keychain = await startKeychain();
   for (const tokenLabel of [hsm.label, VAULT]) await new KeychainPins(new OsKeychain()).remember({ modulePath: SOFTHSM_MODULE, tokenLabel }, hsm.userPin);
-  display = await startXvfb();
   const home = await mkdtemp(join(tmpdir(), 'signet-backups-e2e-'));
   outputDir = await mkdtemp(join(tmpdir(), 'signet-backups-out-'));
-  host = await startBrowserHost({
-    env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home },
-  });
-  browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('websocket', (socket) => socket.on('framereceived', (frame) => frames.push(String(frame.payload))));
-  await page.goto(host.url);
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
-  await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
+  stack = await startBrowserStack({ ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home });
+  page = await openScreen(stack.browser, stack.url, 'keys', 'Keys', (opening) => opening.on('websocket', (socket) => socket.on('framereceived', (frame) => frames.push(String(frame.payload)))));
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.stop();
-  await display?.stop();
+  await stack?.stop();
   await keychain?.stop();
   await hsm?.cleanup();
 });

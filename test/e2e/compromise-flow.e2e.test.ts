@@ -4,7 +4,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type Client } from '../../shared/client.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { SignIntentView, SignPlan } from '../../shared/model/signing.model.ts';
@@ -12,7 +12,7 @@ import { RegistrySource } from '../../main/images/registry.source.ts';
 import { VerifyEngine } from '../../main/images/verify.engine.ts';
 import { RegistryClient } from '../../main/registry/registry.client.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
@@ -25,9 +25,7 @@ const HOUR = 3_600_000;
 let registry: Registry;
 let registryHost: string;
 let keychain: Keychain;
-let display: Display;
-let webHost: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 let main: { api: Client; close(): void };
 let compromised: KeyRecord;
@@ -62,19 +60,14 @@ before(async () => {
     await app.cleanup();
   }
 
-  display = await startXvfb();
-  webHost = await startBrowserHost({ env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-  const hostUrl = webHost.url;
-  main = await connectToHost(hostUrl);
-  browser = await launchChromium(display.name);
-  page = await openScreen(browser, hostUrl, 'keys', 'Keys');
+  stack = await startBrowserStack({ ...keychain.env, SIGNET_HOME: home });
+  main = await connectToHost(stack.url);
+  page = await openScreen(stack.browser, stack.url, 'keys', 'Keys');
 });
 
 after(async () => {
   main?.close();
-  await browser?.close();
-  await webHost?.stop();
-  await display?.stop();
+  await stack?.stop();
   await keychain?.stop();
   await registry?.stop();
 });

@@ -5,10 +5,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ChainReportSchema } from '../../shared/model/chain.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { EIGHT_PLATFORMS, ImageFactory } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { run } from '../support/processes.ts';
@@ -23,9 +23,7 @@ if (noNotation) console.log(`Images screen Notation check skipped: ${noNotation}
 let registry: Registry;
 let registryHost: string;
 let work: string;
-let display: Display;
-let webHost: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 
 const cosign = (args: string[], password: string) => run(join(tools, 'cosign'), [...args], { cwd: work, env: { ...process.env, COSIGN_PASSWORD: password, HOME: work } });
@@ -82,19 +80,12 @@ before(async () => {
     await app.cleanup();
   }
 
-  display = await startXvfb();
-  webHost = await startBrowserHost({ env: { ...process.env, SIGNET_HOME: home } });
-  browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1440, height: 960 }, acceptDownloads: true });
-  await page.goto(webHost.url);
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Images' }).click();
-  await page.getByRole('heading', { name: 'Images', level: 1 }).waitFor();
+  stack = await startBrowserStack({ SIGNET_HOME: home });
+  page = await openScreen(stack.browser, stack.url, 'images', 'Images');
 });
 
 after(async () => {
-  await browser?.close();
-  await webHost?.stop();
-  await display?.stop();
+  await stack?.stop();
   await registry?.stop();
 });
 

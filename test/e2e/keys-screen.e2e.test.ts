@@ -3,40 +3,29 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { OsKeychain } from '../../main/keys/keychain.adapter.ts';
 import { KeychainPins } from '../../main/keys/pin.source.ts';
-import { type BrowserHost, type Display, launchChromium, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 
 let hsm: SoftHsm;
 let keychain: Keychain;
-let display: Display;
-let host: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 
 before(async () => {
   hsm = await startSoftHsm('officer-hsm');
   keychain = await startKeychain();
   await new KeychainPins(new OsKeychain()).remember({ modulePath: SOFTHSM_MODULE, tokenLabel: hsm.label }, hsm.userPin);
-  display = await startXvfb();
   const home = await mkdtemp(join(tmpdir(), 'signet-keys-e2e-'));
-  host = await startBrowserHost({
-    env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home },
-  });
-  browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await page.goto(host.url);
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Keys' }).click();
-  await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
+  stack = await startBrowserStack({ ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home });
+  page = await openScreen(stack.browser, stack.url, 'keys', 'Keys');
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.stop();
-  await display?.stop();
+  await stack?.stop();
   await keychain?.stop();
   await hsm?.cleanup();
 });

@@ -4,12 +4,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { type Client } from '../../shared/client.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { POLICY_TARGET_NAMES, PolicyTargetSchema } from '../../shared/model/policy.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
@@ -23,9 +23,7 @@ const PARTNER_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
 let registry: Registry;
 let registryHost: string;
 let keychain: Keychain;
-let display: Display;
-let webHost: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 let main: { api: Client; close(): void };
 let app: Pushed;
@@ -53,21 +51,16 @@ before(async () => {
     await setup.cleanup();
   }
 
-  display = await startXvfb();
-  webHost = await startBrowserHost({ env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-  const hostUrl = webHost.url;
-  main = await connectToHost(hostUrl);
+  stack = await startBrowserStack({ ...keychain.env, SIGNET_HOME: home });
+  main = await connectToHost(stack.url);
   // The image carries one signature, by the first key, before the policy is written.
   await signWith(first, `${registryHost}/shop/app:v1`);
-  browser = await launchChromium(display.name);
-  page = await openScreen(browser, hostUrl, 'policies', 'Policies');
+  page = await openScreen(stack.browser, stack.url, 'policies', 'Policies');
 });
 
 after(async () => {
   main?.close();
-  await browser?.close();
-  await webHost?.stop();
-  await display?.stop();
+  await stack?.stop();
   await keychain?.stop();
   await registry?.stop();
 });

@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createClient, RequestFailed, type Client } from '../../shared/client.ts';
 import { CoverageClassSchema, ScanRecordSchema, type CoverageClass } from '../../shared/model/scan.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb, watchStates } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack, watchStates } from '../support/browser.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
@@ -23,9 +23,7 @@ const NO_CLASS: Record<CoverageClass, number> = { verified: 0, failing: 0, unsig
 let registry: Registry;
 let registryHost: string;
 let keychain: Keychain;
-let display: Display;
-let webHost: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 let main: { api: Client; close(): void };
 let factory: ImageFactory;
@@ -73,20 +71,15 @@ before(async () => {
     await app.cleanup();
   }
 
-  display = await startXvfb();
-  webHost = await startBrowserHost({ env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-  const hostUrl = webHost.url;
-  main = await connectToHost(hostUrl);
-  browser = await launchChromium(display.name);
-  page = await openScreen(browser, hostUrl, 'scan', 'Scan');
+  stack = await startBrowserStack({ ...keychain.env, SIGNET_HOME: home });
+  main = await connectToHost(stack.url);
+  page = await openScreen(stack.browser, stack.url, 'scan', 'Scan');
 });
 
 after(async () => {
   await slow?.close();
   main?.close();
-  await browser?.close();
-  await webHost?.stop();
-  await display?.stop();
+  await stack?.stop();
   await keychain?.stop();
   await registry?.stop();
 });

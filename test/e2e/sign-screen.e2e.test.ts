@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { RequestFailed, type Client } from '../../shared/client.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import { TrustSettingsSchema } from '../../shared/model/settings.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb, watchStates } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack, watchStates } from '../support/browser.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
@@ -26,9 +26,7 @@ let registry: Registry;
 let registryHost: string;
 let keychain: Keychain;
 let tsa: TimestampAuthority;
-let display: Display;
-let webHost: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 let main: { api: Client; close(): void };
 let hostUrl: string;
@@ -85,19 +83,15 @@ before(async () => {
     await app.cleanup();
   }
 
-  display = await startXvfb();
-  webHost = await startBrowserHost({ env: { ...process.env, ...keychain.env, SIGNET_HOME: home } });
-  hostUrl = webHost.url;
+  stack = await startBrowserStack({ ...keychain.env, SIGNET_HOME: home });
+  hostUrl = stack.url;
   main = await connectToHost(hostUrl);
-  browser = await launchChromium(display.name);
-  page = await openScreen(browser, hostUrl, 'sign', 'Sign');
+  page = await openScreen(stack.browser, hostUrl, 'sign', 'Sign');
 });
 
 after(async () => {
   main?.close();
-  await browser?.close();
-  await webHost?.stop();
-  await display?.stop();
+  await stack?.stop();
   await tsa?.stop();
   await keychain?.stop();
   await registry?.stop();

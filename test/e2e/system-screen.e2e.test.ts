@@ -4,8 +4,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startBrowserHost, type BrowserHost, SCREENSHOTS, startXvfb, type Display } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { type BrowserStack, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, type SoftHsm } from '../support/softhsm.fixture.ts';
@@ -14,9 +14,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 let hsm: SoftHsm;
 let keychain: Keychain;
 let registry: Registry;
-let display: Display;
-let host: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 let url: string;
 
@@ -24,20 +22,14 @@ before(async () => {
   hsm = await startSoftHsm('workshop-hsm');
   keychain = await startKeychain();
   registry = await startRegistry();
-  display = await startXvfb();
   const home = await mkdtemp(join(tmpdir(), 'signet-e2e-'));
-  host = await startBrowserHost({
-    env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools/bin') },
-  });
-  url = host.url;
-  browser = await launchChromium(display.name);
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  stack = await startBrowserStack({ ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools/bin') });
+  url = stack.url;
+  page = await stack.browser.newPage({ viewport: { width: 1280, height: 900 } });
 });
 
 after(async () => {
-  await browser?.close();
-  await host?.stop();
-  await display?.stop();
+  await stack?.stop();
   await registry?.stop();
   await keychain?.stop();
   await hsm?.cleanup();
@@ -91,7 +83,7 @@ test('navigation reaches every screen by keyboard, and every screen is built', a
 });
 
 test('a page without the token cannot reach main and says why', async () => {
-  const stranger = await browser.newPage();
+  const stranger = await stack.browser.newPage();
   await stranger.goto(url.split('#')[0]!);
   const alert = stranger.getByRole('alert');
   await alert.waitFor({ timeout: 10_000 });

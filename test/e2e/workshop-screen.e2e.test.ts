@@ -5,14 +5,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { type Client } from '../../shared/client.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { Settings } from '../../shared/model/settings.model.ts';
 import type { Happened, Lesson } from '../../shared/model/workshop.model.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
-import { type BrowserHost, type Display, launchChromium, openScreen, SCREENSHOTS, startBrowserHost, startXvfb } from '../support/browser.ts';
+import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { run, waitFor } from '../support/processes.ts';
@@ -44,9 +44,7 @@ const MISSES = new Set(['trainer-quick-check/wrong-guess']);
 let hsm: SoftHsm;
 let keychain: Keychain;
 let registry: Registry;
-let display: Display;
-let webHost: BrowserHost;
-let browser: Browser;
+let stack: BrowserStack;
 let page: Page;
 let main: { api: Client; close(): void };
 let hostUrl: string;
@@ -78,26 +76,20 @@ before(async () => {
   await writeFile(join(home, 'lessons', 'quick-check.json'), JSON.stringify(TRAINER_LESSON, null, 2));
   await writeFile(join(home, 'lessons', 'broken.json'), JSON.stringify({ id: 'Not A Slug', title: '', steps: [] }));
 
-  display = await startXvfb();
-  webHost = await startBrowserHost({
-    env: { ...process.env, ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools/bin') },
-  });
-  hostUrl = webHost.url;
+  stack = await startBrowserStack({ ...keychain.env, SOFTHSM2_CONF: hsm.conf, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools/bin') });
+  hostUrl = stack.url;
   main = await connectToHost(hostUrl);
   ownBefore = await ownThings();
   assert.ok(ownBefore.keys.some((k) => k.label === 'own release key'), 'the user has a key of their own');
   assert.ok(ownBefore.settings.registries.some((r) => r.name === 'own'), 'the user has a registry of their own');
   assert.match(ownBefore.tokens, /^own-token /m, 'the user has a SoftHSM token of their own');
 
-  browser = await launchChromium(display.name);
-  page = await openScreen(browser, hostUrl, 'workshop', 'Workshop');
+  page = await openScreen(stack.browser, hostUrl, 'workshop', 'Workshop');
 });
 
 after(async () => {
   main?.close();
-  await browser?.close();
-  await webHost?.stop();
-  await display?.stop();
+  await stack?.stop();
   await registry?.stop();
   await keychain?.stop();
   await hsm?.cleanup();
@@ -293,7 +285,7 @@ test('the presenter view has large type, a prominent step counter, keyboard step
 
 test('the lesson view and presenter view pass an automated WCAG 2.1 AA audit (axe-core)', async () => {
   // The app's CSP allows no injected script; the audit engine runs only in this context of its own.
-  const context: BrowserContext = await browser.newContext({ viewport: { width: 1440, height: 1000 }, bypassCSP: true });
+  const context: BrowserContext = await stack.browser.newContext({ viewport: { width: 1440, height: 1000 }, bypassCSP: true });
   try {
     const audited = await context.newPage();
     const address = new URL(hostUrl);

@@ -40,9 +40,39 @@ export async function launchChromium(display: string | null): Promise<Browser> {
   });
 }
 
-// Opens the app on one screen, as a link with ?screen= does, and waits for that screen's heading.
-export async function openScreen(browser: Browser, hostUrl: string, screen: string, heading: string): Promise<Page> {
+/** What every screen test runs against: an X display, the built browser host, and Chromium on that display. */
+export interface BrowserStack {
+  display: Display;
+  host: BrowserHost;
+  browser: Browser;
+  /** The host's page address with its per-run token. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+// Starts the three in order with the host's environment; if one fails, what already started is stopped again.
+export async function startBrowserStack(env: NodeJS.ProcessEnv): Promise<BrowserStack> {
+  const started: { display?: Display; host?: BrowserHost; browser?: Browser } = {};
+  const stop = async () => {
+    await started.browser?.close();
+    await started.host?.stop();
+    await started.display?.stop();
+  };
+  try {
+    started.display = await startXvfb();
+    started.host = await startBrowserHost({ env: { ...process.env, ...env } });
+    started.browser = await launchChromium(started.display.name);
+    return { display: started.display, host: started.host, browser: started.browser, url: started.host.url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// Opens the app on one screen, as a link with ?screen= does, and waits for that screen's heading; `beforeLoad` sees the page before it loads (to listen to its socket).
+export async function openScreen(browser: Browser, hostUrl: string, screen: string, heading: string, beforeLoad?: (page: Page) => void): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
+  beforeLoad?.(page);
   const address = new URL(hostUrl);
   address.search = `?screen=${screen}`;
   await page.goto(address.toString());
