@@ -4,7 +4,7 @@ import type { ConfirmationService } from '../confirm/confirmation.types.ts';
 import type { InternalErrorLog } from '../errors.ts';
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher.ts';
 import { EventHub } from '../ipc/event-hub.ts';
-import { createHandlers } from '../ipc/handlers.ts';
+import { createHandlers, type HandlerServices } from '../ipc/handlers.ts';
 import { IntentService } from '../intents/intent.service.ts';
 import { AuditLog } from '../audit/audit.log.ts';
 import { SoftwareAuditSigner } from '../audit/audit-signer.ts';
@@ -56,24 +56,11 @@ export interface AppOptions {
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
-export interface AppContext {
+export interface AppContext extends Omit<HandlerServices, 'keyActions'> {
   dataDir: string;
-  settings: SettingsService;
-  system: SystemService;
   intents: IntentService;
-  confirmations: ConfirmationService | null;
-  keys: KeyService;
   pins: KeychainPins;
   registryCredentials: KeychainRegistryCredentials;
-  audit: AuditLog;
-  images: ImagesService;
-  signing: SignService;
-  authority: AuthorityService;
-  policies: PolicyService;
-  scan: ScanService;
-  recovery: RecoveryService;
-  workshop: WorkshopService;
-  compromise: CompromiseService;
   events: EventHub;
   dispatch: Dispatch;
   /** Writes what is pending and closes token sessions. */

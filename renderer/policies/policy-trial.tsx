@@ -3,6 +3,7 @@ import type { Enforcement, PolicyEvaluation } from '../../shared/model/policy.mo
 import { ErrorBox } from '../app/error-box.tsx';
 import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
 import { usePolicies } from '../stores/policies.store.ts';
+import { BusyLine } from '../app/busy-line.tsx';
 
 const VERDICT_VIEW: Record<PolicyEvaluation['verdict'], { tone: BadgeTone; icon: string; words: string }> = {
   pass: { tone: 'ok', icon: '✓', words: 'Pass: the image meets the rule that applies to it.' },
@@ -44,9 +45,7 @@ export function PolicyTrial({ policyId }: { policyId: string }) {
         </button>
       </form>
       {evaluating && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" /> Reading the image and its signatures…
-        </p>
+        <BusyLine text="Reading the image and its signatures…" />
       )}
       <p className="visually-hidden" role="status">
         {evaluation ? `${VERDICT_VIEW[evaluation.verdict].words} ${evaluation.admitted ? 'Admitted.' : 'Not admitted.'}` : ''}

@@ -12,6 +12,7 @@ import { useImages } from '../stores/images.store.ts';
 import { useNav } from '../stores/nav.store.ts';
 import { buildStart, useScan, type ExportFormat } from '../stores/scan.store.ts';
 import { useSettings } from '../stores/settings.store.ts';
+import { BusyLine } from '../app/busy-line.tsx';
 
 const PHASE_WORDS = { listing: 'Listing repositories and tags', checking: 'Checking signatures', done: 'Finishing' } as const;
 const EXPORTS: { format: ExportFormat; label: string }[] = [
@@ -241,12 +242,7 @@ function Summary() {
   const { selected, record, recordLoading, recordError, exporting, exportError, history, select, exportScan } = useScan();
   if (recordError && selected) return <ErrorBox error={recordError} onRetry={() => void select(selected)} />;
   if (!record) {
-    if (recordLoading)
-      return (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" /> Reading the scan…
-        </p>
-      );
+    if (recordLoading) return <BusyLine text="Reading the scan…" />;
     return history && history.length === 0 ? <p className="card muted">Start a scan to see how much is signed.</p> : null;
   }
   const { summary } = record;

@@ -7,6 +7,7 @@ import { SignReview } from '../sign/sign-review.tsx';
 import { useKeys } from '../stores/keys.store.ts';
 import { useSettings } from '../stores/settings.store.ts';
 import { STALE_INTENT_CODES, useSign, type SignMode } from '../stores/sign.store.ts';
+import { BusyLine } from '../app/busy-line.tsx';
 
 const MODES: { mode: SignMode; label: string }[] = [
   { mode: 'single', label: 'One image' },
@@ -101,9 +102,7 @@ function SingleImage() {
         </button>
       </form>
       {resolving && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" /> Resolving the reference to a digest…
-        </p>
+        <BusyLine text="Resolving the reference to a digest…" />
       )}
       {error?.step === 'plan' && <ErrorBox error={error.error} onRetry={() => void resolve()} />}
       {!plan && !resolving && !error && <p className="muted">Type an image reference and resolve it: the tag is pinned to a digest before anything else is chosen.</p>}

@@ -7,6 +7,7 @@ import { useCollapsedNodes } from '../images/collapsed-nodes.ts';
 import { NodeDetails } from '../images/node-details.tsx';
 import { VERDICT_VIEW } from '../images/verdict.ts';
 import { useSign } from '../stores/sign.store.ts';
+import { BusyLine } from '../app/busy-line.tsx';
 
 // The resolved image: its pinned digest up front and a checklist of the manifests under it, all chosen to begin with.
 export function SignPlanPanel() {
@@ -85,9 +86,7 @@ export function SignChainPanel() {
     <section className="card sign-chain" aria-labelledby="sign-chain-title" data-testid="sign-chain">
       <h2 id="sign-chain-title">Already attached</h2>
       {chainLoading && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" /> Reading what is attached…
-        </p>
+        <BusyLine text="Reading what is attached…" />
       )}
       {chainError && <ErrorBox error={chainError} onRetry={() => void refreshChain()} />}
       {moved && (

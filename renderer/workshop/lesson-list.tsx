@@ -5,6 +5,7 @@ import { useImages } from '../stores/images.store.ts';
 import { useNav } from '../stores/nav.store.ts';
 import { stepsRun, useWorkshop } from '../stores/workshop.store.ts';
 import { sandboxWords } from './lesson-words.ts';
+import { BusyLine } from '../app/busy-line.tsx';
 
 // One line on where the sandbox keeps keys and images, which sample images it has, and where the lesson stands.
 export function SandboxStatus({ sandbox }: { sandbox: SandboxView }) {
@@ -81,9 +82,7 @@ export function LessonList() {
       <WorkshopActionError />
       {lessonsError && <ErrorBox error={lessonsError} onRetry={() => void load()} />}
       {lessons === null && !lessonsError && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" /> Reading the lessons…
-        </p>
+        <BusyLine text="Reading the lessons…" />
       )}
       {lessons && lessons.length === 0 && <p className="card muted">No lessons are available. Lesson files go in the lessons folder; any that could not be read are listed in the notes above.</p>}
       {lessons && lessons.length > 0 && (

@@ -8,6 +8,7 @@ import { actionWords, CONFIRMED_KINDS, expectWords } from './lesson-words.ts';
 import { StepResultPanel } from './step-result.tsx';
 import { StepReview } from './step-review.tsx';
 import { latestChain, WorkshopChain } from './workshop-chain.tsx';
+import { BusyLine } from '../app/busy-line.tsx';
 
 // Keys a presenter's clicker or keyboard sends; form fields and the chain picture keep their own arrow keys.
 function usePresenterKeys(active: boolean): void {
@@ -196,9 +197,7 @@ function StepPanel({ step, index }: { step: LessonStep; index: number }) {
         </div>
       )}
       {phase === 'running' && !reviewing && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" /> Running the step in the sandbox…
-        </p>
+        <BusyLine text="Running the step in the sandbox…" />
       )}
       {!result && index < run && <p className="muted">This step ran before this page opened. Reset to run the lesson again from its start.</p>}
       {index > run && (

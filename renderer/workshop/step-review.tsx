@@ -1,5 +1,6 @@
 import { DeadlineNotice, FactList, useDeadline } from '../app/intent-facts.tsx';
 import { useWorkshop } from '../stores/workshop.store.ts';
+import { BusyLine } from '../app/busy-line.tsx';
 
 // Main's statement of what a signing, rotating or revoking step will do; it runs only on the explicit Confirm below.
 export function StepReview() {
@@ -15,9 +16,7 @@ export function StepReview() {
       <DeadlineNotice expiresAt={intent.expiresAt} busy={busy} nothingDone="Nothing was done with it." testIds={{ expired: 'workshop-review-expired' }} />
       <FactList facts={intent.facts} testId="workshop-review-facts" />
       {busy && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" /> Running the step in the sandbox…
-        </p>
+        <BusyLine text="Running the step in the sandbox…" />
       )}
       <div className="actions">
         {expired ? (
