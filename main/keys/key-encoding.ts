@@ -41,20 +41,33 @@ export function algorithmOf(key: KeyObject): KeyAlgorithm | null {
   return null;
 }
 
-function derInteger(bytes: Buffer): Buffer {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  let value = bytes.subarray(start);
-  if ((value[0] ?? 0) & 0x80) value = Buffer.concat([Buffer.from([0]), value]);
-  return Buffer.concat([Buffer.from([0x02, value.length]), value]);
+// Where an r or s value starts once its leading zeros are dropped, and whether it needs a zero byte to stay positive.
+function integerShape(raw: Buffer, from: number, to: number): { start: number; pad: number; length: number } {
+  let start = from;
+  while (start < to - 1 && raw[start] === 0) start++;
+  const pad = raw[start]! & 0x80 ? 1 : 0;
+  return { start, pad, length: to - start + pad };
 }
 
-// PKCS#11 returns ECDSA signatures as r||s; cosign, Notation and X.509 expect ASN.1 DER.
+// PKCS#11 returns ECDSA signatures as r||s; cosign, Notation and X.509 expect ASN.1 DER. One allocation: a release signs thousands.
 export function ecdsaRawToDer(raw: Buffer): Buffer {
   const half = raw.length / 2;
-  const body = Buffer.concat([derInteger(raw.subarray(0, half)), derInteger(raw.subarray(half))]);
-  const length = body.length < 0x80 ? Buffer.from([body.length]) : Buffer.from([0x81, body.length]);
-  return Buffer.concat([Buffer.from([0x30]), length, body]);
+  const r = integerShape(raw, 0, half);
+  const s = integerShape(raw, half, raw.length);
+  const bodyLength = 4 + r.length + s.length;
+  const header = bodyLength < 0x80 ? 2 : 3;
+  const der = Buffer.alloc(header + bodyLength);
+  der[0] = 0x30;
+  if (header === 2) der[1] = bodyLength;
+  else der.set([0x81, bodyLength], 1);
+  let at = header;
+  for (const [part, from] of [[r, 0], [s, half]] as const) {
+    der[at] = 0x02;
+    der[at + 1] = part.length;
+    raw.copy(der, at + 2 + part.pad, part.start, from + half);
+    at += 2 + part.length;
+  }
+  return der;
 }
 
 const DIGEST_INFO_PREFIX: Record<'sha256' | 'sha384', Buffer> = {

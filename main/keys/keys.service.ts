@@ -167,7 +167,7 @@ export class KeyService {
     return pem;
   }
 
-  // Bulk signing of digests on one session with one audit entry listing them all: how a release signs many manifests.
+  // Bulk signing of digests with one audit entry listing them all: how a release signs many manifests.
   async signDigests(id: string, digests: Buffer[], host: HostKind): Promise<Buffer[]> {
     const key = findKey(await this.load(), id);
     this.assertCanSign(key);

@@ -7,6 +7,9 @@ import type { SlotStatus, TokenStatus } from '../../shared/model/system.model.ts
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import { algorithmOf, spkiFromJwk } from './key-encoding.ts';
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
+import { packBuffers, ShareError, SigningThread, unpackBuffers, type ShareReply, type ShareRequest, type SigningThreadSetup } from './signing-thread.ts';
 
 // CK_SLOT_INFO flags from the PKCS#11 specification; pkcs11js's typings omit them.
 const CKF_TOKEN_PRESENT = 0x1;
@@ -27,6 +30,7 @@ interface LoadedModule {
 // One loaded, initialised instance per module file in this process, shared by inspection and open tokens.
 const loadedModules = new Map<string, LoadedModule>();
 const CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x191;
+const CKR_GENERAL_ERROR = 0x5;
 
 async function acquireModule(modulePath: string): Promise<LoadedModule> {
   const existing = loadedModules.get(modulePath);
@@ -168,6 +172,44 @@ function signsInProcess(modulePath: string): boolean {
   return /softhsm/i.test(modulePath.split(/[\\/]/).pop() ?? '');
 }
 
+/** Below this many signatures a batch stays on one session: handing a share to a thread costs more than it saves. */
+const SHARED_BATCH_MIN = 128;
+
+// Consecutive shares, as even as the count allows, so signatures come back in the order of the inputs.
+function splitEvenly<T>(items: T[], parts: number): T[][] {
+  const shares: T[][] = [];
+  let at = 0;
+  for (let part = 0; part < parts; part++) {
+    const size = Math.ceil((items.length - at) / (parts - part));
+    shares.push(items.slice(at, at + size));
+    at += size;
+  }
+  return shares;
+}
+
+// Inside a signing thread: this process initialised the module already, so the thread only loads it and signs.
+export function serveSigningThread(port: MessagePort, setup: SigningThreadSetup): void {
+  const module = new pkcs11js.PKCS11();
+  module.load(setup.modulePath);
+  const out = Buffer.alloc(1024);
+  port.on('message', (request: ShareRequest) => {
+    try {
+      const session = Buffer.from(request.session);
+      const key = Buffer.from(request.key);
+      const signatures = unpackBuffers(request.inputs, request.inputLengths).map((input) => {
+        module.C_SignInit(session, { mechanism: request.mechanism }, key);
+        return Buffer.from(module.C_Sign(session, input, out));
+      });
+      const packed = packBuffers(signatures);
+      port.postMessage({ id: request.id, signatures: packed.bytes, signatureLengths: packed.lengths } satisfies ShareReply);
+    } catch (error) {
+      const code = error instanceof pkcs11js.Pkcs11Error ? error.code : CKR_GENERAL_ERROR;
+      port.postMessage({ id: request.id, error: { code, message: reason(error) } } satisfies ShareReply);
+    }
+  });
+  port.postMessage('ready');
+}
+
 const CKK_EC_EDWARDS = 0x40;
 const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
 const CKM_EDDSA = 0x1057;
@@ -189,6 +231,9 @@ class Pkcs11jsToken implements Pkcs11Token {
   private readonly privateKeys = new Map<string, pkcs11js.Handle>();
   private sessions = 1;
   private closed = false;
+  private threads: SigningThread[] = [];
+  /** Set when a thread could not even start here; batches then stay on the calling thread. */
+  private threadsRefused = false;
   private readonly inline: boolean;
 
   constructor(loaded: LoadedModule, slot: pkcs11js.Handle, label: string, serial: string, first: pkcs11js.Handle, maxSessions: number, inline: boolean) {
@@ -199,6 +244,11 @@ class Pkcs11jsToken implements Pkcs11Token {
     this.serial = serial;
     this.idle = [first];
     this.maxSessions = maxSessions;
+  }
+
+  /** Signing threads up and waiting for shares: what shows whether a large batch can use more than one core. */
+  get signingThreadsReady(): number {
+    return this.threads.filter((thread) => thread.ready).length;
   }
 
   private get module(): pkcs11js.PKCS11 {
@@ -220,6 +270,20 @@ class Pkcs11jsToken implements Pkcs11Token {
       }
     }
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  // A session free now, or none: a batch takes what is free and never waits for more.
+  private tryAcquire(): pkcs11js.Handle | null {
+    const ready = this.idle.pop();
+    if (ready) return ready;
+    if (this.sessions >= this.maxSessions) return null;
+    this.sessions++;
+    try {
+      return this.module.C_OpenSession(this.slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+    } catch {
+      this.sessions--;
+      return null;
+    }
   }
 
   private release(session: pkcs11js.Handle): void {
@@ -437,17 +501,63 @@ class Pkcs11jsToken implements Pkcs11Token {
     return (await this.signMany(objectId, mechanism, [input]))[0]!;
   }
 
+  // A large batch is shared among the sessions free at that moment: on a hardware token each share runs on the
+  // thread pool, on an in-process one each extra share goes to a signing thread; the caller's session signs the first.
   async signMany(objectId: Buffer, mechanism: SignMechanism, inputs: Buffer[]): Promise<Buffer[]> {
-    return this.withSession(async (session) => {
-      const key = this.privateKey(session, objectId);
-      const code = mechanism === 'ecdsa' ? pkcs11js.CKM_ECDSA : mechanism === 'rsa-pkcs1' ? pkcs11js.CKM_RSA_PKCS : CKM_EDDSA;
-      const signatures: Buffer[] = [];
-      for (const input of inputs) {
-        this.module.C_SignInit(session, { mechanism: code }, key);
-        signatures.push(this.inline ? this.module.C_Sign(session, input, Buffer.alloc(1024)) : await this.module.C_SignAsync(session, input, Buffer.alloc(1024)));
+    const code = mechanism === 'ecdsa' ? pkcs11js.CKM_ECDSA : mechanism === 'rsa-pkcs1' ? pkcs11js.CKM_RSA_PKCS : CKM_EDDSA;
+    const first = await this.acquire();
+    const lent = [first];
+    try {
+      const key = this.privateKey(first, objectId);
+      const helpers = this.inline ? this.readyThreads(inputs.length) : [];
+      const wanted = this.inline ? helpers.length : Math.min(this.maxSessions, inputs.length) - 1;
+      while (lent.length <= wanted) {
+        const extra = this.tryAcquire();
+        if (!extra) break;
+        lent.push(extra);
       }
-      return signatures;
-    });
+      const shares = splitEvenly(inputs, lent.length);
+      const others = shares.slice(1).map((share, index) => {
+        const session = lent[index + 1]!;
+        if (!this.inline) return this.signShare(session, key, code, share);
+        // A thread that stopped hands its share back to this thread; a refusal by the token stays a refusal.
+        return helpers[index]!.sign(session, key, code, share).catch((error: unknown) => (error instanceof ShareError ? Promise.reject(error) : this.signShare(session, key, code, share)));
+      });
+      const own = this.signShare(first, key, code, shares[0]!);
+      const results = await Promise.allSettled([own, ...others]);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason instanceof ShareError ? new pkcs11js.Pkcs11Error(failed.reason.message, failed.reason.code, 'C_Sign') : failed.reason;
+      return results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    } catch (error) {
+      throw mapPkcs11Error(error, this.loaded.path);
+    } finally {
+      for (const session of lent) this.release(session);
+    }
+  }
+
+  private async signShare(session: pkcs11js.Handle, key: pkcs11js.Handle, code: number, inputs: Buffer[]): Promise<Buffer[]> {
+    const signatures: Buffer[] = [];
+    // One output buffer per share; each signature is copied out at its own length.
+    const out = Buffer.alloc(1024);
+    for (const input of inputs) {
+      this.module.C_SignInit(session, { mechanism: code }, key);
+      signatures.push(Buffer.from(this.inline ? this.module.C_Sign(session, input, out) : await this.module.C_SignAsync(session, input, out)));
+    }
+    return signatures;
+  }
+
+  // Threads that are up and idle-ready; the first large batch starts them and is signed without them.
+  private readyThreads(count: number): SigningThread[] {
+    if (count < SHARED_BATCH_MIN) return [];
+    const wanted = Math.min(this.maxSessions, availableParallelism()) - 1;
+    if (this.threads.some((thread) => thread.failedAtStart)) this.threadsRefused = true;
+    this.threads = this.threads.filter((thread) => !thread.failed);
+    while (!this.threadsRefused && this.threads.length < wanted) {
+      const thread = SigningThread.start(this.loaded.path);
+      if (!thread) break;
+      this.threads.push(thread);
+    }
+    return this.threads.filter((thread) => thread.ready);
   }
 
   // Every key pair on the token, grouped by CKA_ID, with its public key where the token has one.
@@ -491,6 +601,7 @@ class Pkcs11jsToken implements Pkcs11Token {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all(this.threads.splice(0).map((thread) => thread.stop()));
     for (const session of this.idle.splice(0)) {
       try {
         this.module.C_CloseSession(session);

@@ -66,7 +66,7 @@ export interface Pkcs11Token {
   /** Places a private key held in memory on the token (a restore drill's fresh token), sensitive and not extractable. */
   importPrivateKey(privateKey: KeyObject, target: UnwrapTarget): Promise<void>;
   sign(objectId: Buffer, mechanism: SignMechanism, input: Buffer): Promise<Buffer>;
-  /** Many signatures on one session, back to back: the bulk path. */
+  /** Many signatures with one key, in the order of the inputs: the bulk path, shared among the sessions free at the time. */
   signMany(objectId: Buffer, mechanism: SignMechanism, inputs: Buffer[]): Promise<Buffer[]>;
   listKeys(): Promise<TokenKey[]>;
   destroy(objectId: Buffer): Promise<number>;

@@ -1,6 +1,8 @@
 import pkcs11js from 'pkcs11js';
 import { SOFTHSM_MODULE } from '../support/softhsm.fixture.ts';
 
+const CKR_CRYPTOKI_NOT_INITIALIZED = 0x190;
+
 /** A baseline's way in to the token: raw pkcs11js, nothing of Signet in between. */
 export interface RawP256 {
   module: pkcs11js.PKCS11;
@@ -15,7 +17,12 @@ export function openRawP256(tokenLabel: string, pin: string, tokenObject: boolea
   module.load(SOFTHSM_MODULE);
   module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
   const close = () => {
-    module.C_Finalize();
+    try {
+      module.C_Finalize();
+    } catch (error) {
+      // A key service sharing this process may have finalised the module already; anything else is a real failure.
+      if (!(error instanceof pkcs11js.Pkcs11Error && error.code === CKR_CRYPTOKI_NOT_INITIALIZED)) throw error;
+    }
     module.close();
   };
   try {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
@@ -43,4 +43,14 @@ test('a TPM has no Ed25519: asking for one is refused in words and stores nothin
     assert.match(result.error.message, /TPM.*Ed25519/);
   }
   assert.deepEqual(await app.keys.list(), before);
+});
+
+test('a batch on the TPM is shared among its sessions and every signature matches its own digest', async () => {
+  const result = await app.dispatch('keys.generate', { backend: backend(), algorithm: 'ecdsa-p256', label: 'tpm batch' }, { host: 'cli' });
+  assert.ok(result.ok, JSON.stringify(result));
+  const key = result.value as KeyRecord;
+  const payloads = Array.from({ length: 9 }, (_, i) => Buffer.from(`tpm manifest ${i}`));
+  const signatures = await app.keys.signDigests(key.id, payloads.map((p) => createHash('sha256').update(p).digest()), 'cli');
+  assert.equal(signatures.length, payloads.length);
+  signatures.forEach((signature, i) => assert.ok(verify('sha256', payloads[i]!, createPublicKey(key.publicKeyPem), signature), `signature ${i}`));
 });
