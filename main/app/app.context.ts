@@ -1,4 +1,5 @@
 import { delimiter } from 'node:path';
+import type { ScriptRunner } from '../processes/script-runner.ts';
 import type { HostKind, SystemStatus } from '../../shared/model/system.model.ts';
 import type { ConfirmationService } from '../confirm/confirmation.types.ts';
 import type { InternalErrorLog } from '../errors.ts';
@@ -51,6 +52,8 @@ export interface AppOptions {
   sessionsPerToken?: number;
   /** Asks for a token PIN that is not remembered (the CLI's terminal); hosts without one refuse instead. */
   askPin?: PinPrompt;
+  /** Starts Signet's own scripts in processes of their own (restore drills); a child of this Node by default. */
+  runScript?: ScriptRunner;
   /** Shows a desktop notification (scheduled scans that find coverage dropped or a signer changed); pages get the event too. */
   notify?: (message: { title: string; body: string }) => void;
 }
@@ -111,7 +114,7 @@ export function createApp(options: AppOptions): AppContext {
       events.emit.scan.alert(alert);
       options.notify?.({ title: alert.title, body: alert.body });
     } });
-  const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now });
+  const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now, runScript: options.runScript });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
   const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session, utilityProcess } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app/app.context.ts';
 import { rendererDirectory } from '../app/paths.ts';
@@ -7,6 +7,7 @@ import { registerAppScheme, serveRenderer } from './app.protocol.ts';
 import { NativeDialogConfirmation } from './confirm.dialog.ts';
 import { bindIpc } from './ipc.binding.ts';
 import { WindowPinPrompt } from './pin.prompt.ts';
+import { utilityProcessRunner } from './utility-process.runner.ts';
 import { appWindowSpec, createSecureWindow, denyAllPermissions, guardWebContents } from './window.factory.ts';
 
 const PRELOAD = fileURLToPath(new URL('../../preload/preload.cjs', import.meta.url));
@@ -34,7 +35,7 @@ if (!app.requestSingleInstanceLock()) {
     };
     const pinPrompt = new WindowPinPrompt({ BrowserWindow, ipcMain }, { preloadPath: PIN_PRELOAD, parent: focusedAppWindow });
     const askPin = (token: TokenSelector, operation?: string) => pinPrompt.ask(token, operation);
-    const context = createApp({ host: 'electron', confirmations, notify, askPin });
+    const context = createApp({ host: 'electron', confirmations, notify, askPin, runScript: utilityProcessRunner((path, args, options) => utilityProcess.fork(path, args, options)) });
     bindIpc(ipcMain, context.dispatch, windows);
     context.events.subscribe((event, payload) => {
       for (const window of BrowserWindow.getAllWindows()) {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import { HASH_FOR } from '../keys/key-encoding.ts';
 import type { DrillKey } from './drill.runner.ts';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
+import type { ScriptRunner } from '../processes/script-runner.ts';
 
 /** What the drill's own process is asked to do: make one token, place each key on it, sign one message with each. */
 export interface FreshTokenRequest {
@@ -28,7 +29,7 @@ export interface FreshTokenDrill {
 const WORKER_TIMEOUT_MS = 60_000;
 
 // A backup is proven on an HSM as well as in a keychain: every key goes onto a SoftHSM token made for the drill, in a process of its own, and signs there.
-export async function drillOnFreshSoftHsm(keys: DrillKey[], modulePath: string | null): Promise<FreshTokenDrill> {
+export async function drillOnFreshSoftHsm(keys: DrillKey[], modulePath: string | null, runScript: ScriptRunner): Promise<FreshTokenDrill> {
   const outcomes = new Map<string, { passed: boolean; reason: string }>();
   const checkable = keys.filter((k) => k.publishedPem !== null);
   if (keys.length === 0) return { summary: 'The backup holds no software keys, so no fresh SoftHSM token was needed.', outcomes };
@@ -54,7 +55,7 @@ export async function drillOnFreshSoftHsm(keys: DrillKey[], modulePath: string |
         message: messages.get(k.keyId)!.toString('base64'),
       })),
     };
-    const reply = await runWorker(request, conf);
+    const reply = await runWorker(request, conf, runScript);
     if ('error' in reply) return { summary: `A fresh SoftHSM token could not be used: ${reply.error}`, outcomes: failAll(checkable, `it could not be placed on a fresh SoftHSM token: ${reply.error}`) };
     for (const key of checkable) {
       const result = reply.results.find((r) => r.keyId === key.keyId);
@@ -82,39 +83,18 @@ function workerPath(): string {
   return fileURLToPath(found);
 }
 
-async function runWorker(request: FreshTokenRequest, conf: string): Promise<FreshTokenReply> {
+async function runWorker(request: FreshTokenRequest, conf: string, runScript: ScriptRunner): Promise<FreshTokenReply> {
   let path: string;
   try {
     path = workerPath();
   } catch (error) {
     return { error: (error as Error).message };
   }
-  // Inside Electron, its binary runs as plain Node for this child.
-  const child = spawn(process.execPath, [path], { env: { ...process.env, SOFTHSM2_CONF: conf, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(JSON.stringify(request));
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-    child.on('error', (error) => {
-      stderr += error.message;
-      resolve([null, null]);
-    });
-    child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
-  });
-  clearTimeout(timer);
-  const line = stdout.trim().split('\n').pop() ?? '';
-  try {
-    const reply = JSON.parse(line) as FreshTokenReply;
-    if (code === 0 || 'error' in reply) return reply;
-  } catch {
-    // Falls through to the process's own account of what happened.
-  }
-  const why = signal === 'SIGKILL' ? `it did not finish within ${WORKER_TIMEOUT_MS / 1000} s and was stopped` : `its process ended with ${signal ?? `code ${code}`}`;
-  return { error: `${why}${stderr.trim() ? ` (${stderr.trim().split('\n').slice(-1)[0]})` : ''}.` };
+  const run = await runScript(path, { SOFTHSM2_CONF: conf }, JSON.stringify(request), WORKER_TIMEOUT_MS);
+  const reply = run.reply === null ? undefined : (parseJsonOrUndefined(run.reply) as FreshTokenReply | undefined);
+  if (reply && typeof reply === 'object' && ('error' in reply || 'results' in reply)) return reply;
+  const why = run.timedOut ? `it did not finish within ${WORKER_TIMEOUT_MS / 1000} s and was stopped` : `its process ended with ${run.signal ?? `code ${run.code}`} without an answer`;
+  return { error: `${why}${run.stderr ? ` (${run.stderr})` : ''}.` };
 }
 
 function failAll(keys: DrillKey[], reason: string): Map<string, { passed: boolean; reason: string }> {

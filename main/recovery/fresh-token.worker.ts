@@ -3,12 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { Pkcs11jsDriver } from '../keys/pkcs11.adapter.ts';
 import { signOnToken } from '../keys/token-signing.ts';
 import type { FreshTokenReply, FreshTokenRequest } from './fresh-token.drill.ts';
+import { readScriptRequest, sendScriptReply } from '../processes/script-runner.ts';
 
 // A restore drill's own process: SoftHSM reads its configuration once per process, so a token nobody else sees
-// needs a process whose SOFTHSM2_CONF points at a folder made for the drill. Keys arrive on stdin and live only in
-// session objects; the token's PINs are made here and never leave.
+// needs a process whose SOFTHSM2_CONF points at a folder made for the drill. Keys arrive from the parent (on stdin,
+// or as a message to a utility process) and live only in session objects; the token's PINs are made here and never leave.
 async function main(): Promise<void> {
-  const request = JSON.parse(await readStdin()) as FreshTokenRequest;
+  const request = JSON.parse(await readScriptRequest()) as FreshTokenRequest;
   await assertPrivateConfiguration(request.tokenDir);
   const driver = new Pkcs11jsDriver();
   const userPin = randomBytes(16).toString('hex');
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   } finally {
     await token.close();
   }
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
+  sendScriptReply(JSON.stringify(reply));
 }
 
 // Initialising "the first empty token" is safe only in the drill's own token folder, never in a person's SoftHSM.
@@ -44,13 +45,7 @@ async function assertPrivateConfiguration(tokenDir: string): Promise<void> {
   if (configured !== tokenDir) throw new Error(`SOFTHSM2_CONF names the token folder ${configured ?? '(none)'}, not the drill's own ${tokenDir}.`);
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 main().catch((error: unknown) => {
-  process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n`);
+  sendScriptReply(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
   process.exitCode = 1;
 });

@@ -23,6 +23,7 @@ import { AUDIT_KEY, kindOf, parseInventory, planBackup, readBackupItems, SOFTWAR
 import { BackupKeyStore } from './backup-key.store.ts';
 import { drillSoftwareKeys, drillWrappedKeys, type DrillOutcome } from './drill.runner.ts';
 import { drillOnFreshSoftHsm } from './fresh-token.drill.ts';
+import { runAsChildProcess, type ScriptRunner } from '../processes/script-runner.ts';
 import { installedSoftHsmModule } from '../system/pkcs11-locations.ts';
 import { wrappedPrivateKey } from './wrapped-key.ts';
 import { DrillStatusStore } from './drill-status.store.ts';
@@ -40,6 +41,8 @@ export interface RecoveryServiceDeps {
   now?: () => Date;
   /** The keychain a drill restores software keys into, under a service name of its own; the OS keychain by default. */
   drillKeychain?: (service: string) => SecretStore;
+  /** How a drill starts the process that makes its fresh token; a child of this Node by default. */
+  runScript?: ScriptRunner;
 }
 
 /** A backup locked with a passphrase typed at the terminal (the CLI); it never crosses IPC. */
@@ -151,7 +154,7 @@ export class RecoveryService {
       });
     const drilled = await drillSoftwareKeys(keys, this.deps.drillKeychain ?? ((service) => new OsKeychain(service)));
     const keychainService = drilled.keychainService;
-    const onToken = await drillOnFreshSoftHsm(keys, await installedSoftHsmModule());
+    const onToken = await drillOnFreshSoftHsm(keys, await installedSoftHsmModule(), this.deps.runScript ?? runAsChildProcess);
     const wrapped = await this.drillWrapped(opened, live);
     const uncovered = live
       .filter((k) => k.location.kind === 'software' && k.status !== 'destroyed' && k.status !== 'revoked' && !opened.contents.softwareKeys.has(k.id))

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import type { DrillKey } from '../../main/recovery/drill.runner.ts';
 import { drillOnFreshSoftHsm, type FreshTokenRequest } from '../../main/recovery/fresh-token.drill.ts';
+import { runAsChildProcess } from '../../main/processes/script-runner.ts';
+import { utilityProcessRunner } from '../../main/electron/utility-process.runner.ts';
 import { SOFTHSM_MODULE } from '../support/softhsm.fixture.ts';
+import { forkLikeUtilityProcess } from '../support/utility-fork.ts';
 
 const KEY_SHAPES: Record<KeyAlgorithm, () => ReturnType<typeof generateKeyPairSync>> = {
   'ecdsa-p256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
@@ -29,7 +32,7 @@ const drillFolders = async () => (await readdir(tmpdir())).filter((name) => name
 test('every algorithm is placed on a fresh SoftHSM token in a process of its own, signs there, and verifies; the token and its folder are gone afterwards', async () => {
   const before = await drillFolders();
   const keys = (Object.keys(KEY_SHAPES) as KeyAlgorithm[]).map(ownKey);
-  const drill = await drillOnFreshSoftHsm(keys, SOFTHSM_MODULE);
+  const drill = await drillOnFreshSoftHsm(keys, SOFTHSM_MODULE, runAsChildProcess);
   assert.match(drill.summary, /^A fresh SoftHSM token "signet-drill-[0-9a-f]{8}" \(serial \w+\)/, drill.summary);
   for (const key of keys) {
     const outcome = drill.outcomes.get(key.keyId);
@@ -39,22 +42,31 @@ test('every algorithm is placed on a fresh SoftHSM token in a process of its own
   assert.deepEqual(await drillFolders(), before, "the drill's token folder was deleted");
 });
 
+test('in the packaged app the drill process is a utility process: the request goes in as a message, not on stdin', async () => {
+  const before = await drillFolders();
+  const key = ownKey('ecdsa-p256');
+  const drill = await drillOnFreshSoftHsm([key], SOFTHSM_MODULE, utilityProcessRunner(forkLikeUtilityProcess));
+  assert.match(drill.summary, /^A fresh SoftHSM token "signet-drill-[0-9a-f]{8}"/, drill.summary);
+  assert.equal(drill.outcomes.get(key.keyId)?.passed, true, drill.outcomes.get(key.keyId)?.reason);
+  assert.deepEqual(await drillFolders(), before, "the drill's token folder was deleted");
+});
+
 test('a backed-up key that is not the published one fails on the fresh token, with the reason', async () => {
   const other = KEY_SHAPES['ecdsa-p256']();
-  const drill = await drillOnFreshSoftHsm([{ ...ownKey('ecdsa-p256'), publishedPem: other.publicKey.export({ type: 'spki', format: 'pem' }) as string }], SOFTHSM_MODULE);
+  const drill = await drillOnFreshSoftHsm([{ ...ownKey('ecdsa-p256'), publishedPem: other.publicKey.export({ type: 'spki', format: 'pem' }) as string }], SOFTHSM_MODULE, runAsChildProcess);
   const outcome = [...drill.outcomes.values()][0];
   assert.equal(outcome?.passed, false);
   assert.match(outcome.reason, /does not verify with the published public key/);
 });
 
 test('without SoftHSM, or without a published key, no fresh token is made and the drill says why', async () => {
-  const missing = await drillOnFreshSoftHsm([ownKey('ecdsa-p256')], null);
+  const missing = await drillOnFreshSoftHsm([ownKey('ecdsa-p256')], null, runAsChildProcess);
   assert.equal(missing.outcomes.size, 0);
   assert.match(missing.summary, /SoftHSM is not installed here/);
-  const unpublished = await drillOnFreshSoftHsm([{ ...ownKey('ecdsa-p256'), publishedPem: null }], SOFTHSM_MODULE);
+  const unpublished = await drillOnFreshSoftHsm([{ ...ownKey('ecdsa-p256'), publishedPem: null }], SOFTHSM_MODULE, runAsChildProcess);
   assert.equal(unpublished.outcomes.size, 0);
   assert.match(unpublished.summary, /No software key of the backup has a published public key/);
-  assert.match((await drillOnFreshSoftHsm([], SOFTHSM_MODULE)).summary, /holds no software keys/);
+  assert.match((await drillOnFreshSoftHsm([], SOFTHSM_MODULE, runAsChildProcess)).summary, /holds no software keys/);
 });
 
 test("the drill's process refuses to make a token anywhere but the folder made for it", async () => {
