@@ -174,10 +174,7 @@ export class CompromiseService {
 
   // Asked through main's own channel; the facts are rebuilt and must equal those confirmed, then each step is timed into the report.
   async confirm(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<CompromiseReport> {
-    if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so it cannot respond to a compromise.');
-    const pending = this.deps.intents.peek(intentId);
-    if (pending.action !== 'compromise') throw new SignetError('Forbidden', `This intent was issued for ${pending.action}, not for a compromise response.`);
-    await this.deps.intents.confirm(intentId, confirmations);
+    const pending = await this.deps.intents.confirmAction(intentId, 'compromise', confirmations, 'respond to a compromise');
     const order = pending.payload as CompromiseOrder;
     const key = await this.deps.keys.get(order.input.keyId);
     this.deps.intents.consume(intentId, 'compromise', await this.facts(order, key));

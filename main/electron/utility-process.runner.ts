@@ -1,5 +1,5 @@
 import type { UtilityProcess } from 'electron';
-import type { ScriptRunner } from '../processes/script-runner.ts';
+import { lastLine, type ScriptRunner } from '../processes/script-runner.ts';
 
 /** The part of Electron's `utilityProcess.fork` this runner uses; passed in so the shell stays thin and testable. */
 export type ForkUtility = (modulePath: string, args: string[], options: { env: Record<string, string | undefined>; stdio: 'pipe'; serviceName: string }) => UtilityProcess;
@@ -19,7 +19,7 @@ export function utilityProcessRunner(fork: ForkUtility): ScriptRunner {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ reply, stderr: stderr.trim().split('\n').slice(-1)[0] ?? '', code, signal: null, timedOut });
+        resolve({ reply, stderr: lastLine(stderr), code, signal: null, timedOut });
       };
       const timer = setTimeout(() => {
         timedOut = true;

@@ -79,6 +79,14 @@ export class IntentService {
     return publicView(after);
   }
 
+  // Every confirmed operation starts the same way: a host that can ask, an intent issued for this action, and a yes.
+  async confirmAction(id: string, action: IntentAction, confirmations: ConfirmationService | null, doing: string): Promise<Intent> {
+    if (!confirmations) throw new SignetError('Unavailable', `This host has no way to ask for a confirmation, so it cannot ${doing}.`);
+    const pending = this.peek(id);
+    if (pending.action !== action) throw new SignetError('Forbidden', `This intent was issued for ${pending.action}, not to ${doing}.`);
+    return this.confirm(id, confirmations);
+  }
+
   // Spends the intent; the caller's facts must equal the confirmed ones, so an approval cannot be moved to other content.
   consume(id: string, action: IntentAction, facts: ConfirmationFact[]): Intent {
     const record = this.live(id);

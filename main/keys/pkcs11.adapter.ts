@@ -516,6 +516,7 @@ class Pkcs11jsToken implements Pkcs11Token {
         if (!extra) break;
         lent.push(extra);
       }
+      if (lent.length === 1) return await this.signShare(first, key, code, inputs);
       const shares = splitEvenly(inputs, lent.length);
       const others = shares.slice(1).map((share, index) => {
         const session = lent[index + 1]!;
@@ -526,7 +527,7 @@ class Pkcs11jsToken implements Pkcs11Token {
       const own = this.signShare(first, key, code, shares[0]!);
       const results = await Promise.allSettled([own, ...others]);
       const failed = results.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason instanceof ShareError ? new pkcs11js.Pkcs11Error(failed.reason.message, failed.reason.code, 'C_Sign') : failed.reason;
+      if (failed) throw failed.reason;
       return results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
     } catch (error) {
       throw mapPkcs11Error(error, this.loaded.path);
@@ -844,7 +845,8 @@ const CKR: Record<number, [ErrorCode, string]> = {
 // PKCS#11 return values become error codes a person can act on.
 function mapPkcs11Error(error: unknown, modulePath: string): SignetError {
   if (error instanceof SignetError) return error;
-  if (error instanceof pkcs11js.Pkcs11Error && CKR[error.code]) {
+  // A refusal inside a signing thread carries the same return value as one on this thread.
+  if ((error instanceof pkcs11js.Pkcs11Error || error instanceof ShareError) && CKR[error.code]) {
     const [code, message] = CKR[error.code]!;
     return new SignetError(code, `${message} (${modulePath})`);
   }

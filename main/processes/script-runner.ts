@@ -66,6 +66,7 @@ interface UtilityParentPort {
   postMessage(message: unknown): void;
 }
 
-function lastLine(text: string): string {
+// A failing process's last words are what a person needs in the one-line reason.
+export function lastLine(text: string): string {
   return text.trim().split('\n').slice(-1)[0] ?? '';
 }

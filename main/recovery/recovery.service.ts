@@ -122,10 +122,7 @@ export class RecoveryService {
   // Writes the encrypted backup and, for custodians, one recovery sheet each; the data key exists only in memory meanwhile.
   async confirmBackup(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<BackupResult> {
     try {
-      if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so it cannot make backups.');
-      const pending = this.deps.intents.peek(intentId);
-      if (pending.action !== 'backup') throw new SignetError('Forbidden', `This intent was issued for ${pending.action}, not for a backup.`);
-      await this.deps.intents.confirm(intentId, confirmations);
+      const pending = await this.deps.intents.confirmAction(intentId, 'backup', confirmations, 'make backups');
       const order = pending.payload as BackupOrder;
       const plan = await this.plan();
       this.deps.intents.consume(intentId, 'backup', backupFacts(order, plan));
@@ -193,10 +190,7 @@ export class RecoveryService {
   // Opens the backup again (the files may have changed since), then writes keys first, then the inventory, then the records.
   async confirmRestore(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<RestoreResult> {
     try {
-      if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so it cannot restore backups.');
-      const pending = this.deps.intents.peek(intentId);
-      if (pending.action !== 'restore') throw new SignetError('Forbidden', `This intent was issued for ${pending.action}, not for a restore.`);
-      await this.deps.intents.confirm(intentId, confirmations);
+      const pending = await this.deps.intents.confirmAction(intentId, 'restore', confirmations, 'restore backups');
       const order = pending.payload as RestoreOrder;
       const passphrase = this.passphrases.get(intentId);
       if (order.shareFiles === null && passphrase === undefined) throw new SignetError('Expired', 'The passphrase for this restore is no longer held; start again.');

@@ -157,10 +157,7 @@ export class SignService {
 
   // The person is asked by main's own channel; then every pinned tag is re-read and nothing is pushed if one moved.
   async confirm(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<SignResult> {
-    if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so it cannot sign.');
-    const pending = this.deps.intents.peek(intentId);
-    if (pending.action !== 'sign') throw new SignetError('Forbidden', `This intent was issued for ${pending.action}, not for signing.`);
-    await this.deps.intents.confirm(intentId, confirmations);
+    const pending = await this.deps.intents.confirmAction(intentId, 'sign', confirmations, 'sign');
     const order = pending.payload as SignOrder;
     const target = await this.target(order.reference, order.insecure);
     const key = await this.usableKey(order.keyId, order.format, await this.deps.settings.get(), target);

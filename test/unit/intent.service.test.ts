@@ -59,3 +59,16 @@ test('a confirmed intent cannot be spent on other content or another action', as
   assert.throws(() => intents.consume(intent.id, 'destroy', facts), (e) => code(e) === 'Forbidden');
   intents.consume(intent.id, 'sign', facts);
 });
+
+test('a confirmed operation needs a host that can ask and an intent issued for that operation; a refusal asks nobody', async () => {
+  const intents = new IntentService();
+  const intent = intents.issue({ action: 'backup', title: 'Back up', facts });
+  const answer = new Answer(true);
+  await assert.rejects(intents.confirmAction(intent.id, 'backup', null, 'make backups'), (e) => code(e) === 'Unavailable' && /cannot make backups/.test((e as Error).message));
+  await assert.rejects(intents.confirmAction(intent.id, 'sign', answer, 'sign'), (e) => code(e) === 'Forbidden' && /issued for backup, not to sign/.test((e as Error).message));
+  assert.equal(answer.asked.length, 0, 'nobody was asked');
+  const confirmed = await intents.confirmAction(intent.id, 'backup', answer, 'make backups');
+  assert.equal(confirmed.id, intent.id);
+  assert.equal(answer.asked.length, 1);
+  intents.consume(intent.id, 'backup', facts);
+});
