@@ -30,4 +30,8 @@ if (suites.length === 0 && !existsSync(join(acceptance, 'cases.json'))) {
   // Every third-party verification fixture, read in place, must give its expected verdict.
   step('acceptance', process.execPath, [join(root, 'test', 'acceptance', 'acceptance.ts')], env);
 }
+if (suites.length === 0) {
+  // Mutated signatures on a loopback registry, each verified by Signet and by the peers that read its format.
+  step('adversarial corpus', process.execPath, [join(root, 'test', 'adversarial', 'adversarial.ts')], env);
+}
 step('tests', process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=180000', ...patterns], env);

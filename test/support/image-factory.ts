@@ -31,7 +31,11 @@ export class ImageFactory {
   }
 
   async manifest(repository: string, reference: string, body: object, mediaType: string): Promise<Pushed> {
-    const bytes = Buffer.from(JSON.stringify(body));
+    return this.manifestBytes(repository, reference, Buffer.from(JSON.stringify(body)), mediaType);
+  }
+
+  // Exact bytes, for documents no serialiser would write (duplicate keys, odd spacing).
+  async manifestBytes(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<Pushed> {
     const response = await fetch(`${this.base}/v2/${repository}/manifests/${reference}`, { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': mediaType } });
     if (response.status !== 201) throw new Error(`manifest push failed: ${response.status} ${await response.text()}`);
     return { digest: sha256(bytes), size: bytes.length, mediaType };
