@@ -1,0 +1,80 @@
+// Test certificates with exactly the extensions a case needs, so path validation can be shown to refuse each flaw.
+import { generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { derBitString, derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derUtf8String } from '../../main/signatures/der-writer.ts';
+
+export const KEY_USAGE = { digitalSignature: 0, nonRepudiation: 1, keyEncipherment: 2, dataEncipherment: 3, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 } as const;
+export const EKU = { codeSigning: '1.3.6.1.5.5.7.3.3', timeStamping: '1.3.6.1.5.5.7.3.8', serverAuth: '1.3.6.1.5.5.7.3.1', any: '2.5.29.37.0' } as const;
+
+export interface Issued {
+  cert: X509Certificate;
+  der: Buffer;
+  name: Buffer;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export interface CertificateOptions {
+  commonName: string;
+  /** Signed by this certificate; self-signed when left out. */
+  issuer?: Issued;
+  notBefore?: Date;
+  notAfter?: Date;
+  /** basicConstraints cA; null leaves the extension out. */
+  ca?: boolean | null;
+  pathLen?: number;
+  /** keyUsage bit names; null leaves the extension out. */
+  keyUsage?: (keyof typeof KEY_USAGE)[] | null;
+  keyUsageCritical?: boolean;
+  /** extendedKeyUsage OIDs; null leaves the extension out. */
+  eku?: string[] | null;
+  ekuCritical?: boolean;
+  /** Further extensions, as they should appear. */
+  extra?: { oid: string; critical: boolean; value: Buffer }[];
+  key?: { privateKey: KeyObject; publicKey: KeyObject };
+}
+
+let serial = 1;
+
+function extension(oid: string, critical: boolean, value: Buffer): Buffer {
+  return derSequence(derOid(oid), ...(critical ? [derBoolean(true)] : []), derOctetString(value));
+}
+
+const name = (commonName: string) => derSequence(derSet(derSequence(derOid('2.5.4.10'), derUtf8String('Signet Test'))), derSet(derSequence(derOid('2.5.4.3'), derUtf8String(commonName))));
+
+// A CA by default (cA true, keyCertSign and cRLSign, all critical); a leaf needs ca:false and its own usages.
+export function makeCertificate(options: CertificateOptions): Issued {
+  const key = options.key ?? generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const subject = name(options.commonName);
+  const ca = options.ca === undefined ? true : options.ca;
+  const keyUsage = options.keyUsage === undefined ? (ca ? (['keyCertSign', 'cRLSign'] as const) : (['digitalSignature'] as const)) : options.keyUsage;
+  const extensions: Buffer[] = [];
+  if (ca !== null) extensions.push(extension('2.5.29.19', true, derSequence(...(ca ? [derBoolean(true)] : []), ...(options.pathLen !== undefined ? [derInteger(options.pathLen)] : []))));
+  if (keyUsage !== null) extensions.push(extension('2.5.29.15', options.keyUsageCritical ?? true, derNamedBits(keyUsage.map((k) => KEY_USAGE[k]))));
+  if (options.eku) extensions.push(extension('2.5.29.37', options.ekuCritical ?? false, derSequence(...options.eku.map((oid) => derOid(oid)))));
+  for (const e of options.extra ?? []) extensions.push(extension(e.oid, e.critical, e.value));
+  const spki = key.publicKey.export({ format: 'der', type: 'spki' });
+  const notBefore = options.notBefore ?? new Date(Date.now() - 86_400_000);
+  const notAfter = options.notAfter ?? new Date(Date.now() + 365 * 86_400_000);
+  const algorithm = derSequence(derOid('1.2.840.10045.4.3.2'));
+  const tbs = derSequence(
+    derExplicit(0, derInteger(2)),
+    derInteger(serial++),
+    algorithm,
+    options.issuer ? options.issuer.name : subject,
+    derSequence(derTime(notBefore), derTime(notAfter)),
+    subject,
+    spki,
+    ...(extensions.length ? [derExplicit(3, derSequence(...extensions))] : []),
+  );
+  const signature = sign('sha256', tbs, { key: options.issuer ? options.issuer.privateKey : key.privateKey, dsaEncoding: 'der' });
+  const der = derSequence(tbs, algorithm, derBitString(signature));
+  return { cert: new X509Certificate(der), der, name: subject, privateKey: key.privateKey, publicKey: key.publicKey };
+}
+
+// A root, one intermediate and a code-signing leaf, each as Notation expects it unless overridden.
+export function makeChain(overrides: { root?: Partial<CertificateOptions>; intermediate?: Partial<CertificateOptions>; leaf?: Partial<CertificateOptions> } = {}): { root: Issued; intermediate: Issued; leaf: Issued } {
+  const root = makeCertificate({ commonName: 'Test Root', pathLen: 1, ...overrides.root });
+  const intermediate = makeCertificate({ commonName: 'Test Intermediate', issuer: root, pathLen: 0, ...overrides.intermediate });
+  const leaf = makeCertificate({ commonName: 'Test Signer', issuer: intermediate, ca: false, eku: [EKU.codeSigning], ...overrides.leaf });
+  return { root, intermediate, leaf };
+}
