@@ -23,7 +23,11 @@ export interface NotationTrust {
   override?: NotationOverride;
   /** Notation's verifyTimestamp: `always` (the default) or `afterCertExpiry`. */
   verifyTimestamp?: 'always' | 'afterCertExpiry';
-  /** Whether the policy names a tsa trust store; then a timestamp is required. Defaults to whether `tsa` holds any certificate. */
+  /**
+   * Whether the trust policy names a tsa trust store: then a timestamp is required (unless verifyTimestamp is
+   * afterCertExpiry and the chain is unexpired). Left out, a timestamp is relied on when present and `tsa` holds
+   * certificates, and without one the chain must be valid now.
+   */
   tsaConfigured?: boolean;
 }
 
@@ -357,9 +361,9 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
     const problem = chainValidAt(envelope.chain, at, 'at the authentic signing time');
     timestampReason = [problem === null, problem ?? `Every certificate was valid at the authentic signing time ${at.toISOString()}.`];
   } else {
-    const tsaConfigured = trust.tsaConfigured ?? trust.tsa.length > 0;
+    const considered = trust.tsaConfigured ?? trust.tsa.length > 0;
     const unexpired = envelope.chain.every((cert) => now.getTime() <= Date.parse(cert.validTo));
-    const skipWhy = !tsaConfigured ? 'no timestamp authority is trusted' : trust.verifyTimestamp === 'afterCertExpiry' && unexpired ? 'verifyTimestamp is afterCertExpiry and no certificate of the chain has expired' : null;
+    const skipWhy = !considered ? 'no timestamp authority is trusted' : trust.verifyTimestamp === 'afterCertExpiry' && unexpired ? 'verifyTimestamp is afterCertExpiry and no certificate of the chain has expired' : !envelope.timestampToken && trust.tsaConfigured !== true ? 'the signature carries none' : null;
     if (skipWhy) {
       const problem = chainValidAt(envelope.chain, now, 'now');
       timestampReason = [problem === null, problem ? `No timestamp was relied on (${skipWhy}), so the chain must be valid now: ${problem}` : `No timestamp was relied on (${skipWhy}); the chain is valid now.`];
@@ -415,6 +419,7 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   const logged = checks.filter((c) => c.logged).map((c) => c.reason);
   const revocation = checks.find((c) => c.name === 'revocation');
   const revocationNote = actions.revocation === 'skip' ? ' Revocation was skipped by the trust policy.' : !revocation ? ' Revocation was not checked (offline).' : revocation.ok ? ` ${revocation.reason}` : '';
+  if (trust.trustedIdentities.length === 0) tsaNote.push('No trusted identity is set, so any signer the trust store vouches for is accepted.');
   const notes = tsaNote.length ? ` ${tsaNote.join(' ')}` : '';
   return { verdict: 'verified', reason: `Signed by "${signer.subject}"${logged.length ? `; logged: ${logged.join(' ')}` : ''}.${revocationNote}${notes}`, ...shown };
 }

@@ -263,6 +263,12 @@ export function validateCertificatePath(leaf: X509Certificate, options: PathOpti
   }
 
   const pool = [...options.anchors, ...(options.intermediates ?? []).filter((c) => !isAnchor(c))];
+  // Certificates that share a name and key can link in many orders; the search is bounded so a crafted pool cannot stall it.
+  let budget = 256;
+  const signedBy = (cert: X509Certificate, issuer: X509Certificate) => {
+    budget--;
+    return cert.verify(issuer.publicKey);
+  };
   const failure: { best: PathResult | null } = { best: null };
   const remember = (result: PathResult) => {
     if (!failure.best || result.path.length > failure.best.path.length) failure.best = result;
@@ -271,6 +277,10 @@ export function validateCertificatePath(leaf: X509Certificate, options: PathOpti
   const extend = (path: Facts[]): PathResult | null => {
     const current = path.at(-1)!;
     const certs = path.map((f) => f.cert);
+    if (budget <= 0) {
+      remember({ ok: false, path: certs, reason: 'The search for a path to a trust anchor was abandoned: the chain offers too many candidate issuers.' });
+      return null;
+    }
     if (path.length - 1 >= maxDepth) {
       remember({ ok: false, path: certs, reason: `No trust anchor was reached within ${maxDepth} certificates above the signing certificate.` });
       return null;
@@ -285,8 +295,12 @@ export function validateCertificatePath(leaf: X509Certificate, options: PathOpti
       remember({ ok: false, path: certs, reason: why });
       return null;
     }
-    const signers = named.filter((c) => current.cert.verify(c.publicKey));
+    const signers = named.filter((c) => budget > 0 && signedBy(current.cert, c));
     if (signers.length === 0) {
+      if (current.parts.issuerDer.equals(current.parts.subjectDer) && current.cert.verify(current.cert.publicKey)) {
+        remember({ ok: false, path: certs, reason: path.length === 1 && isAnchor(leaf) ? `The signing certificate ${label(leaf)} is itself in the trust store, but a signing certificate is not accepted as its own trust anchor here.` : `The chain ends at the self-signed ${label(current.cert)}, which is not a trust anchor.` });
+        return null;
+      }
       remember({ ok: false, path: certs, reason: `${label(current.cert)} names ${label(named[0]!)} as its issuer, but its signature does not verify with that certificate's key.` });
       return null;
     }
@@ -307,5 +321,8 @@ export function validateCertificatePath(leaf: X509Certificate, options: PathOpti
     return null;
   };
 
-  return extend([leafFacts]) ?? failure.best ?? { ok: false, path: [leaf], reason: 'No path to a trust anchor was found.' };
+  const found = extend([leafFacts]);
+  if (found) return found;
+  if (budget <= 0) return { ok: false, path: failure.best?.path ?? [leaf], reason: 'The search for a path to a trust anchor was abandoned: the chain offers too many candidate issuers.' };
+  return failure.best ?? { ok: false, path: [leaf], reason: 'No path to a trust anchor was found.' };
 }

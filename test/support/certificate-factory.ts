@@ -1,5 +1,9 @@
 // Test certificates with exactly the extensions a case needs, so path validation can be shown to refuse each flaw.
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { derBitString, derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derUtf8String } from '../../main/signatures/der-writer.ts';
 
 export const KEY_USAGE = { digitalSignature: 0, nonRepudiation: 1, keyEncipherment: 2, dataEncipherment: 3, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 } as const;
@@ -77,4 +81,21 @@ export function makeChain(overrides: { root?: Partial<CertificateOptions>; inter
   const intermediate = makeCertificate({ commonName: 'Test Intermediate', issuer: root, pathLen: 0, ...overrides.intermediate });
   const leaf = makeCertificate({ commonName: 'Test Signer', issuer: intermediate, ca: false, eku: [EKU.codeSigning], ...overrides.leaf });
   return { root, intermediate, leaf };
+}
+
+const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
+
+// An RFC 3161 TimeStampToken (CMS ContentInfo, as Notation carries it) over `data`, from OpenSSL's TSA signing as `tsa` and carrying `chain`.
+export function opensslTimestamp(data: Buffer, tsa: Issued, chain: Issued[]): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'signet-test-tsa-'));
+  const at = (name: string) => join(dir, name);
+  writeFileSync(at('tsa.pem'), pem(tsa.der));
+  writeFileSync(at('chain.pem'), chain.map((c) => pem(c.der)).join(''));
+  writeFileSync(at('tsa.key'), tsa.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  writeFileSync(at('serial'), '01\n');
+  writeFileSync(at('data'), data);
+  writeFileSync(at('ts.cnf'), ['[tsa]', 'default_tsa = t', '[t]', `serial = ${at('serial')}`, `signer_cert = ${at('tsa.pem')}`, `certs = ${at('chain.pem')}`, `signer_key = ${at('tsa.key')}`, 'signer_digest = sha256', 'default_policy = 1.2.3.4', 'digests = sha256', 'ess_cert_id_alg = sha256', ''].join('\n'));
+  execFileSync('openssl', ['ts', '-query', '-data', at('data'), '-sha256', '-cert', '-out', at('q.tsq')], { stdio: 'pipe' });
+  execFileSync('openssl', ['ts', '-reply', '-config', at('ts.cnf'), '-queryfile', at('q.tsq'), '-token_out', '-out', at('token.der')], { stdio: 'pipe' });
+  return readFileSync(at('token.der'));
 }

@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
-import { EKU, makeCertificate, makeChain, type Issued } from '../support/certificate-factory.ts';
+import { EKU, makeCertificate, makeChain, opensslTimestamp } from '../support/certificate-factory.ts';
 
 const base = resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'notation-go');
 const missing = existsSync(base) ? false : `the Notation fixtures are not at ${base} (set SIGNET_ACCEPTANCE_DIR)`;
@@ -54,22 +52,6 @@ function cose(key: KeyObject, chain: X509Certificate[], crit: Cbor[], extra: [Cb
   const payload = Buffer.from(JSON.stringify({ targetArtifact: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'cd'.repeat(32)}`, size: 1 } }));
   const signature = sign('sha256', cbor(['Signature1', protectedBytes, Buffer.alloc(0), payload]), { key, dsaEncoding: 'ieee-p1363' });
   return cbor({ tag: 18, value: [protectedBytes, new Map<Cbor, Cbor>([[33, chain.map((c) => c.raw)]]), payload, signature] });
-}
-
-// An RFC 3161 TimeStampToken over `signature` from OpenSSL's TSA, signed by the given time-stamping certificate.
-function stamp(signature: Buffer, tsa: Issued, chain: Issued[]): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'signet-notation-tsa-'));
-  const at = (name: string) => join(dir, name);
-  const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
-  writeFileSync(at('tsa.pem'), pem(tsa.der));
-  writeFileSync(at('chain.pem'), chain.map((c) => pem(c.der)).join(''));
-  writeFileSync(at('tsa.key'), tsa.privateKey.export({ format: 'pem', type: 'pkcs8' }));
-  writeFileSync(at('serial'), '01\n');
-  writeFileSync(at('signature'), signature);
-  writeFileSync(at('ts.cnf'), ['[tsa]', 'default_tsa = t', '[t]', `serial = ${at('serial')}`, `signer_cert = ${at('tsa.pem')}`, `certs = ${at('chain.pem')}`, `signer_key = ${at('tsa.key')}`, 'signer_digest = sha256', 'default_policy = 1.2.3.4', 'digests = sha256', 'ess_cert_id_alg = sha256', ''].join('\n'));
-  execFileSync('openssl', ['ts', '-query', '-data', at('signature'), '-sha256', '-cert', '-out', at('q.tsq')]);
-  execFileSync('openssl', ['ts', '-reply', '-config', at('ts.cnf'), '-queryfile', at('q.tsq'), '-token_out', '-out', at('token.der')], { stdio: 'pipe' });
-  return readFileSync(at('token.der'));
 }
 
 function tsaChain(rootOverrides = {}) {
@@ -173,10 +155,13 @@ test('Notation verifyTimestamp: with a TSA store a timestamp is required (always
   const chain = makeChain();
   const tsa = tsaChain();
   const envelope = jws(chain.leaf.privateKey, certs(chain));
-  const required = verifyNotationEnvelope(envelope, chainTrust(chain, { tsa: [tsa.root.cert] }));
+  const required = verifyNotationEnvelope(envelope, chainTrust(chain, { tsa: [tsa.root.cert], tsaConfigured: true }));
   assert.equal(required.verdict, 'failed');
   assert.match(required.reason, /carries no timestamp countersignature, which the trust policy requires/);
-  assert.equal(verifyNotationEnvelope(envelope, chainTrust(chain, { tsa: [tsa.root.cert], verifyTimestamp: 'afterCertExpiry' })).verdict, 'verified');
+  assert.equal(verifyNotationEnvelope(envelope, chainTrust(chain, { tsa: [tsa.root.cert], tsaConfigured: true, verifyTimestamp: 'afterCertExpiry' })).verdict, 'verified');
+  const optional = verifyNotationEnvelope(envelope, chainTrust(chain, { tsa: [tsa.root.cert] }));
+  assert.equal(optional.verdict, 'verified', 'without a policy that names a tsa store, a missing timestamp means the chain is judged now');
+  assert.match(optional.checks.find((c) => c.name === 'timestamp')!.reason, /No timestamp was relied on \(the signature carries none\); the chain is valid now/);
   const none = verifyNotationEnvelope(envelope, chainTrust(chain));
   assert.equal(none.verdict, 'verified');
   assert.match(none.checks.find((c) => c.name === 'timestamp')!.reason, /No timestamp was relied on \(no timestamp authority is trusted\); the chain is valid now/);
@@ -187,14 +172,14 @@ test('Notation timestamp: a token over this signature from a trusted time-stampi
   const chain = makeChain();
   const tsa = tsaChain();
   const envelope = jws(chain.leaf.privateKey, certs(chain));
-  const stamped = withHeader(envelope, { 'io.cncf.notary.timestampSignature': stamp(signatureOf(envelope), tsa.leaf, [tsa.root]).toString('base64') });
+  const stamped = withHeader(envelope, { 'io.cncf.notary.timestampSignature': opensslTimestamp(signatureOf(envelope), tsa.leaf, [tsa.root]).toString('base64') });
   const good = verifyNotationEnvelope(stamped, chainTrust(chain, { tsa: [tsa.root.cert] }));
   assert.equal(good.verdict, 'verified', good.reason);
   assert.equal(good.timestamp?.authentic, true);
   assert.match(good.reason, /The timestamp authority's revocation was not checked: no CRL available offline/);
 
   const other = jws(chain.leaf.privateKey, certs(chain), { 'io.cncf.notary.signingTime': new Date(now.getTime() - 1000).toISOString() });
-  const borrowed = withHeader(other, { 'io.cncf.notary.timestampSignature': stamp(signatureOf(envelope), tsa.leaf, [tsa.root]).toString('base64') });
+  const borrowed = withHeader(other, { 'io.cncf.notary.timestampSignature': opensslTimestamp(signatureOf(envelope), tsa.leaf, [tsa.root]).toString('base64') });
   const moved = verifyNotationEnvelope(borrowed, chainTrust(chain, { tsa: [tsa.root.cert] }));
   assert.equal(moved.verdict, 'failed');
   assert.match(moved.reason, /message imprint does not match/);
@@ -203,7 +188,7 @@ test('Notation timestamp: a token over this signature from a trusted time-stampi
   assert.match(verifyNotationEnvelope(stamped, chainTrust(chain, { tsa: [stranger.root.cert] })).reason, /timestamp authority is not trusted at the stamped time/);
 
   const bare = tsaChain({ keyUsage: null });
-  const bareStamped = withHeader(envelope, { 'io.cncf.notary.timestampSignature': stamp(signatureOf(envelope), bare.leaf, [bare.root]).toString('base64') });
+  const bareStamped = withHeader(envelope, { 'io.cncf.notary.timestampSignature': opensslTimestamp(signatureOf(envelope), bare.leaf, [bare.root]).toString('base64') });
   assert.match(verifyNotationEnvelope(bareStamped, chainTrust(chain, { tsa: [bare.root.cert] })).reason, /CA certificate "O=Signet Test, CN=Test TSA Root" has no keyUsage extension, which the Notary Project requires/);
 });
 
@@ -211,7 +196,7 @@ test('Notation timestamp: the stamped time must fall inside the signing certific
   const chain = makeChain({ leaf: { notBefore: new Date(now.getTime() + day), notAfter: new Date(now.getTime() + 30 * day) } });
   const tsa = tsaChain();
   const envelope = jws(chain.leaf.privateKey, certs(chain));
-  const stamped = withHeader(envelope, { 'io.cncf.notary.timestampSignature': stamp(signatureOf(envelope), tsa.leaf, [tsa.root]).toString('base64') });
+  const stamped = withHeader(envelope, { 'io.cncf.notary.timestampSignature': opensslTimestamp(signatureOf(envelope), tsa.leaf, [tsa.root]).toString('base64') });
   const result = verifyNotationEnvelope(stamped, chainTrust(chain, { tsa: [tsa.root.cert] }));
   assert.equal(result.verdict, 'untrusted');
   assert.match(result.checks.find((c) => c.name === 'timestamp')!.reason, /"O=Signet Test, CN=Test Signer" is not valid until .*, so it was not valid at the timestamp/);
@@ -271,6 +256,7 @@ test('Notation revocation: the verdict says whether revocation was checked, not 
   const chain = makeChain();
   const envelope = jws(chain.leaf.privateKey, certs(chain));
   assert.match(verifyNotationEnvelope(envelope, chainTrust(chain)).reason, /Revocation was not checked \(offline\)\.$/);
+  assert.match(verifyNotationEnvelope(envelope, chainTrust(chain, { trustedIdentities: [] })).reason, /Revocation was not checked \(offline\)\. No trusted identity is set, so any signer the trust store vouches for is accepted\.$/);
   const skipped = verifyNotationEnvelope(envelope, chainTrust(chain, { override: { revocation: 'skip' }, crls: [Buffer.from([0x30, 0x00])] }));
   assert.match(skipped.reason, /Revocation was skipped by the trust policy\.$/);
   assert.equal(skipped.checks.some((c) => c.name === 'revocation'), false);

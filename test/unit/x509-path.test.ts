@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { validateCertificatePath, type PathOptions } from '../../main/signatures/x509-path.ts';
 import { EKU, makeCertificate, makeChain } from '../support/certificate-factory.ts';
 
@@ -137,4 +138,24 @@ test('x509 path: an intermediate may be the anchor, and maxDepth bounds the sear
   const chain = makeChain();
   assert.equal(check(chain, { anchors: [chain.intermediate.cert], intermediates: [] }).ok, true);
   assert.match(check(chain, { maxDepth: 1 }).reason, /No trust anchor was reached within 1 certificates/);
+});
+
+test('x509 path: a pool of look-alike issuers sharing one key cannot stall the search', () => {
+  const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const lookAlikes = Array.from({ length: 12 }, () => makeCertificate({ commonName: 'Loop', key }));
+  const leaf = makeCertificate({ commonName: 'Looped Signer', issuer: lookAlikes[0]!, ca: false });
+  const anchor = makeCertificate({ commonName: 'Real Root' });
+  const started = Date.now();
+  const result = validateCertificatePath(leaf.cert, { anchors: [anchor.cert], intermediates: lookAlikes.map((c) => c.cert), at: now, purpose: 'codeSigning' });
+  assert.equal(result.ok, false);
+  assert.match(result.reason, /abandoned: the chain offers too many candidate issuers/);
+  assert.ok(Date.now() - started < 5000, 'the search ends quickly');
+});
+
+test('x509 path: a self-signed leaf that is not trusted is named as such, even when a trusted certificate shares its name', () => {
+  const trusted = makeCertificate({ commonName: 'Same Name', ca: false });
+  const stranger = makeCertificate({ commonName: 'Same Name', ca: false });
+  const result = validateCertificatePath(stranger.cert, { anchors: [trusted.cert], at: now, purpose: 'codeSigning', allowLeafAnchor: true });
+  assert.equal(result.ok, false);
+  assert.match(result.reason, /The chain ends at the self-signed "O=Signet Test, CN=Same Name", which is not a trust anchor/);
 });
