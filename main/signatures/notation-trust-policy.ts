@@ -6,6 +6,7 @@ import type { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { SignetError } from '../errors.ts';
 import { certificateParts, decodeOid, derStrictChildren, derStrictItem } from './der.ts';
+import { certificateName } from './x509-path.ts';
 import type { NotationTrust, VerificationLevel } from './notation.verifier.ts';
 
 export type NotationCheckType = 'integrity' | 'authenticity' | 'authenticTimestamp' | 'expiry' | 'revocation';
@@ -164,7 +165,7 @@ function nameValue(tag: number, content: Buffer): string {
 /** The certificate's subject as Notation sees it; attributes outside Go's short names make it unmatchable, as in Notation. */
 export function certificateSubject(cert: X509Certificate): Map<string, string> {
   const subject = certificateParts(cert.raw).subjectDer;
-  const text = cert.subject.replace(/\n/g, ', ');
+  const text = certificateName(cert);
   const map = new Map<string, string>();
   for (const rdn of derStrictChildren(derStrictItem(subject))) {
     const attributes = derStrictChildren(rdn);
@@ -181,7 +182,7 @@ export function certificateSubject(cert: X509Certificate): Map<string, string> {
 
 // notation-go's trusted identity rule: an x509.subject identity matches when each of its attributes is in the leaf's subject with the same value.
 export function matchTrustedIdentity(leaf: X509Certificate, identities: string[]): { ok: boolean; reason: string } {
-  const subject = `"${leaf.subject.replace(/\n/g, ', ')}"`;
+  const subject = `"${certificateName(leaf)}"`;
   if (identities.includes('*')) return { ok: true, reason: `Any identity is trusted, so ${subject} is accepted.` };
   const wanted: Map<string, string>[] = [];
   try {

@@ -4,7 +4,7 @@ import { checkRevocation } from './crl.ts';
 import { certificateParts } from './der.ts';
 import { matchTrustedIdentity, notationActions, type NotationAction, type NotationOverride } from './notation-trust-policy.ts';
 import { checkTimestampToken, type TimestampCheck } from './rfc3161.ts';
-import { validateCertificatePath, type PathResult } from './x509-path.ts';
+import { certificateName, validateCertificatePath, type PathResult } from './x509-path.ts';
 
 export type VerificationLevel = 'strict' | 'permissive' | 'audit' | 'skip';
 
@@ -245,7 +245,7 @@ function checkSignature(envelope: Envelope, key: KeyObject): boolean {
   return false;
 }
 
-const label = (cert: X509Certificate) => `"${cert.subject.replace(/\n/g, ', ')}"`;
+const label = (cert: X509Certificate) => `"${certificateName(cert)}"`;
 const validAt = (cert: X509Certificate, at: Date) => Date.parse(cert.validFrom) <= at.getTime() && at.getTime() <= Date.parse(cert.validTo);
 
 function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
@@ -293,14 +293,14 @@ function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now
     const issuer = chain[i + 1]!;
     const status = checkRevocation(cert, issuer, crls, at, now);
     const which = i === 0 ? 'signing certificate' : 'intermediate certificate';
-    const subject = cert.subject.replace(/\n/g, ', ');
+    const subject = certificateName(cert);
     if (status.status === 'revoked') return [false, `The ${which} "${subject}" was revoked on ${status.revokedAt?.toISOString() ?? 'an unknown date'} (${status.revocationReason ?? 'unspecified'}).`];
     if (status.status === 'unknown' && i > 0 && status.crlsFromIssuer === 0) {
-      notes.push(`No CRL from "${issuer.subject.replace(/\n/g, ', ')}" was given, so the ${which} "${subject}" was not checked.`);
+      notes.push(`No CRL from "${certificateName(issuer)}" was given, so the ${which} "${subject}" was not checked.`);
       continue;
     }
     if (status.status === 'unknown') return [false, `The revocation status of the ${which} "${subject}" is unknown: ${status.reason}`];
-    issuers.push(`"${issuer.subject.replace(/\n/g, ', ')}"`);
+    issuers.push(`"${certificateName(issuer)}"`);
     if (status.revokedAt) notes.push(status.reason);
   }
   if (issuers.length === 0) return [true, 'Revocation was not checked: the chain holds no issuing certificate.'];
@@ -328,7 +328,7 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   }
   const leaf = envelope.chain[0]!;
   const signingAuthority = envelope.scheme === 'notary.x509.signingAuthority';
-  const signer = { subject: leaf.subject.replace(/\n/g, ', '), issuer: leaf.issuer.replace(/\n/g, ', '), scheme: envelope.scheme };
+  const signer = { subject: certificateName(leaf), issuer: (leaf.issuer ?? '').replace(/\n/g, ', '), scheme: envelope.scheme };
   const actionOf: Record<NotationCheck['name'], NotationAction> = {
     integrity: actions.integrity,
     artifact: actions.integrity,

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { RFC3161Timestamp } from '@sigstore/core';
 import { certificateParts, derChildren, derStrictItem } from './der.ts';
-import { validateCertificatePath } from './x509-path.ts';
+import { certificateName, validateCertificatePath } from './x509-path.ts';
 
 export interface TimestampCheck {
   authentic: boolean;
@@ -63,9 +63,9 @@ export function checkTimestampToken(token: Buffer, signed: Buffer, tsaStore: X50
     if (!path.ok) return { authentic: false, time, reason: `The timestamp authority is not trusted at the stamped time ${time.toISOString()}: ${path.reason}` };
     if (options.requireCaKeyUsage) {
       const bare = path.path.slice(1).find((cert) => !certificateParts(cert.raw).extensions.some((e) => e.oid === '2.5.29.15'));
-      if (bare) return { authentic: false, time, reason: `The timestamp authority's CA certificate "${bare.subject.replace(/\n/g, ', ')}" has no keyUsage extension, which the Notary Project requires.` };
+      if (bare) return { authentic: false, time, reason: `The timestamp authority's CA certificate "${certificateName(bare)}" has no keyUsage extension, which the Notary Project requires.` };
     }
-    return { authentic: true, time, reason: `Timestamped ${time.toISOString()} by "${signer.subject.replace(/\n/g, ', ')}", which chains to the trusted timestamp authorities.` };
+    return { authentic: true, time, reason: `Timestamped ${time.toISOString()} by "${certificateName(signer)}", which chains to the trusted timestamp authorities.` };
   } catch (error) {
     return { authentic: false, time: null, reason: `The timestamp does not verify: ${(error as Error).message}` };
   }

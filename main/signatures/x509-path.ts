@@ -85,7 +85,14 @@ interface Facts {
   ekuCritical: boolean;
 }
 
-const label = (cert: X509Certificate) => `"${cert.subject.replace(/\n/g, ', ')}"`;
+// A certificate as reasons name it: its subject, or for an empty subject (Fulcio) its alternative name, else its serial.
+export function certificateName(cert: X509Certificate): string {
+  const subject = (cert.subject ?? '').replace(/\n/g, ', ');
+  if (subject) return subject;
+  return cert.subjectAltName ? `subject alternative name ${cert.subjectAltName}` : `serial ${cert.serialNumber}`;
+}
+
+const label = (cert: X509Certificate) => `"${certificateName(cert)}"`;
 
 function parseBasicConstraints(value: Buffer): { ca: boolean; pathLen: number | null } {
   const fields = derStrictChildren(derStrictItem(value));

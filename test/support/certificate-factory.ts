@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { derBitString, derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derUtf8String } from '../../main/signatures/der-writer.ts';
+import { derBitString, derBoolean, derTlv, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derUtf8String } from '../../main/signatures/der-writer.ts';
 
 export const KEY_USAGE = { digitalSignature: 0, nonRepudiation: 1, keyEncipherment: 2, dataEncipherment: 3, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 } as const;
 export const EKU = { codeSigning: '1.3.6.1.5.5.7.3.3', timeStamping: '1.3.6.1.5.5.7.3.8', serverAuth: '1.3.6.1.5.5.7.3.1', any: '2.5.29.37.0' } as const;
@@ -35,6 +35,8 @@ export interface CertificateOptions {
   /** Further extensions, as they should appear. */
   extra?: { oid: string; critical: boolean; value: Buffer }[];
   key?: { privateKey: KeyObject; publicKey: KeyObject };
+  /** An empty subject Name with this e-mail address as a critical subjectAltName, as Fulcio issues them. */
+  email?: string;
 }
 
 let serial = 1;
@@ -48,13 +50,14 @@ const name = (commonName: string) => derSequence(derSet(derSequence(derOid('2.5.
 // A CA by default (cA true, keyCertSign and cRLSign, all critical); a leaf needs ca:false and its own usages.
 export function makeCertificate(options: CertificateOptions): Issued {
   const key = options.key ?? generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const subject = name(options.commonName);
+  const subject = options.email ? derSequence() : name(options.commonName);
   const ca = options.ca === undefined ? true : options.ca;
   const keyUsage = options.keyUsage === undefined ? (ca ? (['keyCertSign', 'cRLSign'] as const) : (['digitalSignature'] as const)) : options.keyUsage;
   const extensions: Buffer[] = [];
   if (ca !== null) extensions.push(extension('2.5.29.19', true, derSequence(...(ca ? [derBoolean(true)] : []), ...(options.pathLen !== undefined ? [derInteger(options.pathLen)] : []))));
   if (keyUsage !== null) extensions.push(extension('2.5.29.15', options.keyUsageCritical ?? true, derNamedBits(keyUsage.map((k) => KEY_USAGE[k]))));
   if (options.eku) extensions.push(extension('2.5.29.37', options.ekuCritical ?? false, derSequence(...options.eku.map((oid) => derOid(oid)))));
+  if (options.email) extensions.push(extension('2.5.29.17', true, derSequence(derTlv(0x81, Buffer.from(options.email, 'ascii')))));
   for (const e of options.extra ?? []) extensions.push(extension(e.oid, e.critical, e.value));
   const spki = key.publicKey.export({ format: 'der', type: 'spki' });
   const notBefore = options.notBefore ?? new Date(Date.now() - 86_400_000);

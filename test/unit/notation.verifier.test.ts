@@ -264,3 +264,12 @@ test('Notation revocation: the verdict says whether revocation was checked, not 
   assert.equal(unreadable.verdict, 'failed');
   assert.match(unreadable.reason, /revocation status of the signing certificate .* is unknown/);
 });
+
+test('Notation: a signing certificate with an empty subject is refused with a reason, not a crash', () => {
+  const chain = makeChain({ leaf: { email: 'signer@example.com' } });
+  const envelope = jws(chain.leaf.privateKey, certs(chain));
+  assert.equal(verifyNotationEnvelope(envelope, chainTrust(chain)).verdict, 'verified');
+  const named = verifyNotationEnvelope(envelope, chainTrust(chain, { trustedIdentities: ['x509.subject:C=US,ST=WA,O=Notary'] }));
+  assert.equal(named.verdict, 'untrusted');
+  assert.match(named.reason, /"subject alternative name email:signer@example.com" lacks C, ST, O/);
+});

@@ -159,3 +159,12 @@ test('x509 path: a self-signed leaf that is not trusted is named as such, even w
   assert.equal(result.ok, false);
   assert.match(result.reason, /The chain ends at the self-signed "O=Signet Test, CN=Same Name", which is not a trust anchor/);
 });
+
+test('x509 path: a leaf with an empty subject (as Fulcio issues) is validated and named by its alternative name, not a crash', () => {
+  const chain = makeChain({ leaf: { email: 'signer@example.com' } });
+  const good = check(chain);
+  assert.equal(good.ok, true, good.reason);
+  assert.match(good.reason, /"subject alternative name email:signer@example.com"/);
+  const bad = check(makeChain({ leaf: { email: 'signer@example.com', keyUsage: ['keyEncipherment'] } }));
+  assert.match(bad.reason, /The signing certificate "subject alternative name email:signer@example.com" is not allowed to make digital signatures/);
+});
