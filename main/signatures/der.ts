@@ -76,3 +76,115 @@ export function derChildren(buffer: Buffer, start = 0): { tag: number; bytes: Bu
   }
   return items;
 }
+
+/** One item of a DER structure read with every length checked against its parent. */
+export interface DerItem {
+  tag: number;
+  bytes: Buffer;
+  content: Buffer;
+}
+
+function strictItem(buffer: Buffer, offset: number, limit: number): DerItem {
+  if (offset + 2 > limit) throw new Error('DER item header runs past its parent');
+  const tag = buffer[offset]!;
+  if ((tag & 0x1f) === 0x1f) throw new Error('multi-byte DER tags are not supported');
+  let length = buffer[offset + 1]!;
+  let header = 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 4 || offset + 2 + count > limit) throw new Error('unsupported or truncated DER length');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + buffer[offset + 2 + i]!;
+    if (length < 0x80 || (count > 1 && buffer[offset + 2] === 0)) throw new Error('DER length is not in its shortest form');
+    header += count;
+  }
+  const end = offset + header + length;
+  if (end > limit) throw new Error('DER value runs past its parent');
+  return { tag, bytes: buffer.subarray(offset, end), content: buffer.subarray(offset + header, end) };
+}
+
+// Untrusted certificates are read here, so a length that overruns its parent or leaves trailing bytes is an error, never a guess.
+export function derStrictChildren(item: DerItem): DerItem[] {
+  if ((item.tag & 0x20) === 0) throw new Error(`DER item with tag 0x${item.tag.toString(16)} is not constructed`);
+  const items: DerItem[] = [];
+  for (let at = 0; at < item.content.length; ) {
+    const child = strictItem(item.content, at, item.content.length);
+    items.push(child);
+    at += child.bytes.length;
+  }
+  return items;
+}
+
+// The whole input must be exactly one DER item.
+export function derStrictItem(buffer: Buffer): DerItem {
+  const item = strictItem(buffer, 0, buffer.length);
+  if (item.bytes.length !== buffer.length) throw new Error('trailing bytes after the DER item');
+  return item;
+}
+
+// OBJECT IDENTIFIER content bytes back to dotted form.
+export function decodeOid(content: Buffer): string {
+  if (content.length === 0 || (content[content.length - 1]! & 0x80) !== 0) throw new Error('bad OBJECT IDENTIFIER');
+  const parts: number[] = [];
+  let value = 0;
+  for (const byte of content) {
+    value = value * 128 + (byte & 0x7f);
+    if (!Number.isSafeInteger(value)) throw new Error('OBJECT IDENTIFIER arc too large');
+    if ((byte & 0x80) === 0) {
+      parts.push(value);
+      value = 0;
+    }
+  }
+  const first = parts.shift()!;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...parts].join('.');
+}
+
+export interface CertificateExtension {
+  oid: string;
+  critical: boolean;
+  /** The extnValue content: the DER encoding of the extension's own value. */
+  value: Buffer;
+}
+
+export interface CertificateParts {
+  signatureAlgorithmOid: string;
+  issuerDer: Buffer;
+  subjectDer: Buffer;
+  extensions: CertificateExtension[];
+}
+
+// What a path validator needs that Node's X509Certificate hides: the critical flag of every extension and the signature algorithm.
+export function certificateParts(certificateDer: Buffer): CertificateParts {
+  const [tbs, algorithm, signature, extra] = derStrictChildren(derStrictItem(certificateDer));
+  if (!tbs || !algorithm || !signature || extra || tbs.tag !== 0x30 || algorithm.tag !== 0x30 || signature.tag !== 0x03) throw new Error('not an X.509 Certificate');
+  const algorithmOid = derStrictChildren(algorithm)[0];
+  if (algorithmOid?.tag !== 0x06) throw new Error('the signature algorithm has no OID');
+  const fields = derStrictChildren(tbs);
+  let at = fields[0]?.tag === 0xa0 ? 1 : 0;
+  at += 2; // serialNumber, signature
+  const issuer = fields[at++];
+  at++; // validity
+  const subject = fields[at++];
+  at++; // subjectPublicKeyInfo
+  if (issuer?.tag !== 0x30 || subject?.tag !== 0x30) throw new Error('the certificate names are not Names');
+  const extensions: CertificateExtension[] = [];
+  for (const field of fields.slice(at)) {
+    if (field.tag !== 0xa3) continue;
+    const [list, surplus] = derStrictChildren(field);
+    if (!list || surplus || list.tag !== 0x30) throw new Error('the extensions field must hold one Extensions list');
+    for (const ext of derStrictChildren(list)) {
+      if (ext.tag !== 0x30) throw new Error('an extension is not a SEQUENCE');
+      const [id, second, third, more] = derStrictChildren(ext);
+      if (id?.tag !== 0x06 || more) throw new Error('an extension is malformed');
+      const hasFlag = second?.tag === 0x01;
+      const value = hasFlag ? third : second;
+      if (hasFlag && (second.content.length !== 1 || (second.content[0] !== 0 && second.content[0] !== 0xff))) throw new Error('an extension critical flag is not a DER BOOLEAN');
+      if (value?.tag !== 0x04 || (!hasFlag && third)) throw new Error('an extension has no OCTET STRING value');
+      const oid = decodeOid(id.content);
+      if (extensions.some((e) => e.oid === oid)) throw new Error(`the extension ${oid} appears more than once`);
+      extensions.push({ oid, critical: hasFlag && second.content[0] === 0xff, value: value.content });
+    }
+  }
+  return { signatureAlgorithmOid: decodeOid(algorithmOid.content), issuerDer: issuer.bytes, subjectDer: subject.bytes, extensions };
+}

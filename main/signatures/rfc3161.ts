@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { RFC3161Timestamp } from '@sigstore/core';
-import { derChildren } from './der.ts';
+import { certificateParts, derChildren, derStrictItem } from './der.ts';
+import { certificateName, validateCertificatePath } from './x509-path.ts';
 
 export interface TimestampCheck {
   authentic: boolean;
@@ -28,35 +29,43 @@ function tokenCertificates(contentInfo: Buffer): X509Certificate[] {
   return certificates ? derChildren(certificates.bytes).map((item) => new X509Certificate(item.bytes)) : [];
 }
 
-const withinValidity = (cert: X509Certificate, at: Date) => Date.parse(cert.validFrom) <= at.getTime() && at.getTime() <= Date.parse(cert.validTo);
+export interface TimestampOptions {
+  /** The Notary Project also requires a keyUsage extension on every CA certificate of the timestamp authority's chain. */
+  requireCaKeyUsage?: boolean;
+}
+
+function sameSigner(cert: X509Certificate, serial: string, issuer: Buffer): boolean {
+  if (cert.serialNumber.replace(/^0+/, '').toUpperCase() !== serial) return false;
+  try {
+    return derStrictItem(certificateParts(cert.raw).issuerDer).content.equals(issuer);
+  } catch {
+    return false;
+  }
+}
 
 /**
- * A timestamp counts only when it covers exactly these bytes and its authority chains to the TSA
- * trust store at the stamped time; the time it gives then outlives the signing certificate or key.
+ * A timestamp counts only when it covers exactly these bytes (its message imprint) and its authority's certificate
+ * is a time-stamping certificate with a valid path to the TSA trust store at the stamped time; the time it gives
+ * then outlives the signing certificate or key.
  */
-export function checkTimestampToken(token: Buffer, signed: Buffer, tsaStore: X509Certificate[]): TimestampCheck {
+export function checkTimestampToken(token: Buffer, signed: Buffer, tsaStore: X509Certificate[], options: TimestampOptions = {}): TimestampCheck {
   if (tsaStore.length === 0) return { authentic: false, time: null, reason: 'No timestamp authority is trusted, so the timestamp cannot be relied on.' };
   try {
     const { response, contentInfo } = splitToken(token);
     const timestamp = RFC3161Timestamp.parse(response as Buffer<ArrayBuffer>);
     const carried = contentInfo ? tokenCertificates(contentInfo) : [];
     const serial = timestamp.signerSerialNumber.toString('hex').replace(/^0+/, '').toUpperCase();
-    const signer = [...carried, ...tsaStore].find((c) => c.serialNumber.replace(/^0+/, '').toUpperCase() === serial);
+    const signer = [...carried, ...tsaStore].find((c) => sameSigner(c, serial, timestamp.signerIssuer));
     if (!signer) return { authentic: false, time: null, reason: 'The certificate of the timestamp authority that signed the timestamp is not available.' };
     timestamp.verify(signed, signer.publicKey);
     const time = timestamp.signingTime;
-    if (!withinValidity(signer, time)) return { authentic: false, time, reason: `The timestamp authority's certificate was not valid at the stamped time ${time.toISOString()}.` };
-    const pool = [...carried, ...tsaStore];
-    let current = signer;
-    for (let depth = 0; depth < 6; depth++) {
-      if (tsaStore.some((anchor) => anchor.raw.equals(current.raw) || (current.checkIssued(anchor) && current.verify(anchor.publicKey)))) {
-        return { authentic: true, time, reason: `Timestamped ${time.toISOString()} by "${signer.subject.replace(/\n/g, ', ')}", which chains to the trusted timestamp authorities.` };
-      }
-      const parent = pool.find((c) => !c.raw.equals(current.raw) && current.checkIssued(c) && current.verify(c.publicKey));
-      if (!parent) break;
-      current = parent;
+    const path = validateCertificatePath(signer, { anchors: tsaStore, intermediates: carried, at: time, purpose: 'timeStamping', allowLeafAnchor: true });
+    if (!path.ok) return { authentic: false, time, reason: `The timestamp authority is not trusted at the stamped time ${time.toISOString()}: ${path.reason}` };
+    if (options.requireCaKeyUsage) {
+      const bare = path.path.slice(1).find((cert) => !certificateParts(cert.raw).extensions.some((e) => e.oid === '2.5.29.15'));
+      if (bare) return { authentic: false, time, reason: `The timestamp authority's CA certificate "${certificateName(bare)}" has no keyUsage extension, which the Notary Project requires.` };
     }
-    return { authentic: false, time, reason: 'The timestamp authority does not chain to the trusted timestamp authorities.' };
+    return { authentic: true, time, reason: `Timestamped ${time.toISOString()} by "${certificateName(signer)}", which chains to the trusted timestamp authorities.` };
   } catch (error) {
     return { authentic: false, time: null, reason: `The timestamp does not verify: ${(error as Error).message}` };
   }
