@@ -413,7 +413,8 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   if (actions.revocation !== 'skip' && crls.length > 0) record('revocation', ...revocationCheck(revocationChain, crls, at, now));
   const timestamp = stamp?.time ? { time: stamp.time.toISOString(), authentic: stamp.authentic } : null;
   const shown = { format: envelope.format, checks, signer, timestamp, certificates: envelope.chain, anchored: authenticity === null, payload: envelope.payload.toString('utf8') };
-  if (trust.level === 'skip') return { verdict: 'verified', reason: 'Verification is skipped by the trust policy.', ...shown };
+  // Notation's skip level checks nothing, and unchecked is not verified: the verdict says so instead of passing.
+  if (trust.level === 'skip') return { verdict: 'untrusted', reason: 'Not verified: the trust policy sets the level to skip, so no check was made.', ...shown };
   const failing = checks.find((c) => !c.ok && !c.logged);
   if (failing) return { verdict: failing.name === 'authenticity' || failing.name === 'trusted identity' ? 'untrusted' : 'failed', reason: failing.reason, ...shown };
   const logged = checks.filter((c) => c.logged).map((c) => c.reason);

@@ -5,30 +5,13 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageFactory } from '../support/image-factory.ts';
+import type { Corpus, CorpusCase } from './corpus.types.ts';
+import { cosignPeers } from './peers.ts';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
-
-export interface CorpusCase {
-  id: string;
-  /** The rule family the case belongs to, for the per-class counts. */
-  class: string;
-  /** The rule the mutation breaks, in words; "none" for a good signature. */
-  rule: string;
-  expected: 'pass' | 'fail';
-  format: 'cosign-simple-signing';
-  /** The test key's type: p256, p384, rsa2048 or ed25519. */
-  keyName: string;
-  repository: string;
-  /** A tag or a digest within the repository. */
-  target: string;
-  /** host/repository:tag or host/repository@digest, as a user types it. */
-  reference: string;
-  publicKey: KeyObject;
-  publicKeyFile: string;
-}
 
 interface TestKey {
   name: string;
@@ -83,7 +66,7 @@ function derToP1363(der: Buffer, width: number): Buffer {
   return Buffer.concat([pad(r), pad(s)]);
 }
 
-export class CosignCorpus {
+class CosignCases {
   private readonly factory: ImageFactory;
   private readonly host: string;
   private readonly cases: CorpusCase[] = [];
@@ -132,7 +115,19 @@ export class CosignCorpus {
 
   private add(key: TestKey, klass: string, rule: string, expected: 'pass' | 'fail', repository: string, target: string): void {
     const reference = target.startsWith('sha256:') ? `${this.host}/${repository}@${target}` : `${this.host}/${repository}:${target}`;
-    this.cases.push({ id: `${klass}/${key.name}/${target.startsWith('sha256:') ? 'digest' : 'tag'}`, class: klass, rule, expected, format: 'cosign-simple-signing', keyName: key.name, repository, target, reference, publicKey: key.publicKey, publicKeyFile: key.publicKeyFile });
+    this.cases.push({
+      id: `${klass}/${key.name}/${target.startsWith('sha256:') ? 'digest' : 'tag'}`,
+      class: klass,
+      rule,
+      expected,
+      format: 'cosign-simple-signing',
+      variant: key.name,
+      repository,
+      target,
+      reference,
+      signet: { keys: [key.publicKey] },
+      peerTrust: { publicKeyFile: key.publicKeyFile },
+    });
   }
 
   // One case on a fresh repository: build() pushes the image and its signature, and says which key must verify it.
@@ -268,3 +263,10 @@ export class CosignCorpus {
     return this.cases;
   }
 }
+
+/** Key-signed cosign signatures in the .sig tag layout, read by cosign and by containers/image (skopeo). */
+export const cosignCorpus: Corpus = {
+  name: 'cosign',
+  build: (registryUrl, dir) => new CosignCases(registryUrl, dir).build(),
+  peers: cosignPeers,
+};

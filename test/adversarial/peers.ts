@@ -4,26 +4,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CorpusCase, Peer } from './corpus.types.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const legacy = join(root, '.tools', 'bin');
 const current = join(root, '.tools', 'current', 'bin');
-
-export type PeerVerdict = { result: 'pass' | 'fail'; detail: string };
-
-/** What a peer needs to verify a key-signed cosign image: the reference and the public key file. */
-export interface CosignPeerInput {
-  /** host/repository:tag or host/repository@digest on the loopback registry. */
-  reference: string;
-  publicKeyFile: string;
-}
-
-export interface Peer {
-  name: string;
-  /** A version kept for the legacy paths; asked about fewer cases. */
-  legacy: boolean;
-  verify(input: CosignPeerInput): Promise<PeerVerdict>;
-}
 
 function exec(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -32,6 +17,12 @@ function exec(command: string, args: string[], env: NodeJS.ProcessEnv = process.
       resolve({ code, output: `${stdout}${stderr}` });
     });
   });
+}
+
+// Key-signed cases name the public key file the peer is given.
+function keyFile(c: CorpusCase): string {
+  if (!c.peerTrust.publicKeyFile) throw new Error(`${c.id} names no public key file for the peers`);
+  return c.peerTrust.publicKeyFile;
 }
 
 // The last line a peer wrote is its reason; peers print progress first and the verdict last.
@@ -45,10 +36,11 @@ function cosign(name: string, binary: string, legacy: boolean): Peer {
   return {
     name,
     legacy,
+    formats: ['cosign-simple-signing'],
     async verify(input) {
       const home = await mkdtemp(join(tmpdir(), 'signet-adv-cosign-'));
       try {
-        const { code, output } = await exec(binary, ['verify', '--key', input.publicKeyFile, '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', input.reference], {
+        const { code, output } = await exec(binary, ['verify', '--key', keyFile(input), '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', input.reference], {
           ...process.env,
           HOME: home,
           TUF_ROOT: join(home, 'tuf'),
@@ -67,13 +59,14 @@ function skopeo(name: string, binary: string, signedIdentity: object, legacy: bo
   return {
     name,
     legacy,
+    formats: ['cosign-simple-signing'],
     async verify(input) {
       const work = await mkdtemp(join(tmpdir(), 'signet-adv-skopeo-'));
       try {
         const host = input.reference.split('/')[0]!;
         await mkdir(join(work, 'registries.d'));
         await writeFile(join(work, 'registries.d', 'sigstore.yaml'), 'default-docker:\n  use-sigstore-attachments: true\n');
-        const policy = { default: [{ type: 'reject' }], transports: { docker: { [host]: [{ type: 'sigstoreSigned', keyPath: input.publicKeyFile, signedIdentity }] } } };
+        const policy = { default: [{ type: 'reject' }], transports: { docker: { [host]: [{ type: 'sigstoreSigned', keyPath: keyFile(input), signedIdentity }] } } };
         await writeFile(join(work, 'policy.json'), JSON.stringify(policy));
         const { code, output } = await exec(
           binary,

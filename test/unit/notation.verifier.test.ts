@@ -265,6 +265,17 @@ test('Notation revocation: the verdict says whether revocation was checked, not 
   assert.match(unreadable.reason, /revocation status of the signing certificate .* is unknown/);
 });
 
+test('Notation skip level: a policy that checks nothing never yields "verified", even for a tampered envelope', () => {
+  const chain = makeChain();
+  const envelope = jws(chain.leaf.privateKey, certs(chain));
+  const tampered = Buffer.from(envelope.toString('utf8').replace(/"signature":"(.)/, (_, c: string) => `"signature":"${c === 'A' ? 'B' : 'A'}`));
+  for (const bytes of [envelope, tampered]) {
+    const result = verifyNotationEnvelope(bytes, chainTrust(chain, { level: 'skip' }));
+    assert.equal(result.verdict, 'untrusted');
+    assert.match(result.reason, /^Not verified: the trust policy sets the level to skip/);
+  }
+});
+
 test('Notation: a signing certificate with an empty subject is refused with a reason, not a crash', () => {
   const chain = makeChain({ leaf: { email: 'signer@example.com' } });
   const envelope = jws(chain.leaf.privateKey, certs(chain));
