@@ -29,6 +29,11 @@ export interface BundlePolicy {
   predicateType?: string;
   /** The time a managed key's window is checked at when the bundle has no verified signing time; now by default. */
   now?: Date;
+  /**
+   * How many independent transparency logs must hold the signature (1 by default). Entries count once per
+   * log operator, so two entries in one log, or in two logs run by the same operator, count as one.
+   */
+  tlogThreshold?: number;
 }
 
 export type DigestAlgorithm = 'sha256' | 'sha384' | 'sha512';
@@ -120,6 +125,20 @@ function verifiedTimes(bundle: Bundle, own: BundleTimestamp[] | null): Date[] {
   return [...logged, ...stamped].filter((d) => Number.isFinite(d.getTime()));
 }
 
+// Who runs each log the bundle's entries are in: the trusted root's `operator` when it names one, otherwise the
+// registrable part of the log's host (rekor.example.dev and log2025.rekor.example.dev are one operator), otherwise the log ID.
+function logOperators(bundle: Bundle, trustedRootJson: unknown): Set<string> {
+  const logs = ((trustedRootJson as { tlogs?: { baseUrl?: string; operator?: string; logId?: { keyId?: string } }[] }).tlogs ?? []);
+  const operators = new Set<string>();
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const keyId = entry.logId.keyId.toString('base64');
+    const log = logs.find((l) => l.logId?.keyId === keyId);
+    const host = log?.baseUrl && URL.canParse(log.baseUrl) ? new URL(log.baseUrl).hostname : '';
+    operators.add(log?.operator || (host ? host.split('.').slice(-2).join('.') : `log ${keyId}`));
+  }
+  return operators;
+}
+
 // Verifies a sigstore bundle offline against a trusted root, then checks what the library leaves to the caller: who signed, and that the bundle is about this artifact.
 export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifact, trustedRootJson: unknown, policy: BundlePolicy): BundleVerification {
   let bundle: Bundle;
@@ -154,7 +173,8 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   const material = toTrustMaterial(root, keyFinder);
   // A managed key vouches for itself: without a log or timestamp demanded by policy, none is required.
   const relaxed = keyed && !policy.requireTlog;
-  const verifier = new Verifier(material, { tlogThreshold: relaxed ? 0 : 1, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: relaxed ? 0 : 1 });
+  const tlogThreshold = relaxed ? 0 : Math.max(1, Math.floor(policy.tlogThreshold ?? 1));
+  const verifier = new Verifier(material, { tlogThreshold, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: relaxed ? 0 : 1 });
   // A key-signed bundle needs no timestamp, so one it carries is checked here against every trusted authority and shown, never a reason to fail.
   const own = relaxed ? ownTimestamps(bundle, root, policy.tsa ?? []) : null;
   const checked = own ? ({ ...bundle, verificationMaterial: { ...bundle.verificationMaterial, timestampVerificationData: undefined } } as Bundle) : bundle;
@@ -178,6 +198,11 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
     verifier.verify(entity);
   } catch (error) {
     return failed(explain(error));
+  }
+
+  const operators = logOperators(bundle, trustedRootJson);
+  if (operators.size < tlogThreshold) {
+    return failed(`The policy requires the signature in ${tlogThreshold} independent transparency logs, and its ${bundle.verificationMaterial.tlogEntries.length} log entries come from ${operators.size} log operator${operators.size === 1 ? '' : 's'} (${[...operators].join(', ') || 'none'}).`, 'untrusted');
   }
 
   let san: string | null = null;

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canonicalJson } from '../../main/audit/canonical-json.ts';
 import { verifySigstoreBundle, type BundlePolicy } from '../../main/signatures/sigstore-bundle.verifier.ts';
 import { publicGoodTrustedRoot } from '../../main/trust/public-good.ts';
 import { cosignTrustFromTrustedRoot, trustedRootProblem } from '../../main/trust/trusted-root.ts';
@@ -160,4 +161,51 @@ test('a trusted root with a malformed entry is refused as untrusted, naming the 
     assert.match(result.reason, words, what);
     assert.throws(() => cosignTrustFromTrustedRoot(root), words, `${what}: cosign trust is not built from it either`);
   }
+});
+
+// A transparency log made here: its key, its ID, and its trusted-root entry.
+function testLog(baseUrl: string) {
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
+  const keyId = createHash('sha256').update(spki).digest();
+  const json = { baseUrl, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: spki.toString('base64'), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: '2020-01-01T00:00:00Z' } }, logId: { keyId: keyId.toString('base64') } };
+  // An entry in this log with its signed promise of inclusion.
+  const entry = (index: number, body: Buffer, time: number) => ({
+    logIndex: String(index),
+    logId: { keyId: keyId.toString('base64') },
+    kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
+    integratedTime: String(time),
+    inclusionPromise: { signedEntryTimestamp: sign('sha256', Buffer.from(canonicalJson({ body: body.toString('base64'), integratedTime: time, logIndex: index, logID: keyId.toString('hex') })), pair.privateKey).toString('base64') },
+    canonicalizedBody: body.toString('base64'),
+  });
+  return { json, entry };
+}
+
+test('a transparency-log threshold counts log operators, so two logs of one operator count once', () => {
+  const bytes = Buffer.from('an artifact');
+  const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const signature = sign('sha256', bytes, signer.privateKey);
+  const pem = signer.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const body = Buffer.from(canonicalJson({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: { data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(bytes).digest('hex') } }, signature: { content: signature.toString('base64'), publicKey: { content: Buffer.from(pem).toString('base64') } } } }));
+  const first = testLog('https://rekor.one.example');
+  const sameOperator = testLog('https://log2025.rekor.one.example');
+  const otherOperator = testLog('https://rekor.two.example');
+  const time = Math.floor(Date.now() / 1000) - 60;
+  const bundleIn = (...entries: ReturnType<ReturnType<typeof testLog>['entry']>[]) => ({
+    mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+    verificationMaterial: { publicKey: { hint: 'test-key' }, tlogEntries: entries },
+    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(bytes).digest('base64') }, signature: signature.toString('base64') },
+  });
+  const root = { ...EMPTY_ROOT, tlogs: [first.json, sameOperator.json, otherOperator.json] };
+  const policy = (tlogThreshold: number): BundlePolicy => ({ key: { publicKey: signer.publicKey }, requireTlog: true, tlogThreshold });
+  const one = bundleIn(first.entry(1, body, time), sameOperator.entry(7, body, time));
+  assert.equal(verifySigstoreBundle(one, { bytes }, root, policy(1)).verdict, 'verified', verifySigstoreBundle(one, { bytes }, root, policy(1)).reason);
+  const counted = verifySigstoreBundle(one, { bytes }, root, policy(2));
+  assert.equal(counted.verdict, 'untrusted');
+  assert.match(counted.reason, /requires the signature in 2 independent transparency logs, and its 2 log entries come from 1 log operator \(one\.example\)/);
+  const two = bundleIn(first.entry(1, body, time), otherOperator.entry(3, body, time));
+  const independent = verifySigstoreBundle(two, { bytes }, root, policy(2));
+  assert.equal(independent.verdict, 'verified', independent.reason);
+  const named = { ...root, tlogs: [{ ...first.json, operator: 'Example Org' }, sameOperator.json, { ...otherOperator.json, operator: 'Example Org' }] };
+  assert.equal(verifySigstoreBundle(two, { bytes }, named, policy(2)).verdict, 'untrusted', 'an operator the trusted root names wins over the host');
 });
