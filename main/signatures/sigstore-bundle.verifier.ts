@@ -94,6 +94,7 @@ function fail(reason: string, verdict: BundleVerification['verdict'] = 'failed',
   return { verdict, reason, kind, predicateType: null, signer: null, ...contents };
 }
 
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const DIGEST_LENGTHS: Record<DigestAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
 const MESSAGE_DIGEST_ALGORITHMS: Partial<Record<HashAlgorithm, DigestAlgorithm>> = { [HashAlgorithm.SHA2_256]: 'sha256', [HashAlgorithm.SHA2_384]: 'sha384', [HashAlgorithm.SHA2_512]: 'sha512' };
 
@@ -151,6 +152,9 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   const kind = dsse ? 'dsse' : 'message-signature';
   const digest = givenDigest(artifact);
   if (typeof digest === 'string') return fail(digest, 'failed', kind, contentsOf(bundle, null));
+  if (artifact.bytes && digest && !createHash(digest.algorithm).update(artifact.bytes).digest().equals(digest.value)) {
+    return fail(`The artifact's bytes and the ${digest.algorithm} digest given for it differ.`, 'failed', kind, contentsOf(bundle, null));
+  }
   if (!artifact.bytes && !digest) {
     return fail('No artifact and no artifact digest was given, so the bundle was not bound to anything: a valid signature about an unknown artifact is not verified.', 'failed', kind, contentsOf(bundle, null));
   }
@@ -234,6 +238,8 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
 
   let predicateType: string | null = null;
   if (dsse && bundle.content.$case === 'dsseEnvelope') {
+    const payloadType = bundle.content.dsseEnvelope.payloadType;
+    if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return failed(`The DSSE envelope carries a ${payloadType || 'untyped'} payload, not an in-toto statement, so what it is about cannot be checked.`);
     const statement = parseStatement(bundle.content.dsseEnvelope.payload);
     predicateType = typeof statement?.predicateType === 'string' ? statement.predicateType : null;
     if (policy.predicateType !== undefined && predicateType !== policy.predicateType) {

@@ -209,3 +209,25 @@ test('a transparency-log threshold counts log operators, so two logs of one oper
   const named = { ...root, tlogs: [{ ...first.json, operator: 'Example Org' }, sameOperator.json, { ...otherOperator.json, operator: 'Example Org' }] };
   assert.equal(verifySigstoreBundle(two, { bytes }, named, policy(2)).verdict, 'untrusted', 'an operator the trusted root names wins over the host');
 });
+
+test('a DSSE bundle is about an artifact only through an in-toto statement, and bytes and digest given together must agree', () => {
+  const bytes = Buffer.from('an artifact');
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a', digest: { sha256: createHash('sha256').update(bytes).digest('hex') } }], predicateType: 'https://example.com/p', predicate: {} }));
+  const dsse = (payloadType: string) => {
+    const pae = Buffer.concat([Buffer.from(`DSSEv1 ${payloadType.length} ${payloadType} ${statement.length} `), statement]);
+    return {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: 'test-key' }, tlogEntries: [] },
+      dsseEnvelope: { payload: statement.toString('base64'), payloadType, signatures: [{ sig: sign('sha256', pae, pair.privateKey).toString('base64'), keyid: '' }] },
+    };
+  };
+  const policy = { key: { publicKey: pair.publicKey } };
+  const good = verifySigstoreBundle(dsse('application/vnd.in-toto+json'), { bytes }, EMPTY_ROOT, policy);
+  assert.equal(good.verdict, 'verified', good.reason);
+  const plain = verifySigstoreBundle(dsse('text/plain'), { bytes }, EMPTY_ROOT, policy);
+  assert.equal(plain.verdict, 'failed');
+  assert.match(plain.reason, /carries a text\/plain payload, not an in-toto statement/);
+  const disagree = verifySigstoreBundle(dsse('application/vnd.in-toto+json'), { bytes, digest: { algorithm: 'sha256', value: createHash('sha256').update('other').digest() } }, EMPTY_ROOT, policy);
+  assert.match(disagree.reason, /bytes and the sha256 digest given for it differ/);
+});
