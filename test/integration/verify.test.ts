@@ -137,6 +137,7 @@ test('patterns are accepted as identity and issuer; a key-signed image still ver
   const keyed = await signet(['verify', `${host}/shop/patterns:v1`, '--key', join(dir, 'other', 'cosign.pub'), ...pattern, '--json']);
   assert.equal(keyed.code, 0, keyed.stderr + keyed.stdout);
   assert.equal(keyed.report?.verdict, 'verified');
+  assert.match(keyed.report!.reason, /Signed by key SHA256:[0-9a-f]{16}…, fingerprint SHA256:[0-9a-f]{64}\./, 'a verified image says who signed it');
   const keyless = await signet(['verify', `${host}/shop/patterns:v1`, ...pattern, '--json']);
   assert.equal(keyless.code, 1, 'a key signature is not a keyless identity');
   assert.notEqual(keyless.report?.verdict, 'verified');

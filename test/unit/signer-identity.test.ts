@@ -154,3 +154,31 @@ test('a malformed SAN extension or a repeated issuer extension means the signer 
   const twice = testLeaf(root, { subject: 'x', names: [{ uri: WORKFLOW }], oidcIssuer: GITHUB, extra: [{ oid: '1.3.6.1.4.1.57264.1.8', value: Buffer.from([0x0c, 0x01, 0x78]) }] });
   assert.equal(checkSignerIdentity(twice.certificate.raw, { san: WORKFLOW, issuer: GITHUB }).ok, false);
 });
+
+test('a verified report names each signer: key label and fingerprint, keyless identity and issuer, or certificate subject', async () => {
+  const { signersOf } = await import('../../main/cli/verify.command.ts');
+  const node = (label: string, details: Record<string, string>, verdict: 'verified' | 'failed' = 'verified') => ({ id: label, kind: 'signer' as const, label, verdict, reason: '', details });
+  const report = {
+    reference: 'r',
+    checkedAt: new Date().toISOString(),
+    verdict: 'verified' as const,
+    reason: '',
+    edges: [],
+    graph: {} as never,
+    nodes: [
+      node('ci key (SHA256:9f3f4b21b59f…)', { kind: 'key', fingerprint: '9f'.repeat(32) }),
+      node(WORKFLOW, { kind: 'certificate', subject: '', san: WORKFLOW, issuer: 'CN=sigstore-intermediate', oidcIssuer: GITHUB, fingerprint: 'ab'.repeat(32) }),
+      node('dev@example.com', { issuer: 'https://accounts.google.com', keyHint: '' }),
+      node('CN=build, O=Example', { kind: 'certificate', subject: 'CN=build, O=Example', san: '', issuer: 'CN=Example CA', oidcIssuer: 'null', fingerprint: 'cd'.repeat(32) }),
+      node('CN=notation signer', { subject: 'CN=notation signer', issuer: 'CN=Example CA', scheme: 'notary.x509' }),
+      node('someone else', { kind: 'key', fingerprint: 'ee'.repeat(32) }, 'failed'),
+    ],
+  };
+  assert.deepEqual(signersOf(report), [
+    `ci key (SHA256:9f3f4b21b59f…), fingerprint SHA256:${'9f'.repeat(32)}`,
+    `${WORKFLOW} (OIDC issuer ${GITHUB})`,
+    'dev@example.com (OIDC issuer https://accounts.google.com)',
+    'the certificate "CN=build, O=Example"',
+    'the certificate "CN=notation signer"',
+  ]);
+});
