@@ -201,7 +201,8 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
     }
     verifier.verify(entity);
   } catch (error) {
-    return failed(explain(error));
+    // A certificate the trusted root does not vouch for is untrusted rather than broken.
+    return failed(explain(error), /subject alternative name|issuer|extension/i.test(String((error as Error).message)) ? 'untrusted' : 'failed');
   }
 
   const operators = logOperators(bundle, trustedRootJson);
