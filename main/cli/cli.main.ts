@@ -46,7 +46,11 @@ Commands:
   tokens remember-pin --module PATH --token LABEL
                                   keep the token PIN in the OS keychain (read from the terminal or stdin)
   verify IMAGE                    verify every signature and attestation; exit 0 only when the image is verified
-                                  [--key FILE]... [--keyref ID]... [--trusted-root FILE] [--identity SAN --issuer URL]
+                                  [--key FILE]... [--keyref ID]... [--trusted-root FILE]
+                                  [--identity SAN | --identity-regexp RE] with [--issuer URL | --issuer-regexp RE]:
+                                  a keyless signer's certificate name (email, URI such as a GitHub workflow or a
+                                  SPIFFE ID, DNS name, username), exactly or as a pattern the WHOLE name must match,
+                                  and the OIDC issuer that vouched for it (required with a keyless identity)
                                   [--rekor-key FILE] [--ca FILE] [--tsa FILE] [--notation-store DIR] [--insecure]
                                   [--require-tlog] [--no-public-good] (sigstore's public-good root ships built in)
   tree IMAGE                      the same check, printed as the trust-chain tree
@@ -133,7 +137,9 @@ const verifyOptions = {
   keyref: many,
   'trusted-root': string,
   identity: string,
+  'identity-regexp': string,
   issuer: string,
+  'issuer-regexp': string,
   'rekor-key': many,
   ca: many,
   'notation-store': many,

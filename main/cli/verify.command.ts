@@ -29,14 +29,39 @@ export async function verifyImage(app: AppContext, image: string, v: Values): Pr
       tsaFiles: list(v.tsa),
       notationStores: list(v['notation-store']),
       identity: text(v.identity),
+      identityRegexp: text(v['identity-regexp']),
       issuer: text(v.issuer),
+      issuerRegexp: text(v['issuer-regexp']),
       trustedRootFile: text(v['trusted-root']),
       requireTlog: v['require-tlog'] === true,
       publicGood: v['no-public-good'] !== true,
     },
     inventory,
   );
-  return engine.chain(await graph, { reference: target.display, ...trust, now });
+  const report = await engine.chain(await graph, { reference: target.display, ...trust, now });
+  return namingSigners(report);
+}
+
+// Who each verified signature comes from, in words: the key's label and fingerprint, the keyless identity and its OIDC issuer, or the certificate subject.
+export function signersOf(report: ChainReport): string[] {
+  const found = new Set<string>();
+  for (const node of report.nodes) {
+    if (node.kind !== 'signer' || node.verdict !== 'verified') continue;
+    const d = node.details;
+    const oidcIssuer = d.kind === 'certificate' ? d.oidcIssuer : 'keyHint' in d ? d.issuer : undefined;
+    if (d.fingerprint && d.kind !== 'certificate') found.add(`${node.label}, fingerprint SHA256:${d.fingerprint}`);
+    else if (oidcIssuer && oidcIssuer !== 'null') found.add(`${d.san || node.label} (OIDC issuer ${oidcIssuer})`);
+    else found.add(`the certificate "${d.subject || node.label}"`);
+  }
+  return [...found];
+}
+
+// A verified image says who signed it, so the answer is never just "yes".
+function namingSigners(report: ChainReport): ChainReport {
+  const signers = signersOf(report);
+  if (report.verdict !== 'verified' || signers.length === 0) return report;
+  const reason = `${report.reason} Signed by ${signers.join('; ')}.`;
+  return { ...report, reason, nodes: report.nodes.map((n) => (n.kind === 'policy' ? { ...n, reason } : n)) };
 }
 
 const MARKS: Record<Verdict, string> = { verified: '✓ verified', failed: '✗ failed', untrusted: '✗ untrusted', revoked: '✗ revoked', expired: '✗ expired', unsigned: '! unsigned', 'not-checked': '- not checked' };

@@ -138,12 +138,10 @@ export class PolicyEvaluator implements PolicyJudge {
       case 'identity': {
         const root = trustedRoot ?? (await publicGoodTrustedRoot());
         const material = cosignTrustFromTrustedRoot(root);
-        const email = /^[^@\s/]+@[^@\s/]+$/.test(signer.subject) ? signer.subject : undefined;
-        const hostname = !email && /^[A-Za-z0-9.-]+$/.test(signer.subject) ? signer.subject : undefined;
         return {
           options: {
             keys: [],
-            cosign: { rekorKeys: [...rekorKeys, ...material.rekorKeys], roots: material.roots, intermediates: material.intermediates, tsa: [...tsa, ...material.tsa], identity: { email, hostname, oidcIssuer: signer.issuer } },
+            cosign: { rekorKeys: [...rekorKeys, ...material.rekorKeys], roots: material.roots, intermediates: material.intermediates, tsa: [...tsa, ...material.tsa], identity: { san: signer.subject, issuer: signer.issuer } },
             trustedRoot: root,
             bundlePolicy: { identity: signer.subject, issuer: signer.issuer },
             inventory,

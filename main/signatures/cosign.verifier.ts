@@ -3,7 +3,7 @@ import { parseImageReference } from '../../shared/model/image-reference.parser.t
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
-import { derString, extensionValue } from './der.ts';
+import { checkSignerIdentity, describeNames, type SignerIdentity } from './certificate-identity.ts';
 import { checkTimestampToken } from './rfc3161.ts';
 
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
@@ -11,9 +11,6 @@ export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
 export const CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
 export const BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
 export const TIMESTAMP_ANNOTATION = 'dev.sigstore.cosign/rfc3161timestamp';
-
-const FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
-const FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 
 export interface CosignTrust {
   /** Public keys any one of which may have signed. */
@@ -25,8 +22,11 @@ export interface CosignTrust {
   intermediates: X509Certificate[];
   /** Timestamp authorities (roots and intermediates) whose RFC 3161 timestamps are relied on. */
   tsa?: X509Certificate[];
-  /** Required signer identity when a certificate signed: email or hostname SAN, and the OIDC issuer. */
-  identity?: { email?: string; hostname?: string; oidcIssuer?: string };
+  /**
+   * Who a certificate-signed signature must come from; without it such a signature is not verified.
+   * A keyless (Fulcio) certificate also needs its OIDC issuer, exact or by pattern.
+   */
+  identity?: SignerIdentity;
   /** Demand a Rekor entry; without one the signature is not trusted. */
   requireTlog?: boolean;
 }
@@ -57,12 +57,28 @@ export interface CosignSignatureInput {
   manifestDigest: string;
   /** The reference the user asked about, for the identity rule. */
   reference: string;
-  identityRule: 'matchRepository' | 'matchExact';
+  identityRule: IdentityRule;
   payload: Buffer;
   annotations: Record<string, string>;
   trust: CosignTrust;
   now?: Date;
 }
+
+/**
+ * containers/image's signedIdentity rules (policy_reference_match.go), which decide whether the
+ * docker-reference a signature names covers the image being checked. The three rules without
+ * parameters may be given by name alone.
+ */
+export type IdentityRule =
+  | 'matchRepoDigestOrExact'
+  | 'matchExact'
+  | 'matchRepository'
+  | { type: 'matchRepoDigestOrExact' }
+  | { type: 'matchExact' }
+  | { type: 'matchRepository' }
+  | { type: 'exactReference'; dockerReference: string }
+  | { type: 'exactRepository'; dockerRepository: string }
+  | { type: 'remapIdentity'; prefix: string; signedPrefix: string };
 
 interface SimpleSigning {
   critical?: { identity?: { 'docker-reference'?: string }; image?: { 'docker-manifest-digest'?: string }; type?: string };
@@ -110,7 +126,7 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
 
   const identityProblem = checkIdentity(input.reference, dockerReference, input.identityRule);
   if (identityProblem) return fail('identity', identityProblem, 'failed', { payload: payloadInfo });
-  pass('identity', `The signed reference ${dockerReference} matches ${input.reference} (${input.identityRule}).`);
+  pass('identity', `The signed reference ${dockerReference} matches ${input.reference} (${ruleName(input.identityRule)}).`);
 
   const signature = Buffer.from(input.annotations[SIGNATURE_ANNOTATION] ?? '', 'base64');
   if (signature.length === 0) return fail('signature', 'The signature annotation is missing.', 'failed', { payload: payloadInfo });
@@ -161,10 +177,11 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
     const path = chainTo(leaf, [...chain, ...input.trust.intermediates], input.trust.roots, at);
     if (!path.ok) return fail('certificate chain', path.reason, 'untrusted', { payload: payloadInfo, tlog, signer, certificates: path.path });
     pass('certificate chain', path.reason);
-    const who = checkCertificateIdentity(leaf, signer, input.trust.identity);
-    if (who) return fail('signer identity', who, 'untrusted', { payload: payloadInfo, tlog, signer, certificates: path.path, anchored: true });
-    pass('signer identity', `Signed by ${signer.san}${signer.oidcIssuer ? ` (issuer ${signer.oidcIssuer})` : ''}.`);
-    return result('verified', `Signed by ${signer.san} with a certificate from ${signer.issuer}.${timestampNote}`, { payload: payloadInfo, tlog, signer, timestamp, certificates: path.path, anchored: true });
+    const who = checkSignerIdentity(leaf.raw, input.trust.identity);
+    if (!who.ok) return fail('signer identity', who.reason, 'untrusted', { payload: payloadInfo, tlog, signer, certificates: path.path, anchored: true });
+    pass('signer identity', who.reason);
+    const named = { ...signer, san: who.san };
+    return result('verified', `Signed by ${who.san}${who.issuer ? ` (issuer ${who.issuer})` : ''} with a certificate from ${signer.issuer}.${timestampNote}`, { payload: payloadInfo, tlog, signer: named, timestamp, certificates: path.path, anchored: true });
   }
 
   for (const key of input.trust.keys) {
@@ -177,25 +194,109 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
   return fail('signature', input.trust.keys.length === 0 ? 'No trusted key or certificate root is configured for this signature.' : 'The signature does not verify with any trusted key: it was made by another key or the payload was changed.', input.trust.keys.length === 0 ? 'untrusted' : 'failed', { payload: payloadInfo, tlog });
 }
 
-// matchRepository: same registry and repository, any tag; matchExact: the same reference, tag included.
-function checkIdentity(wanted: string, signed: string, rule: CosignSignatureInput['identityRule']): string | null {
-  if (wanted.startsWith('oci:')) {
+function ruleName(rule: IdentityRule): string {
+  return typeof rule === 'string' ? rule : rule.type;
+}
+
+/** A docker reference as containers/image's reference.Named holds it: the normalized name, and a tag only when one was written. */
+interface Named {
+  name: string;
+  tag: string | null;
+  digest: string | null;
+  text: string;
+}
+
+// reference.ParseNormalizedNamed: docker.io and library/ filled in, no default tag added.
+function parseNamed(text: string): Named | null {
+  if (text !== text.trim()) return null;
+  let parsed;
+  try {
+    parsed = parseImageReference(text);
+  } catch {
+    return null;
+  }
+  const beforeDigest = text.split('@')[0] ?? '';
+  const tag = beforeDigest.slice(beforeDigest.lastIndexOf('/') + 1).includes(':') ? parsed.tag : null;
+  const name = `${parsed.registry}/${parsed.repository}`;
+  return { name, tag, digest: parsed.digest, text: `${name}${tag ? `:${tag}` : ''}${parsed.digest ? `@${parsed.digest}` : ''}` };
+}
+
+const nameOnly = (ref: Named) => ref.tag === null && ref.digest === null;
+
+// A tagged intended reference needs exactly that signed reference; a digest-only one any signature of the same repository (the digest is checked against the manifest separately).
+function repoDigestOrExact(intended: Named, signed: Named): boolean {
+  if (nameOnly(signed)) return false;
+  if (intended.tag !== null) return signed.text === intended.text;
+  if (intended.digest !== null) return signed.name === intended.name;
+  return false;
+}
+
+// remapIdentity's prefix covers a host, a namespace or a repository of the normalized name, never part of a path component.
+function remap(intended: Named, prefix: string, signedPrefix: string): Named | null {
+  const name = intended.name;
+  const covers = name.length === prefix.length ? name === prefix : name.length > prefix.length && name.startsWith(prefix) && name[prefix.length] === '/';
+  if (!covers) return intended;
+  const rewritten = signedPrefix + intended.text.slice(prefix.length);
+  const parsed = parseNamed(rewritten);
+  // Like reference.ParseNamed, the rewritten text must already be in normalized form.
+  return parsed && parsed.text === rewritten ? parsed : null;
+}
+
+/** containers/image's matchesDockerReference: whether a signature naming `signed` covers the image known as `intended`. */
+export function matchesDockerReference(rule: IdentityRule, intended: string, signed: string): boolean {
+  const signature = parseNamed(signed);
+  if (!signature) return false;
+  const type = ruleName(rule);
+  if (typeof rule !== 'string' && rule.type === 'exactReference') {
+    const wanted = parseNamed(rule.dockerReference);
+    return wanted !== null && !nameOnly(wanted) && !nameOnly(signature) && signature.text === wanted.text;
+  }
+  if (typeof rule !== 'string' && rule.type === 'exactRepository') {
+    const wanted = parseNamed(rule.dockerRepository);
+    return wanted !== null && signature.name === wanted.name;
+  }
+  const image = parseNamed(intended);
+  if (!image) return false;
+  switch (type) {
+    case 'matchExact':
+      return !nameOnly(image) && !nameOnly(signature) && signature.text === image.text;
+    case 'matchRepository':
+      return signature.name === image.name;
+    case 'matchRepoDigestOrExact':
+      return repoDigestOrExact(image, signature);
+    case 'remapIdentity': {
+      if (typeof rule === 'string' || rule.type !== 'remapIdentity') return false;
+      const remapped = remap(image, rule.prefix, rule.signedPrefix);
+      return remapped !== null && repoDigestOrExact(remapped, signature);
+    }
+    default:
+      return false;
+  }
+}
+
+// Says, in words, why the signed reference does not satisfy the rule, or null when it does.
+function checkIdentity(wanted: string, signed: string, rule: IdentityRule): string | null {
+  const type = ruleName(rule);
+  if (wanted.startsWith('oci:') && (type === 'matchRepository' || type === 'matchExact' || type === 'matchRepoDigestOrExact')) {
     // A layout on disk has no registry name; its signatures name the layout folder instead.
     const folder = (ref: string) => ref.replace(/(@sha256:[0-9a-f]+|:[^/:]+)$/, '');
     return folder(signed) === folder(wanted) ? null : `The signature names ${signed}, not the layout ${folder(wanted)}.`;
   }
-  let a;
-  let b;
-  try {
-    a = parseImageReference(wanted);
-    b = parseImageReference(signed);
-  } catch (error) {
-    return `The reference cannot be compared: ${(error as Error).message}`;
+  if (matchesDockerReference(rule, wanted, signed)) return null;
+  const signature = parseNamed(signed);
+  if (!signature) return `The signed reference ${signed} is not a valid image reference.`;
+  switch (typeof rule === 'string' ? rule : rule.type) {
+    case 'matchRepository':
+      return `The signature names ${signed}, a different repository from ${wanted}.`;
+    case 'exactReference':
+      return `The signature names ${signed}, not exactly ${(rule as { dockerReference: string }).dockerReference} (exactReference; a reference without a tag or digest never matches).`;
+    case 'exactRepository':
+      return `The signature names ${signed}, not the repository ${(rule as { dockerRepository: string }).dockerRepository}.`;
+    case 'remapIdentity':
+      return `The signature names ${signed}, which does not match ${wanted} after remapping ${(rule as { prefix: string }).prefix} to ${(rule as { signedPrefix: string }).signedPrefix}.`;
+    default:
+      return nameOnly(signature) ? `The signature names ${signed} without a tag or digest, so it is not exactly ${wanted}: ${type} never accepts a name-only signed reference.` : `The signature names ${signed}, not exactly ${wanted} (${type}).`;
   }
-  const sameRepository = a.registry === b.registry && a.repository === b.repository;
-  if (!sameRepository) return `The signature names ${signed}, a different repository from ${wanted}.`;
-  if (rule === 'matchExact' && (a.tag !== b.tag || a.digest !== b.digest)) return `The signature names ${signed}, not exactly ${wanted}.`;
-  return null;
 }
 
 const fingerprints = new WeakMap<KeyObject, string>();
@@ -285,24 +386,15 @@ function chainTo(leaf: X509Certificate, pool: X509Certificate[], roots: X509Cert
 
 function describeCertificate(cert: X509Certificate): Extract<CosignVerification['signer'], { kind: 'certificate' }> {
   const raw = cert.raw;
-  const v2 = extensionValue(raw, FULCIO_ISSUER_V2);
-  const v1 = extensionValue(raw, FULCIO_ISSUER_V1);
+  const { names, oidcIssuer } = describeNames(raw);
   return {
     kind: 'certificate',
     subject: (cert.subject ?? '').replace(/\n/g, ', '),
-    san: (cert.subjectAltName ?? '').replace(/^(email|DNS|URI):/, ''),
+    san: names,
     issuer: (cert.issuer ?? '').replace(/\n/g, ', '),
-    oidcIssuer: v2 ? derString(v2) : v1 ? v1.toString('utf8') : null,
+    oidcIssuer,
     fingerprint: createHash('sha256').update(raw).digest('hex'),
   };
-}
-
-function checkCertificateIdentity(cert: X509Certificate, signer: Extract<CosignVerification['signer'], { kind: 'certificate' }>, identity: CosignTrust['identity']): string | null {
-  if (!identity) return 'No signer identity is configured; a certificate without an expected identity proves nothing.';
-  if (identity.email && cert.checkEmail(identity.email, { subject: 'never' }) === undefined) return `The certificate is for ${signer.san}, not ${identity.email}.`;
-  if (identity.hostname && cert.checkHost(identity.hostname, { subject: 'never' }) === undefined) return `The certificate is for ${signer.san}, not ${identity.hostname}.`;
-  if (identity.oidcIssuer && signer.oidcIssuer !== identity.oidcIssuer) return `The identity was issued by ${signer.oidcIssuer ?? 'an unknown issuer'}, not ${identity.oidcIssuer}.`;
-  return null;
 }
 
 // Loads public keys from PEM text (one or more), for trust configured by file.

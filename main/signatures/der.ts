@@ -188,3 +188,57 @@ export function certificateParts(certificateDer: Buffer): CertificateParts {
   }
   return { signatureAlgorithmOid: decodeOid(algorithmOid.content), issuerDer: issuer.bytes, subjectDer: subject.bytes, extensions };
 }
+
+/** A subject alternative name as the certificate encodes it; `otherName` carries its type OID. */
+export type SubjectAltName =
+  | { type: 'email' | 'dns' | 'uri' | 'ip'; value: string }
+  | { type: 'otherName'; typeOid: string; value: string };
+
+const SAN_OID = '2.5.29.17';
+
+function ipText(bytes: Buffer): string {
+  if (bytes.length === 4) return [...bytes].join('.');
+  if (bytes.length === 16) {
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+    // The URL parser writes IPv6 in its shortest form, as Go's net.IP does.
+    return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+  }
+  throw new Error('an iPAddress name is neither IPv4 nor IPv6');
+}
+
+// Every subject alternative name of every type, decoded from the DER: Node's subjectAltName text cannot tell a comma inside a name from a separator.
+export function subjectAltNames(certificateDer: Buffer): SubjectAltName[] {
+  const extension = certificateParts(certificateDer).extensions.find((e) => e.oid === SAN_OID);
+  if (!extension) return [];
+  const sequence = derStrictItem(extension.value);
+  if (sequence.tag !== 0x30) throw new Error('the subject alternative names are not a SEQUENCE');
+  const names: SubjectAltName[] = [];
+  for (const item of derStrictChildren(sequence)) {
+    switch (item.tag) {
+      case 0x81:
+        names.push({ type: 'email', value: item.content.toString('latin1') });
+        break;
+      case 0x82:
+        names.push({ type: 'dns', value: item.content.toString('latin1') });
+        break;
+      case 0x86:
+        names.push({ type: 'uri', value: item.content.toString('latin1') });
+        break;
+      case 0x87:
+        names.push({ type: 'ip', value: ipText(item.content) });
+        break;
+      case 0xa0: {
+        const [typeId, explicit, surplus] = derStrictChildren(item);
+        if (!typeId || typeId.tag !== 0x06 || !explicit || explicit.tag !== 0xa0 || surplus) throw new Error('an otherName is malformed');
+        const [inner] = derStrictChildren(explicit);
+        if (!inner) throw new Error('an otherName has no value');
+        names.push({ type: 'otherName', typeOid: decodeOid(typeId.content), value: [0x0c, 0x16, 0x13].includes(inner.tag) ? inner.content.toString('utf8') : inner.content.toString('hex') });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return names;
+}

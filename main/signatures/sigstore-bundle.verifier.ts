@@ -1,14 +1,21 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, isBundleWithDsseEnvelope, type Bundle } from '@sigstore/bundle';
 import { RFC3161Timestamp, X509Certificate as SigstoreCertificate } from '@sigstore/core';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { toSignedEntity, toTrustMaterial, Verifier, type KeyFinderFunc, type Signer } from '@sigstore/verify';
+import { HashAlgorithm, TrustedRoot } from '@sigstore/protobuf-specs';
+import { toSignedEntity, toTrustMaterial, Verifier, type KeyFinderFunc } from '@sigstore/verify';
+import { trustedRootProblem } from '../trust/trusted-root.ts';
+import { checkSignerIdentity, describeNames } from './certificate-identity.ts';
 import { verifyDigestSignature } from './prehash.ts';
 import { checkTimestampToken } from './rfc3161.ts';
 
 export interface BundlePolicy {
-  /** Exact SAN, or a pattern; with the OIDC issuer, exact or a pattern. */
+  /**
+   * The signer's subject alternative name, of any type (email, URI, DNS name, IP address, Fulcio username).
+   * A string is compared EXACTLY, as cosign's --certificate-identity; a RegExp must match the WHOLE name
+   * (anchored: stricter than cosign's --certificate-identity-regexp, which matches anywhere). Never a substring.
+   */
   identity?: string | RegExp;
+  /** The OIDC issuer, a string exactly or a RegExp as a whole; a keyless bundle needs it with the identity. */
   issuer?: string | RegExp;
   /** A managed public key for key-signed bundles, with the window its signatures must fall in. */
   key?: { publicKey: KeyObject; validFor?: { start: Date; end: Date } };
@@ -18,12 +25,26 @@ export interface BundlePolicy {
   skipIdentity?: boolean;
   /** Timestamp authorities trusted besides the trusted root's, for key-signed bundles (Signet's own TSA setting). */
   tsa?: X509Certificate[];
+  /** The in-toto predicate type the signed statement must carry; a message signature, which carries none, then fails. */
+  predicateType?: string;
+  /** The time a managed key's window is checked at when the bundle has no verified signing time; now by default. */
+  now?: Date;
+  /**
+   * How many independent transparency logs must hold the signature (1 by default). Entries count once per
+   * log operator, so two entries in one log, or in two logs run by the same operator, count as one.
+   */
+  tlogThreshold?: number;
 }
 
+export type DigestAlgorithm = 'sha256' | 'sha384' | 'sha512';
+
+/** What the bundle must be about: the artifact's bytes, or only its digest. One of them is required. */
 export interface BundleArtifact {
   bytes?: Buffer;
   /** Only the artifact's SHA-256, as when the artifact is an image manifest known by digest. */
   sha256?: Buffer;
+  /** Only the artifact's digest, in any of the algorithms a bundle may sign. */
+  digest?: { algorithm: DigestAlgorithm; value: Buffer };
 }
 
 /** The bundle's first transparency-log entry, as carried; `inclusionProof` says whether its proof was checked. */
@@ -73,7 +94,53 @@ function fail(reason: string, verdict: BundleVerification['verdict'] = 'failed',
   return { verdict, reason, kind, predicateType: null, signer: null, ...contents };
 }
 
-// Verifies a sigstore bundle offline against a trusted root, then checks what the library leaves to the caller: that the bundle is about this artifact.
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+const DIGEST_LENGTHS: Record<DigestAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
+const MESSAGE_DIGEST_ALGORITHMS: Partial<Record<HashAlgorithm, DigestAlgorithm>> = { [HashAlgorithm.SHA2_256]: 'sha256', [HashAlgorithm.SHA2_384]: 'sha384', [HashAlgorithm.SHA2_512]: 'sha512' };
+
+// The one digest a digest-only artifact is known by, or a reason it cannot be used.
+function givenDigest(artifact: BundleArtifact): { algorithm: DigestAlgorithm; value: Buffer } | string | null {
+  const digest = artifact.digest ?? (artifact.sha256 ? { algorithm: 'sha256' as const, value: artifact.sha256 } : null);
+  if (!digest) return null;
+  if (!(digest.algorithm in DIGEST_LENGTHS)) return `The artifact digest algorithm ${String(digest.algorithm)} is not sha256, sha384 or sha512.`;
+  if (digest.value.length !== DIGEST_LENGTHS[digest.algorithm]) return `The artifact's ${digest.algorithm} digest is ${digest.value.length} bytes, not ${DIGEST_LENGTHS[digest.algorithm]}.`;
+  if (artifact.digest && artifact.sha256 && !(artifact.digest.algorithm === 'sha256' && artifact.digest.value.equals(artifact.sha256))) return 'Two different artifact digests were given.';
+  return digest;
+}
+
+// The signing certificate a certificate-signed bundle carries: the leaf, first in a chain.
+function leafCertificate(bundle: Bundle): Buffer | null {
+  const content = bundle.verificationMaterial.content;
+  if (content.$case === 'certificate') return Buffer.from(content.certificate.rawBytes);
+  if (content.$case === 'x509CertificateChain') {
+    const first = content.x509CertificateChain.certificates[0];
+    return first ? Buffer.from(first.rawBytes) : null;
+  }
+  return null;
+}
+
+// Times the verification itself proved: log entries whose signed promise was checked, and timestamps a trusted authority signed.
+function verifiedTimes(bundle: Bundle, own: BundleTimestamp[] | null): Date[] {
+  const logged = bundle.verificationMaterial.tlogEntries.filter((e) => e.inclusionPromise && e.integratedTime && e.integratedTime !== '0').map((e) => new Date(Number(e.integratedTime) * 1000));
+  const stamped = (own ?? []).filter((s) => s.trusted).map((s) => new Date(s.time));
+  return [...logged, ...stamped].filter((d) => Number.isFinite(d.getTime()));
+}
+
+// Who runs each log the bundle's entries are in: the trusted root's `operator` when it names one, otherwise the
+// registrable part of the log's host (rekor.example.dev and log2025.rekor.example.dev are one operator), otherwise the log ID.
+function logOperators(bundle: Bundle, trustedRootJson: unknown): Set<string> {
+  const logs = ((trustedRootJson as { tlogs?: { baseUrl?: string; operator?: string; logId?: { keyId?: string } }[] }).tlogs ?? []);
+  const operators = new Set<string>();
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const keyId = entry.logId.keyId.toString('base64');
+    const log = logs.find((l) => l.logId?.keyId === keyId);
+    const host = log?.baseUrl && URL.canParse(log.baseUrl) ? new URL(log.baseUrl).hostname : '';
+    operators.add(log?.operator || (host ? host.split('.').slice(-2).join('.') : `log ${keyId}`));
+  }
+  return operators;
+}
+
+// Verifies a sigstore bundle offline against a trusted root, then checks what the library leaves to the caller: who signed, and that the bundle is about this artifact.
 export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifact, trustedRootJson: unknown, policy: BundlePolicy): BundleVerification {
   let bundle: Bundle;
   try {
@@ -83,6 +150,16 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   }
   const dsse = isBundleWithDsseEnvelope(bundle);
   const kind = dsse ? 'dsse' : 'message-signature';
+  const digest = givenDigest(artifact);
+  if (typeof digest === 'string') return fail(digest, 'failed', kind, contentsOf(bundle, null));
+  if (artifact.bytes && digest && !createHash(digest.algorithm).update(artifact.bytes).digest().equals(digest.value)) {
+    return fail(`The artifact's bytes and the ${digest.algorithm} digest given for it differ.`, 'failed', kind, contentsOf(bundle, null));
+  }
+  if (!artifact.bytes && !digest) {
+    return fail('No artifact and no artifact digest was given, so the bundle was not bound to anything: a valid signature about an unknown artifact is not verified.', 'failed', kind, contentsOf(bundle, null));
+  }
+  const rootProblem = trustedRootProblem(trustedRootJson);
+  if (rootProblem) return fail(rootProblem, 'untrusted', kind, contentsOf(bundle, null));
   let root: TrustedRoot;
   try {
     root = TrustedRoot.fromJSON(trustedRootJson);
@@ -91,6 +168,7 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   }
   const carried = contentsOf(bundle, root);
   const failed = (reason: string, verdict: BundleVerification['verdict'] = 'failed') => fail(reason, verdict, kind, carried);
+  if (policy.predicateType !== undefined && !dsse) return failed(`The policy requires a ${policy.predicateType} attestation, and a message-signature bundle carries no predicate.`);
   const keyFinder: KeyFinderFunc | undefined = policy.key
     ? () => ({ publicKey: policy.key!.publicKey, validFor: (date: Date) => !policy.key!.validFor || (date >= policy.key!.validFor.start && date <= policy.key!.validFor.end) })
     : undefined;
@@ -99,49 +177,89 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   const material = toTrustMaterial(root, keyFinder);
   // A managed key vouches for itself: without a log or timestamp demanded by policy, none is required.
   const relaxed = keyed && !policy.requireTlog;
-  const verifier = new Verifier(material, { tlogThreshold: relaxed ? 0 : 1, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: relaxed ? 0 : 1 });
+  const tlogThreshold = relaxed ? 0 : Math.max(1, Math.floor(policy.tlogThreshold ?? 1));
+  const verifier = new Verifier(material, { tlogThreshold, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: relaxed ? 0 : 1 });
   // A key-signed bundle needs no timestamp, so one it carries is checked here against every trusted authority and shown, never a reason to fail.
   const own = relaxed ? ownTimestamps(bundle, root, policy.tsa ?? []) : null;
   const checked = own ? ({ ...bundle, verificationMaterial: { ...bundle.verificationMaterial, timestampVerificationData: undefined } } as Bundle) : bundle;
 
-  let signer: Signer;
+  if (!dsse && bundle.content.$case === 'messageSignature') {
+    const signed = bundle.content.messageSignature.messageDigest;
+    const algorithm = signed ? MESSAGE_DIGEST_ALGORITHMS[signed.algorithm] : undefined;
+    if (!signed || !algorithm) return failed('The bundle signs a message digest of an unknown or missing algorithm, so what it signed cannot be compared with the artifact.');
+    const expected = artifact.bytes ? createHash(algorithm).update(artifact.bytes).digest() : digest!.algorithm === algorithm ? digest!.value : null;
+    if (!expected) return failed(`The bundle signs the artifact's ${algorithm} digest, and only its ${digest!.algorithm} digest was given.`);
+    if (!Buffer.from(signed.digest).equals(expected)) return failed(`The bundle signs a different artifact: its ${algorithm} message digest is not the artifact's.`);
+  }
+
   try {
     const entity = toSignedEntity(checked, dsse ? undefined : artifact.bytes);
-    const identity = policy.skipIdentity || keyed ? undefined : { subjectAlternativeName: policy.identity, extensions: typeof policy.issuer === 'string' ? { issuer: policy.issuer } : undefined };
-    if (!dsse && !artifact.bytes && artifact.sha256) {
-      if (!entity.signature.compareDigest(artifact.sha256)) return failed('The bundle signs a different artifact digest.');
-      // Only the digest is known: the signature is checked against it directly.
-      const digest = artifact.sha256;
+    if (!dsse && !artifact.bytes && digest) {
+      // Only the digest is known: the signature is checked against it directly, with the bundle's own hash.
       const signature = entity.signature.signature;
-      entity.signature.verifySignature = (key) => verifyDigestSignature(key, digest, signature, 'sha256');
+      entity.signature.verifySignature = (key) => verifyDigestSignature(key, digest.value, signature, digest.algorithm);
     }
-    signer = verifier.verify(entity, identity);
+    verifier.verify(entity);
   } catch (error) {
-    return failed(explain(error), /identity|subject alternative name|issuer|extension/i.test(String((error as Error).message)) ? 'untrusted' : 'failed');
+    // A certificate the trusted root does not vouch for is untrusted rather than broken.
+    return failed(explain(error), /subject alternative name|issuer|extension/i.test(String((error as Error).message)) ? 'untrusted' : 'failed');
   }
-  const san = signer.identity?.subjectAlternativeName ?? null;
-  const issuer = signer.identity?.extensions?.issuer ?? null;
-  if (!policy.skipIdentity && !keyed) {
-    if (policy.issuer instanceof RegExp && !(issuer && policy.issuer.test(issuer))) return failed(`The identity was issued by ${issuer ?? 'an unknown issuer'}, which the policy does not accept.`, 'untrusted');
-    if (!policy.identity) return failed('No signer identity is configured; a certificate without an expected identity proves nothing.', 'untrusted');
+
+  const operators = logOperators(bundle, trustedRootJson);
+  if (operators.size < tlogThreshold) {
+    return failed(`The policy requires the signature in ${tlogThreshold} independent transparency logs, and its ${bundle.verificationMaterial.tlogEntries.length} log entries come from ${operators.size} log operator${operators.size === 1 ? '' : 's'} (${[...operators].join(', ') || 'none'}).`, 'untrusted');
+  }
+
+  let san: string | null = null;
+  let issuer: string | null = null;
+  if (!keyed) {
+    const leaf = leafCertificate(bundle);
+    if (!leaf) return failed('The bundle carries no signing certificate.');
+    const described = describeNames(leaf);
+    san = described.names || null;
+    issuer = described.oidcIssuer;
+    if (!policy.skipIdentity) {
+      const who = checkSignerIdentity(leaf, {
+        ...(typeof policy.identity === 'string' ? { san: policy.identity } : policy.identity ? { sanRegexp: policy.identity } : {}),
+        ...(typeof policy.issuer === 'string' ? { issuer: policy.issuer } : policy.issuer ? { issuerRegexp: policy.issuer } : {}),
+      });
+      if (!who.ok) return failed(who.reason, 'untrusted');
+      san = who.san;
+    }
+  } else if (policy.key?.validFor) {
+    // The library checks the key's window only at the times it relied on; a key-signed bundle may carry none, and then the window holds now.
+    const times = verifiedTimes(bundle, own);
+    const at = times.length > 0 ? times : [policy.now ?? new Date()];
+    const { start, end } = policy.key.validFor;
+    const outside = at.find((t) => t < start || t > end);
+    if (outside) {
+      return failed(`The trusted key is valid from ${start.toISOString()} to ${end.toISOString()}, and the ${times.length > 0 ? 'verified signing time' : 'bundle carries no verified signing time; now'} ${outside.toISOString()} is outside that window.`, 'untrusted');
+    }
   }
 
   let predicateType: string | null = null;
   if (dsse && bundle.content.$case === 'dsseEnvelope') {
+    const payloadType = bundle.content.dsseEnvelope.payloadType;
+    if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return failed(`The DSSE envelope carries a ${payloadType || 'untyped'} payload, not an in-toto statement, so what it is about cannot be checked.`);
     const statement = parseStatement(bundle.content.dsseEnvelope.payload);
-    predicateType = statement?.predicateType ?? null;
-    const wanted = artifact.sha256 ?? (artifact.bytes ? createHash('sha256').update(artifact.bytes).digest() : null);
-    if (wanted) {
-      const subjects = statement?.subject ?? [];
-      if (!subjects.some((s) => s.digest?.sha256 === wanted.toString('hex'))) {
-        return failed(`The signed statement is about ${subjects.map((s) => s.name ?? s.digest?.sha256).join(', ') || 'nothing'}, not this artifact.`);
-      }
+    predicateType = typeof statement?.predicateType === 'string' ? statement.predicateType : null;
+    if (policy.predicateType !== undefined && predicateType !== policy.predicateType) {
+      return failed(`The signed statement's predicate type is ${predicateType ?? 'missing'}, not ${policy.predicateType}.`);
+    }
+    const subjects = Array.isArray(statement?.subject) ? statement.subject : [];
+    const wanted: { algorithm: DigestAlgorithm; hex: string }[] = artifact.bytes
+      ? (Object.keys(DIGEST_LENGTHS) as DigestAlgorithm[]).map((algorithm) => ({ algorithm, hex: createHash(algorithm).update(artifact.bytes!).digest('hex') }))
+      : [{ algorithm: digest!.algorithm, hex: digest!.value.toString('hex') }];
+    const about = subjects.some((s) => wanted.some((w) => typeof s.digest?.[w.algorithm] === 'string' && s.digest[w.algorithm]!.toLowerCase() === w.hex));
+    if (!about) {
+      const names = subjects.map((s) => s.name ?? Object.entries(s.digest ?? {}).map(([a, v]) => `${a}:${String(v).slice(0, 16)}…`).join(' ')).join(', ');
+      return failed(`The signed statement is about ${names || 'nothing'}, not this artifact (no subject carries its ${wanted.map((w) => w.algorithm).join(' or ')} digest).`);
     }
   }
   const keyHint = keyed && bundle.verificationMaterial.content.$case === 'publicKey' ? bundle.verificationMaterial.content.publicKey.hint : null;
   return {
     verdict: 'verified',
-    reason: keyed ? keyedReason(bundle, own) : `Signed by ${san} (issuer ${issuer}); certificate, log entry and timestamps verify.`,
+    reason: keyed ? keyedReason(bundle, own) : `Signed by ${san} (issuer ${issuer ?? 'none'}); certificate, log entry and timestamps verify.`,
     kind,
     predicateType,
     signer: { san, issuer, keyHint },
@@ -253,9 +371,15 @@ function ownTimestamps(bundle: Bundle, root: TrustedRoot, extra: X509Certificate
   });
 }
 
-function parseStatement(payload: Buffer): { predicateType?: string; subject?: { name?: string; digest?: { sha256?: string } }[] } | null {
+interface Statement {
+  predicateType?: unknown;
+  subject?: { name?: string; digest?: Partial<Record<string, string>> }[];
+}
+
+function parseStatement(payload: Buffer): Statement | null {
   try {
-    return JSON.parse(payload.toString('utf8')) as { predicateType?: string; subject?: { name?: string; digest?: { sha256?: string } }[] };
+    const parsed = JSON.parse(payload.toString('utf8')) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Statement) : null;
   } catch {
     return null;
   }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { SignetError } from '../errors.ts';
 import type { VerifyOptions } from '../images/verify.engine.ts';
+import { identityConfigurationProblem, type SignerIdentity } from '../signatures/certificate-identity.ts';
 import { publicKeysFromPem } from '../signatures/cosign.verifier.ts';
+import type { BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
 import { publicGoodTrustedRoot } from './public-good.ts';
 import { cosignTrustFromTrustedRoot } from './trusted-root.ts';
 
@@ -19,8 +21,14 @@ export interface TrustSources {
   caFiles: string[];
   tsaFiles: string[];
   notationStores: string[];
+  /** The signer's subject alternative name, exactly (cosign's --certificate-identity). */
   identity?: string;
+  /** A pattern the whole subject alternative name must match, instead of `identity`. */
+  identityRegexp?: string;
+  /** The OIDC issuer of a keyless identity, exactly. */
   issuer?: string;
+  /** A pattern the whole OIDC issuer must match, instead of `issuer`. */
+  issuerRegexp?: string;
   trustedRootFile?: string;
   /** Demand a transparency-log entry of key-signed signatures too. */
   requireTlog?: boolean;
@@ -43,7 +51,37 @@ async function certificatesIn(path: string): Promise<X509Certificate[]> {
   }
 }
 
+// A signer identity is all or nothing: a name without its issuer, or an issuer alone, would let any signer through.
+function signerIdentity(sources: TrustSources): SignerIdentity | undefined {
+  const { identity, identityRegexp, issuer, issuerRegexp } = sources;
+  if (identity && identityRegexp) throw new SignetError('BadInput', 'Give the signer identity exactly (--identity) or as a pattern (--identity-regexp), not both.');
+  if (issuer && issuerRegexp) throw new SignetError('BadInput', 'Give the OIDC issuer exactly (--issuer) or as a pattern (--issuer-regexp), not both.');
+  const named = Boolean(identity || identityRegexp);
+  const issued = Boolean(issuer || issuerRegexp);
+  if (issued && !named) throw new SignetError('BadInput', 'An OIDC issuer alone names no signer: anyone that issuer vouches for would pass. Give the signer identity too (--identity or --identity-regexp).');
+  if (!named) return undefined;
+  // A private certificate authority (--ca) may name signers without an OIDC issuer; a keyless (Fulcio) identity means nothing without one.
+  if (!issued && sources.caFiles.length === 0) {
+    throw new SignetError('BadInput', 'A keyless signer identity needs the OIDC issuer that vouched for it: give --issuer (or --issuer-regexp) with --identity, for example https://token.actions.githubusercontent.com for GitHub Actions or https://accounts.google.com for Google.');
+  }
+  const result: SignerIdentity = {
+    ...(identity ? { san: identity } : { sanRegexp: identityRegexp }),
+    ...(issuer ? { issuer } : issuerRegexp ? { issuerRegexp } : {}),
+  };
+  const problem = identityConfigurationProblem(result);
+  if (problem) throw new SignetError('BadInput', problem);
+  return result;
+}
+
 const readKeys = async (files: string[]): Promise<KeyObject[]> => (await Promise.all(files.map(async (f) => publicKeysFromPem(await readFile(f, 'utf8'))))).flat();
+
+// The bundle verifier takes exact names as strings and patterns as RegExps, anchored there.
+function bundleIdentity(identity: SignerIdentity): BundlePolicy {
+  return {
+    identity: identity.san ?? (identity.sanRegexp !== undefined ? new RegExp(identity.sanRegexp) : undefined),
+    issuer: identity.issuer ?? (identity.issuerRegexp !== undefined ? new RegExp(identity.issuerRegexp) : undefined),
+  };
+}
 
 // Every host (CLI, desktop, browser) turns named trust into the same engine options, so verdicts agree.
 export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): Promise<Omit<VerifyOptions, 'reference'>> {
@@ -60,7 +98,7 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
     const roots = (await Promise.all(sources.caFiles.map(certificatesIn))).flat();
     const tsa = (await Promise.all(sources.tsaFiles.map(certificatesIn))).flat();
     const notation = (await Promise.all(sources.notationStores.map(certificatesIn))).flat();
-    const { identity, issuer } = sources;
+    const identity = signerIdentity(sources);
     return {
       keys,
       cosign: {
@@ -69,10 +107,10 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
         intermediates: fromRoot.intermediates,
         tsa: [...tsa, ...fromRoot.tsa],
         requireTlog: sources.requireTlog,
-        identity: identity || issuer ? { email: identity?.includes('@') ? identity : undefined, hostname: identity && !identity.includes('@') && !identity.includes('/') ? identity : undefined, oidcIssuer: issuer } : undefined,
+        identity,
       },
       trustedRoot,
-      bundlePolicy: identity ? { identity, issuer } : keys[0] ? { key: { publicKey: keys[0] }, requireTlog: sources.requireTlog } : undefined,
+      bundlePolicy: identity ? bundleIdentity(identity) : keys[0] ? { key: { publicKey: keys[0] }, requireTlog: sources.requireTlog } : undefined,
       notation: notation.length ? { ca: notation, signingAuthority: notation, tsa, trustedIdentities: [], level: 'strict' } : undefined,
       inventory,
     };

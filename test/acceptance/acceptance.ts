@@ -8,7 +8,7 @@ import { publicKeysFromPem, verifyCosignSignature } from '../../main/signatures/
 import { verifyRootChain, type TufRoot } from '../../main/trust/tuf-root.ts';
 import { verifyNotationEnvelope, type NotationTrust, type VerificationLevel } from '../../main/signatures/notation.verifier.ts';
 import { readdir } from 'node:fs/promises';
-import { bundleKeyFromPem, verifySigstoreBundle, type BundlePolicy } from '../../main/signatures/sigstore-bundle.verifier.ts';
+import { bundleKeyFromPem, verifySigstoreBundle, type BundlePolicy, type DigestAlgorithm } from '../../main/signatures/sigstore-bundle.verifier.ts';
 
 interface Case {
   id: string;
@@ -51,7 +51,7 @@ async function cosignImageCase(c: Case): Promise<Outcome> {
       rekorKeys: trust.rekor_public_key ? publicKeysFromPem(await text(trust.rekor_public_key)) : [],
       roots: [...(await certificates(trust.fulcio_ca)), ...(await certificates(trust.ca_roots))],
       intermediates: await certificates(trust.ca_intermediates),
-      identity: { email: trust.subject_email as string | undefined, hostname: trust.subject_hostname as string | undefined, oidcIssuer: trust.oidc_issuer as string | undefined },
+      identity: { email: trust.subject_email as string | undefined, hostname: trust.subject_hostname as string | undefined, issuer: trust.oidc_issuer as string | undefined },
       requireTlog: Boolean(trust.rekor_public_key),
     },
   });
@@ -83,7 +83,9 @@ async function sigstoreBundleCase(c: Case): Promise<Outcome> {
   const details: string[] = [];
   let verdict: 'pass' | 'fail' | null = null;
   for (const mode of modes) {
-    const artifact = mode === 'sha256-digest' && bytes ? { sha256: createHash('sha256').update(bytes).digest() } : { bytes };
+    const [algorithm, hex] = typeof c.artifact_digest === 'string' ? c.artifact_digest.split(':') : [];
+    const known = algorithm === 'sha256' || algorithm === 'sha384' || algorithm === 'sha512' ? { digest: { algorithm: algorithm as DigestAlgorithm, value: Buffer.from(hex ?? '', 'hex') } } : {};
+    const artifact = mode === 'sha256-digest' && bytes ? { sha256: createHash('sha256').update(bytes).digest() } : { bytes, ...known };
     const result = verifySigstoreBundle(bundle, artifact, root, rule);
     const got = result.verdict === 'verified' ? 'pass' : 'fail';
     if (verdict !== null && verdict !== got) return { result: 'fail', detail: `modes disagree: ${details.join('; ')}; ${mode}: ${result.reason}` };

@@ -114,3 +114,31 @@ test('bad references and unknown keys are refused with a clear error', async () 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /NotFound: No key no such key/);
 });
+
+test('a keyless identity is all or nothing: an issuer alone or an identity without its issuer is refused before anything is verified', async () => {
+  const image = `${host}/shop/api:v1`;
+  const issuerOnly = await signet(['verify', image, '--issuer', 'https://token.actions.githubusercontent.com']);
+  assert.equal(issuerOnly.code, 1);
+  assert.match(issuerOnly.stderr, /BadInput: An OIDC issuer alone names no signer/);
+  const noIssuer = await signet(['verify', image, '--identity', 'spiffe://cluster.example/ns/prod/sa/builder']);
+  assert.equal(noIssuer.code, 1);
+  assert.match(noIssuer.stderr, /BadInput: A keyless signer identity needs the OIDC issuer/);
+  const both = await signet(['verify', image, '--identity', 'a@example.com', '--identity-regexp', '.*', '--issuer', 'https://accounts.google.com']);
+  assert.match(both.stderr, /BadInput: Give the signer identity exactly \(--identity\) or as a pattern \(--identity-regexp\), not both/);
+  const badPattern = await signet(['verify', image, '--identity-regexp', '(', '--issuer-regexp', '.*']);
+  assert.match(badPattern.stderr, /BadInput: The identity pattern \( is not a valid regular expression/);
+});
+
+test('patterns are accepted as identity and issuer; a key-signed image still verifies only with its key', async () => {
+  const digest = await push('shop/patterns', 'v1', 'patterns v1');
+  // The first key was revoked by the test before; the other key is not in the inventory at all.
+  await cosign(['sign', '--key', join('other', 'cosign.key'), ...insecure, `${host}/shop/patterns@${digest}`], 'other');
+  const pattern = ['--identity-regexp', 'https://github\\.com/acme/.*', '--issuer-regexp', 'https://token\\.actions\\.githubusercontent\\.com', '--no-public-good'];
+  const keyed = await signet(['verify', `${host}/shop/patterns:v1`, '--key', join(dir, 'other', 'cosign.pub'), ...pattern, '--json']);
+  assert.equal(keyed.code, 0, keyed.stderr + keyed.stdout);
+  assert.equal(keyed.report?.verdict, 'verified');
+  assert.match(keyed.report!.reason, /Signed by key SHA256:[0-9a-f]{16}…, fingerprint SHA256:[0-9a-f]{64}\./, 'a verified image says who signed it');
+  const keyless = await signet(['verify', `${host}/shop/patterns:v1`, ...pattern, '--json']);
+  assert.equal(keyless.code, 1, 'a key signature is not a keyless identity');
+  assert.notEqual(keyless.report?.verdict, 'verified');
+});

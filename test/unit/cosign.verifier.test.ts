@@ -64,7 +64,7 @@ test('a real Fulcio-signed image: the wrong email, the wrong issuer and an alter
     rekorKeys: publicKeysFromPem(await readFile(join(acceptance, 'rekor.pub'), 'utf8')),
     roots: [new X509Certificate(await readFile(join(acceptance, 'fulcio_v1.crt.pem')))],
     intermediates: [],
-    identity: { email: 'mitr@redhat.com', oidcIssuer: 'https://github.com/login/oauth' },
+    identity: { email: 'mitr@redhat.com', issuer: 'https://github.com/login/oauth' },
     requireTlog: true,
   };
   const input = {
@@ -76,8 +76,8 @@ test('a real Fulcio-signed image: the wrong email, the wrong issuer and an alter
     trust,
   };
   assert.equal(verifyCosignSignature(input).verdict, 'verified');
-  assert.match(verifyCosignSignature({ ...input, trust: { ...trust, identity: { ...trust.identity, email: 'someone@example.com' } } }).reason, /not someone@example.com/);
-  assert.match(verifyCosignSignature({ ...input, trust: { ...trust, identity: { ...trust.identity, oidcIssuer: 'https://accounts.google.com' } } }).reason, /not https:\/\/accounts.google.com/);
+  assert.match(verifyCosignSignature({ ...input, trust: { ...trust, identity: { ...trust.identity, email: 'someone@example.com' } } }).reason, /not the email someone@example.com/);
+  assert.match(verifyCosignSignature({ ...input, trust: { ...trust, identity: { ...trust.identity, issuer: 'https://accounts.google.com' } } }).reason, /not https:\/\/accounts.google.com/);
   const bundle = JSON.parse(signature.annotations[BUNDLE_ANNOTATION]!) as { Payload: { logIndex: number } };
   bundle.Payload.logIndex += 1;
   const altered = verifyCosignSignature({ ...input, annotations: { ...signature.annotations, [BUNDLE_ANNOTATION]: JSON.stringify(bundle) } });
