@@ -83,6 +83,8 @@ export interface BundleContents {
 }
 
 export interface BundleVerification extends BundleContents {
+  /** Every check passed but the binding to an artifact, because none was given (DSSE only); the verdict is then "failed". */
+  unbound?: boolean;
   verdict: 'verified' | 'failed' | 'untrusted';
   reason: string;
   kind: 'message-signature' | 'dsse' | null;
@@ -155,7 +157,9 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   if (artifact.bytes && digest && !createHash(digest.algorithm).update(artifact.bytes).digest().equals(digest.value)) {
     return fail(`The artifact's bytes and the ${digest.algorithm} digest given for it differ.`, 'failed', kind, contentsOf(bundle, null));
   }
-  if (!artifact.bytes && !digest) {
+  // A DSSE bundle can be checked in full without its artifact; the answer then says what was left unbound, and is never "verified".
+  const unbound = !artifact.bytes && !digest;
+  if (unbound && !dsse) {
     return fail('No artifact and no artifact digest was given, so the bundle was not bound to anything: a valid signature about an unknown artifact is not verified.', 'failed', kind, contentsOf(bundle, null));
   }
   const rootProblem = trustedRootProblem(trustedRootJson);
@@ -247,6 +251,15 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
       return failed(`The signed statement's predicate type is ${predicateType ?? 'missing'}, not ${policy.predicateType}.`);
     }
     const subjects = Array.isArray(statement?.subject) ? statement.subject : [];
+    if (unbound) {
+      const contents = proven(own ? { ...carried, timestamps: own } : carried, root);
+      return {
+        ...fail('Every check passed except one: no artifact and no artifact digest was given, so nothing binds this attestation to an artifact, and it is not verified.', 'failed', kind, contents),
+        predicateType,
+        signer: { san, issuer, keyHint: null },
+        unbound: true,
+      };
+    }
     const wanted: { algorithm: DigestAlgorithm; hex: string }[] = artifact.bytes
       ? (Object.keys(DIGEST_LENGTHS) as DigestAlgorithm[]).map((algorithm) => ({ algorithm, hex: createHash(algorithm).update(artifact.bytes!).digest('hex') }))
       : [{ algorithm: digest!.algorithm, hex: digest!.value.toString('hex') }];
