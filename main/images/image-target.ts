@@ -27,7 +27,7 @@ export function parseLayoutReference(text: string): { path: string; reference: s
   const colon = rest.lastIndexOf(':');
   const [path, reference] = at > 0 ? [rest.slice(0, at), rest.slice(at + 1)] : colon > rest.lastIndexOf('/') ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, 'latest'];
   if (path.split(/[\\/]/).includes('..') || reference.split(/[\\/]/).includes('..')) {
-    throw new SignetError('BadInput', `The layout reference ${text.slice(0, 200)} contains a ".." segment; name the layout folder itself.`);
+    throw new SignetError('Forbidden', `The layout reference ${text.slice(0, 200)} contains a ".." segment, which could open another folder; name the layout folder itself.`);
   }
   if (path === '') throw new SignetError('BadInput', 'The layout reference names no folder: write oci:/path/to/layout[:tag|@digest].');
   return { path, reference };

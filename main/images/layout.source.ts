@@ -34,7 +34,7 @@ export class LayoutSource implements ImageSource, ImageWriter {
   private realRoot: Promise<string> | null = null;
 
   constructor(root: string, maxManifestBytes = 4 * 1024 * 1024) {
-    if (root.split(/[\\/]/).includes('..')) throw new SignetError('BadInput', `The layout path ${root} contains "..": name the layout folder itself.`);
+    if (root.split(/[\\/]/).includes('..')) throw new SignetError('Forbidden', `The layout path ${root} contains "..": name the layout folder itself.`);
     this.root = root;
     this.name = `oci:${root}`;
     this.maxManifestBytes = maxManifestBytes;
