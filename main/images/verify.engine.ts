@@ -9,6 +9,7 @@ import type { NotationTrust } from '../signatures/notation.verifier.ts';
 import type { BundleContents, BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
 import { Discovery } from './discovery.ts';
 import type { ImageSource } from './image-source.types.ts';
+import { z } from 'zod';
 import { readDocument, SignatureManifestSchema } from './oci-documents.ts';
 import { BudgetedSource, VerifyBudget, type VerifyLimits } from './verify.budget.ts';
 
@@ -51,6 +52,10 @@ interface SignatureOutcome {
 }
 
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
+
+/** A DSSE envelope and its in-toto statement, as far as they are read here. */
+const EnvelopeSchema = z.looseObject({ payloadType: z.string().optional(), payload: z.string().optional(), signatures: z.array(z.looseObject({ sig: z.string().optional() })).optional() });
+const StatementSchema = z.looseObject({ predicateType: z.string().optional(), subject: z.array(z.looseObject({ digest: z.looseObject({ sha256: z.string().optional() }).optional() })).optional() });
 
 /** The budget a discovery started with, so the signature checks of the same graph draw on what is left of it. */
 const budgets = new WeakMap<ImageGraph, VerifyBudget>();
@@ -231,7 +236,8 @@ export class VerifyEngine {
           return results;
         }
         case 'cosign-attestation':
-          return Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options)));
+          // Awaited here, so that an unreadable envelope is this attachment's verdict and not the verification's failure.
+          return await Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options)));
         case 'sigstore-bundle-signature':
         case 'sigstore-bundle-attestation': {
           const layer = layers[0];
@@ -298,12 +304,12 @@ export class VerifyEngine {
 
   // A DSSE envelope signed with a trusted key, whose in-toto subject is this manifest.
   private dsseAttestation(node: ManifestNode, bytes: Buffer, options: VerifyOptions): SignatureOutcome {
-    const envelope = JSON.parse(bytes.toString('utf8')) as { payloadType?: string; payload?: string; signatures?: { sig?: string }[] };
+    const envelope = readDocument(bytes, EnvelopeSchema, 'The DSSE envelope');
     const payload = Buffer.from(envelope.payload ?? '', 'base64');
     const type = envelope.payloadType ?? '';
     const pae = Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
     const shown = { statement: pretty(payload.toString('utf8')), payloadType: type };
-    const statement = JSON.parse(payload.toString('utf8')) as { predicateType?: string; subject?: { digest?: { sha256?: string } }[] };
+    const statement = readDocument(payload, StatementSchema, 'The in-toto statement');
     const about = (statement.subject ?? []).some((s) => `sha256:${s.digest?.sha256}` === node.digest);
     if (!about) return { verdict: 'failed', reason: `The attestation is about another artifact, not ${node.digest}.`, kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null, shown };
     for (const key of options.keys) {

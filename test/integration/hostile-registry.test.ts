@@ -153,3 +153,13 @@ test('endless and oversized manifests, referrers, tag lists and blobs are cut of
   const report = await verify('hostile/endless', 'v3');
   assert.ok(report.nodes.some((n) => n.kind === 'artifact' && /^unreadable: .*over the 4194304-byte limit/.test(n.reason)), JSON.stringify(report.nodes));
 });
+
+test('an attestation whose envelope holds no statement is a failed attestation, not a failed verification', async () => {
+  const digest = image('hostile/dsse', 'v1', 'dsse');
+  const envelope = registry.blob('hostile/dsse', '{}');
+  registry.manifest('hostile/dsse', { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [{ mediaType: 'application/vnd.dsse.envelope.v1+json', digest: envelope, size: 2, annotations: { predicateType: 'https://example.com/p' } }] }, { tag: `${digest.replace(':', '-')}.att` });
+  const report = await verify('hostile/dsse', 'v1');
+  const attestation = report.nodes.find((n) => n.kind === 'attestation');
+  assert.equal(attestation?.verdict, 'failed');
+  assert.match(attestation?.reason ?? '', /The in-toto statement is not JSON/);
+});
