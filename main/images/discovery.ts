@@ -94,9 +94,11 @@ export class Discovery {
     const attachmentProblems: string[] = [];
     const attachments = this.attachments(walk, fetched.digest, attachmentProblems);
     const children = manifest && kind === 'index' && depth < MAX_DEPTH ? this.children(walk, manifest, depth) : Promise.resolve([]);
-    node.attachments = await attachments;
+    // Awaited together, so that neither can reject unobserved while the other is waited for.
+    const [found, walked] = await Promise.all([attachments, children]);
+    node.attachments = found;
     problems.push(...attachmentProblems);
-    for (const child of await children) {
+    for (const child of walked) {
       problems.push(...child.problems);
       if (child.node) node.children.push(child.node);
     }

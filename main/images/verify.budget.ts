@@ -49,7 +49,7 @@ export class VerifyBudget {
     this.deadline = Date.now() + this.limits.timeMs;
   }
 
-  // Each read is counted before it is sent, so a hostile source cannot make the next one happen.
+  // Each read is counted before it is sent: past the budget, nothing more is asked of the source.
   request(): void {
     this.checkTime();
     if (++this.requests > this.limits.requests) this.fail('requests');
