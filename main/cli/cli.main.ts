@@ -7,6 +7,7 @@ import type { CredentialSource } from '../registry/registry.client.ts';
 import type { AppError } from '../../shared/errors.ts';
 import type { KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import type { SignResult } from '../../shared/model/signing.model.ts';
+import { escapeControls } from '../../shared/terminal-text.ts';
 
 const HELP = `signet: manage signing keys and container-image signatures
 
@@ -415,7 +416,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async (session, v, [image]) => {
       const { command, report } = await verified(session, image!, v);
-      return { text: `${command.verdictWord(report.verdict)} ${report.reference}: ${report.reason}`, json: report, code: report.verdict === 'verified' ? 0 : 1 };
+      return { text: command.formatVerdict(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
     },
   },
   tree: {
@@ -750,7 +751,7 @@ async function main(argv: string[]): Promise<number> {
   const session = openSession();
   try {
     const result = await command.run(session, values as Values, args);
-    process.stdout.write(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${escapeControls(result.text, { keepNewlines: true })}\n`);
     return result.code ?? 0;
   } finally {
     await session.close();
@@ -771,12 +772,12 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   async (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`signet: ${error.message}\nRun signet --help for usage.\n`);
+      process.stderr.write(`signet: ${escapeControls(error.message)}\nRun signet --help for usage.\n`);
       process.exit(2);
     }
     const appError = await describe(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: appError }, null, 2)}\n`);
-    else process.stderr.write(`signet: ${appError.code}: ${appError.message}\n${(appError.details ?? []).map((d) => `  ${d}\n`).join('')}`);
+    else process.stderr.write(`signet: ${appError.code}: ${escapeControls(appError.message)}\n${(appError.details ?? []).map((d) => `  ${escapeControls(d)}\n`).join('')}`);
     process.exit(1);
   },
 );

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { ConfirmationRequest, ConfirmationService } from '../confirm/confirmation.types.ts';
 import { SignetError } from '../errors.ts';
+import { escapeControls, escapeForConfirmation } from '../../shared/terminal-text.ts';
 
 /** Confirmation at a terminal: the facts are printed and the action's own word must be typed. */
 export class TerminalConfirmation implements ConfirmationService {
@@ -16,7 +17,8 @@ export class TerminalConfirmation implements ConfirmationService {
   async confirm(request: ConfirmationRequest): Promise<boolean> {
     if (!this.input.isTTY) throw new SignetError('Unavailable', 'This needs a confirmation typed at a terminal; run the command interactively.');
     const word = request.confirmLabel.toLowerCase();
-    const lines = [request.title, request.message, ...request.facts.map((f) => `  ${f.label}: ${f.value}`)];
+    // Each fact is shown as the characters it holds: no control, bidi override or separator can hide or reorder what is approved.
+    const lines = [escapeControls(request.title), escapeControls(request.message, { keepNewlines: true }), ...request.facts.map((f) => `  ${escapeForConfirmation(f.label)}: ${escapeForConfirmation(f.value)}`)];
     this.output.write(`${lines.join('\n')}\nType "${word}" to confirm, anything else cancels: `);
     const reader = createInterface({ input: this.input, output: this.output, terminal: false });
     try {

@@ -1,6 +1,7 @@
 import type { SystemStatus } from '../../shared/model/system.model.ts';
+import { escapeControls } from '../../shared/terminal-text.ts';
 
-// A plain-text report of system.status for terminals, one line per fact, problems in words.
+// A plain-text report of system.status for terminals, one line per fact, problems in words; what modules and tokens report is shown with its control characters visible.
 export function formatStatus(status: SystemStatus): string {
   const lines: string[] = [];
   const v = status.versions;
@@ -32,5 +33,5 @@ export function formatStatus(status: SystemStatus): string {
     lines.push(`  ${t.found && !t.error ? 'ok  ' : '--  '} ${t.name.padEnd(16)} ${state}${t.error ? `  ${t.error.message}` : ''}`);
   }
   for (const notice of status.notices) lines.push('', `${notice.level}: ${notice.message}`);
-  return lines.join('\n');
+  return lines.map((line) => escapeControls(line)).join('\n');
 }

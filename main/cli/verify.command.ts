@@ -4,6 +4,7 @@ import type { AppContext } from '../app/app.context.ts';
 import { resolveImageTarget } from '../images/image-target.ts';
 import { VerifyEngine } from '../images/verify.engine.ts';
 import { loadTrust } from '../trust/trust-sources.ts';
+import { escapeControls } from '../../shared/terminal-text.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -70,7 +71,19 @@ export function verdictWord(verdict: Verdict): string {
   return MARKS[verdict];
 }
 
-// The chain as an indented tree, every node with its verdict and reason.
+// One line per field: what the registry wrote cannot add a line, move the cursor or colour a fake verdict.
+const line = (text: string): string => escapeControls(text);
+
+// The verdict in one line, then every problem met on the chain, each on its own line.
+export function formatVerdict(report: ChainReport): string {
+  return [line(`${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`), ...problemLines(report)].join('\n');
+}
+
+function problemLines(report: ChainReport): string[] {
+  return report.graph.problems.map((problem) => `  problem: ${line(problem)}`);
+}
+
+// The chain as an indented tree, every node with its verdict and reason, then every problem met.
 export function formatTree(report: ChainReport): string {
   const children = new Map<string, { to: string; label: string }[]>();
   for (const edge of report.edges) children.set(edge.from, [...(children.get(edge.from) ?? []), { to: edge.to, label: edge.label }]);
@@ -80,10 +93,10 @@ export function formatTree(report: ChainReport): string {
     const node = byId.get(id);
     if (!node) return;
     const branch = depth === 0 ? '' : `${prefix}${last ? '└─' : '├─'} `;
-    lines.push(`${branch}${label ? `${label}: ` : ''}${node.label} [${verdictWord(node.verdict)}]${node.kind === 'reference' ? '' : ` ${node.reason}`}`);
+    lines.push(`${branch}${label ? `${line(label)}: ` : ''}${line(node.label)} [${verdictWord(node.verdict)}]${node.kind === 'reference' ? '' : ` ${line(node.reason)}`}`);
     const next = children.get(id) ?? [];
     next.forEach((child, index) => walk(child.to, depth === 0 ? '' : `${prefix}${last ? '   ' : '│  '}`, child.label, index === next.length - 1, depth + 1));
   };
   walk('reference', '', null, true, 0);
-  return lines.join('\n');
+  return [...lines, ...problemLines(report)].join('\n');
 }

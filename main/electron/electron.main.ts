@@ -1,6 +1,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session, utilityProcess } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app/app.context.ts';
+import { keepServingOnUnexpectedErrors } from '../app/last-resort.ts';
 import { rendererDirectory } from '../app/paths.ts';
 import type { TokenSelector } from '../keys/pkcs11.types.ts';
 import { registerAppScheme, serveRenderer } from './app.protocol.ts';
@@ -13,6 +14,7 @@ import { appWindowSpec, createSecureWindow, denyAllPermissions, guardWebContents
 const PRELOAD = fileURLToPath(new URL('../../preload/preload.cjs', import.meta.url));
 const PIN_PRELOAD = fileURLToPath(new URL('../../preload/pin-preload.cjs', import.meta.url));
 
+keepServingOnUnexpectedErrors('the desktop app');
 registerAppScheme(protocol);
 app.enableSandbox();
 

@@ -20,13 +20,23 @@ export interface ImageTarget {
   display: string;
 }
 
+// `oci:/path/to/layout[:tag|@digest]` split into the folder and the name in it; a `..` segment is refused, since it would open another folder than the one written.
+export function parseLayoutReference(text: string): { path: string; reference: string } {
+  const rest = text.slice(4);
+  const at = rest.lastIndexOf('@');
+  const colon = rest.lastIndexOf(':');
+  const [path, reference] = at > 0 ? [rest.slice(0, at), rest.slice(at + 1)] : colon > rest.lastIndexOf('/') ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, 'latest'];
+  if (path.split(/[\\/]/).includes('..') || reference.split(/[\\/]/).includes('..')) {
+    throw new SignetError('Forbidden', `The layout reference ${text.slice(0, 200)} contains a ".." segment, which could open another folder; name the layout folder itself.`);
+  }
+  if (path === '') throw new SignetError('BadInput', 'The layout reference names no folder: write oci:/path/to/layout[:tag|@digest].');
+  return { path, reference };
+}
+
 // `oci:/path/to/layout[:tag|@digest]` is a layout on disk; anything else is a registry reference.
 export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean; cacheDir?: string; credentials?: CredentialSource } = {}): ImageTarget {
   if (text.startsWith('oci:')) {
-    const rest = text.slice(4);
-    const at = rest.lastIndexOf('@');
-    const colon = rest.lastIndexOf(':');
-    const [path, reference] = at > 0 ? [rest.slice(0, at), rest.slice(at + 1)] : colon > rest.lastIndexOf('/') ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, 'latest'];
+    const { path, reference } = parseLayoutReference(text);
     const layout = new LayoutSource(path);
     return { source: layout, writer: layout, repository: 'layout', reference, display: text };
   }
@@ -48,7 +58,7 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
 // From the renderer, a layout on disk is reachable only when the user configured it; `..` cannot escape.
 export function assertConfiguredLayout(reference: string, settings: Settings): void {
   if (!reference.startsWith('oci:')) return;
-  const path = resolve(reference.slice(4).replace(/(@sha256:[0-9a-f]+|:[^/:]+)$/, ''));
+  const path = resolve(parseLayoutReference(reference).path);
   if (!settings.layouts.some((layout) => path === resolve(layout.path) || path.startsWith(resolve(layout.path) + sep))) {
     throw new SignetError('Forbidden', `${path} is not a configured image layout; add it under System, Image layouts, first.`);
   }

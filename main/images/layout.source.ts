@@ -1,17 +1,23 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../storage/atomic-file.ts';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
 import { sha256Digest, type Fetched } from '../registry/registry.client.ts';
 import type { ImageSource, ImageWriter } from './image-source.types.ts';
+import { LayoutIndexSchema, readDocument } from './oci-documents.ts';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
+/** index.json of a layout with many tags and referrers is larger than one manifest, but still bounded. */
+const MAX_INDEX_BYTES = 16 * 1024 * 1024;
+const MAX_BLOB_BYTES = 256 * 1024 * 1024;
 
 interface Descriptor {
   mediaType: string;
   digest: string;
-  size: number;
+  size?: number;
   annotations?: Record<string, string>;
   artifactType?: string;
 }
@@ -25,7 +31,10 @@ export class LayoutSource implements ImageSource, ImageWriter {
   private readonly root: string;
   private readonly maxManifestBytes: number;
 
+  private realRoot: Promise<string> | null = null;
+
   constructor(root: string, maxManifestBytes = 4 * 1024 * 1024) {
+    if (root.split(/[\\/]/).includes('..')) throw new SignetError('Forbidden', `The layout path ${root} contains "..": name the layout folder itself.`);
     this.root = root;
     this.name = `oci:${root}`;
     this.maxManifestBytes = maxManifestBytes;
@@ -50,23 +59,16 @@ export class LayoutSource implements ImageSource, ImageWriter {
       if (error instanceof SignetError && error.code === 'NotFound') return null;
       throw error;
     }
-    const mediaType = descriptor?.mediaType ?? ((JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? '');
+    const named = parseJsonOrUndefined(bytes.toString('utf8')) as { mediaType?: unknown } | undefined;
+    const mediaType = descriptor?.mediaType || (typeof named?.mediaType === 'string' ? named.mediaType : '');
     return { digest, mediaType, bytes };
   }
 
   // Blobs are read only by their digest's own path, capped, and checked.
-  async getBlob(_repository: string, digest: string, maxBytes = 256 * 1024 * 1024): Promise<Buffer> {
+  async getBlob(_repository: string, digest: string, maxBytes = MAX_BLOB_BYTES): Promise<Buffer> {
     const match = DIGEST.exec(digest);
     if (!match) throw new SignetError('BadInput', `"${digest.slice(0, 80)}" is not a sha256 digest.`);
-    const path = join(this.root, 'blobs', 'sha256', match[1]!);
-    let size: number;
-    try {
-      size = (await stat(path)).size;
-    } catch {
-      throw new SignetError('NotFound', `${this.name} has no blob ${digest}.`);
-    }
-    if (size > maxBytes) throw new SignetError('BadInput', `Blob ${digest} is ${size} bytes, over the ${maxBytes}-byte limit.`);
-    const bytes = await readFile(path);
+    const bytes = await this.readInside(join('blobs', 'sha256', match[1]!), maxBytes, `blob ${digest}`);
     if (sha256Digest(bytes) !== digest) throw new SignetError('Conflict', `Blob ${digest} in ${this.name} does not match its digest: the layout was altered.`);
     return bytes;
   }
@@ -77,8 +79,8 @@ export class LayoutSource implements ImageSource, ImageWriter {
     for (const descriptor of await this.index()) {
       const found = await this.tryManifest(repository, descriptor.digest).catch(() => null);
       if (!found) continue;
-      const parsed = JSON.parse(found.bytes.toString('utf8')) as { subject?: { digest?: string }; artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
-      if (parsed.subject?.digest !== digest) continue;
+      const parsed = parseJsonOrUndefined(found.bytes.toString('utf8')) as { subject?: { digest?: string }; artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> } | undefined;
+      if (typeof parsed !== 'object' || parsed === null || parsed.subject?.digest !== digest) continue;
       manifests.push({ mediaType: found.mediaType, digest: found.digest, size: found.bytes.length, artifactType: parsed.artifactType ?? parsed.config?.mediaType, annotations: parsed.annotations });
     }
     return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
@@ -104,8 +106,8 @@ export class LayoutSource implements ImageSource, ImageWriter {
     const tag = DIGEST.test(reference) ? null : reference;
     const previous = indexWrites.get(this.root) ?? Promise.resolve();
     const write = previous.then(async () => {
-      const text = await readFile(join(this.root, 'index.json'), 'utf8');
-      const index = JSON.parse(text) as { manifests?: Descriptor[] } & Record<string, unknown>;
+      const text = (await this.readInside('index.json', MAX_INDEX_BYTES, 'index.json')).toString('utf8');
+      const index = readDocument(text, LayoutIndexSchema, `${this.root}/index.json`) as { manifests?: Descriptor[] } & Record<string, unknown>;
       const manifests = (index.manifests ?? []).filter((d) => (tag ? d.annotations?.[REF_NAME] !== tag : !(d.digest === digest && !d.annotations?.[REF_NAME])));
       manifests.push({ mediaType, digest, size, ...(tag ? { annotations: { [REF_NAME]: tag } } : {}) });
       await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify({ ...index, schemaVersion: 2, manifests }), 0o644);
@@ -125,17 +127,53 @@ export class LayoutSource implements ImageSource, ImageWriter {
   }
 
   private async index(): Promise<Descriptor[]> {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(join(this.root, 'index.json'), 'utf8');
-    } catch {
-      throw new SignetError('NotFound', `${this.root} is not an OCI image layout (no index.json).`);
+      bytes = await this.readInside('index.json', MAX_INDEX_BYTES, 'index.json');
+    } catch (error) {
+      if (error instanceof SignetError && error.code === 'NotFound') throw new SignetError('NotFound', `${this.root} is not an OCI image layout (no index.json).`);
+      throw error;
     }
+    return readDocument(bytes, LayoutIndexSchema, `${this.root}/index.json`).manifests ?? [];
+  }
+
+  /**
+   * Reads a file of the layout, never outside it: the real path (symlinks resolved) must stay in the
+   * layout's real folder, only a regular file is read (a FIFO would hang, a device never end), and
+   * no more than the cap, however the file grows while it is read.
+   */
+  private async readInside(relative: string, cap: number, what: string): Promise<Buffer> {
+    this.realRoot ??= realpath(this.root).catch(() => {
+      this.realRoot = null;
+      throw new SignetError('NotFound', `${this.root} is not an OCI image layout (the folder cannot be opened).`);
+    });
+    const root = await this.realRoot;
+    let real: string;
     try {
-      const parsed = JSON.parse(text) as { manifests?: Descriptor[] };
-      return Array.isArray(parsed.manifests) ? parsed.manifests : [];
+      real = await realpath(join(this.root, relative));
     } catch {
-      throw new SignetError('BadInput', `${this.root}/index.json is not JSON.`);
+      throw new SignetError('NotFound', `${this.name} has no ${what}.`);
+    }
+    if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) throw new SignetError('Forbidden', `The ${what} of ${this.name} leads outside the layout (to ${real}); refused.`);
+    const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch(() => {
+      throw new SignetError('NotFound', `${this.name} has no readable ${what}.`);
+    });
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new SignetError('Forbidden', `The ${what} of ${this.name} is not a regular file (a FIFO, device or socket); refused.`);
+      if (info.size > cap) throw new SignetError('BadInput', `The ${what} of ${this.name} is ${info.size} bytes, over the ${cap}-byte limit.`);
+      const buffer = Buffer.alloc(Math.min(info.size, cap) + 1);
+      let total = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > cap) throw new SignetError('BadInput', `The ${what} of ${this.name} is over the ${cap}-byte limit; reading stopped.`);
+        if (total === buffer.length) break;
+      }
+      return buffer.subarray(0, total);
+    } finally {
+      await handle.close();
     }
   }
 }

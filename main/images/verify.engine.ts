@@ -9,6 +9,9 @@ import type { NotationTrust } from '../signatures/notation.verifier.ts';
 import type { BundleContents, BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
 import { Discovery } from './discovery.ts';
 import type { ImageSource } from './image-source.types.ts';
+import { z } from 'zod';
+import { readDocument, SignatureManifestSchema } from './oci-documents.ts';
+import { BudgetedSource, VerifyBudget, type VerifyLimits } from './verify.budget.ts';
 
 export interface VerifyOptions {
   /** The reference as the user wrote it, for identity rules (registry/repository[:tag]). */
@@ -27,6 +30,8 @@ export interface VerifyOptions {
   manifestOnly?: boolean;
   /** Told, in words with counts, how far the check has got: registries can be slow. */
   onProgress?: (progress: { step: string; done: number; total: number }) => void;
+  /** Raises (or lowers) the budgets of one verification; past any of them the image is too large to verify, so not verified. */
+  limits?: Partial<VerifyLimits>;
 }
 
 interface SignatureOutcome {
@@ -48,6 +53,13 @@ interface SignatureOutcome {
 
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
 
+/** A DSSE envelope and its in-toto statement, as far as they are read here. */
+const EnvelopeSchema = z.looseObject({ payloadType: z.string().optional(), payload: z.string().optional(), signatures: z.array(z.looseObject({ sig: z.string().optional() })).optional() });
+const StatementSchema = z.looseObject({ predicateType: z.string().optional(), subject: z.array(z.looseObject({ digest: z.looseObject({ sha256: z.string().optional() }).optional() })).optional() });
+
+/** The budget a discovery started with, so the signature checks of the same graph draw on what is left of it. */
+const budgets = new WeakMap<ImageGraph, VerifyBudget>();
+
 /**
  * Builds the trust chain of an image as nodes and edges, each with a verdict and a plain reason:
  * reference, index, platform manifests, every signature and attestation, signer, log entry and
@@ -67,14 +79,19 @@ export class VerifyEngine {
   }
 
   // Reading the image and what is attached to it needs no trust material, so a caller may start it while its trust still loads.
-  discover(repository: string, reference: string, options: Pick<VerifyOptions, 'reference' | 'manifestOnly' | 'onProgress'>): Promise<ImageGraph> {
+  async discover(repository: string, reference: string, options: Pick<VerifyOptions, 'reference' | 'manifestOnly' | 'onProgress' | 'limits'>): Promise<ImageGraph> {
     options.onProgress?.({ step: `Reading ${options.reference}`, done: 0, total: 0 });
-    return new Discovery(this.source).discover(repository, reference, { children: !options.manifestOnly });
+    const budget = new VerifyBudget(options.limits);
+    const graph = await new Discovery(this.source).discover(repository, reference, { children: !options.manifestOnly, budget });
+    budgets.set(graph, budget);
+    return graph;
   }
 
   // The chain of an image already read: every signature and attestation checked against the trust the options carry.
   async chain(graph: ImageGraph, options: VerifyOptions): Promise<ChainReport> {
     const now = options.now ?? new Date();
+    const budget = budgets.get(graph) ?? new VerifyBudget(options.limits);
+    const source = new BudgetedSource(this.source, budget);
     const count = (node: ManifestNode): number => node.attachments.length + node.children.reduce((sum, child) => sum + count(child), 0);
     const total = count(graph.root);
     let done = 0;
@@ -84,23 +101,29 @@ export class VerifyEngine {
     const edges: ChainEdge[] = [];
     const referenceId = 'reference';
     nodes.push({ id: referenceId, kind: 'reference', label: options.reference, verdict: 'not-checked', reason: `Resolved to ${graph.root.digest}.`, details: { source: graph.source } });
-    const rootVerdict = await this.manifest(graph, graph.root, referenceId, 'resolves to', options, now, nodes, edges, tick);
+    const checked = await this.manifest(source, graph, graph.root, referenceId, 'resolves to', options, now, nodes, edges, tick);
     const unsignedChildren = graph.root.children.filter((c) => nodes.find((n) => n.id === c.digest)?.verdict === 'unsigned');
-    const reason =
-      rootVerdict === 'verified'
-        ? `The image is signed and the signature verifies.${unsignedChildren.length ? ` ${unsignedChildren.length} platform manifest(s) carry no signature of their own.` : ''}`
+    const unreadableChildren = graph.root.children.filter((c) => c.unreadable);
+    // Past a budget nothing is verified: what was not read could have changed the answer.
+    const tooLarge = graph.tooLarge ?? budget.exceeded;
+    const rootVerdict: Verdict = tooLarge ? 'failed' : checked;
+    const reason = tooLarge
+      ? `${tooLarge}. Reading stopped there, so the image is not verified; raise the limit to check it.`
+      : rootVerdict === 'verified'
+        ? `The image is signed and the signature verifies.${unsignedChildren.length ? ` ${unsignedChildren.length} platform manifest(s) carry no signature of their own.` : ''}${unreadableChildren.length ? ` ${unreadableChildren.length} platform manifest(s) could not be read.` : ''}`
         : (nodes.find((n) => n.id === graph.root.digest)?.reason ?? 'The image is not verified.');
     nodes[0]!.verdict = rootVerdict;
     nodes.push({ id: 'policy', kind: 'policy', label: 'Policy', verdict: rootVerdict, reason, details: {} });
     edges.push({ from: graph.root.digest, to: 'policy', label: 'judged by' });
-    return { reference: options.reference, checkedAt: now.toISOString(), verdict: rootVerdict, reason, nodes, edges, graph };
+    const reported = tooLarge && !graph.tooLarge ? { ...graph, tooLarge, problems: [...graph.problems, tooLarge] } : graph;
+    return { reference: options.reference, checkedAt: now.toISOString(), verdict: rootVerdict, reason, nodes, edges, graph: reported };
   }
 
-  private async manifest(graph: ImageGraph, node: ManifestNode, parent: string, relation: string, options: VerifyOptions, now: Date, nodes: ChainNode[], edges: ChainEdge[], tick: () => void): Promise<Verdict> {
+  private async manifest(source: ImageSource, graph: ImageGraph, node: ManifestNode, parent: string, relation: string, options: VerifyOptions, now: Date, nodes: ChainNode[], edges: ChainEdge[], tick: () => void): Promise<Verdict> {
     const details: Record<string, string> = { digest: node.digest, mediaType: node.mediaType, size: String(node.size) };
     if (node.platform) details.platform = `${node.platform.os}/${node.platform.architecture}${node.platform.variant ? `/${node.platform.variant}` : ''}`;
     if (options.includeRawManifests) {
-      details.manifest = await this.source
+      details.manifest = await source
         .getManifest(graph.repository, node.digest)
         .then((fetched) => pretty(fetched.bytes.toString('utf8')))
         .catch((error: unknown) => `The manifest could not be read again: ${(error as Error).message}`);
@@ -109,8 +132,17 @@ export class VerifyEngine {
     nodes.push(entry);
     edges.push({ from: parent, to: node.digest, label: relation });
     const outcomes: SignatureOutcome[] = [];
-    for (const attachment of node.attachments) {
-      const produced = await this.attachment(graph, node, attachment, options, now);
+    const unreadable: string[] = [];
+    for (const [position, attachment] of node.attachments.entries()) {
+      if (attachment.unreadable) {
+        tick();
+        const id = `${node.digest}/unreadable/${position}`;
+        nodes.push({ id, kind: 'artifact', label: attachment.tag ?? (attachment.digest === node.digest ? 'Referrers list' : 'Attachment'), verdict: 'failed', reason: `unreadable: ${attachment.unreadable}`, details: { via: attachment.via, digest: attachment.digest, ...(attachment.tag ? { tag: attachment.tag } : {}) } });
+        edges.push({ from: node.digest, to: id, label: 'has attached' });
+        unreadable.push(attachment.unreadable);
+        continue;
+      }
+      const produced = await this.attachment(source, graph, node, attachment, options, now);
       tick();
       for (const [index, outcome] of produced.entries()) {
         const id = `${attachment.digest}#${index}`;
@@ -154,20 +186,28 @@ export class VerifyEngine {
       entry.verdict = best.verdict;
       entry.reason = best.reason;
     }
-    for (const child of node.children) await this.manifest(graph, child, node.digest, 'platform', options, now, nodes, edges, tick);
+    // Fail closed: a manifest whose own document is unreadable is not verified, and one with an unreadable attachment is at best what the rest proves.
+    if (node.unreadable) {
+      entry.verdict = 'failed';
+      entry.reason = `unreadable: ${node.unreadable}`;
+    } else if (unreadable.length > 0 && entry.verdict !== 'verified') {
+      entry.verdict = 'failed';
+      entry.reason = `Not verified: ${unreadable.length} attached document(s) could not be read (unreadable: ${unreadable[0]})${best ? `; ${best.reason}` : '.'}`;
+    }
+    for (const child of node.children) await this.manifest(source, graph, child, node.digest, 'platform', options, now, nodes, edges, tick);
     return entry.verdict;
   }
 
-  private async attachment(graph: ImageGraph, node: ManifestNode, attachment: Attachment, options: VerifyOptions, now: Date): Promise<SignatureOutcome[]> {
+  private async attachment(source: ImageSource, graph: ImageGraph, node: ManifestNode, attachment: Attachment, options: VerifyOptions, now: Date): Promise<SignatureOutcome[]> {
     const notChecked = (reason: string, kind: SignatureOutcome['kind'] = 'attestation'): SignatureOutcome[] => [{ verdict: 'not-checked', reason, kind, signer: null, tlog: null, keyFingerprint: null, signedAt: null }];
     try {
-      const manifest = JSON.parse((await this.source.getManifest(graph.repository, attachment.digest)).bytes.toString('utf8')) as { layers?: { digest: string; mediaType: string; annotations?: Record<string, string> }[] };
+      const manifest = readDocument((await source.getManifest(graph.repository, attachment.digest)).bytes, SignatureManifestSchema, `The attached manifest ${attachment.digest}`);
       const layers = manifest.layers ?? [];
       switch (attachment.kind) {
         case 'cosign-signature': {
           const results: SignatureOutcome[] = [];
           for (const layer of layers) {
-            const payload = await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES);
+            const payload = await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES);
             const result = verifyCosignSignature({
               manifestDigest: node.digest,
               reference: options.reference,
@@ -196,12 +236,13 @@ export class VerifyEngine {
           return results;
         }
         case 'cosign-attestation':
-          return Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options)));
+          // Awaited here, so that an unreadable envelope is this attachment's verdict and not the verification's failure.
+          return await Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options)));
         case 'sigstore-bundle-signature':
         case 'sigstore-bundle-attestation': {
           const layer = layers[0];
           if (!layer) return notChecked('The bundle artifact has no layer.');
-          const bundle = JSON.parse((await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES)).toString('utf8')) as unknown;
+          const bundle = JSON.parse((await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES)).toString('utf8')) as unknown;
           // The sigstore libraries are loaded for the first bundle only: most images carry cosign or Notation signatures.
           const { bundleContents, verifySigstoreBundle } = await import('../signatures/sigstore-bundle.verifier.ts');
           const kind = attachment.kind === 'sigstore-bundle-signature' ? 'signature' : 'attestation';
@@ -237,7 +278,7 @@ export class VerifyEngine {
           if (!layer) return notChecked('The Notation signature has no envelope.', 'signature');
           if (!options.notation) return notChecked('No Notation trust store is configured.', 'signature');
           const { verifyNotationEnvelope } = await import('../signatures/notation.verifier.ts');
-          const result = verifyNotationEnvelope(await this.source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, now });
+          const result = verifyNotationEnvelope(await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, now });
           return [
             {
               verdict: result.verdict,
@@ -263,12 +304,12 @@ export class VerifyEngine {
 
   // A DSSE envelope signed with a trusted key, whose in-toto subject is this manifest.
   private dsseAttestation(node: ManifestNode, bytes: Buffer, options: VerifyOptions): SignatureOutcome {
-    const envelope = JSON.parse(bytes.toString('utf8')) as { payloadType?: string; payload?: string; signatures?: { sig?: string }[] };
+    const envelope = readDocument(bytes, EnvelopeSchema, 'The DSSE envelope');
     const payload = Buffer.from(envelope.payload ?? '', 'base64');
     const type = envelope.payloadType ?? '';
     const pae = Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
     const shown = { statement: pretty(payload.toString('utf8')), payloadType: type };
-    const statement = JSON.parse(payload.toString('utf8')) as { predicateType?: string; subject?: { digest?: { sha256?: string } }[] };
+    const statement = readDocument(payload, StatementSchema, 'The in-toto statement');
     const about = (statement.subject ?? []).some((s) => `sha256:${s.digest?.sha256}` === node.digest);
     if (!about) return { verdict: 'failed', reason: `The attestation is about another artifact, not ${node.digest}.`, kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null, shown };
     for (const key of options.keys) {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { isLoopbackHost } from '../../shared/model/loopback-host.ts';
 import { SignetError } from '../errors.ts';
 
@@ -40,6 +42,11 @@ export const MANIFEST_MEDIA_TYPES = [
 ];
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** A token service's answer; anything else is a refusal in words, not a crash. */
+const TokenAnswerSchema = z.looseObject({ token: z.string().optional(), access_token: z.string().optional(), expires_in: z.number().optional() });
+/** One page of a tag list or catalog: the list may be null or missing (an empty repository), never another type. */
+const ListPageSchema = z.looseObject({ tags: z.array(z.unknown()).nullish(), repositories: z.array(z.unknown()).nullish() });
 
 interface RequestOptions {
   /** Blob downloads may follow redirects to storage elsewhere; their bytes are checked by digest. */
@@ -170,7 +177,7 @@ export class RegistryClient {
     await discard(started);
     const location = started.headers.get('location');
     if (!location) throw new SignetError('BadInput', `${this.base.host} started an upload without saying where to send it.`);
-    const target = new URL(location, this.base);
+    const target = registryUrl(location, this.base, 'The upload address the registry sent');
     if (target.origin !== this.base.origin) throw new SignetError('Forbidden', `${this.base.host} sent the upload to ${target.host}; uploads to another host are refused.`);
     target.searchParams.set('digest', digest);
     const put = await this.request('PUT', repository, target, { 'content-type': 'application/octet-stream' }, { scope: push, body: bytes });
@@ -221,10 +228,9 @@ export class RegistryClient {
     for (let page = 0; next !== null; page++) {
       if (page >= MAX_TAG_PAGES) throw new SignetError('Unavailable', tooMany);
       const response = await this.request('GET', repository, next, { accept: 'application/json' }, { scope });
-      const body = JSON.parse((await readCapped(response, this.options.maxManifestBytes, `the ${field} list`)).toString('utf8')) as Record<string, unknown>;
-      const list = body[field];
-      if (list !== null && list !== undefined && !Array.isArray(list)) throw new SignetError('BadInput', `The registry answered the ${field} list with something that is not a list.`);
-      items.push(...((list as unknown[] | undefined) ?? []).filter((t): t is string => typeof t === 'string'));
+      const body = ListPageSchema.safeParse(parseJsonOrUndefined((await readCapped(response, this.options.maxManifestBytes, `the ${field} list`)).toString('utf8')));
+      if (!body.success) throw new SignetError('BadInput', `The registry answered the ${field} list with something that is not a JSON object with a list of ${field}.`);
+      items.push(...(body.data[field] ?? []).filter((t): t is string => typeof t === 'string'));
       next = nextPage(response.headers.get('link'), repository, listing);
     }
     return items;
@@ -275,7 +281,7 @@ export class RegistryClient {
     if (scheme !== 'bearer') return null;
     const params = parseChallenge(challenge);
     if (!params.realm) throw new SignetError('BadInput', 'The registry asked for a bearer token without saying where to get one.');
-    const realm = new URL(params.realm);
+    const realm = registryUrl(params.realm, undefined, 'The token service address the registry named');
     if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && isLoopbackHost(realm.hostname))) {
       throw new SignetError('Forbidden', `The registry sends credentials to ${realm.origin} over plain HTTP; refused.`);
     }
@@ -298,7 +304,9 @@ export class RegistryClient {
       await discard(response);
       throw new SignetError('Unauthorized', `The token service at ${realm.host} refused (HTTP ${response.status}).`);
     }
-    const body = JSON.parse((await readCapped(response, 64 * 1024, 'the token answer')).toString('utf8')) as { token?: string; access_token?: string; expires_in?: number };
+    const parsed = TokenAnswerSchema.safeParse(parseJsonOrUndefined((await readCapped(response, 64 * 1024, 'the token answer')).toString('utf8')));
+    if (!parsed.success) throw new SignetError('Unauthorized', `The token service at ${realm.host} answered with something that is not a token answer.`);
+    const body = parsed.data;
     const token = body.token ?? body.access_token;
     if (!token) throw new SignetError('Unauthorized', `The token service at ${realm.host} answered without a token.`);
     this.tokens.set(scope, { value: token, expires: Date.now() + Math.min(body.expires_in ?? 60, 3600) * 1000 - 5000 });
@@ -317,7 +325,7 @@ export class RegistryClient {
       const location = response.headers.get('location');
       if (!location) throw new SignetError('BadInput', `${target.host} redirected without saying where.`);
       if (hop >= MAX_REDIRECTS) throw new SignetError('Unavailable', `${url.host} redirected more than ${MAX_REDIRECTS} times.`);
-      const next = new URL(location, target);
+      const next = registryUrl(location, target, `The redirect ${target.host} sent`);
       if (next.origin !== this.base.origin) {
         if (!options.blob) throw new SignetError('Forbidden', `${url.host} redirected an API request to ${next.host}; redirects to another host are refused.`);
         if (next.protocol !== 'https:' && !isLoopbackHost(next.hostname)) throw new SignetError('Forbidden', `A blob download was redirected to plain HTTP at ${next.host}; refused.`);
@@ -456,9 +464,19 @@ function nextPage(link: string | null, repository: string, listing: string): str
   const match = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
   if (!match) return null;
   const prefix = `/v2/${repository}`;
-  const path = new URL(match[1]!, 'http://registry').pathname + new URL(match[1]!, 'http://registry').search;
+  const next = registryUrl(match[1]!, 'http://registry', 'The next page the registry named');
+  const path = next.pathname + next.search;
   if (!path.startsWith(`${prefix}${listing}`)) throw new SignetError('BadInput', 'The registry pointed the next page of its listing somewhere else.');
   return path.slice(prefix.length);
+}
+
+// An address a registry sent is parsed without throwing: one that is not a URL is a refusal in words.
+function registryUrl(text: string, base: string | URL | undefined, what: string): URL {
+  try {
+    return new URL(text, base);
+  } catch {
+    throw new SignetError('BadInput', `${what} is not a URL.`);
+  }
 }
 
 function capitalise(text: string): string {

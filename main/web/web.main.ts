@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app/app.context.ts';
+import { keepServingOnUnexpectedErrors } from '../app/last-resort.ts';
 import { rendererDirectory } from '../app/paths.ts';
 import { SignetError } from '../errors.ts';
 import { startWebHost } from './web.host.ts';
@@ -7,6 +8,7 @@ import { PageConfirmation } from './page-confirmation.ts';
 
 // Entry point of `npm run web` and of `npm start` where Electron is missing.
 async function main(): Promise<void> {
+  keepServingOnUnexpectedErrors('the browser host');
   const { values } = parseArgs({
     options: {
       host: { type: 'string', default: '127.0.0.1' },

@@ -19,6 +19,8 @@ export const AttachmentSchema = z
     /** For DSSE attestations and bundles: the in-toto predicate type. */
     predicateType: z.string().nullable(),
     annotations: z.record(z.string(), z.string()),
+    /** Set when the attached document (or the referrers list that named it) could not be read: what is wrong with it. */
+    unreadable: z.string().optional(),
   })
   .strict();
 export type Attachment = z.infer<typeof AttachmentSchema>;
@@ -31,6 +33,8 @@ export interface ManifestNode {
   platform: z.infer<typeof PlatformSchema> | null;
   children: ManifestNode[];
   attachments: Attachment[];
+  /** Set when this manifest's own document could not be read or checked: what is wrong with it. */
+  unreadable?: string;
 }
 
 export const ManifestNodeSchema: z.ZodType<ManifestNode> = z.lazy(() =>
@@ -43,6 +47,7 @@ export const ManifestNodeSchema: z.ZodType<ManifestNode> = z.lazy(() =>
       platform: PlatformSchema.nullable(),
       children: z.array(ManifestNodeSchema),
       attachments: z.array(AttachmentSchema),
+      unreadable: z.string().optional(),
     })
     .strict(),
 );
@@ -56,6 +61,8 @@ export const ImageGraphSchema = z
     root: ManifestNodeSchema,
     /** What could not be read, in words; the rest of the graph is still shown. */
     problems: z.array(z.string()),
+    /** Set when reading stopped at a budget (requests, bytes, nodes, referrers, time): which one and its value. */
+    tooLarge: z.string().optional(),
   })
   .strict();
 export type ImageGraph = z.infer<typeof ImageGraphSchema>;

@@ -97,3 +97,43 @@ test('a malformed frame closes the socket with a policy error', async () => {
   ws.send('{"id": "x", "channel": 5');
   assert.equal(await closed, 1008);
 });
+
+test('a frame over the size limit closes only that socket (1009); the host keeps answering', async () => {
+  const ws = await connect();
+  ws.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  ws.send('x'.repeat(1.5 * 1024 * 1024));
+  assert.equal(await closed, 1009);
+  const again = await connect();
+  const answer = await request(again, 1, 'system.status', {});
+  assert.ok(answer.ok || answer.error?.code !== 'Internal', JSON.stringify(answer));
+  again.close();
+});
+
+test('broken HTTP, a broken upgrade and a reset connection do not stop the host', async () => {
+  const { connect: raw } = await import('node:net');
+  const send = (bytes: string) =>
+    new Promise<string>((resolve) => {
+      const socket = raw(host.port, '127.0.0.1', () => socket.end(bytes));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('error', () => resolve(answer));
+      socket.on('close', () => resolve(answer));
+    });
+  assert.match(await send('GARBAGE \x00\x01 HTTP/9\r\n\r\n'), /400/);
+  await send(`GET ${SOCKET_PATH}?token=${host.token} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: ${host.origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  const reset = raw(host.port, '127.0.0.1', () => {
+    reset.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n`);
+    reset.resetAndDestroy();
+  });
+  reset.on('error', () => undefined);
+  const ws = await connect();
+  ws.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  // A frame with the reserved bits set is a protocol error, reported on the socket, not thrown.
+  (ws as unknown as { _socket: { write(b: Buffer): void } })._socket.write(Buffer.from([0xf1, 0x80, 0, 0, 0, 0]));
+  assert.ok([1002, 1006, 1008].includes(await closed));
+  const again = await connect();
+  assert.ok((await request(again, 2, 'system.status', {})).ok !== undefined);
+  again.close();
+});
