@@ -3,8 +3,10 @@ import { parseImageReference } from '../../shared/model/image-reference.parser.t
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
+import { parseStrictJson } from '../encoding/strict-json.ts';
 import { checkSignerIdentity, describeNames, type SignerIdentity } from './certificate-identity.ts';
 import { checkTimestampToken } from './rfc3161.ts';
+import { certificateName, validateCertificatePath } from './x509-path.ts';
 
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
@@ -80,8 +82,45 @@ export type IdentityRule =
   | { type: 'exactRepository'; dockerRepository: string }
   | { type: 'remapIdentity'; prefix: string; signedPrefix: string };
 
-interface SimpleSigning {
-  critical?: { identity?: { 'docker-reference'?: string }; image?: { 'docker-manifest-digest'?: string }; type?: string };
+const SIMPLE_SIGNING_TYPE = 'cosign container image signature';
+
+type ReadPayload = { ok: true; dockerReference: string; manifestDigest: string } | { ok: false; reason: string };
+
+// An object with exactly these keys, as containers/image reads every level of the payload: a claim the verifier does not know is never skipped.
+function exactFields(value: unknown, where: string, keys: string[]): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${where} is not a JSON object`;
+  const present = Object.keys(value);
+  const unknown = present.filter((k) => !keys.includes(k));
+  if (unknown.length) return `${where} has the unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}`;
+  const missing = keys.filter((k) => !present.includes(k));
+  return missing.length ? `${where} lacks ${missing.map((k) => JSON.stringify(k)).join(', ')}` : null;
+}
+
+// The simple-signing payload read as strictly as containers/image reads it: one meaning or none.
+function readSimpleSigning(bytes: Buffer): ReadPayload {
+  const refuse = (why: string): ReadPayload => ({ ok: false, reason: `The signed payload is not a cosign simple-signing payload: ${why}.` });
+  const json = parseStrictJson(bytes.toString('utf8'));
+  if (!json.ok) return refuse(json.reason);
+  const top = json.value as { critical?: unknown; optional?: unknown };
+  const topProblem = exactFields(top, 'the payload', ['critical', 'optional']);
+  if (topProblem) return refuse(topProblem);
+  if (top.optional !== null) {
+    if (typeof top.optional !== 'object' || Array.isArray(top.optional)) return refuse('optional is neither an object nor null');
+    const optional = top.optional as { creator?: unknown; timestamp?: unknown };
+    if (optional.creator !== undefined && typeof optional.creator !== 'string') return refuse('optional.creator is not a string');
+    if (optional.timestamp !== undefined && typeof optional.timestamp !== 'number') return refuse('optional.timestamp is not a number');
+  }
+  const critical = top.critical as { type?: unknown; image?: unknown; identity?: unknown };
+  const criticalProblem = exactFields(critical, 'critical', ['type', 'image', 'identity']);
+  if (criticalProblem) return refuse(criticalProblem);
+  if (critical.type !== SIMPLE_SIGNING_TYPE) return refuse(`critical.type is ${JSON.stringify(critical.type)}, not "${SIMPLE_SIGNING_TYPE}"`);
+  const imageProblem = exactFields(critical.image, 'critical.image', ['docker-manifest-digest']) ?? exactFields(critical.identity, 'critical.identity', ['docker-reference']);
+  if (imageProblem) return refuse(imageProblem);
+  const manifestDigest = (critical.image as Record<string, unknown>)['docker-manifest-digest'];
+  const dockerReference = (critical.identity as Record<string, unknown>)['docker-reference'];
+  if (typeof manifestDigest !== 'string' || manifestDigest === '') return refuse('critical.image.docker-manifest-digest is not a digest string');
+  if (typeof dockerReference !== 'string' || dockerReference === '') return refuse('critical.identity.docker-reference is not a reference string');
+  return { ok: true, dockerReference, manifestDigest };
 }
 
 // Checks one cosign simple-signing signature and says, check by check, why it holds or fails.
@@ -105,17 +144,9 @@ export function verifyCosignSignature(input: CosignSignatureInput): CosignVerifi
     return result(verdict, reason, extra);
   };
 
-  let simple: SimpleSigning;
-  try {
-    simple = JSON.parse(input.payload.toString('utf8')) as SimpleSigning;
-  } catch {
-    return fail('payload', 'The signed payload is not JSON.');
-  }
-  const dockerReference = simple.critical?.identity?.['docker-reference'];
-  const manifestDigest = simple.critical?.image?.['docker-manifest-digest'];
-  if (simple.critical?.type !== 'cosign container image signature' || !dockerReference || !manifestDigest) {
-    return fail('payload', 'The payload is not a cosign simple-signing payload (type, docker-reference or manifest digest missing).');
-  }
+  const parsed = readSimpleSigning(input.payload);
+  if (!parsed.ok) return fail('payload', parsed.reason);
+  const { dockerReference, manifestDigest } = parsed;
   const payloadInfo = { dockerReference, manifestDigest };
   pass('payload', 'The payload is a cosign simple-signing payload.');
 
@@ -311,13 +342,24 @@ function keyFingerprint(key: KeyObject): string {
   return fingerprint;
 }
 
+// ECDSA signatures are ASN.1 DER as cosign writes them; sigstore's verifiers also take the raw r || s form, and so does Signet.
 function verifyWith(key: KeyObject, payload: Buffer, signature: Buffer): boolean {
-  try {
-    if (key.asymmetricKeyType === 'ed25519') return verify(null, payload, key, signature);
-    return verify('sha256', payload, key, signature);
-  } catch {
-    return false;
-  }
+  const attempt = (check: () => boolean) => {
+    try {
+      return check();
+    } catch {
+      return false;
+    }
+  };
+  if (key.asymmetricKeyType === 'ed25519') return attempt(() => verify(null, payload, key, signature));
+  if (attempt(() => verify('sha256', payload, key, signature))) return true;
+  return key.asymmetricKeyType === 'ec' && signature.length === rawEcdsaLength(key) && attempt(() => verify('sha256', payload, { key, dsaEncoding: 'ieee-p1363' }, signature));
+}
+
+// The width of r || s for the key's curve.
+function rawEcdsaLength(key: KeyObject): number {
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  return curve === 'prime256v1' ? 64 : curve === 'secp384r1' ? 96 : curve === 'secp521r1' ? 132 : -1;
 }
 
 // The Rekor SET signs the entry's canonical JSON; the entry must also describe this very signature and payload.
@@ -362,26 +404,12 @@ function splitPem(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-// Builds a path from the leaf to a trusted root, each link checked by signature and validity at the signing time.
+// A path from the leaf to a trusted root, validated as cosign and containers/image validate it (Go's crypto/x509, code signing).
 function chainTo(leaf: X509Certificate, pool: X509Certificate[], roots: X509Certificate[], at: Date): { ok: boolean; reason: string; path: X509Certificate[] } {
-  const path = [leaf];
-  if (roots.length === 0) return { ok: false, reason: 'No certificate root is trusted for this signature.', path };
-  const within = (cert: X509Certificate) => Date.parse(cert.validFrom) <= at.getTime() && at.getTime() <= Date.parse(cert.validTo);
-  let current = leaf;
-  for (let depth = 0; depth < 8; depth++) {
-    if (!within(current)) return { ok: false, reason: `"${current.subject || current.subjectAltName}" was not valid at ${at.toISOString()} (valid ${current.validFrom} to ${current.validTo}).`, path };
-    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
-    if (root) {
-      path.push(root);
-      if (!within(root)) return { ok: false, reason: `The root "${root.subject}" was not valid at ${at.toISOString()}.`, path };
-      return { ok: true, reason: `The certificate chains to the trusted root "${(root.subject ?? '').replace(/\n/g, ', ')}".`, path };
-    }
-    const parent = pool.find((c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey));
-    if (!parent) return { ok: false, reason: `"${(current.issuer ?? '').replace(/\n/g, ', ')}" is not a trusted certificate authority.`, path };
-    path.push(parent);
-    current = parent;
-  }
-  return { ok: false, reason: 'The certificate chain is too long.', path };
+  if (roots.length === 0) return { ok: false, reason: 'No certificate root is trusted for this signature.', path: [leaf] };
+  const result = validateCertificatePath(leaf, { anchors: roots, intermediates: pool, at, purpose: 'sigstoreCodeSigning' });
+  const root = result.path.at(-1);
+  return result.ok && root ? { ...result, reason: `The certificate chains to the trusted root "${certificateName(root)}", valid at ${at.toISOString()}.` } : result;
 }
 
 function describeCertificate(cert: X509Certificate): Extract<CosignVerification['signer'], { kind: 'certificate' }> {

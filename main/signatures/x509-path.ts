@@ -3,7 +3,11 @@
 import type { X509Certificate } from 'node:crypto';
 import { certificateParts, decodeOid, derStrictChildren, derStrictItem, type CertificateParts } from './der.ts';
 
-export type LeafPurpose = 'codeSigning' | 'timeStamping' | 'any';
+/**
+ * codeSigning: the Notary Project's rules; sigstoreCodeSigning: Go's crypto/x509 with the codeSigning extended key usage,
+ * as cosign checks Fulcio certificates and containers/image checks private-PKI signers; timeStamping: RFC 3161 signers.
+ */
+export type LeafPurpose = 'codeSigning' | 'sigstoreCodeSigning' | 'timeStamping' | 'any';
 
 export interface PathOptions {
   /** Trust anchors. */
@@ -190,8 +194,11 @@ function keySpecProblem(cert: X509Certificate): string | null {
 function leafProblem(facts: Facts, purpose: LeafPurpose): string | null {
   const name = `The signing certificate ${label(facts.cert)}`;
   const ku = facts.keyUsage;
-  if (purpose === 'any') {
+  if (purpose === 'any' || purpose === 'sigstoreCodeSigning') {
     if (ku && !ku.has(KU.digitalSignature)) return `${name} is not allowed to make digital signatures (its keyUsage lacks digitalSignature).`;
+    if (purpose === 'sigstoreCodeSigning' && facts.eku && !facts.eku.includes(EKU.codeSigning) && !facts.eku.includes(EKU.any)) {
+      return `${name} does not allow code signing (its extended key usage is ${facts.eku.map((o) => EKU_NAMES[o] ?? o).join(', ')}).`;
+    }
     return null;
   }
   const what = purpose === 'codeSigning' ? 'code-signing' : 'time-stamping';
@@ -218,7 +225,7 @@ function leafProblem(facts: Facts, purpose: LeafPurpose): string | null {
 
 // Every check on a complete path, leaf first; the first problem found is the answer.
 function checkPath(path: Facts[], options: PathOptions): string | null {
-  const purposeOid = options.purpose === 'codeSigning' ? EKU.codeSigning : options.purpose === 'timeStamping' ? EKU.timeStamping : null;
+  const purposeOid = options.purpose === 'codeSigning' || options.purpose === 'sigstoreCodeSigning' ? EKU.codeSigning : options.purpose === 'timeStamping' ? EKU.timeStamping : null;
   const last = path.length - 1;
   const role = (i: number) => (i === 0 ? 'signing certificate' : i === last ? 'trust anchor' : 'intermediate certificate');
   for (let i = 0; i <= last; i++) {
