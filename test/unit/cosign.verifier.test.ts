@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { BUNDLE_ANNOTATION, publicKeysFromPem, SIGNATURE_ANNOTATION, verifyCosignSignature, type CosignTrust } from '../../main/signatures/cosign.verifier.ts';
+import { EKU, makeChain } from '../support/certificate-factory.ts';
+import { BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, publicKeysFromPem, SIGNATURE_ANNOTATION, verifyCosignSignature, type CosignTrust } from '../../main/signatures/cosign.verifier.ts';
 
 const manifest = Buffer.from('{"schemaVersion":2}');
 const manifestDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
@@ -83,4 +84,75 @@ test('a real Fulcio-signed image: the wrong email, the wrong issuer and an alter
   const altered = verifyCosignSignature({ ...input, annotations: { ...signature.annotations, [BUNDLE_ANNOTATION]: JSON.stringify(bundle) } });
   assert.match(altered.reason, /signed entry timestamp does not verify/);
   assert.equal(verifyCosignSignature({ ...input, trust: { ...trust, roots: [] } }).verdict, 'untrusted');
+});
+
+const base = (payload: Buffer, key: ReturnType<typeof generateKeyPairSync>, signature: Buffer): Parameters<typeof verifyCosignSignature>[0] => ({
+  manifestDigest,
+  reference: 'registry.example.com/team/app:v1',
+  identityRule: 'matchRepository',
+  payload,
+  annotations: { [SIGNATURE_ANNOTATION]: signature.toString('base64') },
+  trust: trustOf([key.publicKey]),
+});
+
+test('a validly signed payload with an unknown or duplicated field is refused, as the simple-signing format requires', () => {
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const document = (critical: string, extra = '') =>
+    Buffer.from(`{"critical":${critical},"optional":null${extra}}`);
+  const identity = '"identity":{"docker-reference":"registry.example.com/team/app"}';
+  const image = `"image":{"docker-manifest-digest":"${manifestDigest}"}`;
+  const type = '"type":"cosign container image signature"';
+  const cases: [string, Buffer][] = [
+    ['unknown critical field', document(`{${identity},${image},${type},"extra":"x"}`)],
+    ['unknown image field', document(`{${identity},"image":{"docker-manifest-digest":"${manifestDigest}","other":1},${type}}`)],
+    ['unknown identity field', document(`{"identity":{"docker-reference":"registry.example.com/team/app","more":1},${image},${type}}`)],
+    ['unknown top-level field', document(`{${identity},${image},${type}}`, ',"extra":1')],
+    ['duplicated digest', document(`{${identity},"image":{"docker-manifest-digest":"sha256:${'0'.repeat(64)}","docker-manifest-digest":"${manifestDigest}"},${type}}`)],
+    ['optional not an object', Buffer.from(`{"critical":{${identity},${image},${type}},"optional":"text"}`)],
+    ['wrong type', document(`{${identity},${image},"type":"another type"}`)],
+  ];
+  const good = document(`{${identity},${image},${type}}`);
+  assert.equal(verifyCosignSignature(base(good, pair, sign('sha256', good, pair.privateKey))).verdict, 'verified');
+  for (const [name, payload] of cases) {
+    const result = verifyCosignSignature(base(payload, pair, sign('sha256', payload, pair.privateKey)));
+    assert.equal(result.verdict, 'failed', `${name}: ${result.reason}`);
+    assert.equal(result.checks.find((check) => !check.ok)?.name, 'payload', name);
+  }
+});
+
+test('an ECDSA signature in raw r||s form verifies as it does for sigstore, and a truncated one does not', () => {
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const payload = payloadFor('registry.example.com/team/app');
+  const raw = sign('sha256', payload, { key: pair.privateKey, dsaEncoding: 'ieee-p1363' });
+  assert.equal(raw.length, 64);
+  assert.equal(verifyCosignSignature(base(payload, pair, raw)).verdict, 'verified');
+  assert.equal(verifyCosignSignature(base(payload, pair, raw.subarray(0, 63))).verdict, 'failed');
+});
+
+test('a private-PKI signer chain is validated as containers/image does: code-signing usage, CA issuers, every certificate valid', () => {
+  const payload = payloadFor('registry.example.com/team/app');
+  const withChain = (chain: ReturnType<typeof makeChain>) => {
+    const signature = sign('sha256', payload, chain.leaf.privateKey);
+    return verifyCosignSignature({
+      manifestDigest,
+      reference: 'registry.example.com/team/app:v1',
+      identityRule: 'matchRepository',
+      payload,
+      annotations: { [SIGNATURE_ANNOTATION]: signature.toString('base64'), [CERTIFICATE_ANNOTATION]: chain.leaf.cert.toString(), [CHAIN_ANNOTATION]: chain.intermediate.cert.toString() },
+      trust: { keys: [], rekorKeys: [], roots: [chain.root.cert], intermediates: [], identity: { email: 'signer@example.com' } },
+    });
+  };
+  const leaf = { email: 'signer@example.com' };
+  assert.equal(withChain(makeChain({ leaf })).verdict, 'verified', withChain(makeChain({ leaf })).reason);
+  const refused: [string, ReturnType<typeof makeChain>][] = [
+    ['server-auth leaf', makeChain({ leaf: { ...leaf, eku: [EKU.serverAuth] } })],
+    ['issuer that is not a CA', makeChain({ leaf, intermediate: { ca: false } })],
+    ['expired intermediate', makeChain({ leaf, intermediate: { notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) } })],
+    ['unknown critical extension', makeChain({ leaf: { ...leaf, extra: [{ oid: '1.3.6.1.4.1.99999.1', critical: true, value: Buffer.from([5, 0]) }] } })],
+  ];
+  for (const [name, chain] of refused) {
+    const result = withChain(chain);
+    assert.equal(result.verdict, 'untrusted', `${name}: ${result.reason}`);
+    assert.equal(result.checks.find((check) => !check.ok)?.name, 'certificate chain', name);
+  }
 });
