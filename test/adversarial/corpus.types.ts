@@ -1,7 +1,7 @@
 // What every corpus hands the runner: cases on the loopback registry, each with the trust Signet and the peers use.
 import type { VerifyOptions } from '../../main/images/verify.engine.ts';
 
-export type CaseFormat = 'cosign-simple-signing' | 'notation' | 'sigstore-bundle';
+export type CaseFormat = 'cosign-simple-signing' | 'cosign-private-pki' | 'notation' | 'sigstore-bundle';
 
 export interface CorpusCase {
   id: string;
@@ -21,7 +21,15 @@ export interface CorpusCase {
   /** Signet's trust for this case, as the verify engine takes it. */
   signet: Omit<VerifyOptions, 'reference'>;
   /** Files the peers read their trust from: a public key, a Notation configuration folder, a trusted root. */
-  peerTrust: { publicKeyFile?: string; notationHome?: string; trustedRootFile?: string };
+  peerTrust: { publicKeyFile?: string; notationHome?: string; trustedRootFile?: string; pki?: PrivatePkiTrust };
+}
+
+/** A private CA as cosign 2 (--ca-roots), cosign 3 (a trusted root with that CA) and containers/image (pki) are given it. */
+export interface PrivatePkiTrust {
+  rootsFile: string;
+  intermediatesFile: string;
+  trustedRootFile: string;
+  email: string;
 }
 
 export type PeerVerdict = { result: 'pass' | 'fail'; detail: string };

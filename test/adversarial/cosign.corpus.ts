@@ -2,8 +2,9 @@
 // valid (re-signed with the case's test key) and break exactly one rule of cosign's signature spec or of
 // containers/image's simple-signing rules, plus the few that only break a signature.
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EKU, makeCertificate, makeChain, type CertificateOptions, type Issued } from '../support/certificate-factory.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import type { Corpus, CorpusCase } from './corpus.types.ts';
 import { cosignPeers } from './peers.ts';
@@ -12,6 +13,23 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
+const CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
+const SIGNER_EMAIL = 'signer@example.com';
+const DAY = 86_400_000;
+
+const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
+
+/** A private CA's chain as one case uses it: what the signature carries, and what the verifiers are told to trust. */
+interface PkiChain {
+  root: Issued;
+  intermediate: Issued;
+  leaf: Issued;
+  /** The certificates the signature's chain annotation carries, in order. */
+  carried?: Issued[];
+  /** The certificate in the signature's certificate annotation when it is not the signing leaf. */
+  presented?: Issued;
+}
 
 interface TestKey {
   name: string;
@@ -24,6 +42,7 @@ interface Layer {
   payload: Buffer;
   signature?: string;
   mediaType?: string;
+  annotations?: Record<string, string>;
 }
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -99,7 +118,7 @@ class CosignCases {
     const descriptors = [];
     for (const layer of layers) {
       const blob = await this.factory.blob(repository, layer.payload);
-      descriptors.push({ mediaType: layer.mediaType ?? SIMPLE_SIGNING, size: blob.size, digest: blob.digest, annotations: layer.signature === undefined ? {} : { [SIGNATURE_ANNOTATION]: layer.signature } });
+      descriptors.push({ mediaType: layer.mediaType ?? SIMPLE_SIGNING, size: blob.size, digest: blob.digest, annotations: { ...(layer.signature === undefined ? {} : { [SIGNATURE_ANNOTATION]: layer.signature }), ...layer.annotations } });
     }
     const config = await this.factory.blob(repository, Buffer.from(JSON.stringify({ architecture: '', os: '', rootfs: { type: 'layers', diff_ids: descriptors.map((d) => d.digest) }, config: {} })));
     const mediaType = options.manifestMediaType ?? OCI_MANIFEST;
@@ -142,8 +161,75 @@ class CosignCases {
     }
   }
 
+  // One private-CA case: the image signed by the chain's leaf, checked against the chain's root by tag and by digest.
+  private async eachPki(variant: string, klass: string, rule: string, expected: 'pass' | 'fail', chain: PkiChain, trustedRoot: Issued = chain.root): Promise<void> {
+    const repository = `adversarial/${klass}-${variant}-${++this.counter}`;
+    const digest = await this.image(repository, 'v1');
+    const payload = payloadFor(`${this.host}/${repository}`, digest);
+    const carried = chain.carried ?? [chain.intermediate, chain.root];
+    await this.pushSignature(repository, digest, [
+      {
+        payload,
+        signature: sign('sha256', payload, chain.leaf.privateKey).toString('base64'),
+        annotations: { [CERTIFICATE_ANNOTATION]: pem((chain.presented ?? chain.leaf).der), [CHAIN_ANNOTATION]: carried.map((c) => pem(c.der)).join('') },
+      },
+    ]);
+    const files = join(this.dir, repository.replace(/\//g, '_'));
+    await mkdir(files, { recursive: true });
+    const pki = { rootsFile: join(files, 'roots.pem'), intermediatesFile: join(files, 'intermediates.pem'), trustedRootFile: join(files, 'trusted_root.json'), email: SIGNER_EMAIL };
+    await writeFile(pki.rootsFile, pem(trustedRoot.der));
+    await writeFile(pki.intermediatesFile, pem(chain.intermediate.der));
+    await writeFile(pki.trustedRootFile, JSON.stringify(privateTrustedRoot(chain.intermediate, trustedRoot)));
+    for (const target of ['v1', digest]) {
+      this.cases.push({
+        id: `${klass}/${variant}/${target === 'v1' ? 'tag' : 'digest'}`,
+        class: klass,
+        rule,
+        expected,
+        format: 'cosign-private-pki',
+        variant,
+        repository,
+        target,
+        reference: target === 'v1' ? `${this.host}/${repository}:v1` : `${this.host}/${repository}@${digest}`,
+        signet: { keys: [], cosign: { rekorKeys: [], roots: [trustedRoot.cert], intermediates: [chain.intermediate.cert], identity: { email: SIGNER_EMAIL } } },
+        peerTrust: { pki },
+      });
+    }
+  }
+
+  // Certificate rules of RFC 5280 path validation as Go's crypto/x509 applies them for cosign and containers/image.
+  private async pkiCases(): Promise<void> {
+    for (const variant of ['p256', 'p384']) {
+      const leafKey = () => generateKeyPairSync('ec', { namedCurve: variant === 'p256' ? 'prime256v1' : 'secp384r1' });
+      const chain = (overrides: { root?: Partial<CertificateOptions>; intermediate?: Partial<CertificateOptions>; leaf?: Partial<CertificateOptions> } = {}) =>
+        makeChain({ ...overrides, leaf: { email: SIGNER_EMAIL, key: leafKey(), ...overrides.leaf } });
+      const v = `${variant}-ca`;
+      const past = { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) };
+      const future = { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY) };
+      await this.eachPki(v, 'cert-good', 'none: a code-signing leaf chaining to the trusted root', 'pass', chain());
+      await this.eachPki(v, 'cert-good-no-eku', 'none: a leaf without extended key usage may sign anything, as Go reads RFC 5280', 'pass', chain({ leaf: { eku: null } }));
+      const reordered = chain();
+      await this.eachPki(v, 'cert-good-chain-reordered', 'none: the carried chain is a pool of candidates, its order does not matter', 'pass', { ...reordered, carried: [reordered.root, reordered.intermediate] });
+      await this.eachPki(v, 'cert-eku-server-auth', 'a signing leaf with extended key usage must allow code signing', 'fail', chain({ leaf: { eku: [EKU.serverAuth] } }));
+      await this.eachPki(v, 'cert-issuer-not-ca', 'every issuer must be a CA (basicConstraints cA true)', 'fail', chain({ intermediate: { ca: false, keyUsage: ['keyCertSign', 'digitalSignature'] } }));
+      await this.eachPki(v, 'cert-issuer-no-basic-constraints', 'an issuer without basicConstraints is not a CA', 'fail', chain({ intermediate: { ca: null } }));
+      await this.eachPki(v, 'cert-path-length', "a path longer than the root's pathLenConstraint is refused", 'fail', chain({ root: { pathLen: 0 } }));
+      await this.eachPki(v, 'cert-leaf-expired', 'the signing certificate must be valid at the signing time (now, without a log or timestamp)', 'fail', chain({ leaf: past }));
+      await this.eachPki(v, 'cert-leaf-not-yet-valid', 'the signing certificate must already be valid', 'fail', chain({ leaf: future }));
+      await this.eachPki(v, 'cert-intermediate-expired', 'every certificate of the path must be valid, not only the leaf', 'fail', chain({ intermediate: past }));
+      await this.eachPki(v, 'cert-unknown-critical-extension', 'a certificate with a critical extension the verifier does not know is refused', 'fail', chain({ leaf: { extra: [{ oid: '1.3.6.1.4.1.55555.1', critical: true, value: Buffer.from([0x05, 0x00]) }] } }));
+      await this.eachPki(v, 'cert-wrong-email', "the certificate's e-mail address must be the one trusted", 'fail', chain({ leaf: { email: 'someone-else@example.com' } }));
+      const swapped = chain();
+      const stranger = makeCertificate({ commonName: 'Another Signer', issuer: swapped.intermediate, ca: false, eku: [EKU.codeSigning], email: SIGNER_EMAIL, key: leafKey() });
+      await this.eachPki(v, 'cert-swapped', "the signature must verify with the presented certificate's key", 'fail', { ...swapped, presented: stranger });
+      const foreign = chain();
+      await this.eachPki(v, 'cert-untrusted-root', 'the path must end at a trusted root, not one the signature brings', 'fail', foreign, chain().root);
+    }
+  }
+
   // Every case, for every key type cosign supports.
   async build(): Promise<CorpusCase[]> {
+    await this.pkiCases();
     const keys = [await this.key('p256', 'p256'), await this.key('p384', 'p384'), await this.key('rsa2048', 'rsa'), await this.key('ed25519', 'ed25519')];
     const other = await this.key('other', 'p256');
     const good = (key: TestKey, repository: string, digest: string, extra: Parameters<typeof payloadFor>[2] = {}) => {
@@ -264,7 +350,25 @@ class CosignCases {
   }
 }
 
-/** Key-signed cosign signatures in the .sig tag layout, read by cosign and by containers/image (skopeo). */
+// cosign 3 reads a private CA from a trusted root: the intermediate and root as one certificate authority, and no logs.
+function privateTrustedRoot(intermediate: Issued, root: Issued): object {
+  return {
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: [],
+    certificateAuthorities: [
+      {
+        subject: { organization: 'Signet Test', commonName: 'Test Root' },
+        uri: 'https://ca.example.test',
+        certChain: { certificates: [{ rawBytes: intermediate.der.toString('base64') }, { rawBytes: root.der.toString('base64') }] },
+        validFor: { start: new Date(Date.now() - 365 * DAY).toISOString() },
+      },
+    ],
+    ctlogs: [],
+    timestampAuthorities: [],
+  };
+}
+
+/** Key- and private-CA-signed cosign signatures in the .sig tag layout, read by cosign and by containers/image (skopeo). */
 export const cosignCorpus: Corpus = {
   name: 'cosign',
   build: (registryUrl, dir) => new CosignCases(registryUrl, dir).build(),

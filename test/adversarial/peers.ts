@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CorpusCase, Peer } from './corpus.types.ts';
+import type { CaseFormat, CorpusCase, Peer, PrivatePkiTrust } from './corpus.types.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const legacy = join(root, '.tools', 'bin');
@@ -25,22 +25,28 @@ function keyFile(c: CorpusCase): string {
   return c.peerTrust.publicKeyFile;
 }
 
+// Private-PKI cases name the CA files and the signer's e-mail address.
+function pkiTrust(c: CorpusCase): PrivatePkiTrust {
+  if (!c.peerTrust.pki) throw new Error(`${c.id} names no private CA for the peers`);
+  return c.peerTrust.pki;
+}
+
 // The last line a peer wrote is its reason; peers print progress first and the verdict last.
 function lastLine(output: string): string {
   const lines = output.trim().split('\n').filter((l) => l.trim() !== '');
   return (lines.at(-1) ?? '').slice(0, 300);
 }
 
-// cosign verify with a public key, offline: no transparency log is asked for key-signed signatures.
-function cosign(name: string, binary: string, legacy: boolean): Peer {
+// cosign verify as users run it offline: no transparency log or SCT is asked for, since the test signers log nowhere.
+function cosign(name: string, binary: string, legacy: boolean, format: CaseFormat, trustArgs: (c: CorpusCase) => string[]): Peer {
   return {
     name,
     legacy,
-    formats: ['cosign-simple-signing'],
+    formats: [format],
     async verify(input) {
       const home = await mkdtemp(join(tmpdir(), 'signet-adv-cosign-'));
       try {
-        const { code, output } = await exec(binary, ['verify', '--key', keyFile(input), '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', input.reference], {
+        const { code, output } = await exec(binary, ['verify', ...trustArgs(input), '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', input.reference], {
           ...process.env,
           HOME: home,
           TUF_ROOT: join(home, 'tuf'),
@@ -54,19 +60,25 @@ function cosign(name: string, binary: string, legacy: boolean): Peer {
   };
 }
 
+const cosignKey = (c: CorpusCase) => ['--key', keyFile(c)];
+// A certificate without Fulcio's issuer extension has the empty issuer, which only a pattern can accept.
+const cosignIdentity = (c: CorpusCase) => ['--certificate-identity', pkiTrust(c).email, '--certificate-oidc-issuer-regexp', '.*', '--insecure-ignore-sct=true'];
+const cosign2Pki = (c: CorpusCase) => ['--ca-roots', pkiTrust(c).rootsFile, '--ca-intermediates', pkiTrust(c).intermediatesFile, ...cosignIdentity(c)];
+const cosign3Pki = (c: CorpusCase) => ['--trusted-root', pkiTrust(c).trustedRootFile, ...cosignIdentity(c)];
+
 // skopeo copies only what its policy admits: a sigstoreSigned requirement with the containers/image default identity rule.
-function skopeo(name: string, binary: string, signedIdentity: object, legacy: boolean): Peer {
+function skopeo(name: string, binary: string, signedIdentity: object, legacy: boolean, format: CaseFormat, trust: (c: CorpusCase) => object): Peer {
   return {
     name,
     legacy,
-    formats: ['cosign-simple-signing'],
+    formats: [format],
     async verify(input) {
       const work = await mkdtemp(join(tmpdir(), 'signet-adv-skopeo-'));
       try {
         const host = input.reference.split('/')[0]!;
         await mkdir(join(work, 'registries.d'));
         await writeFile(join(work, 'registries.d', 'sigstore.yaml'), 'default-docker:\n  use-sigstore-attachments: true\n');
-        const policy = { default: [{ type: 'reject' }], transports: { docker: { [host]: [{ type: 'sigstoreSigned', keyPath: keyFile(input), signedIdentity }] } } };
+        const policy = { default: [{ type: 'reject' }], transports: { docker: { [host]: [{ type: 'sigstoreSigned', ...trust(input), signedIdentity }] } } };
         await writeFile(join(work, 'policy.json'), JSON.stringify(policy));
         const { code, output } = await exec(
           binary,
@@ -81,12 +93,20 @@ function skopeo(name: string, binary: string, signedIdentity: object, legacy: bo
   };
 }
 
+const skopeoKey = (c: CorpusCase) => ({ keyPath: keyFile(c) });
+const skopeoPki = (c: CorpusCase) => ({ pki: { caRootsPath: pkiTrust(c).rootsFile, caIntermediatesPath: pkiTrust(c).intermediatesFile, subjectEmail: pkiTrust(c).email } });
+const matchRepository = { type: 'matchRepository' };
+
 // Every peer that reads cosign's simple-signing format, at the versions users run today and the legacy ones.
 export function cosignPeers(): Peer[] {
   return [
-    cosign('cosign 2.5', join(legacy, 'cosign'), true),
-    cosign('cosign 3.1', join(current, 'cosign'), false),
-    skopeo('skopeo 1.22 (matchRepository)', join(current, 'skopeo'), { type: 'matchRepository' }, false),
-    skopeo('skopeo 1.18 (matchRepository)', join(legacy, 'skopeo'), { type: 'matchRepository' }, true),
+    cosign('cosign 2.5', join(legacy, 'cosign'), true, 'cosign-simple-signing', cosignKey),
+    cosign('cosign 3.1', join(current, 'cosign'), false, 'cosign-simple-signing', cosignKey),
+    skopeo('skopeo 1.22 (matchRepository)', join(current, 'skopeo'), matchRepository, false, 'cosign-simple-signing', skopeoKey),
+    skopeo('skopeo 1.18 (matchRepository)', join(legacy, 'skopeo'), matchRepository, true, 'cosign-simple-signing', skopeoKey),
+    cosign('cosign 2.5 (private CA)', join(legacy, 'cosign'), true, 'cosign-private-pki', cosign2Pki),
+    cosign('cosign 3.1 (private CA)', join(current, 'cosign'), false, 'cosign-private-pki', cosign3Pki),
+    skopeo('skopeo 1.22 (private CA)', join(current, 'skopeo'), matchRepository, false, 'cosign-private-pki', skopeoPki),
+    skopeo('skopeo 1.18 (private CA)', join(legacy, 'skopeo'), matchRepository, true, 'cosign-private-pki', skopeoPki),
   ];
 }
