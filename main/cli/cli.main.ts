@@ -171,10 +171,10 @@ async function password(question: string): Promise<string> {
   return readSecret(question);
 }
 
-// verifyImage's parameter is typed as the whole AppContext, but it reads only what VerifyContext holds.
+// verifyImage's parameter is typed as the whole AppContext, but it reads only what VerifyContext holds; the configured trust opens the app only when no flag narrows it.
 async function verified(session: Session, image: string, v: Values) {
   const [command, context] = await Promise.all([import('./verify.command.ts'), session.verifyContext()]);
-  return { command, report: await command.verifyImage(context as AppContext, image, v) };
+  return { command, report: await command.verifyImage(context as AppContext, image, v, async () => (await session.app()).images.trustOptions('cli')) };
 }
 
 const signOptions = { key: string, format: string, 'index-only': { type: 'boolean', default: false }, annotation: many, timestamp: { type: 'boolean', default: false }, insecure: { type: 'boolean', default: false } } as const;

@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import type { ChainReport, Verdict } from '../../shared/model/chain.model.ts';
 import type { AppContext } from '../app/app.context.ts';
 import { resolveImageTarget } from '../images/image-target.ts';
-import { VerifyEngine } from '../images/verify.engine.ts';
-import { loadTrust } from '../trust/trust-sources.ts';
+import { CONFIGURED_TRUST } from '../images/images.service.ts';
+import { VerifyEngine, type VerifyOptions } from '../images/verify.engine.ts';
+import { describeTrust, loadTrust } from '../trust/trust-sources.ts';
 import { escapeControls } from '../../shared/terminal-text.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -11,8 +12,16 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : []);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
 
-// Trust comes only from what the user names (key files, inventory keys, roots, stores) and, unless refused, sigstore's public-good root.
-export async function verifyImage(app: AppContext, image: string, v: Values): Promise<ChainReport> {
+/** The flags that name trust; any one of them narrows verification to what the flags name. */
+export const TRUST_FLAGS = ['key', 'keyref', 'rekor-key', 'ca', 'tsa', 'notation-store', 'identity', 'identity-regexp', 'issuer', 'issuer-regexp', 'trusted-root', 'no-public-good'] as const;
+
+// True when the command line names its own trust instead of the configured trust every host shares.
+export function narrowsTrust(v: Values): boolean {
+  return TRUST_FLAGS.some((flag) => (Array.isArray(v[flag]) ? (v[flag] as string[]).length > 0 : v[flag] !== undefined && v[flag] !== false));
+}
+
+// Without trust flags, the trust the Images screen uses over the same data folder (`configured`); with them, only what they name.
+export async function verifyImage(app: AppContext, image: string, v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<ChainReport> {
   const settings = await app.settings.get();
   const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(app.dataDir, 'cache'), credentials: app.registryCredentials });
   const now = new Date();
@@ -20,6 +29,11 @@ export async function verifyImage(app: AppContext, image: string, v: Values): Pr
   // The registry is read while the inventory and the trust load; their errors still come first, as when they were read first.
   const graph = engine.discover(target.repository, target.reference, { reference: target.display });
   graph.catch(() => undefined);
+  if (!narrowsTrust(v) && configured) {
+    const trust = await configured();
+    const report = await engine.chain(await graph, { reference: target.display, ...trust, now });
+    return { ...namingSigners(report), trust: describeTrust(trust, CONFIGURED_TRUST) };
+  }
   const inventory = await app.keys.list();
   const trust = await loadTrust(
     {
@@ -40,7 +54,7 @@ export async function verifyImage(app: AppContext, image: string, v: Values): Pr
     inventory,
   );
   const report = await engine.chain(await graph, { reference: target.display, ...trust, now });
-  return namingSigners(report);
+  return { ...namingSigners(report), trust: describeTrust(trust, 'Only the trust the command line names') };
 }
 
 // Who each verified signature comes from, in words: the key's label and fingerprint, the keyless identity and its OIDC issuer, or the certificate subject.
@@ -76,7 +90,12 @@ const line = (text: string): string => escapeControls(text);
 
 // The verdict in one line, then every problem met on the chain, each on its own line.
 export function formatVerdict(report: ChainReport): string {
-  return [line(`${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`), ...problemLines(report)].join('\n');
+  return [line(`${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`), ...trustLines(report), ...problemLines(report)].join('\n');
+}
+
+function trustLines(report: ChainReport): string[] {
+  const [origin, ...parts] = report.trust ?? [];
+  return origin ? [`  trust: ${line(origin)}${parts.length ? `: ${parts.map(line).join('; ')}` : ''}`] : [];
 }
 
 function problemLines(report: ChainReport): string[] {

@@ -1,12 +1,12 @@
 import { verify as verifySignature, type KeyObject, type X509Certificate } from 'node:crypto';
-import type { ChainEdge, ChainNode, ChainReport, Verdict } from '../../shared/model/chain.model.ts';
+import type { ChainEdge, ChainNode, ChainReport, Check, Verdict } from '../../shared/model/chain.model.ts';
 import type { Attachment, ImageGraph, ManifestNode } from '../../shared/model/image-graph.model.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { fingerprintOf } from '../keys/key-encoding.ts';
 import { certificateFields } from '../signatures/certificate-details.ts';
 import { verifyCosignSignature, type CosignTrust } from '../signatures/cosign.verifier.ts';
 import type { NotationTrust } from '../signatures/notation.verifier.ts';
-import type { BundleContents, BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
+import type { BundleContents, BundlePolicy, BundleVerification } from '../signatures/sigstore-bundle.verifier.ts';
 import { Discovery } from './discovery.ts';
 import type { ImageSource } from './image-source.types.ts';
 import { z } from 'zod';
@@ -49,13 +49,17 @@ interface SignatureOutcome {
   shown?: Record<string, string>;
   keyFingerprint: string | null;
   signedAt: Date | null;
+  /** Every check the verifier performed; the inventory's judgement of the key is added last. */
+  checks?: Check[];
 }
 
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
 
 /** A DSSE envelope and its in-toto statement, as far as they are read here. */
 const EnvelopeSchema = z.looseObject({ payloadType: z.string().optional(), payload: z.string().optional(), signatures: z.array(z.looseObject({ sig: z.string().optional() })).optional() });
-const StatementSchema = z.looseObject({ predicateType: z.string().optional(), subject: z.array(z.looseObject({ digest: z.looseObject({ sha256: z.string().optional() }).optional() })).optional() });
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+const IN_TOTO_STATEMENT_TYPES = ['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1'];
+const StatementSchema = z.looseObject({ _type: z.string().optional(), predicateType: z.string().optional(), subject: z.array(z.looseObject({ digest: z.looseObject({ sha256: z.string().optional() }).optional() })).optional() });
 
 /** The budget a discovery started with, so the signature checks of the same graph draw on what is left of it. */
 const budgets = new WeakMap<ImageGraph, VerifyBudget>();
@@ -146,7 +150,7 @@ export class VerifyEngine {
       tick();
       for (const [index, outcome] of produced.entries()) {
         const id = `${attachment.digest}#${index}`;
-        nodes.push({ id, kind: outcome.kind, label: `${attachment.kind}${attachment.predicateType ? ` (${attachment.predicateType})` : ''}`, verdict: outcome.verdict, reason: outcome.reason, details: { via: attachment.via, digest: attachment.digest, attachmentKind: attachment.kind, ...(attachment.tag ? { tag: attachment.tag } : {}), ...(attachment.predicateType ? { predicateType: attachment.predicateType } : {}), ...outcome.shown } });
+        nodes.push({ id, kind: outcome.kind, label: `${attachment.kind}${attachment.predicateType ? ` (${attachment.predicateType})` : ''}`, verdict: outcome.verdict, reason: outcome.reason, details: { via: attachment.via, digest: attachment.digest, attachmentKind: attachment.kind, ...(attachment.tag ? { tag: attachment.tag } : {}), ...(attachment.predicateType ? { predicateType: attachment.predicateType } : {}), ...outcome.shown }, ...(outcome.checks ? { checks: outcome.checks } : {}) });
         edges.push({ from: node.digest, to: id, label: outcome.kind === 'signature' ? 'signed by' : 'attested by' });
         let chainFrom = id;
         if (outcome.signer) {
@@ -219,8 +223,9 @@ export class VerifyEngine {
             });
             const fingerprint = result.signer?.kind === 'key' ? result.signer.fingerprint : null;
             const signedAt = result.timestamp ? new Date(result.timestamp.time) : result.tlog ? new Date(result.tlog.integratedTime * 1000) : null;
-            const judged = judgeKey(result.verdict, result.reason, fingerprint, signedAt, options.inventory ?? []);
+            const judged = judgeKey(result.verdict, result.reason, fingerprint, signedAt, options.inventory ?? [], now);
             results.push({
+              checks: [...result.checks.map((c) => ({ name: c.name, result: c.ok ? ('pass' as const) : ('fail' as const), reason: c.reason })), ...judged.checks],
               verdict: judged.verdict,
               reason: judged.reason,
               kind: 'signature',
@@ -237,7 +242,7 @@ export class VerifyEngine {
         }
         case 'cosign-attestation':
           // Awaited here, so that an unreadable envelope is this attachment's verdict and not the verification's failure.
-          return await Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options)));
+          return await Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options, now)));
         case 'sigstore-bundle-signature':
         case 'sigstore-bundle-attestation': {
           const layer = layers[0];
@@ -251,7 +256,7 @@ export class VerifyEngine {
           if (!options.trustedRoot) {
             const keyed = policies.map((policy) => this.keyedBundle(bundle, bundleContents, node, policy, kind));
             const best = keyed.find((k) => k?.verdict === 'verified') ?? keyed.find((k) => k);
-            if (best) return [this.judged(best, options)];
+            if (best) return [this.judged(best, options, now)];
             return notChecked('No sigstore trusted root is configured, so this bundle cannot be checked.', kind);
           }
           let first: SignatureOutcome | undefined;
@@ -266,9 +271,10 @@ export class VerifyEngine {
               keyFingerprint: fingerprint,
               signedAt: null,
               shown: bundleShown(bundle),
+              checks: bundleChecks(result),
               ...bundleEvidence(result, result.verdict === 'verified' ? null : { reason: `The bundle did not verify, so this is not relied on: ${result.reason}`, proof: 'present, not relied on (verification failed)' }),
             };
-            if (outcome.verdict === 'verified') return [this.judged(outcome, options)];
+            if (outcome.verdict === 'verified') return [this.judged(outcome, options, now)];
             first ??= outcome;
           }
           return [first!];
@@ -289,6 +295,7 @@ export class VerifyEngine {
               keyFingerprint: null,
               signedAt: result.timestamp?.authentic ? new Date(result.timestamp.time) : null,
               certificates: { chain: result.certificates, anchored: result.anchored },
+              checks: result.checks.map((c) => ({ name: c.name, result: c.ok ? 'pass' : c.logged ? 'logged' : 'fail', reason: c.reason })),
               shown: { payload: pretty(result.payload ?? ''), envelope: `${result.format ?? 'unknown'} (${layer.mediaType})`, checks: result.checks.map((c) => `${c.ok ? 'pass' : c.logged ? 'logged' : 'FAIL'}: ${c.name}: ${c.reason}`).join('\n') },
               ...(result.timestamp?.authentic ? { timestamp: { label: `Timestamp ${result.timestamp.time}`, reason: 'An RFC 3161 countersignature from a trusted timestamp authority.', details: { time: result.timestamp.time, standard: 'RFC 3161' } } } : {}),
             },
@@ -302,34 +309,45 @@ export class VerifyEngine {
     }
   }
 
-  // A DSSE envelope signed with a trusted key, whose in-toto subject is this manifest.
+  // A DSSE envelope signed with a trusted key, carrying an in-toto statement whose subject is this manifest.
   private dsseAttestation(node: ManifestNode, bytes: Buffer, options: VerifyOptions): SignatureOutcome {
     const envelope = readDocument(bytes, EnvelopeSchema, 'The DSSE envelope');
     const payload = Buffer.from(envelope.payload ?? '', 'base64');
     const type = envelope.payloadType ?? '';
     const pae = Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
     const shown = { statement: pretty(payload.toString('utf8')), payloadType: type };
-    const statement = readDocument(payload, StatementSchema, 'The in-toto statement');
-    const about = (statement.subject ?? []).some((s) => `sha256:${s.digest?.sha256}` === node.digest);
-    if (!about) return { verdict: 'failed', reason: `The attestation is about another artifact, not ${node.digest}.`, kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null, shown };
+    const checks: Check[] = [];
+    const refuse = (verdict: Verdict, name: string, reason: string): SignatureOutcome => {
+      checks.push({ name, result: 'fail', reason });
+      return { verdict, reason, kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null, shown, checks };
+    };
+    let signedWith: string | null = null;
     for (const key of options.keys) {
       for (const signature of envelope.signatures ?? []) {
         try {
-          if (verifySignature(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', pae, key, Buffer.from(signature.sig ?? '', 'base64'))) {
-            const fingerprint = fingerprintOf(key.export({ type: 'spki', format: 'der' }));
-            return { verdict: 'verified', reason: `A ${statement.predicateType ?? 'statement'} attestation signed by the trusted key SHA256:${fingerprint.slice(0, 16)}….`, kind: 'attestation', signer: { label: keyLabel(fingerprint, options.inventory), details: { fingerprint } }, tlog: null, keyFingerprint: fingerprint, signedAt: null, shown };
-          }
+          if (verifySignature(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', pae, key, Buffer.from(signature.sig ?? '', 'base64'))) signedWith ??= fingerprintOf(key.export({ type: 'spki', format: 'der' }));
         } catch {
           continue;
         }
       }
     }
-    return { verdict: options.keys.length ? 'failed' : 'untrusted', reason: options.keys.length ? 'The attestation signature does not verify with any trusted key.' : 'No trusted key is configured for this attestation.', kind: 'attestation', signer: null, tlog: null, keyFingerprint: null, signedAt: null, shown };
+    if (!signedWith) return refuse(options.keys.length ? 'failed' : 'untrusted', 'signature', options.keys.length ? 'The attestation signature does not verify with any trusted key.' : 'No trusted key is configured for this attestation.');
+    checks.push({ name: 'signature', result: 'pass', reason: `The envelope's signature over its payload and payload type verifies with the trusted key SHA256:${signedWith.slice(0, 16)}….` });
+    if (type !== IN_TOTO_PAYLOAD_TYPE) return refuse('failed', 'payload type', `The envelope's payload type is "${type}", not ${IN_TOTO_PAYLOAD_TYPE}, so its payload is not an in-toto statement.`);
+    checks.push({ name: 'payload type', result: 'pass', reason: `The payload type is ${IN_TOTO_PAYLOAD_TYPE}.` });
+    const statement = readDocument(payload, StatementSchema, 'The in-toto statement');
+    if (!IN_TOTO_STATEMENT_TYPES.includes(statement._type ?? '')) return refuse('failed', 'statement type', `The statement's _type is "${statement._type ?? ''}", not an in-toto statement type (${IN_TOTO_STATEMENT_TYPES.join(' or ')}).`);
+    checks.push({ name: 'statement type', result: 'pass', reason: `The statement is an ${statement._type}.` });
+    const about = (statement.subject ?? []).some((s) => `sha256:${s.digest?.sha256}` === node.digest);
+    if (!about) return refuse('failed', 'subject', `The attestation is about another artifact, not ${node.digest}.`);
+    checks.push({ name: 'subject', result: 'pass', reason: `The statement's subject is ${node.digest}.` });
+    return { verdict: 'verified', reason: `A ${statement.predicateType ?? 'statement'} attestation signed by the trusted key SHA256:${signedWith.slice(0, 16)}….`, kind: 'attestation', signer: { label: keyLabel(signedWith, options.inventory), details: { fingerprint: signedWith } }, tlog: null, keyFingerprint: signedWith, signedAt: null, shown, checks };
   }
 
   // Inventory status (revoked, expired) overrides a verified signature made with that key.
-  private judged(outcome: SignatureOutcome, options: VerifyOptions): SignatureOutcome {
-    return { ...outcome, ...judgeKey(outcome.verdict, outcome.reason, outcome.keyFingerprint, outcome.signedAt, options.inventory ?? []) };
+  private judged(outcome: SignatureOutcome, options: VerifyOptions, now: Date): SignatureOutcome {
+    const judged = judgeKey(outcome.verdict, outcome.reason, outcome.keyFingerprint, outcome.signedAt, options.inventory ?? [], now);
+    return { ...outcome, verdict: judged.verdict, reason: judged.reason, checks: [...(outcome.checks ?? []), ...judged.checks] };
   }
 
   // Without a trusted root, a key-signed bundle can still be checked for its signature and subject (no log proof).
@@ -408,26 +426,41 @@ function pretty(text: string): string {
   }
 }
 
+// What the sigstore library and the checks after it covered, as one list: the library's own steps are not reported one by one.
+function bundleChecks(result: BundleVerification): Check[] {
+  if (result.verdict !== 'verified') return [{ name: 'bundle', result: 'fail', reason: result.reason }];
+  return [
+    { name: 'bundle', result: 'pass', reason: 'The signature, the certificate path or key, the transparency-log proof and the timestamps verify against the trusted root.' },
+    { name: 'signer identity', result: 'pass', reason: result.signer?.san ? `Signed by ${result.signer.san}${result.signer.issuer ? ` (issuer ${result.signer.issuer})` : ''}, as the policy requires.` : 'Signed by the trusted key.' },
+    { name: 'artifact', result: 'pass', reason: 'The bundle signs this manifest digest.' },
+  ];
+}
+
 function keyLabel(fingerprint: string, inventory: KeyRecord[] | undefined): string {
   const key = inventory?.find((k) => k.fingerprint === fingerprint);
   return key ? `${key.label} (SHA256:${fingerprint.slice(0, 12)}…)` : `key SHA256:${fingerprint.slice(0, 16)}…`;
 }
 
-// Inventory status applies: a compromised key invalidates signatures made after "invalid since"; a superseded one keeps earlier timestamped ones.
-function judgeKey(verdict: Verdict, reason: string, fingerprint: string | null, signedAt: Date | null, inventory: KeyRecord[]): { verdict: Verdict; reason: string } {
-  if (verdict !== 'verified' || !fingerprint) return { verdict, reason };
-  const key = inventory.find((k) => k.fingerprint === fingerprint);
-  if (!key?.revocation) {
-    if (key?.notAfter && signedAt && signedAt.getTime() > Date.parse(key.notAfter)) return { verdict: 'expired', reason: `Signed after key "${key.label}" expired on ${key.notAfter}.` };
-    return { verdict, reason };
+// Inventory status applies: a compromised key invalidates signatures made after "invalid since"; a superseded one keeps earlier timestamped ones;
+// an expired key's signatures count only with a trusted time before its expiry, or, without one, only until it expires.
+export function judgeKey(verdict: Verdict, reason: string, fingerprint: string | null, signedAt: Date | null, inventory: KeyRecord[], now: Date): { verdict: Verdict; reason: string; checks: Check[] } {
+  const key = verdict === 'verified' && fingerprint ? inventory.find((k) => k.fingerprint === fingerprint) : undefined;
+  if (!key) return { verdict, reason, checks: [] };
+  const judged = (v: Verdict, r: string, why = r) => ({ verdict: v, reason: r, checks: [{ name: 'key status', result: v === 'verified' ? ('pass' as const) : ('fail' as const), reason: why }] });
+  if (!key.revocation) {
+    const expiry = key.notAfter ? Date.parse(key.notAfter) : Number.NaN;
+    if (key.notAfter && Number.isNaN(expiry)) return judged('failed', `Key "${key.label}" has an expiry that cannot be read (${key.notAfter}), so its signatures are not relied on.`);
+    if (signedAt && signedAt.getTime() > expiry) return judged('expired', `Signed after key "${key.label}" expired on ${key.notAfter}.`);
+    if (!signedAt && now.getTime() > expiry) return judged('expired', `Key "${key.label}" expired on ${key.notAfter}, and the signature has no trusted time to show it was made before then.`);
+    return judged(verdict, reason, `Key "${key.label}" is in the inventory and not revoked${key.notAfter ? `; it expires on ${key.notAfter}` : ''}.`);
   }
   const invalidSince = Date.parse(key.revocation.invalidSince);
   const compromised = key.revocation.reason === 'keyCompromise';
   if (signedAt && signedAt.getTime() < invalidSince) {
-    return { verdict, reason: `${reason} Key "${key.label}" was revoked (${key.revocation.reason}) from ${key.revocation.invalidSince}, after this timestamped signature.` };
+    return judged(verdict, `${reason} Key "${key.label}" was revoked (${key.revocation.reason}) from ${key.revocation.invalidSince}, after this timestamped signature.`);
   }
   if (!signedAt && !compromised) {
-    return { verdict: 'revoked', reason: `Key "${key.label}" was revoked (${key.revocation.reason}) and the signature has no trusted time to show it came before ${key.revocation.invalidSince}.` };
+    return judged('revoked', `Key "${key.label}" was revoked (${key.revocation.reason}) and the signature has no trusted time to show it came before ${key.revocation.invalidSince}.`);
   }
-  return { verdict: 'revoked', reason: `Key "${key.label}" was revoked (${key.revocation.reason}) from ${key.revocation.invalidSince}; this signature does not count.` };
+  return judged('revoked', `Key "${key.label}" was revoked (${key.revocation.reason}) from ${key.revocation.invalidSince}; this signature does not count.`);
 }

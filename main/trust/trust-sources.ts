@@ -119,3 +119,22 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
     throw new SignetError('BadInput', `The trust material cannot be read: ${(error as Error).message}`);
   }
 }
+
+// A verdict is only as good as the trust behind it, so every report says in words what that trust was.
+export function describeTrust(options: Omit<VerifyOptions, 'reference'>, origin: string): string[] {
+  const lines = [origin];
+  const inventory = options.inventory ?? [];
+  const fromInventory = options.keys.filter((key) => inventory.some((record) => publicKeysFromPem(record.publicKeyPem).some((k) => k.equals(key)))).length;
+  if (fromInventory > 0) lines.push(`${fromInventory} inventory key(s), each judged by its record (revoked, expired)`);
+  if (options.keys.length > fromInventory) lines.push(`${options.keys.length - fromInventory} public key(s) from files`);
+  const cosign = options.cosign;
+  if (cosign?.roots.length) lines.push(`${cosign.roots.length} certificate root(s) for cosign and sigstore signatures`);
+  if (cosign?.identity) lines.push(`keyless signer ${cosign.identity.san ?? (cosign.identity.sanRegexp ? `matching ${String(cosign.identity.sanRegexp)}` : undefined) ?? cosign.identity.email ?? cosign.identity.hostname ?? ''}${cosign.identity.issuer ? ` from ${String(cosign.identity.issuer)}` : cosign.identity.issuerRegexp ? ` from issuers matching ${String(cosign.identity.issuerRegexp)}` : ''}`);
+  if (options.trustedRoot) lines.push('a sigstore trusted root (transparency logs, Fulcio, timestamp authorities)');
+  if (cosign?.rekorKeys.length) lines.push(`${cosign.rekorKeys.length} Rekor key(s)`);
+  if (cosign?.tsa?.length) lines.push(`${cosign.tsa.length} timestamp authority certificate(s)`);
+  if (cosign?.requireTlog) lines.push('a transparency-log entry is required');
+  if (options.notation) lines.push(`Notation trust: ${options.notation.ca.length} CA, ${options.notation.signingAuthority.length} signing-authority and ${options.notation.tsa.length} timestamp certificate(s), level ${options.notation.level}`);
+  if (lines.length === 1) lines.push('nothing: no key, root or store is trusted, so nothing can verify');
+  return lines;
+}

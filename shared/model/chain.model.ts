@@ -6,6 +6,10 @@ export type Verdict = z.infer<typeof VerdictSchema>;
 
 export const ChainNodeKindSchema = z.enum(['reference', 'index', 'manifest', 'signature', 'attestation', 'signer', 'certificate', 'tlog', 'timestamp', 'artifact', 'policy']);
 
+/** One rule a verifier applied to a signature, and what it found; a rule not listed was not checked. */
+export const CheckSchema = z.object({ name: z.string(), result: z.enum(['pass', 'fail', 'logged']), reason: z.string() }).strict();
+export type Check = z.infer<typeof CheckSchema>;
+
 /** One box of the trust-chain picture: what it is, its verdict, and the reason in words. */
 export const ChainNodeSchema = z
   .object({
@@ -15,6 +19,8 @@ export const ChainNodeSchema = z
     verdict: VerdictSchema,
     reason: z.string(),
     details: z.record(z.string(), z.string()),
+    /** Signatures and attestations: every check performed, in order, up to the first that decided. */
+    checks: z.array(CheckSchema).optional(),
   })
   .strict();
 export type ChainNode = z.infer<typeof ChainNodeSchema>;
@@ -31,6 +37,8 @@ export const ChainReportSchema = z
     nodes: z.array(ChainNodeSchema),
     edges: z.array(ChainEdgeSchema),
     graph: ImageGraphSchema,
+    /** The trust this verdict was reached with, in words (which keys, roots and stores), so a reader knows what "verified" rests on. */
+    trust: z.array(z.string()).optional(),
   })
   .strict();
 export type ChainReport = z.infer<typeof ChainReportSchema>;

@@ -142,3 +142,27 @@ test('patterns are accepted as identity and issuer; a key-signed image still ver
   assert.equal(keyless.code, 1, 'a key signature is not a keyless identity');
   assert.notEqual(keyless.report?.verdict, 'verified');
 });
+
+test('without trust flags signet verify uses the trust the Images screen uses, says which, and --json lists every check', async () => {
+  await mkdir(join(dir, 'configured'));
+  await run(join(tools, 'cosign'), ['generate-key-pair'], { cwd: join(dir, 'configured'), env: { ...process.env, COSIGN_PASSWORD: 'configured' } });
+  const app = await createTestApp({ probes: quietProbes, keychain: new MemoryKeychain(), env: { SIGNET_HOME: home } });
+  try {
+    await app.keys.importCosignKey(await readFile(join(dir, 'configured', 'cosign.key'), 'utf8'), 'configured', 'release key', 'cli');
+  } finally {
+    await app.cleanup();
+  }
+  const digest = await push('shop/configured', 'v1', 'configured v1');
+  await cosign(['sign', '--key', join(dir, 'configured', 'cosign.key'), ...insecure, `${host}/shop/configured@${digest}`], 'configured');
+  const configured = await signet(['verify', `${host}/shop/configured:v1`, '--json']);
+  assert.equal(configured.code, 0, configured.stderr + configured.stdout);
+  assert.match(configured.report!.trust![0]!, /configured trust/);
+  assert.ok(configured.report!.trust!.some((line) => /inventory key/.test(line)), configured.report!.trust!.join('; '));
+  const signature = configured.report!.nodes.find((n) => n.kind === 'signature' && n.verdict === 'verified');
+  assert.deepEqual(signature?.checks?.map((c) => `${c.name}:${c.result}`), ['payload:pass', 'manifest digest:pass', 'identity:pass', 'signature:pass', 'key status:pass']);
+  const text = await signet(['verify', `${host}/shop/configured:v1`]);
+  assert.match(text.stdout, /trust: Signet's configured trust/);
+  const narrowed = await signet(['verify', `${host}/shop/configured:v1`, '--key', join(dir, 'other', 'cosign.pub'), '--json']);
+  assert.equal(narrowed.code, 1);
+  assert.match(narrowed.report!.trust![0]!, /command line/);
+});
