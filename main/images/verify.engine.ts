@@ -120,7 +120,7 @@ export class VerifyEngine {
     nodes.push({ id: 'policy', kind: 'policy', label: 'Policy', verdict: rootVerdict, reason, details: {} });
     edges.push({ from: graph.root.digest, to: 'policy', label: 'judged by' });
     const reported = tooLarge && !graph.tooLarge ? { ...graph, tooLarge, problems: [...graph.problems, tooLarge] } : graph;
-    return { reference: options.reference, checkedAt: now.toISOString(), verdict: rootVerdict, reason, nodes, edges, graph: reported };
+    return { reference: options.reference, checkedAt: now.toISOString(), verdict: rootVerdict, reason, nodes, edges, graph: reported, holdsUntil: verdictHorizon(nodes, options.inventory ?? [], now) };
   }
 
   private async manifest(source: ImageSource, graph: ImageGraph, node: ManifestNode, parent: string, relation: string, options: VerifyOptions, now: Date, nodes: ChainNode[], edges: ChainEdge[], tick: () => void): Promise<Verdict> {
@@ -296,7 +296,7 @@ export class VerifyEngine {
               signedAt: result.timestamp?.authentic ? new Date(result.timestamp.time) : null,
               certificates: { chain: result.certificates, anchored: result.anchored },
               checks: result.checks.map((c) => ({ name: c.name, result: c.ok ? 'pass' : c.logged ? 'logged' : 'fail', reason: c.reason })),
-              shown: { payload: pretty(result.payload ?? ''), envelope: `${result.format ?? 'unknown'} (${layer.mediaType})`, checks: result.checks.map((c) => `${c.ok ? 'pass' : c.logged ? 'logged' : 'FAIL'}: ${c.name}: ${c.reason}`).join('\n') },
+              shown: { payload: pretty(result.payload ?? ''), envelope: `${result.format ?? 'unknown'} (${layer.mediaType})`, ...(result.expiry ? { expiry: result.expiry } : {}), checks: result.checks.map((c) => `${c.ok ? 'pass' : c.logged ? 'logged' : 'FAIL'}: ${c.name}: ${c.reason}`).join('\n') },
               ...(result.timestamp?.authentic ? { timestamp: { label: `Timestamp ${result.timestamp.time}`, reason: 'An RFC 3161 countersignature from a trusted timestamp authority.', details: { time: result.timestamp.time, standard: 'RFC 3161' } } } : {}),
             },
           ];
@@ -424,6 +424,21 @@ function pretty(text: string): string {
   } catch {
     return text;
   }
+}
+
+// A remembered verdict may stand only until time alone could change it: a certificate, key or signature expiring, or a certificate becoming valid.
+export function verdictHorizon(nodes: ChainNode[], inventory: KeyRecord[], now: Date): string | null {
+  const times: number[] = [];
+  for (const node of nodes) {
+    if (node.kind === 'certificate') times.push(Date.parse(node.details.validTo ?? ''), Date.parse(node.details.validFrom ?? ''));
+    if (node.details.expiry) times.push(Date.parse(node.details.expiry));
+    const key = node.kind === 'signer' && node.details.fingerprint ? inventory.find((k) => k.fingerprint === node.details.fingerprint) : undefined;
+    if (key?.notAfter) times.push(Date.parse(key.notAfter));
+    if (key?.revocation) times.push(Date.parse(key.revocation.invalidSince));
+  }
+  // Times already past are in the verdict; a time that cannot be read ends the horizon now, so such a verdict is never reused.
+  const earliest = Math.min(...times.map((t) => (Number.isNaN(t) ? now.getTime() : t)).filter((t) => Number.isNaN(t) || t >= now.getTime()));
+  return Number.isFinite(earliest) ? new Date(earliest).toISOString() : null;
 }
 
 // What the sigstore library and the checks after it covered, as one list: the library's own steps are not reported one by one.

@@ -21,6 +21,8 @@ const TagStateSchema = z.object({
   /** The trust fingerprint the verdict was reached under. */
   trust: z.string(),
   checkedAt: z.iso.datetime(),
+  /** Until when the verdict holds by time alone (the report's holdsUntil); a state without it is never reused. */
+  holdsUntil: z.iso.datetime().nullable().optional(),
   images: z.array(ScanImageSchema),
 });
 export type TagState = z.infer<typeof TagStateSchema>;

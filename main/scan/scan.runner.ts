@@ -149,8 +149,7 @@ export class ScanRunner {
   }
 
   private reusable(previous: TagState): boolean {
-    const age = this.options.now().getTime() - Date.parse(previous.checkedAt);
-    return previous.trust === this.options.trustKey && age >= 0 && age < this.options.maxReuseAgeMs && previous.images.every((i) => i.coverage !== 'unreadable');
+    return reusableState(previous, this.options.trustKey, this.options.now(), this.options.maxReuseAgeMs);
   }
 
   // False when nothing the verdict depended on moved; otherwise the tag's digest now. HEADs read are kept in `known`.
@@ -190,7 +189,7 @@ export class ScanRunner {
     const judged = this.options.policy ? await this.judge(task, images) : true;
     const state: TagState | null =
       probe.errors.length === 0 && judged
-        ? { digest: report.graph.root.digest, pointers: probe.pointers, referrers: probe.referrerIndexes, trust: trustKey, checkedAt: this.options.now().toISOString(), images }
+        ? { digest: report.graph.root.digest, pointers: probe.pointers, referrers: probe.referrerIndexes, trust: trustKey, checkedAt: this.options.now().toISOString(), holdsUntil: report.holdsUntil ?? null, images }
         : null;
     return { images, state };
   }
@@ -211,6 +210,14 @@ export class ScanRunner {
     }
     return all;
   }
+}
+
+// A remembered verdict is reused only under the same trust, while young, readable, and before anything it rested on expires.
+export function reusableState(previous: TagState, trustKey: string, now: Date, maxReuseAgeMs: number): boolean {
+  const age = now.getTime() - Date.parse(previous.checkedAt);
+  if (previous.holdsUntil === undefined) return false;
+  if (previous.holdsUntil !== null && !(now.getTime() < Date.parse(previous.holdsUntil))) return false;
+  return previous.trust === trustKey && age >= 0 && age < maxReuseAgeMs && previous.images.every((i) => i.coverage !== 'unreadable');
 }
 
 // Every manifest of the report becomes one row: the tagged one, then each platform manifest under it.

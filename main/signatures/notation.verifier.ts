@@ -52,6 +52,8 @@ export interface NotationResult {
   anchored: boolean;
   /** The signed payload (a Notary Project descriptor), for display. */
   payload: string | null;
+  /** When the signature expires (io.cncf.notary.expiry), if it says. */
+  expiry?: string | null;
 }
 
 interface Envelope {
@@ -412,7 +414,7 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   const revocationChain = path?.ok ? path.path : envelope.chain;
   if (actions.revocation !== 'skip' && crls.length > 0) record('revocation', ...revocationCheck(revocationChain, crls, at, now));
   const timestamp = stamp?.time ? { time: stamp.time.toISOString(), authentic: stamp.authentic } : null;
-  const shown = { format: envelope.format, checks, signer, timestamp, certificates: envelope.chain, anchored: authenticity === null, payload: envelope.payload.toString('utf8') };
+  const shown = { format: envelope.format, checks, signer, timestamp, certificates: envelope.chain, anchored: authenticity === null, payload: envelope.payload.toString('utf8'), expiry: envelope.expiry?.toISOString() ?? null };
   // Notation's skip level checks nothing, and unchecked is not verified: the verdict says so instead of passing.
   if (trust.level === 'skip') return { verdict: 'untrusted', reason: 'Not verified: the trust policy sets the level to skip, so no check was made.', ...shown };
   const failing = checks.find((c) => !c.ok && !c.logged);

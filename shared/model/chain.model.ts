@@ -39,6 +39,8 @@ export const ChainReportSchema = z
     graph: ImageGraphSchema,
     /** The trust this verdict was reached with, in words (which keys, roots and stores), so a reader knows what "verified" rests on. */
     trust: z.array(z.string()).optional(),
+    /** The earliest time at which time alone could change the verdict (an expiry); null when nothing in it expires. */
+    holdsUntil: z.iso.datetime().nullable().optional(),
   })
   .strict();
 export type ChainReport = z.infer<typeof ChainReportSchema>;
