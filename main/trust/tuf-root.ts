@@ -1,6 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 
-interface TufKey {
+export interface TufKey {
   keytype: string;
   scheme: string;
   keyval: { public: string };
@@ -27,7 +27,7 @@ export function tufCanonical(value: unknown): string {
 }
 
 // An ECDSA key is PEM in newer roots and a bare hex point in the oldest; both must work.
-function publicKey(key: TufKey): KeyObject | null {
+export function tufPublicKey(key: TufKey): KeyObject | null {
   const text = key.keyval.public;
   try {
     if (text.includes('BEGIN PUBLIC KEY')) return createPublicKey(text);
@@ -42,16 +42,16 @@ function publicKey(key: TufKey): KeyObject | null {
   return null;
 }
 
-// How many distinct keys of the trusted root's root role signed this metadata.
-function countSignatures(metadata: TufRoot, trusted: TufRoot['signed']): number {
-  const role = trusted.roles.root;
+// How many distinct keys of one of the trusted root's roles signed this metadata; targets metadata is counted the same way.
+export function countSignatures(metadata: { signed: unknown; signatures: TufRoot['signatures'] }, trusted: TufRoot['signed'], roleName = 'root'): number {
+  const role = trusted.roles[roleName];
   if (!role) return 0;
   const message = Buffer.from(tufCanonical(metadata.signed));
   const counted = new Set<string>();
   for (const signature of metadata.signatures) {
     if (!role.keyids.includes(signature.keyid) || counted.has(signature.keyid)) continue;
     const key = trusted.keys[signature.keyid];
-    const keyObject = key ? publicKey(key) : null;
+    const keyObject = key ? tufPublicKey(key) : null;
     if (!keyObject || !signature.sig) continue;
     const ok = verify(key!.keytype === 'ed25519' ? null : 'sha256', message, keyObject, Buffer.from(signature.sig, 'hex'));
     if (ok) counted.add(signature.keyid);
