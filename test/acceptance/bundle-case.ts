@@ -1,6 +1,7 @@
 // sigstore-bundle and oci-image-attestation cases, run through `signet conformance verify-bundle`: the function the
 // CLI runs, called in-process with the argument list the conformance protocol would pass.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,14 +59,24 @@ function checkedDigest(text: string, where: string, algorithms = Object.keys(HEX
   return text;
 }
 
+// The command answers a file it cannot read with "not verified"; for a case that is a broken case, not an expected failure.
+function present(data: (path: string) => string, where: string): (path: string) => string {
+  return (path) => {
+    if (!existsSync(data(path))) throw new CaseError(`${where} ${path} does not exist`);
+    return data(path);
+  };
+}
+
 // Runs every presentation the case asks for; all must agree, and the case's result is theirs.
-export async function bundleCase(c: Case, data: (path: string) => string): Promise<CaseOutcome> {
+export async function bundleCase(c: Case, files: (path: string) => string): Promise<CaseOutcome> {
+  const data = present(files, 'the file');
+  const policy = policyArguments(c.policy, data);
   const bundle = optionalText(c.bundle, 'bundle');
   if (bundle === undefined) throw new CaseError('bundle is missing');
   const base = ['verify-bundle', '--bundle', data(bundle)];
   const trustedRoot = optionalText(c.trusted_root, 'trusted_root');
   if (trustedRoot !== undefined) base.push('--trusted-root', data(trustedRoot));
-  base.push(...policyArguments(c.policy, data));
+  base.push(...policy);
   const at = verificationTime(c);
   if (at) base.push('--at', at.toISOString());
   if (c.kind === KINDS.ociAttestation) {
@@ -85,6 +96,9 @@ export async function bundleCase(c: Case, data: (path: string) => string): Promi
 
   // No artifact at all (an image digest binds an image attestation): the bundle can only be answered as unbound.
   if (given === 0) {
+    const modesGiven = c.artifact_modes !== undefined && c.artifact_modes !== null;
+    // The image digest is the one presentation an attestation without an artifact has: only its digest.
+    if (modesGiven && (c.kind !== KINDS.ociAttestation || modes.some((m) => m !== 'sha256-digest'))) throw new CaseError(`artifact_modes lists ${modes.join(', ')}, but the case gives no artifact to present`);
     const result = await conformance(base);
     if (c.kind === KINDS.ociAttestation) return { result: result.code === 0 ? 'pass' : 'fail', detail: result.line };
     const v = result.verification;

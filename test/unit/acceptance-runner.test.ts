@@ -89,6 +89,7 @@ test('an unknown kind, an unknown field, an unknown policy or trust field and ne
   assert.match((await run({ ...keyCase, signature: 'x', expected: 'fail', trust: { key: 'k', tsa: 't' } })).line, /unknown trust field "tsa"/);
   assert.match((await run({ ...notationCase, expected: 'fail', policy: { ...notationCase.policy, revocation: 'skip' } })).line, /unknown policy field "revocation"/);
   assert.match((await run({ id: 'b', kind: 'sigstore-bundle', bundle: 'b.json', policy: { certificate_identity: 'a', certificate_oidc_issuer: 'b', certificate_sha: 'c' }, expected: 'fail' })).line, /unknown policy field "certificate_sha"/);
+  assert.match((await run({ id: 'b', kind: 'sigstore-bundle', bundle: 'synthetic/absent.json', policy: { skip_identity: true }, expected: 'fail' })).line, /^FAIL b: cannot run the case: the file synthetic\/absent\.json does not exist/);
   const network = await run({ ...keyCase, signature: 'x', expected: 'fail', network: true });
   assert.match(network.line, /^FAIL cosign: cannot run the case: network: true/);
   assert.match((await run({ ...keyCase, signature: 'x', expected: 'fail', network: 'no' })).line, /network is "no"/);
@@ -159,6 +160,26 @@ test('a DSSE bundle without an artifact passes only as unbound; a message signat
   assert.match((await run({ ...message, artifact: 'sigstore-conformance/bundle-verify/a.txt', artifact_modes: ['path', 'bytes'] })).line, /unknown artifact mode "bytes"/);
   const text = await readFile(join(shared, 'sigstore-conformance/bundle-verify/a.txt'), 'utf8');
   assert.equal((await run({ ...message, artifact_text: text, artifact_modes: ['path', 'sha256-digest'] })).ok, true);
+});
+
+test('an OCI image attestation must carry the image digest in its statement subject, besides any artifact given', fixtures, async () => {
+  const attestation = {
+    id: 'oci',
+    kind: 'oci-image-attestation (sigstore bundle v0.3 via OCI referrers)',
+    bundle: 'sigstore-conformance/bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json',
+    trusted_root: 'sigstore-root-signing/targets/trusted_root.json',
+    policy: { certificate_identity: 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main', certificate_oidc_issuer: 'https://token.actions.githubusercontent.com' },
+    image_digest: 'sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf',
+    expected: 'pass',
+  };
+  const bound = await run(attestation);
+  assert.equal(bound.ok, true, bound.line);
+  const other = await run({ ...attestation, image_digest: `sha256:${'ab'.repeat(32)}` });
+  assert.match(other.line, /^FAIL oci: expected pass, got fail: .*As an attestation of the image sha256:abab/);
+  const withArtifact = await run({ ...attestation, image_digest: `sha256:${'ab'.repeat(32)}`, artifact: 'sigstore-conformance/bundle-verify/a.txt' });
+  assert.equal(withArtifact.ok, false, 'a matching artifact does not excuse a wrong image digest');
+  assert.match((await run({ ...attestation, image_digest: undefined })).line, /image_digest is missing/);
+  assert.match((await run({ ...attestation, artifact_modes: ['path'] })).line, /gives no artifact to present/);
 });
 
 test('TUF targets signed by the root targets role list the target with its length and hashes; an edited target or expired targets fail', async () => {
