@@ -1,6 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 
-export interface TufKey {
+interface TufKey {
   keytype: string;
   scheme: string;
   keyval: { public: string };
@@ -27,7 +27,7 @@ export function tufCanonical(value: unknown): string {
 }
 
 // An ECDSA key is PEM in newer roots and a bare hex point in the oldest; both must work.
-export function tufPublicKey(key: TufKey): KeyObject | null {
+function publicKey(key: TufKey): KeyObject | null {
   const text = key.keyval.public;
   try {
     if (text.includes('BEGIN PUBLIC KEY')) return createPublicKey(text);
@@ -51,7 +51,7 @@ export function countSignatures(metadata: { signed: unknown; signatures: TufRoot
   for (const signature of metadata.signatures) {
     if (!role.keyids.includes(signature.keyid) || counted.has(signature.keyid)) continue;
     const key = trusted.keys[signature.keyid];
-    const keyObject = key ? tufPublicKey(key) : null;
+    const keyObject = key ? publicKey(key) : null;
     if (!keyObject || !signature.sig) continue;
     const ok = verify(key!.keytype === 'ed25519' ? null : 'sha256', message, keyObject, Buffer.from(signature.sig, 'hex'));
     if (ok) counted.add(signature.keyid);

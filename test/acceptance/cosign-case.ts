@@ -15,28 +15,32 @@ interface SignatureFile {
   annotations: Record<string, string>;
 }
 
-// The rule names containers/image defines (policy_reference_match.go), with the parameters each one takes.
-const RULE_FIELDS: Record<string, string[]> = {
+// The rule names containers/image defines (policy_reference_match.go), with the parameters each one takes; the type
+// keeps this list equal to the rules the verifier's IdentityRule supports.
+const RULES = {
   matchRepoDigestOrExact: [],
   matchExact: [],
   matchRepository: [],
   exactReference: ['dockerReference'],
   exactRepository: ['dockerRepository'],
   remapIdentity: ['prefix', 'signedPrefix'],
-};
+} satisfies Record<Exclude<IdentityRule, string>['type'], string[]>;
+const RULE_FIELDS: Record<string, string[] | undefined> = RULES;
 
 // `identity_rule` as a name or as containers/image's {type, ...} object; absent, containers/image's default applies.
 export function identityRule(value: unknown): IdentityRule {
   if (value === undefined || value === null) return 'matchRepoDigestOrExact';
   if (typeof value === 'string') {
-    if (!RULE_FIELDS[value]) throw new CaseError(`unknown identity_rule ${JSON.stringify(value)}`);
-    if (RULE_FIELDS[value].length) throw new CaseError(`identity_rule ${value} needs its parameters (${RULE_FIELDS[value].join(', ')}); give it as an object`);
+    const fields = RULE_FIELDS[value];
+    if (!fields) throw new CaseError(`unknown identity_rule ${JSON.stringify(value)}`);
+    if (fields.length) throw new CaseError(`identity_rule ${value} needs its parameters (${fields.join(', ')}); give it as an object`);
     return value as IdentityRule;
   }
   const type = (value as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string' || !RULE_FIELDS[type]) throw new CaseError(`unknown identity_rule ${JSON.stringify(value)}`);
-  const rule = checkObject(value, `identity_rule ${type}`, ['type', ...RULE_FIELDS[type]]);
-  for (const field of RULE_FIELDS[type]) requiredText(rule[field], `identity_rule.${field}`);
+  const fields = typeof type === 'string' ? RULE_FIELDS[type] : undefined;
+  if (!fields) throw new CaseError(`unknown identity_rule ${JSON.stringify(value)}`);
+  const rule = checkObject(value, `identity_rule ${String(type)}`, ['type', ...fields]);
+  for (const field of fields) requiredText(rule[field], `identity_rule.${field}`);
   return rule as unknown as IdentityRule;
 }
 
