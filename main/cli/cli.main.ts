@@ -55,6 +55,10 @@ Commands:
                                   [--rekor-key FILE] [--ca FILE] [--tsa FILE] [--notation-store DIR] [--insecure]
                                   [--require-tlog] [--no-public-good] (sigstore's public-good root ships built in)
   tree IMAGE                      the same check, printed as the trust-chain tree
+  conformance verify-bundle --bundle FILE ... FILE_OR_DIGEST
+                                  the sigstore-conformance CLI protocol, offline: --certificate-identity ID
+                                  --certificate-oidc-issuer URL (or the -regexp forms) | --key FILE; [--trusted-root FILE]
+                                  [--staging]; FILE_OR_DIGEST a path or sha256:HEX. \`signet conformance --help\` for more
   sign IMAGE --key ID|LABEL       sign the image (an index and each platform manifest) after a typed confirmation
                                   [--format cosign|sigstore-bundle|notation] [--index-only] [--annotation K=V]...
                                   [--timestamp] [--insecure]; nothing goes to a public transparency log
@@ -721,6 +725,11 @@ function openSession(): Session & { close(): Promise<void> } {
 // Exit codes: 0 done, 1 the operation failed or was refused, 2 the command line was wrong.
 async function main(argv: string[]): Promise<number> {
   const words = argv.filter((a) => !a.startsWith('-'));
+  // The conformance protocol has its own fixed command line, so it is handed over whole rather than parsed here.
+  if (words[0] === 'conformance') {
+    const { runConformance } = await import('./commands/conformance.command.ts');
+    return (await runConformance(argv.slice(argv.indexOf('conformance') + 1))).code;
+  }
   const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n !== undefined && COMMANDS[n] !== undefined);
   const command = name ? COMMANDS[name] : undefined;
   let parsed;

@@ -42,9 +42,9 @@ function publicKey(key: TufKey): KeyObject | null {
   return null;
 }
 
-// How many distinct keys of the trusted root's root role signed this metadata.
-function countSignatures(metadata: TufRoot, trusted: TufRoot['signed']): number {
-  const role = trusted.roles.root;
+// How many distinct keys of one of the trusted root's roles signed this metadata; targets metadata is counted the same way.
+export function countSignatures(metadata: { signed: unknown; signatures: TufRoot['signatures'] }, trusted: TufRoot['signed'], roleName = 'root'): number {
+  const role = trusted.roles[roleName];
   if (!role) return 0;
   const message = Buffer.from(tufCanonical(metadata.signed));
   const counted = new Set<string>();
