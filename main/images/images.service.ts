@@ -8,7 +8,7 @@ import { RegistryClient } from '../registry/registry.client.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
-import { describeTrust, loadTrust } from '../trust/trust-sources.ts';
+import { describeTrust, loadTrust, readCertificates } from '../trust/trust-sources.ts';
 import { assertConfiguredLayout, resolveImageTarget } from './image-target.ts';
 import { LayoutSource } from './layout.source.ts';
 import { VerifyEngine, type VerifyOptions } from './verify.engine.ts';
@@ -83,7 +83,8 @@ export class ImagesService {
     );
     const authority = this.options.authority ? await this.options.authority.trust(host) : { roots: [], crls: [] };
     if (authority.roots.length === 0) return options;
-    const notation = options.notation ?? { ca: [], signingAuthority: [], tsa: options.cosign?.tsa ?? [], trustedIdentities: [], level: 'strict' as const };
+    // Notation's timestamp authorities are the ones the user trusts (System › Trust), never the public-good root's, which vouch for sigstore's logs.
+    const notation = options.notation ?? { ca: [], signingAuthority: [], tsa: await readCertificates(trust.tsaFiles), trustedIdentities: [], level: 'strict' as const };
     return { ...options, notation: { ...notation, ca: [...notation.ca, ...authority.roots], crls: [...(notation.crls ?? []), ...authority.crls] } };
   }
 

@@ -13,6 +13,7 @@ import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmat
 import { SignetError } from '../errors.ts';
 import { Discovery } from '../images/discovery.ts';
 import { assertConfiguredLayout, resolveImageTarget, type ImageTarget } from '../images/image-target.ts';
+import { ManifestDocumentSchema, readDocument } from '../images/oci-documents.ts';
 import type { ImagesService } from '../images/images.service.ts';
 import { VerifyEngine } from '../images/verify.engine.ts';
 import type { IntentService } from '../intents/intent.service.ts';
@@ -107,6 +108,8 @@ export class SignService {
   async plan(input: InspectInput): Promise<SignPlan> {
     const target = await this.target(input.reference, input.insecure);
     const graph = await new Discovery(target.source).discover(target.repository, target.reference);
+    // A person is shown what is signed: a manifest that cannot be read cannot be reviewed, so it is never offered for signing.
+    if (graph.root.unreadable) throw new SignetError('BadInput', `${input.reference} cannot be signed: its manifest is unreadable: ${graph.root.unreadable}`);
     const signedWith = (attachments: { kind: string }[]) => [...new Set(attachments.flatMap((a) => (FORMAT_KINDS[a.kind] ? [FORMAT_KINDS[a.kind]!] : [])))];
     const manifests = [
       { digest: graph.root.digest, mediaType: graph.root.mediaType, size: graph.root.size, platform: null, signedWith: signedWith(graph.root.attachments) },
@@ -345,7 +348,7 @@ export class SignService {
   }
 
   private async children(target: ImageTarget, digest: string, mediaType: string, bytes: Buffer): Promise<Omit<Target, 'tag'>[]> {
-    const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string; manifests?: { digest?: string; mediaType?: string; size?: number; platform?: { os?: string; architecture?: string; variant?: string }; annotations?: Record<string, string> }[] };
+    const parsed = readDocument(bytes, ManifestDocumentSchema, `The manifest ${digest}`);
     const list: Omit<Target, 'tag'>[] = [{ digest, mediaType: mediaType || parsed.mediaType || '', size: bytes.length, platform: null }];
     for (const child of parsed.manifests ?? []) {
       if (!child.digest || child.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;

@@ -51,6 +51,15 @@ async function certificatesIn(path: string): Promise<X509Certificate[]> {
   }
 }
 
+// Certificates from files or folders the user named (PEM bundles or DER), so every host reads trust files the same way.
+export async function readCertificates(paths: string[]): Promise<X509Certificate[]> {
+  try {
+    return (await Promise.all(paths.map(certificatesIn))).flat();
+  } catch (error) {
+    throw new SignetError('BadInput', `The trust material cannot be read: ${(error as Error).message}`);
+  }
+}
+
 // A signer identity is all or nothing: a name without its issuer, or an issuer alone, would let any signer through.
 function signerIdentity(sources: TrustSources): SignerIdentity | undefined {
   const { identity, identityRegexp, issuer, issuerRegexp } = sources;

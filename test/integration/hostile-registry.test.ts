@@ -154,12 +154,25 @@ test('endless and oversized manifests, referrers, tag lists and blobs are cut of
   assert.ok(report.nodes.some((n) => n.kind === 'artifact' && /^unreadable: .*over the 4194304-byte limit/.test(n.reason)), JSON.stringify(report.nodes));
 });
 
-test('an attestation whose envelope holds no statement is a failed attestation, not a failed verification', async () => {
+test('an attestation whose envelope holds no statement is judged on its own node, not a failed verification; nothing unsigned is read', async () => {
   const digest = image('hostile/dsse', 'v1', 'dsse');
   const envelope = registry.blob('hostile/dsse', '{}');
   registry.manifest('hostile/dsse', { schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [{ mediaType: 'application/vnd.dsse.envelope.v1+json', digest: envelope, size: 2, annotations: { predicateType: 'https://example.com/p' } }] }, { tag: `${digest.replace(':', '-')}.att` });
   const report = await verify('hostile/dsse', 'v1');
   const attestation = report.nodes.find((n) => n.kind === 'attestation');
-  assert.equal(attestation?.verdict, 'failed');
-  assert.match(attestation?.reason ?? '', /The in-toto statement is not JSON/);
+  assert.equal(attestation?.verdict, 'untrusted');
+  assert.match(attestation?.reason ?? '', /No trusted key is configured for this attestation/);
+  assert.deepEqual(attestation?.checks?.map((c) => `${c.name}:${c.result}`), ['signature:fail'], 'the statement is read only once its signature verifies');
+});
+
+test('an image whose manifest is unreadable is never offered for signing, and the reason names it', async () => {
+  const { createTestApp, quietProbes } = await import('../support/app.ts');
+  const { MemoryKeychain } = await import('../support/memory-keychain.ts');
+  const app = await createTestApp({ probes: quietProbes, keychain: new MemoryKeychain() });
+  try {
+    registry.manifest('hostile/unsignable', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: 'not a list' }, { tag: 'v1' });
+    await assert.rejects(app.signing.plan({ reference: `${registry.host}/hostile/unsignable:v1`, insecure: true }), (error: Error) => /cannot be signed: its manifest is unreadable: .*manifests/.test(error.message));
+  } finally {
+    await app.cleanup();
+  }
 });
