@@ -7,7 +7,8 @@ import { certificateFields } from '../signatures/certificate-details.ts';
 import { verifyCosignSignature, type CosignTrust } from '../signatures/cosign.verifier.ts';
 import type { NotationTrust } from '../signatures/notation.verifier.ts';
 import type { BundleContents, BundlePolicy, BundleVerification } from '../signatures/sigstore-bundle.verifier.ts';
-import { Discovery } from './discovery.ts';
+import { parseStrictJson } from '../encoding/strict-json.ts';
+import { Discovery, SIGSTORE_BUNDLE_TYPES } from './discovery.ts';
 import type { ImageSource } from './image-source.types.ts';
 import { z } from 'zod';
 import { readDocument, SignatureManifestSchema } from './oci-documents.ts';
@@ -54,6 +55,9 @@ interface SignatureOutcome {
 }
 
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
+
+/** A trusted root that trusts nothing: key-signed bundles are still checked in full when no root is configured. */
+const EMPTY_TRUSTED_ROOT = { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
 
 /** A DSSE envelope and its in-toto statement, as far as they are read here. */
 const EnvelopeSchema = z.looseObject({ payloadType: z.string().optional(), payload: z.string().optional(), signatures: z.array(z.looseObject({ sig: z.string().optional() })).optional() });
@@ -245,27 +249,34 @@ export class VerifyEngine {
           return await Promise.all(layers.map(async (layer) => this.judged(this.dsseAttestation(node, await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options), options, now)));
         case 'sigstore-bundle-signature':
         case 'sigstore-bundle-attestation': {
+          const kind = attachment.kind === 'sigstore-bundle-signature' ? 'signature' : 'attestation';
+          const refused = (reason: string): SignatureOutcome[] => [{ verdict: 'failed', reason, kind, signer: null, tlog: null, keyFingerprint: null, signedAt: null }];
+          // cosign 3's layout: exactly one layer, the bundle, of a v0.3 bundle media type; anything else is not one bundle to judge.
           const layer = layers[0];
           if (!layer) return notChecked('The bundle artifact has no layer.');
-          const bundle = JSON.parse((await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES)).toString('utf8')) as unknown;
+          if (layers.length !== 1) return refused(`The bundle referrer has ${layers.length} layers; a sigstore bundle referrer carries exactly one, the bundle.`);
+          if (!SIGSTORE_BUNDLE_TYPES.includes(layer.mediaType ?? '')) return refused(`The bundle referrer's layer is ${layer.mediaType ?? 'untyped'}, not a sigstore bundle (${SIGSTORE_BUNDLE_TYPES.join(' or ')}).`);
+          const parsed = parseStrictJson((await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES)).toString('utf8'));
+          if (!parsed.ok) return refused(`The bundle cannot be read: ${parsed.reason}.`);
+          const bundle = parsed.value;
+          const declared = (bundle as { mediaType?: unknown } | null)?.mediaType;
+          // cosign 3 reads image referrers of v0.3 bundles only: an older bundle behind a v0.3 artifact type is checked and shown, never verified.
+          const older = typeof declared !== 'string' || !SIGSTORE_BUNDLE_TYPES.includes(declared) ? `The bundle's media type is ${typeof declared === 'string' ? declared : 'missing'}; an image referrer carries a v0.3 bundle (${SIGSTORE_BUNDLE_TYPES.join(' or ')}).` : null;
           // The sigstore libraries are loaded for the first bundle only: most images carry cosign or Notation signatures.
-          const { bundleContents, verifySigstoreBundle } = await import('../signatures/sigstore-bundle.verifier.ts');
-          const kind = attachment.kind === 'sigstore-bundle-signature' ? 'signature' : 'attestation';
+          const { verifySigstoreBundle } = await import('../signatures/sigstore-bundle.verifier.ts');
           // Every trusted key is tried in turn: a bundle rarely names its key, and the inventory holds many.
           const policies: BundlePolicy[] = options.bundlePolicy?.identity || options.keys.length === 0 ? [options.bundlePolicy ?? {}] : options.keys.map((publicKey) => ({ key: { publicKey }, requireTlog: options.bundlePolicy?.requireTlog, tsa: options.cosign?.tsa }));
-          if (!options.trustedRoot) {
-            const keyed = policies.map((policy) => this.keyedBundle(bundle, bundleContents, node, policy, kind));
-            const best = keyed.find((k) => k?.verdict === 'verified') ?? keyed.find((k) => k);
-            if (best) return [this.judged(best, options, now)];
-            return notChecked('No sigstore trusted root is configured, so this bundle cannot be checked.', kind);
-          }
+          // Without a trusted root only trusted keys can vouch: the bundle is checked in full against an empty root, so nothing the root would anchor passes.
+          const trustedRoot = options.trustedRoot ?? EMPTY_TRUSTED_ROOT;
+          if (!options.trustedRoot && policies.every((policy) => !policy.key)) return notChecked('No sigstore trusted root is configured, so this bundle cannot be checked.', kind);
           let first: SignatureOutcome | undefined;
           for (const policy of policies) {
-            const result = verifySigstoreBundle(bundle, { sha256: Buffer.from(node.digest.slice(7), 'hex') }, options.trustedRoot, policy);
+            const checked = verifySigstoreBundle(bundle, { sha256: Buffer.from(node.digest.slice(7), 'hex') }, trustedRoot, policy);
+            const result = older && checked.verdict === 'verified' ? { ...checked, verdict: 'failed' as const, reason: `${older} Everything else verifies.` } : checked;
             const fingerprint = result.verdict === 'verified' && policy.key ? fingerprintOf(policy.key.publicKey.export({ type: 'spki', format: 'der' })) : null;
             const outcome: SignatureOutcome = {
               verdict: result.verdict,
-              reason: result.reason,
+              reason: options.trustedRoot || result.verdict !== 'verified' ? result.reason : `${result.reason} No sigstore trusted root is configured, so nothing it would anchor was relied on.`,
               kind,
               signer: fingerprint ? { label: keyLabel(fingerprint, options.inventory), details: { fingerprint } } : result.signer ? { label: result.signer.san ?? 'managed key', details: { issuer: result.signer.issuer ?? '', keyHint: result.signer.keyHint ?? '' } } : null,
               keyFingerprint: fingerprint,
@@ -348,17 +359,6 @@ export class VerifyEngine {
   private judged(outcome: SignatureOutcome, options: VerifyOptions, now: Date): SignatureOutcome {
     const judged = judgeKey(outcome.verdict, outcome.reason, outcome.keyFingerprint, outcome.signedAt, options.inventory ?? [], now);
     return { ...outcome, verdict: judged.verdict, reason: judged.reason, checks: [...(outcome.checks ?? []), ...judged.checks] };
-  }
-
-  // Without a trusted root, a key-signed bundle can still be checked for its signature and subject (no log proof).
-  private keyedBundle(bundle: unknown, contentsOf: (bundle: unknown) => BundleContents | null, node: ManifestNode, policy: BundlePolicy, kind: SignatureOutcome['kind']): SignatureOutcome | null {
-    const envelope = (bundle as { dsseEnvelope?: { payloadType?: string; payload?: string; signatures?: { sig?: string }[] } }).dsseEnvelope;
-    if (!envelope || !policy.key) return null;
-    const bytes = Buffer.from(JSON.stringify({ payloadType: envelope.payloadType, payload: envelope.payload, signatures: envelope.signatures }));
-    const outcome = this.dsseAttestation(node, bytes, { reference: '', keys: [policy.key.publicKey] });
-    const contents = contentsOf(bundle);
-    const evidence = contents ? bundleEvidence(contents, { reason: 'Not checked: no sigstore trusted root is configured.', proof: 'present, not checked (no trusted root is configured)' }) : { tlog: null };
-    return { ...outcome, ...evidence, certificates: undefined, kind, reason: `${outcome.reason} The transparency-log proof was not checked: no trusted root is configured.` };
   }
 }
 

@@ -81,3 +81,13 @@ export function timestampCovers(token: Buffer, signed: Buffer): Date {
   timestamp.verify(signed, signer.publicKey);
   return timestamp.signingTime;
 }
+
+// Whether a timestamp's message imprint is over these bytes, whoever signed it: one over other bytes was spliced in.
+export function timestampImprintCovers(token: Buffer, signed: Buffer): boolean {
+  try {
+    RFC3161Timestamp.parse(splitToken(token).response as Buffer<ArrayBuffer>).tstInfo.verify(signed);
+    return true;
+  } catch {
+    return false;
+  }
+}

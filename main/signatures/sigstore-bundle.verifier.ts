@@ -1,12 +1,13 @@
-import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifyWith, X509Certificate, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, isBundleWithDsseEnvelope, type Bundle } from '@sigstore/bundle';
 import { RFC3161Timestamp, X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { HashAlgorithm, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type KeyFinderFunc } from '@sigstore/verify';
+import { parseStrictJson } from '../encoding/strict-json.ts';
 import { trustedRootProblem } from '../trust/trusted-root.ts';
 import { checkSignerIdentity, describeNames } from './certificate-identity.ts';
 import { verifyDigestSignature } from './prehash.ts';
-import { checkTimestampToken } from './rfc3161.ts';
+import { checkTimestampToken, timestampImprintCovers } from './rfc3161.ts';
 
 export interface BundlePolicy {
   /**
@@ -98,6 +99,66 @@ function fail(reason: string, verdict: BundleVerification['verdict'] = 'failed',
 
 const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const DIGEST_LENGTHS: Record<DigestAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
+/** The in-toto Statement types a bundle's DSSE payload may declare: v1, and v0.1 as cosign 3 still writes. */
+const STATEMENT_TYPES = new Set(['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1']);
+/** Every bundle media type the sigstore bundle specification defines, v0.1 to v0.3. */
+export const BUNDLE_MEDIA_TYPES = new Set([
+  'application/vnd.dev.sigstore.bundle+json;version=0.1',
+  'application/vnd.dev.sigstore.bundle+json;version=0.2',
+  'application/vnd.dev.sigstore.bundle+json;version=0.3',
+  'application/vnd.dev.sigstore.bundle.v0.3+json',
+]);
+
+/**
+ * The fields of each message of the bundle (protobuf-specs), by their JSON names; a nested message names its own.
+ * The bundle is a protobuf message, and protobuf JSON readers refuse a field they do not know (sigstore-go does),
+ * so a bundle cannot carry material one verifier checks and another silently skips.
+ */
+const BUNDLE_MESSAGES: Record<string, Record<string, string | null>> = {
+  Bundle: { mediaType: null, verificationMaterial: 'VerificationMaterial', dsseEnvelope: 'Envelope', messageSignature: 'MessageSignature' },
+  VerificationMaterial: { publicKey: 'PublicKeyIdentifier', x509CertificateChain: 'CertificateChain', certificate: 'Certificate', tlogEntries: 'TransparencyLogEntry', timestampVerificationData: 'TimestampVerificationData' },
+  PublicKeyIdentifier: { hint: null },
+  CertificateChain: { certificates: 'Certificate' },
+  Certificate: { rawBytes: null },
+  TransparencyLogEntry: { logIndex: null, logId: 'LogId', kindVersion: 'KindVersion', integratedTime: null, inclusionPromise: 'InclusionPromise', inclusionProof: 'InclusionProof', canonicalizedBody: null },
+  LogId: { keyId: null },
+  KindVersion: { kind: null, version: null },
+  InclusionPromise: { signedEntryTimestamp: null },
+  InclusionProof: { logIndex: null, rootHash: null, treeSize: null, hashes: null, checkpoint: 'Checkpoint' },
+  Checkpoint: { envelope: null },
+  TimestampVerificationData: { rfc3161Timestamps: 'Timestamp' },
+  Timestamp: { signedTimestamp: null },
+  MessageSignature: { messageDigest: 'HashOutput', signature: null },
+  HashOutput: { algorithm: null, digest: null },
+  Envelope: { payload: null, payloadType: null, signatures: 'Signature' },
+  Signature: { sig: null, keyid: null },
+};
+
+const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+// The first field no message of the bundle defines, as a path, or null; protobuf JSON also accepts the snake_case names.
+export function unknownBundleField(value: unknown, message = 'Bundle', path = ''): string | null {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = unknownBundleField(item, message, `${path}[${index}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const fields = BUNDLE_MESSAGES[message]!;
+  for (const [key, inner] of Object.entries(value)) {
+    const name = camel(key);
+    if (!(name in fields)) return `${path ? `${path}.` : ''}${key}`;
+    const nested = fields[name];
+    if (nested) {
+      const found = unknownBundleField(inner, nested, `${path ? `${path}.` : ''}${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 const MESSAGE_DIGEST_ALGORITHMS: Partial<Record<HashAlgorithm, DigestAlgorithm>> = { [HashAlgorithm.SHA2_256]: 'sha256', [HashAlgorithm.SHA2_384]: 'sha384', [HashAlgorithm.SHA2_512]: 'sha512' };
 
 // The one digest a digest-only artifact is known by, or a reason it cannot be used.
@@ -144,6 +205,10 @@ function logOperators(bundle: Bundle, trustedRootJson: unknown): Set<string> {
 
 // Verifies a sigstore bundle offline against a trusted root, then checks what the library leaves to the caller: who signed, and that the bundle is about this artifact.
 export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifact, trustedRootJson: unknown, policy: BundlePolicy): BundleVerification {
+  const declared = (bundleJson as { mediaType?: unknown } | null)?.mediaType;
+  if (typeof declared !== 'string' || !BUNDLE_MEDIA_TYPES.has(declared)) return fail(`The bundle's media type ${typeof declared === 'string' ? declared : '(none)'} is not a sigstore bundle version this verifier reads (v0.1 to v0.3).`);
+  const unknown = unknownBundleField(bundleJson);
+  if (unknown) return fail(`The bundle carries the field ${unknown}, which no sigstore bundle version defines; a field the verifier does not know is refused, not skipped.`);
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(bundleJson);
@@ -172,6 +237,9 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   }
   const carried = contentsOf(bundle, root);
   const failed = (reason: string, verdict: BundleVerification['verdict'] = 'failed') => fail(reason, verdict, kind, carried);
+  if (bundle.content.$case === 'dsseEnvelope' && bundle.content.dsseEnvelope.signatures.length !== 1) {
+    return failed(`The DSSE envelope carries ${bundle.content.dsseEnvelope.signatures.length} signatures; a sigstore bundle's envelope carries exactly one.`);
+  }
   if (policy.predicateType !== undefined && !dsse) return failed(`The policy requires a ${policy.predicateType} attestation, and a message-signature bundle carries no predicate.`);
   const keyFinder: KeyFinderFunc | undefined = policy.key
     ? () => ({ publicKey: policy.key!.publicKey, validFor: (date: Date) => !policy.key!.validFor || (date >= policy.key!.validFor.start && date <= policy.key!.validFor.end) })
@@ -185,7 +253,15 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   const verifier = new Verifier(material, { tlogThreshold, ctlogThreshold: keyed ? 0 : 1, timestampThreshold: relaxed ? 0 : 1 });
   // A key-signed bundle needs no timestamp, so one it carries is checked here against every trusted authority and shown, never a reason to fail.
   const own = relaxed ? ownTimestamps(bundle, root, policy.tsa ?? []) : null;
-  const checked = own ? ({ ...bundle, verificationMaterial: { ...bundle.verificationMaterial, timestampVerificationData: undefined } } as Bundle) : bundle;
+  // Trusted or not, a timestamp must be over this signature: one spliced in from other bytes (or unreadable) is tampering, not a mere untrusted time.
+  const spliced = own?.find((stamp) => !stamp.covers);
+  if (spliced) return failed(`The bundle carries an RFC 3161 timestamp that is not over its signature: ${spliced.reason ?? 'it cannot be read'}.`);
+  // Without any trusted log (no trusted root), a log entry a key-signed bundle carries cannot be checked; it is not required, so it is shown, not relied on.
+  const unlogged = relaxed && root.tlogs.length === 0 && bundle.verificationMaterial.tlogEntries.length > 0;
+  const checked =
+    own || unlogged
+      ? ({ ...bundle, verificationMaterial: { ...bundle.verificationMaterial, ...(own ? { timestampVerificationData: undefined } : {}), ...(unlogged ? { tlogEntries: [] } : {}) } } as Bundle)
+      : bundle;
 
   if (!dsse && bundle.content.$case === 'messageSignature') {
     const signed = bundle.content.messageSignature.messageDigest;
@@ -202,6 +278,12 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
       // Only the digest is known: the signature is checked against it directly, with the bundle's own hash.
       const signature = entity.signature.signature;
       entity.signature.verifySignature = (key) => verifyDigestSignature(key, digest.value, signature, digest.algorithm);
+    }
+    if (dsse && keyed && policy.key?.publicKey.asymmetricKeyDetails?.namedCurve === 'secp384r1') {
+      // sigstore's algorithm registry pairs P-384 with SHA-384, which cosign's signer uses; SHA-256 stays accepted as cosign's verifier uses it.
+      const content = entity.signature as unknown as { preAuthEncoding: Buffer; signature: Buffer };
+      const withDefault = entity.signature.verifySignature.bind(entity.signature);
+      entity.signature.verifySignature = (key) => withDefault(key) || safeVerify('sha384', content.preAuthEncoding, key, content.signature);
     }
     verifier.verify(entity);
   } catch (error) {
@@ -245,7 +327,12 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
   if (dsse && bundle.content.$case === 'dsseEnvelope') {
     const payloadType = bundle.content.dsseEnvelope.payloadType;
     if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return failed(`The DSSE envelope carries a ${payloadType || 'untyped'} payload, not an in-toto statement, so what it is about cannot be checked.`);
-    const statement = parseStatement(bundle.content.dsseEnvelope.payload);
+    const read = parseStatement(bundle.content.dsseEnvelope.payload);
+    if (typeof read === 'string') return failed(`The signed statement cannot be read: ${read}.`);
+    const statement = read;
+    if (typeof statement._type !== 'string' || !STATEMENT_TYPES.has(statement._type)) {
+      return failed(`The signed statement's _type is ${typeof statement._type === 'string' ? statement._type : 'missing'}, not an in-toto Statement (${[...STATEMENT_TYPES].join(' or ')}).`);
+    }
     predicateType = typeof statement?.predicateType === 'string' ? statement.predicateType : null;
     if (policy.predicateType !== undefined && predicateType !== policy.predicateType) {
       return failed(`The signed statement's predicate type is ${predicateType ?? 'missing'}, not ${policy.predicateType}.`);
@@ -263,7 +350,7 @@ export function verifySigstoreBundle(bundleJson: unknown, artifact: BundleArtifa
     const wanted: { algorithm: DigestAlgorithm; hex: string }[] = artifact.bytes
       ? (Object.keys(DIGEST_LENGTHS) as DigestAlgorithm[]).map((algorithm) => ({ algorithm, hex: createHash(algorithm).update(artifact.bytes!).digest('hex') }))
       : [{ algorithm: digest!.algorithm, hex: digest!.value.toString('hex') }];
-    const about = subjects.some((s) => wanted.some((w) => typeof s.digest?.[w.algorithm] === 'string' && s.digest[w.algorithm]!.toLowerCase() === w.hex));
+    const about = subjects.some((s) => wanted.some((w) => typeof s.digest?.[w.algorithm] === 'string' && s.digest[w.algorithm] === w.hex));
     if (!about) {
       const names = subjects.map((s) => s.name ?? Object.entries(s.digest ?? {}).map(([a, v]) => `${a}:${String(v).slice(0, 16)}…`).join(' ')).join(', ');
       return failed(`The signed statement is about ${names || 'nothing'}, not this artifact (no subject carries its ${wanted.map((w) => w.algorithm).join(' or ')} digest).`);
@@ -371,7 +458,7 @@ function keyedReason(bundle: Bundle, stamps: BundleTimestamp[] | null): string {
 }
 
 // Each RFC 3161 timestamp must cover the signature bytes and chain to a trusted authority: the trusted root's, or one Signet is told to trust.
-function ownTimestamps(bundle: Bundle, root: TrustedRoot, extra: X509Certificate[]): BundleTimestamp[] | null {
+function ownTimestamps(bundle: Bundle, root: TrustedRoot, extra: X509Certificate[]): (BundleTimestamp & { covers: boolean })[] | null {
   const stamps = bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? [];
   if (stamps.length === 0) return null;
   const content = bundle.content;
@@ -379,22 +466,30 @@ function ownTimestamps(bundle: Bundle, root: TrustedRoot, extra: X509Certificate
   if (!signature) return null;
   const store = [...extra, ...root.timestampAuthorities.flatMap((a) => (a.certChain?.certificates ?? []).map((c) => new X509Certificate(c.rawBytes)))];
   return stamps.map((stamp) => {
-    const check = checkTimestampToken(Buffer.from(stamp.signedTimestamp), Buffer.from(signature), store);
-    return { time: check.time?.toISOString() ?? 'unreadable', authority: null, trusted: check.authentic, reason: check.reason };
+    const token = Buffer.from(stamp.signedTimestamp);
+    const check = checkTimestampToken(token, Buffer.from(signature), store);
+    return { time: check.time?.toISOString() ?? 'unreadable', authority: null, trusted: check.authentic, reason: check.reason, covers: timestampImprintCovers(token, Buffer.from(signature)) };
   });
 }
 
 interface Statement {
+  _type?: unknown;
   predicateType?: unknown;
   subject?: { name?: string; digest?: Partial<Record<string, string>> }[];
 }
 
-function parseStatement(payload: Buffer): Statement | null {
+// The statement is signed JSON: a key named twice in one object could be read two ways, so it is refused, as is anything but an object.
+function parseStatement(payload: Buffer): Statement | string {
+  const parsed = parseStrictJson(payload.toString('utf8'));
+  if (!parsed.ok) return parsed.reason;
+  return typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value) ? (parsed.value as Statement) : 'it is not a JSON object';
+}
+
+function safeVerify(algorithm: string, data: Buffer, key: Parameters<typeof verifyWith>[2], signature: Buffer): boolean {
   try {
-    const parsed = JSON.parse(payload.toString('utf8')) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Statement) : null;
+    return verifyWith(algorithm, data, key, signature);
   } catch {
-    return null;
+    return false;
   }
 }
 

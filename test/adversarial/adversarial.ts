@@ -9,11 +9,12 @@ import { RegistrySource } from '../../main/images/registry.source.ts';
 import { VerifyEngine } from '../../main/images/verify.engine.ts';
 import { RegistryClient } from '../../main/registry/registry.client.ts';
 import { startRegistry } from '../support/registry.fixture.ts';
+import { bundleCorpus } from './bundle.corpus.ts';
 import { cosignCorpus } from './cosign.corpus.ts';
 import type { Corpus, CorpusCase, Peer, PeerVerdict } from './corpus.types.ts';
 
 /** Every corpus; `npm run adversarial -- NAME...` runs only the corpora or classes named. */
-const CORPORA: Corpus[] = [cosignCorpus];
+const CORPORA: Corpus[] = [cosignCorpus, bundleCorpus];
 
 interface KnownDifference {
   class: string;
@@ -48,6 +49,7 @@ async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<
 async function signetVerdict(engine: VerifyEngine, c: CorpusCase): Promise<PeerVerdict> {
   try {
     const report = await engine.verify(c.repository, c.target, { ...c.signet, reference: c.reference });
+    if (c.judge) return c.judge(report);
     return { result: report.verdict === 'verified' ? 'pass' : 'fail', detail: report.reason };
   } catch (error) {
     return { result: 'fail', detail: `error: ${(error as Error).message}` };

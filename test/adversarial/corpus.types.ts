@@ -1,4 +1,5 @@
 // What every corpus hands the runner: cases on the loopback registry, each with the trust Signet and the peers use.
+import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { VerifyOptions } from '../../main/images/verify.engine.ts';
 
 export type CaseFormat = 'cosign-simple-signing' | 'cosign-private-pki' | 'notation' | 'sigstore-bundle';
@@ -21,7 +22,11 @@ export interface CorpusCase {
   /** Signet's trust for this case, as the verify engine takes it. */
   signet: Omit<VerifyOptions, 'reference'>;
   /** Files the peers read their trust from: a public key, a Notation configuration folder, a trusted root. */
-  peerTrust: { publicKeyFile?: string; notationHome?: string; trustedRootFile?: string; pki?: PrivatePkiTrust };
+  peerTrust: { publicKeyFile?: string; notationHome?: string; trustedRootFile?: string; tsaChainFile?: string; pki?: PrivatePkiTrust };
+  /** The predicate type a policy names: the case is judged as an attestation of that type, not as an image signature. */
+  predicateType?: string;
+  /** Signet's verdict read from its report, when the case is not judged by the report's own verdict (an attestation). */
+  judge?: (report: ChainReport) => PeerVerdict;
 }
 
 /** A private CA as cosign 2 (--ca-roots), cosign 3 (a trusted root with that CA) and containers/image (pki) are given it. */

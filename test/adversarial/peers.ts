@@ -110,3 +110,37 @@ export function cosignPeers(): Peer[] {
     skopeo('skopeo 1.18 (private CA)', join(legacy, 'skopeo'), matchRepository, true, 'cosign-private-pki', skopeoPki),
   ];
 }
+
+// cosign 3.1 reads bundle referrers: `verify` for image signatures, `verify-attestation --type` for attestations; offline
+// with the key alone unless the case demands a log entry or a timestamp (then a trusted root naming the log or the authority).
+function cosignBundles(name: string, binary: string): Peer {
+  return {
+    name,
+    legacy: false,
+    formats: ['sigstore-bundle'],
+    async verify(input) {
+      const home = await mkdtemp(join(tmpdir(), 'signet-adv-cosign-'));
+      try {
+        const command = input.predicateType ? ['verify-attestation', '--type', input.predicateType] : ['verify'];
+        const root = input.peerTrust.trustedRootFile ? ['--trusted-root', input.peerTrust.trustedRootFile] : [];
+        const tlog = input.signet.bundlePolicy?.requireTlog ? [] : ['--insecure-ignore-tlog=true'];
+        // With bundles cosign takes a timestamp authority only from the trusted root; then it requires a verified timestamp.
+        const tsa = input.peerTrust.tsaChainFile ? ['--use-signed-timestamps'] : [];
+        const { code, output } = await exec(binary, [...command, '--key', keyFile(input), '--new-bundle-format', ...root, ...tlog, ...tsa, '--allow-http-registry', '--allow-insecure-registry', input.reference], {
+          ...process.env,
+          HOME: home,
+          TUF_ROOT: join(home, 'tuf'),
+          SIGSTORE_NO_CACHE: 'true',
+        });
+        return { result: code === 0 ? 'pass' : 'fail', detail: lastLine(output) };
+      } finally {
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+// Every peer that reads sigstore bundle referrers on images, at today's version.
+export function bundlePeers(): Peer[] {
+  return [cosignBundles('cosign 3.1', join(current, 'cosign'))];
+}

@@ -86,7 +86,8 @@ export function makeChain(overrides: { root?: Partial<CertificateOptions>; inter
   return { root, intermediate, leaf };
 }
 
-const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
+// No empty line before the footer when the base64 fills its last line exactly: OpenSSL refuses such a PEM.
+const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 
 // An RFC 3161 TimeStampToken (CMS ContentInfo, as Notation carries it) over `data`, from OpenSSL's TSA signing as `tsa` and carrying `chain`.
 export function opensslTimestamp(data: Buffer, tsa: Issued, chain: Issued[]): Buffer {
