@@ -216,7 +216,8 @@ class CosignCases {
       await this.eachPki(v, 'cert-path-length', "a path longer than the root's pathLenConstraint is refused", 'fail', chain({ root: { pathLen: 0 } }));
       await this.eachPki(v, 'cert-leaf-expired', 'the signing certificate must be valid at the signing time (now, without a log or timestamp)', 'fail', chain({ leaf: past }));
       await this.eachPki(v, 'cert-leaf-not-yet-valid', 'the signing certificate must already be valid', 'fail', chain({ leaf: future }));
-      await this.eachPki(v, 'cert-intermediate-expired', 'every certificate of the path must be valid, not only the leaf', 'fail', chain({ intermediate: past }));
+      await this.eachPki(v, 'cert-intermediate-expired', 'every certificate of the path must be valid, not only the leaf', 'fail', chain({ intermediate: { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - 2 * DAY) } }));
+      await this.eachPki(v, 'cert-intermediate-expired-since-issue', 'every certificate of the path must be valid at the signing time, not only when the leaf was issued', 'fail', chain({ root: { notBefore: new Date(Date.now() - 60 * DAY) }, intermediate: { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY / 24) }, leaf: { notBefore: new Date(Date.now() - 2 * DAY) } }));
       await this.eachPki(v, 'cert-unknown-critical-extension', 'a certificate with a critical extension the verifier does not know is refused', 'fail', chain({ leaf: { extra: [{ oid: '1.3.6.1.4.1.55555.1', critical: true, value: Buffer.from([0x05, 0x00]) }] } }));
       await this.eachPki(v, 'cert-wrong-email', "the certificate's e-mail address must be the one trusted", 'fail', chain({ leaf: { email: 'someone-else@example.com' } }));
       const swapped = chain();
