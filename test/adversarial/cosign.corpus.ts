@@ -1,9 +1,16 @@
 // Cosign simple-signing cases on the loopback registry: good signatures, then mutations that keep every signature
 // valid (re-signed with the case's test key) and break exactly one rule of cosign's signature spec or of
 // containers/image's simple-signing rules, plus the few that only break a signature.
+import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { RegistrySource } from '../../main/images/registry.source.ts';
+import { RegistryClient } from '../../main/registry/registry.client.ts';
+import { publicKeysFromPem } from '../../main/signatures/cosign.verifier.ts';
+import { appendCosignSignature, simpleSigningPayload } from '../../main/signing/cosign.writer.ts';
 import { EKU, makeCertificate, makeChain, type CertificateOptions, type Issued } from '../support/certificate-factory.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import type { Corpus, CorpusCase } from './corpus.types.ts';
@@ -17,6 +24,8 @@ const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
 const CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
 const SIGNER_EMAIL = 'signer@example.com';
 const DAY = 86_400_000;
+const TOOLS = fileURLToPath(new URL('../../.tools/', import.meta.url));
+const run = promisify(execFile);
 
 const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
 
@@ -37,6 +46,9 @@ interface TestKey {
   publicKey: KeyObject;
   publicKeyFile: string;
 }
+
+/** What a case trusts: the public half, also as the file the peers read. */
+type TrustedKey = Pick<TestKey, 'name' | 'publicKey' | 'publicKeyFile'>;
 
 interface Layer {
   payload: Buffer;
@@ -132,7 +144,7 @@ class CosignCases {
     return (await this.factory.image(repository, tag, { os: 'linux', architecture: 'amd64' }, `adversarial ${repository} ${tag}`)).digest;
   }
 
-  private add(key: TestKey, klass: string, rule: string, expected: 'pass' | 'fail', repository: string, target: string): void {
+  private add(key: TrustedKey, klass: string, rule: string, expected: 'pass' | 'fail', repository: string, target: string): void {
     const reference = target.startsWith('sha256:') ? `${this.host}/${repository}@${target}` : `${this.host}/${repository}:${target}`;
     this.cases.push({
       id: `${klass}/${key.name}/${target.startsWith('sha256:') ? 'digest' : 'tag'}`,
@@ -150,7 +162,7 @@ class CosignCases {
   }
 
   // One case on a fresh repository: build() pushes the image and its signature, and says which key must verify it.
-  private async each(key: TestKey, klass: string, rule: string, expected: 'pass' | 'fail', build: (repository: string, digest: string) => Promise<{ target?: 'tag' | 'digest'; key?: TestKey } | void>): Promise<void> {
+  private async each(key: TrustedKey, klass: string, rule: string, expected: 'pass' | 'fail', build: (repository: string, digest: string) => Promise<{ target?: 'tag' | 'digest'; key?: TrustedKey } | void>): Promise<void> {
     const repository = `adversarial/${klass}-${key.name}-${++this.counter}`;
     const digest = await this.image(repository, 'v1');
     const answer = (await build(repository, digest)) ?? {};
@@ -228,8 +240,45 @@ class CosignCases {
     }
   }
 
+  // Good signatures as the peers themselves write them, and as Signet's own signer does: each must verify everywhere.
+  private async madeByPeers(): Promise<void> {
+    const keyDir = join(this.dir, 'cosign-made');
+    await mkdir(keyDir, { recursive: true });
+    const env = { ...process.env, COSIGN_PASSWORD: 'adversarial', HOME: keyDir };
+    await run(join(TOOLS, 'current', 'bin', 'cosign'), ['generate-key-pair'], { cwd: keyDir, env });
+    const publicKeyFile = join(keyDir, 'cosign.pub');
+    const publicKey = publicKeysFromPem(await readFile(publicKeyFile, 'utf8'))[0]!;
+    const made: TrustedKey = { name: 'p256-cosign-key', publicKey, publicKeyFile };
+    const push = ['--allow-http-registry', '--allow-insecure-registry', '--tlog-upload=false', '--yes'];
+    // cosign 3 writes the .sig-tag format only when asked not to use a signing config or the bundle format.
+    const signers = [
+      ['cosign 3.1', join(TOOLS, 'current', 'bin', 'cosign'), ['--use-signing-config=false', '--new-bundle-format=false']],
+      ['cosign 2.5', join(TOOLS, 'bin', 'cosign'), []],
+    ] as const;
+    for (const [name, binary, format] of signers) {
+      await this.each(made, `good-by-${name.replace(' ', '-')}`, `none: a signature ${name} made with its own key`, 'pass', async (repository, digest) => {
+        await run(binary, ['sign', '--key', join(keyDir, 'cosign.key'), ...format, ...push, `${this.host}/${repository}@${digest}`], { cwd: keyDir, env });
+      });
+    }
+    await writeFile(join(keyDir, 'passphrase'), 'adversarial');
+    await mkdir(join(keyDir, 'registries.d'), { recursive: true });
+    await writeFile(join(keyDir, 'registries.d', 'sigstore.yaml'), 'default-docker:\n  use-sigstore-attachments: true\n');
+    await writeFile(join(keyDir, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+    await this.each(made, 'good-by-skopeo', 'none: a sigstore signature skopeo 1.22 made while copying', 'pass', async (repository) => {
+      const from = `docker://${this.host}/${repository}:v1`;
+      await run(join(TOOLS, 'current', 'bin', 'skopeo'), ['--registries.d', join(keyDir, 'registries.d'), '--policy', join(keyDir, 'policy.json'), 'copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--sign-by-sigstore-private-key', join(keyDir, 'cosign.key'), '--sign-passphrase-file', join(keyDir, 'passphrase'), from, from], { cwd: keyDir, env });
+    });
+    const signet = await this.key('p256-signet', 'p256');
+    const registry = new RegistrySource(new RegistryClient({ baseUrl: `http://${this.host}` }));
+    await this.each(signet, 'good-by-signet', "none: a signature Signet's own cosign writer made", 'pass', async (repository, digest) => {
+      const payload = simpleSigningPayload(`${this.host}/${repository}`, digest, { build: '42' });
+      await appendCosignSignature(registry, registry, repository, digest, { payload, signature: sign('sha256', payload, signet.privateKey), timestampResponse: null });
+    });
+  }
+
   // Every case, for every key type cosign supports.
   async build(): Promise<CorpusCase[]> {
+    await this.madeByPeers();
     await this.pkiCases();
     const keys = [await this.key('p256', 'p256'), await this.key('p384', 'p384'), await this.key('rsa2048', 'rsa'), await this.key('ed25519', 'ed25519')];
     const other = await this.key('other', 'p256');
