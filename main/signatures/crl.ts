@@ -1,6 +1,6 @@
 // Reading X.509 CRLs (RFC 5280 section 5) and deciding a certificate's revocation status from them, offline.
 import { constants, verify, type X509Certificate } from 'node:crypto';
-import { derChildren, extensionValue } from './der.ts';
+import { decodeOid, derChildren, extensionValue } from './der.ts';
 
 export interface CrlEntry {
   /** The serial number's magnitude in lowercase hex, without leading zero bytes. */
@@ -106,19 +106,11 @@ function checkedChildren(item: Item, expectedTag: number, what: string): Item[] 
 }
 
 function oidText(content: Buffer): string {
-  if (content.length === 0 || (content[content.length - 1]! & 0x80) !== 0) fail('bad OBJECT IDENTIFIER');
-  const parts: number[] = [];
-  let value = 0;
-  for (const byte of content) {
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      parts.push(value);
-      value = 0;
-    }
+  try {
+    return decodeOid(content);
+  } catch {
+    return fail('bad OBJECT IDENTIFIER');
   }
-  const first = parts.shift()!;
-  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
-  return [...head, ...parts].join('.');
 }
 
 const TIME = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CaseFormat, CorpusCase, Peer, PrivatePkiTrust } from './corpus.types.ts';
+import type { CaseFormat, CorpusCase, Peer, PeerVerdict, PrivatePkiTrust } from './corpus.types.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const legacy = join(root, '.tools', 'bin');
@@ -37,26 +37,24 @@ function lastLine(output: string): string {
   return (lines.at(-1) ?? '').slice(0, 300);
 }
 
+// cosign with a home of its own, so no cached TUF root or credentials of the machine take part; the last line is its reason.
+async function runCosign(binary: string, args: string[]): Promise<PeerVerdict> {
+  const home = await mkdtemp(join(tmpdir(), 'signet-adv-cosign-'));
+  try {
+    const { code, output } = await exec(binary, args, { ...process.env, HOME: home, TUF_ROOT: join(home, 'tuf'), SIGSTORE_NO_CACHE: 'true' });
+    return { result: code === 0 ? 'pass' : 'fail', detail: lastLine(output) };
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
 // cosign verify as users run it offline: no transparency log or SCT is asked for, since the test signers log nowhere.
 function cosign(name: string, binary: string, legacy: boolean, format: CaseFormat, trustArgs: (c: CorpusCase) => string[]): Peer {
   return {
     name,
     legacy,
     formats: [format],
-    async verify(input) {
-      const home = await mkdtemp(join(tmpdir(), 'signet-adv-cosign-'));
-      try {
-        const { code, output } = await exec(binary, ['verify', ...trustArgs(input), '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', input.reference], {
-          ...process.env,
-          HOME: home,
-          TUF_ROOT: join(home, 'tuf'),
-          SIGSTORE_NO_CACHE: 'true',
-        });
-        return { result: code === 0 ? 'pass' : 'fail', detail: lastLine(output) };
-      } finally {
-        await rm(home, { recursive: true, force: true });
-      }
-    },
+    verify: (input) => runCosign(binary, ['verify', ...trustArgs(input), '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', input.reference]),
   };
 }
 
@@ -118,24 +116,13 @@ function cosignBundles(name: string, binary: string): Peer {
     name,
     legacy: false,
     formats: ['sigstore-bundle'],
-    async verify(input) {
-      const home = await mkdtemp(join(tmpdir(), 'signet-adv-cosign-'));
-      try {
-        const command = input.predicateType ? ['verify-attestation', '--type', input.predicateType] : ['verify'];
-        const root = input.peerTrust.trustedRootFile ? ['--trusted-root', input.peerTrust.trustedRootFile] : [];
-        const tlog = input.signet.bundlePolicy?.requireTlog ? [] : ['--insecure-ignore-tlog=true'];
-        // With bundles cosign takes a timestamp authority only from the trusted root; then it requires a verified timestamp.
-        const tsa = input.peerTrust.tsaChainFile ? ['--use-signed-timestamps'] : [];
-        const { code, output } = await exec(binary, [...command, '--key', keyFile(input), '--new-bundle-format', ...root, ...tlog, ...tsa, '--allow-http-registry', '--allow-insecure-registry', input.reference], {
-          ...process.env,
-          HOME: home,
-          TUF_ROOT: join(home, 'tuf'),
-          SIGSTORE_NO_CACHE: 'true',
-        });
-        return { result: code === 0 ? 'pass' : 'fail', detail: lastLine(output) };
-      } finally {
-        await rm(home, { recursive: true, force: true });
-      }
+    verify(input) {
+      const command = input.predicateType ? ['verify-attestation', '--type', input.predicateType] : ['verify'];
+      const root = input.peerTrust.trustedRootFile ? ['--trusted-root', input.peerTrust.trustedRootFile] : [];
+      const tlog = input.signet.bundlePolicy?.requireTlog ? [] : ['--insecure-ignore-tlog=true'];
+      // With bundles cosign takes a timestamp authority only from the trusted root; then it requires a verified timestamp.
+      const tsa = input.peerTrust.tsaChainFile ? ['--use-signed-timestamps'] : [];
+      return runCosign(binary, [...command, '--key', keyFile(input), '--new-bundle-format', ...root, ...tlog, ...tsa, '--allow-http-registry', '--allow-insecure-registry', input.reference]);
     },
   };
 }
