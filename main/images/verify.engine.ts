@@ -346,7 +346,11 @@ export class VerifyEngine {
     checks.push({ name: 'signature', result: 'pass', reason: `The envelope's signature over its payload and payload type verifies with the trusted key SHA256:${signedWith.slice(0, 16)}….` });
     if (type !== IN_TOTO_PAYLOAD_TYPE) return refuse('failed', 'payload type', `The envelope's payload type is "${type}", not ${IN_TOTO_PAYLOAD_TYPE}, so its payload is not an in-toto statement.`);
     checks.push({ name: 'payload type', result: 'pass', reason: `The payload type is ${IN_TOTO_PAYLOAD_TYPE}.` });
-    const statement = readDocument(payload, StatementSchema, 'The in-toto statement');
+    const strict = parseStrictJson(payload.toString('utf8'));
+    if (!strict.ok) return refuse('failed', 'statement', `The in-toto statement cannot be read: ${strict.reason}.`);
+    const read = StatementSchema.safeParse(strict.value);
+    if (!read.success) return refuse('failed', 'statement', 'The in-toto statement does not have the shape of a statement (subject, predicateType).');
+    const statement = read.data;
     if (!IN_TOTO_STATEMENT_TYPES.includes(statement._type ?? '')) return refuse('failed', 'statement type', `The statement's _type is "${statement._type ?? ''}", not an in-toto statement type (${IN_TOTO_STATEMENT_TYPES.join(' or ')}).`);
     checks.push({ name: 'statement type', result: 'pass', reason: `The statement is an ${statement._type}.` });
     const about = (statement.subject ?? []).some((s) => `sha256:${s.digest?.sha256}` === node.digest);

@@ -9,12 +9,13 @@ import { RegistrySource } from '../../main/images/registry.source.ts';
 import { VerifyEngine } from '../../main/images/verify.engine.ts';
 import { RegistryClient } from '../../main/registry/registry.client.ts';
 import { startRegistry } from '../support/registry.fixture.ts';
+import { attestationCorpus } from './attestation.corpus.ts';
 import { bundleCorpus } from './bundle.corpus.ts';
 import { cosignCorpus } from './cosign.corpus.ts';
 import type { Corpus, CorpusCase, Peer, PeerVerdict } from './corpus.types.ts';
 
 /** Every corpus; `npm run adversarial -- NAME...` runs only the corpora or classes named. */
-const CORPORA: Corpus[] = [cosignCorpus, bundleCorpus];
+const CORPORA: Corpus[] = [cosignCorpus, bundleCorpus, attestationCorpus];
 
 interface KnownDifference {
   class: string;

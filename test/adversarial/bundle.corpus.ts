@@ -7,7 +7,6 @@ import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject 
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChainReport } from '../../shared/model/chain.model.ts';
 import { sigstoreBundle, signingStatement, dsseSignedBytes } from '../../main/signing/envelopes.ts';
 import { pushReferrer } from '../../main/signing/referrer.writer.ts';
 import { requestTimestamp } from '../../main/signing/tsa.client.ts';
@@ -18,7 +17,8 @@ import { loadTrust } from '../../main/trust/trust-sources.ts';
 import { makeChain } from '../support/certificate-factory.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import { startTimestampAuthority } from '../support/tsa.fixture.ts';
-import type { Corpus, CorpusCase, PeerVerdict } from './corpus.types.ts';
+import type { Corpus, CorpusCase } from './corpus.types.ts';
+import { attestationJudge } from './judges.ts';
 import { bundlePeers } from './peers.ts';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -70,28 +70,6 @@ function exec(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<
   return new Promise((resolve) => {
     execFile(command, args, { env, timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${stdout}${stderr}` }));
   });
-}
-
-// Signet's attestation verdict as its policy evaluator forms it: a verified attestation on the image itself, of the named predicate type.
-function attestationJudge(predicateType: string): (report: ChainReport) => PeerVerdict {
-  return (report) => {
-    const rootDigest = report.graph.root.digest;
-    const byId = new Map(report.nodes.map((n) => [n.id, n]));
-    const attached = report.edges.filter((e) => e.from === rootDigest && e.label === 'attested by').flatMap((e) => (byId.get(e.to) ? [byId.get(e.to)!] : []));
-    const typeOf = (details: Record<string, string>) => {
-      try {
-        const statement = JSON.parse(details.statement ?? '') as { predicateType?: unknown };
-        if (typeof statement.predicateType === 'string') return statement.predicateType;
-      } catch {
-        // Not a statement: the type discovery read is used.
-      }
-      return details.predicateType ?? '';
-    };
-    const found = attached.find((n) => n.verdict === 'verified' && typeOf(n.details) === predicateType);
-    if (found) return { result: 'pass', detail: found.reason };
-    const reasons = attached.map((n) => `${n.verdict}: ${n.reason}`);
-    return { result: 'fail', detail: `no verified ${predicateType} attestation${reasons.length ? ` (${reasons.join('; ')})` : ''}` };
-  };
 }
 
 class BundleCases {

@@ -2,7 +2,7 @@
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { VerifyOptions } from '../../main/images/verify.engine.ts';
 
-export type CaseFormat = 'cosign-simple-signing' | 'cosign-private-pki' | 'notation' | 'sigstore-bundle';
+export type CaseFormat = 'cosign-simple-signing' | 'cosign-private-pki' | 'cosign-attestation' | 'notation' | 'sigstore-bundle';
 
 export interface CorpusCase {
   id: string;

@@ -131,3 +131,18 @@ function cosignBundles(name: string, binary: string): Peer {
 export function bundlePeers(): Peer[] {
   return [cosignBundles('cosign 3.1', join(current, 'cosign'))];
 }
+
+// cosign verify-attestation with a public key, offline, for the `.att` tag layout and the predicate type the case asks for.
+function cosignAttestations(name: string, binary: string, legacy: boolean): Peer {
+  return {
+    name,
+    legacy,
+    formats: ['cosign-attestation'],
+    verify: (input) => runCosign(binary, ['verify-attestation', '--key', keyFile(input), '--type', input.predicateType ?? 'custom', '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', input.reference]),
+  };
+}
+
+// Every peer that reads cosign's `.att` attestations, at today's version and the legacy one.
+export function attestationPeers(): Peer[] {
+  return [cosignAttestations('cosign 3.1 (attestations)', join(current, 'cosign'), false), cosignAttestations('cosign 2.5 (attestations)', join(legacy, 'cosign'), true)];
+}
