@@ -51,6 +51,21 @@ async function certificatesIn(path: string): Promise<X509Certificate[]> {
   }
 }
 
+/**
+ * Notation trust stores by type, as Notation keeps them: `ca:PATH` (or a bare PATH) for certificate authorities,
+ * `signingAuthority:PATH` for signing authorities, whose signatures carry their own signing time, and `tsa:PATH`.
+ * A CA is never also a signing authority: that would let a signer vouch for its own time instead of a timestamp.
+ */
+export function notationStoreKinds(entries: string[]): { ca: string[]; signingAuthority: string[]; tsa: string[] } {
+  const kinds = { ca: [] as string[], signingAuthority: [] as string[], tsa: [] as string[] };
+  for (const entry of entries) {
+    const match = /^(ca|signingAuthority|tsa):(.+)$/s.exec(entry);
+    if (match) kinds[match[1] as keyof typeof kinds].push(match[2]!);
+    else kinds.ca.push(entry);
+  }
+  return kinds;
+}
+
 // Certificates from files or folders the user named (PEM bundles or DER), so every host reads trust files the same way.
 export async function readCertificates(paths: string[]): Promise<X509Certificate[]> {
   try {
@@ -106,7 +121,10 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
     const fromRoot = trustedRoot ? cosignTrustFromTrustedRoot(trustedRoot) : { rekorKeys: [], roots: [], intermediates: [], tsa: [] };
     const roots = (await Promise.all(sources.caFiles.map(certificatesIn))).flat();
     const tsa = (await Promise.all(sources.tsaFiles.map(certificatesIn))).flat();
-    const notation = (await Promise.all(sources.notationStores.map(certificatesIn))).flat();
+    const stores = notationStoreKinds(sources.notationStores);
+    const notationCa = (await Promise.all(stores.ca.map(certificatesIn))).flat();
+    const signingAuthority = (await Promise.all(stores.signingAuthority.map(certificatesIn))).flat();
+    const notationTsa = (await Promise.all(stores.tsa.map(certificatesIn))).flat();
     const identity = signerIdentity(sources);
     return {
       keys,
@@ -120,7 +138,7 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
       },
       trustedRoot,
       bundlePolicy: identity ? bundleIdentity(identity) : keys[0] ? { key: { publicKey: keys[0] }, requireTlog: sources.requireTlog } : undefined,
-      notation: notation.length ? { ca: notation, signingAuthority: notation, tsa, trustedIdentities: [], level: 'strict' } : undefined,
+      notation: notationCa.length || signingAuthority.length ? { ca: notationCa, signingAuthority, tsa: [...tsa, ...notationTsa], trustedIdentities: [], level: 'strict' } : undefined,
       inventory,
     };
   } catch (error) {

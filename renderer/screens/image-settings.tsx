@@ -49,7 +49,7 @@ const FILE_LISTS: { key: 'keyFiles' | 'caFiles' | 'rekorKeyFiles' | 'tsaFiles' |
   { key: 'caFiles', label: 'Certificate roots', hint: 'PEM roots for certificate-signed cosign signatures' },
   { key: 'rekorKeyFiles', label: 'Rekor keys', hint: 'PEM keys of private transparency logs' },
   { key: 'tsaFiles', label: 'Timestamp authorities', hint: 'PEM roots of RFC 3161 timestamp authorities' },
-  { key: 'notationStores', label: 'Notation trust stores', hint: 'folders or PEM files of Notary Project CA roots' },
+  { key: 'notationStores', label: 'Notation trust stores', hint: 'folders or PEM files of Notary Project CA roots; signingAuthority:PATH for signing authorities, tsa:PATH for timestamp authorities' },
 ];
 
 // What the inspector trusts besides the inventory's own keys, one line per file or folder.

@@ -4,7 +4,10 @@ import { createHash, sign } from 'node:crypto';
 import { checkSignerIdentity, FULCIO_USERNAME_OID, verifyHostname, type SignerIdentity } from '../../main/signatures/certificate-identity.ts';
 import { CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, verifyCosignSignature, type CosignTrust } from '../../main/signatures/cosign.verifier.ts';
 import { subjectAltNames } from '../../main/signatures/der.ts';
-import { loadTrust, type TrustSources } from '../../main/trust/trust-sources.ts';
+import { loadTrust, notationStoreKinds, type TrustSources } from '../../main/trust/trust-sources.ts';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testLeaf, testRoot, type TestCertificateSpec } from '../support/certificate-builder.ts';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
@@ -181,4 +184,16 @@ test('a verified report names each signer: key label and fingerprint, keyless id
     'the certificate "CN=build, O=Example"',
     'the certificate "CN=notation signer"',
   ]);
+});
+
+test('a Notation trust store is a CA store unless it says otherwise, and a CA is never also a signing authority', async () => {
+  assert.deepEqual(notationStoreKinds(['/roots', 'ca:/more', 'signingAuthority:/signers', 'tsa:/stamps']), { ca: ['/roots', '/more'], signingAuthority: ['/signers'], tsa: ['/stamps'] });
+  const dir = await mkdtemp(join(tmpdir(), 'signet-notation-store-'));
+  const file = join(dir, 'root.pem');
+  await writeFile(file, root.certificate.toString());
+  const plain = await loadTrust(sources({ notationStores: [file] }), []);
+  assert.equal(plain.notation?.ca.length, 1);
+  assert.equal(plain.notation?.signingAuthority.length, 0, 'a CA root must not vouch for signing times as a signing authority');
+  const authority = await loadTrust(sources({ notationStores: [`signingAuthority:${file}`] }), []);
+  assert.deepEqual([authority.notation?.ca.length, authority.notation?.signingAuthority.length], [0, 1]);
 });
