@@ -15,6 +15,7 @@ import {
   KeyRecordSchema,
   PrepareKeyActionSchema,
   PublicKeyFormatSchema,
+  RevocationSignerSchema,
 } from './model/keys.model.ts';
 import { AuditEntrySchema, AuditQuerySchema, AuditVerificationSchema } from './model/audit.model.ts';
 import { ChainReportSchema } from './model/chain.model.ts';
@@ -89,6 +90,11 @@ export const requests = {
     input: z.object({ keyId: KeyIdSchema }).strict(),
     output: KeyRecordSchema,
   },
+  'keys.revocationSigner': {
+    summary: 'Which key signs the revocation list, and whether a list can be published now',
+    input: NoInputSchema,
+    output: RevocationSignerSchema,
+  },
   'keys.discover': {
     summary: 'The keys a token holds, and which of them the inventory knows',
     input: TokenSelectorSchema,
@@ -105,7 +111,7 @@ export const requests = {
     output: ExportedFileSchema,
   },
   'keys.importRevocations': {
-    summary: 'Apply a revocation list signed by a key the inventory knows',
+    summary: 'Apply a revocation list signed by the designated admin key, newer than the last one accepted',
     input: z.object({ text: z.string().min(2).max(1_000_000) }).strict(),
     output: z.object({ applied: z.array(KeyIdSchema) }).strict(),
   },

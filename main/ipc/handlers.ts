@@ -50,13 +50,14 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       prepare: (input) => services.keyActions.prepare(input),
       confirm: (input, context) => services.keyActions.confirm(input.intentId, input.typedConfirmation, services.confirmations, context.host),
       setAdmin: (input, context) => services.keys.setAdmin(input.keyId, context.host),
+      revocationSigner: () => services.keys.revocationSigner(),
       discover: (input) => services.keys.discover(input),
       adopt: (input, context) => services.keys.adopt({ modulePath: input.modulePath, tokenLabel: input.tokenLabel }, input.objectId, input.label, context.host),
       rotationStatement: (input) => services.keys.rotationStatement(input.keyId),
       importRevocations: (input, context) => services.keys.importRevocations(input.text, context.host),
       reconcile: () => services.keys.reconcile(),
-      revocations: async () => {
-        const list = await services.keys.revocationList();
+      revocations: async (_input, context) => {
+        const list = await services.keys.revocationList(context.host);
         return { filename: 'signet-revocations.json', mediaType: 'application/json', text: `${JSON.stringify(list, null, 2)}\n` };
       },
     },
