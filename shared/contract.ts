@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppErrorSchema, type AppError } from './errors.ts';
-import { SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
+import { ProtectedSettingsPatchSchema, SettingsIntentViewSchema, SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
 import { SystemStatusSchema } from './model/system.model.ts';
 import {
   ConfirmKeyActionSchema,
@@ -56,8 +56,18 @@ export const requests = {
     output: SettingsSchema,
   },
   'settings.update': {
-    summary: 'Replace the given settings lists, crash-safely',
+    summary: 'Replace the given settings lists, crash-safely; tool folders, PKCS#11 modules and cleartext hosts are refused here',
     input: SettingsPatchSchema,
+    output: SettingsSchema,
+  },
+  'settings.prepareProtected': {
+    summary: 'Ask main for an intent to change tool folders, PKCS#11 modules or cleartext credential hosts, after checking each location',
+    input: ProtectedSettingsPatchSchema,
+    output: SettingsIntentViewSchema,
+  },
+  'settings.confirmProtected': {
+    summary: "Confirm a protected settings change; main asks through its own channel, never the page's, then saves once",
+    input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
     output: SettingsSchema,
   },
   'keys.list': {

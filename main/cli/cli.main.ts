@@ -698,9 +698,11 @@ function openSession(): Session & { close(): Promise<void> } {
     app: () =>
       (app ??= (async () => {
         const [{ createApp }, { TerminalConfirmation }] = await Promise.all([import('../app/app.context.ts'), import('./confirm.terminal.ts')]);
+        const terminal = new TerminalConfirmation();
         return createApp({
           host: 'cli',
-          confirmations: new TerminalConfirmation(),
+          confirmations: terminal,
+          hostConfirmations: terminal,
           askPin: async (token, operation) => (await import('./prompt.ts')).askPinAtTerminal(token, operation, 'This command will'),
         });
       })()),

@@ -374,7 +374,7 @@ export class CompromiseService {
 
   // Reads every non-attachment tag of the named repositories (else the catalog) and reports each signature the key made.
   private async walkRegistry(config: Settings['registries'][number], named: string[] | null, key: KeyRecord, trust: Omit<VerifyOptions, 'reference'>, notes: string[], found: (reference: string, signature: FoundSignature) => void): Promise<void> {
-    const client = new RegistryClient({ baseUrl: config.url, insecure: config.insecure, credentials: this.deps.credentials });
+    const client = new RegistryClient({ baseUrl: config.url, insecure: config.insecure, credentials: this.deps.credentials, cleartextHosts: (await this.deps.settings.get()).cleartextCredentialHosts });
     const source = new RegistrySource(client);
     const host = client.base.host;
     let repositories: string[];
@@ -482,7 +482,7 @@ function registryFor(repositoryRef: string, settings: Settings, credentials: Cre
   const configured = settings.registries.find((r) => new URL(r.url).host === parsed.registry);
   const host = parsed.registry === 'docker.io' ? 'registry-1.docker.io' : parsed.registry;
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const client = new RegistryClient({ baseUrl: configured?.url ?? `${isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`, insecure: configured?.insecure, credentials });
+  const client = new RegistryClient({ baseUrl: configured?.url ?? `${isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`, insecure: configured?.insecure, credentials, cleartextHosts: settings.cleartextCredentialHosts });
   return { source: new RegistrySource(client), client, repository: parsed.repository };
 }
 

@@ -5,6 +5,7 @@ import type { ImagesService } from '../images/images.service.ts';
 import type { KeyActions } from '../keys/key-actions.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
+import type { ProtectedSettings } from '../settings/protected-settings.ts';
 import type { SystemService } from '../system/system.service.ts';
 import type { SignService } from '../signing/sign.service.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
@@ -31,6 +32,7 @@ export interface HandlerServices {
   workshop: WorkshopService;
   compromise: CompromiseService;
   confirmations: ConfirmationService | null;
+  protectedSettings: ProtectedSettings;
 }
 
 // The single handler table every host binds: Electron IPC, the browser socket and the CLI.
@@ -41,7 +43,9 @@ export function createHandlers(services: HandlerServices): HandlerTable {
     },
     settings: {
       get: () => services.settings.get(),
-      update: (input) => services.settings.update(input),
+      update: (input) => services.protectedSettings.update(input),
+      prepareProtected: (input) => services.protectedSettings.prepare(input),
+      confirmProtected: (input) => services.protectedSettings.confirm(input.intentId),
     },
     keys: {
       list: () => services.keys.list(),
