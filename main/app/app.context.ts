@@ -65,7 +65,7 @@ export interface AppOptions {
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
-export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings'> {
+export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings' | 'extraModules'> {
   dataDir: string;
   intents: IntentService;
   pins: KeychainPins;
@@ -124,7 +124,7 @@ export function createApp(options: AppOptions): AppContext {
   const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now, runScript: options.runScript });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
-  const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
+  const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
   return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()) };
 }
 

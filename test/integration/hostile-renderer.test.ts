@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import { createServer, type Server } from 'node:http';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +150,13 @@ test('a hostile page cannot make main load a library: PKCS#11 module paths are r
   await pageRefused(page.api.settings.prepareProtected({ pkcs11Modules: [{ path: fake }] }), 'Forbidden', /is not a shared library/);
   await pageRefused(page.api.settings.prepareProtected({ pkcs11Modules: [{ path: '/etc/hostname' }] }), 'Forbidden', /is not a shared library/);
   assert.deepEqual((await page.api.settings.get({})).pkcs11Modules, []);
+  // Nor can the page name a module in a key request: a real library copied somewhere is refused before it is loaded.
+  const copied = join(work, 'copied-softhsm.so');
+  await copyFile('/usr/lib/softhsm/libsofthsm2.so', copied);
+  await pageRefused(page.api.keys.discover({ modulePath: copied, tokenLabel: 'any' }), 'Forbidden', /not a PKCS#11 module this machine knows/);
+  await pageRefused(page.api.keys.generate({ backend: { kind: 'pkcs11', modulePath: copied, tokenLabel: 'any' }, label: 'planted' }), 'Forbidden', /not a PKCS#11 module this machine knows/);
+  await pageRefused(page.api.recovery.createBackupKey({ modulePath: fake, tokenLabel: 'any' }), 'Forbidden', /not a PKCS#11 module this machine knows/);
+  assert.deepEqual(await page.api.keys.list({}), []);
   // Lists sent back unchanged, and other settings, still save from the page.
   const settings = (await page.api.settings.get({})) as Settings;
   const echoed = (await page.api.settings.update({ toolDirs: settings.toolDirs, pkcs11Modules: [], layouts: [] })) as Settings;
