@@ -693,6 +693,8 @@ export class KeyService {
     const hash = HASH_FOR[admin.algorithm];
     const signature = (await this.signWith(admin, { payload: message }, hash ? createHash(hash).update(message).digest() : null)).toString('base64');
     await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature } satisfies SignedRevocationList, null, 2)}\n`);
+    // Kept beside the list too, so restoring an older list from a backup cannot send the numbering back.
+    await this.sequences.accept(sequence, admin.fingerprint, this.now());
     await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: admin.id, details: { entries: document.entries.length, sequence, signed: true } });
     return null;
   }

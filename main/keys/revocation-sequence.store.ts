@@ -13,8 +13,9 @@ const AcceptedFileSchema = z
   .strict();
 
 /**
- * The sequence number of the last revocation list imported here, so an older list (a replay) is
- * refused. Kept beside the published list; an unreadable file stops imports instead of starting at zero.
+ * The highest sequence number of a revocation list published or imported here, so an older list (a
+ * replay) is refused and a restored backup cannot reuse numbers. An unreadable file stops imports and
+ * publishing instead of starting at zero.
  */
 export class RevocationSequenceStore {
   readonly file: string;
@@ -23,7 +24,7 @@ export class RevocationSequenceStore {
     this.file = join(dataDir, 'keys', 'revocations-accepted.json');
   }
 
-  // Zero when nothing was ever imported; a damaged file is an error, never a reset that would let old lists back in.
+  // Zero when nothing was ever published or imported; a damaged file is an error, never a reset that would let old lists back in.
   async lastAccepted(): Promise<number> {
     const text = await readFileIfExists(this.file);
     if (text === null) return 0;
@@ -38,7 +39,7 @@ export class RevocationSequenceStore {
     return result.data.sequence;
   }
 
-  // Written after the inventory holds the list's entries, so a crash in between lets the same list be imported again, never loses it.
+  // Written after the list is on disk or its entries are in the inventory, so a crash in between lets the same list be imported again, never loses it.
   async accept(sequence: number, signerFingerprint: string, at: Date): Promise<void> {
     await writeFileAtomic(this.file, `${JSON.stringify(AcceptedFileSchema.parse({ version: 1, sequence, signerFingerprint, acceptedAt: at.toISOString() }), null, 2)}\n`);
   }

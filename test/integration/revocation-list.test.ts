@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IntentView, KeyRecord, RevocationReason, RevocationSigner } from '../../shared/model/keys.model.ts';
 import { canonicalJson } from '../../main/audit/canonical-json.ts';
@@ -73,6 +73,15 @@ test('the admin key chosen signs every list with a growing sequence number, and 
   const second = JSON.parse((await call<{ text: string }>('keys.revocations', {})).text) as typeof first;
   assert.equal(second.document.sequence, first.document.sequence + 1);
   await refused(app.keys.importRevocations(JSON.stringify(first), 'cli'), 'Conflict', /sequence number \d+, not newer than/);
+  // An older list put back in place (a restored backup) does not send the numbering back.
+  const file = join(app.dataDir, 'keys', 'revocations.json');
+  const current = await readFile(file, 'utf8');
+  await writeFile(file, JSON.stringify(first));
+  const other = await generate('numbering victim');
+  await revokeConfirmed(other, 'superseded', iso(clock - 500));
+  const after = JSON.parse(await readFile(file, 'utf8')) as typeof first;
+  assert.equal(after.document.sequence, second.document.sequence + 1);
+  assert.notEqual(current, JSON.stringify(after));
   await refused(app.keys.importRevocations(JSON.stringify(second), 'cli'), 'Conflict', /not newer than/);
   const { sequence: _dropped, ...unnumbered } = second.document;
   await refused(app.keys.importRevocations(JSON.stringify({ document: unnumbered, signature: second.signature }), 'cli'), 'Forbidden', /no sequence number/);
