@@ -61,7 +61,13 @@ export class ProtectedSettings {
   // Checks every new location first, so nobody is asked to approve a path that would be refused anyway.
   async prepare(patch: ProtectedSettingsPatch): Promise<SettingsIntentView> {
     const facts = await this.facts(patch);
-    const intent = this.intents.issue({ action: 'settings', title: 'Change what Signet runs, loads or sends in clear', facts, payload: patch });
+    const intent = this.intents.issue({
+      action: 'settings',
+      title: 'Change what Signet runs, loads or sends in clear',
+      message: 'A page asked for this change. Confirm only if you asked for it yourself: Signet will run, load or send in clear exactly what is listed.',
+      facts,
+      payload: patch,
+    });
     return { intentId: intent.id, title: intent.title, facts: intent.facts, expiresAt: new Date(intent.expiresAt).toISOString() };
   }
 

@@ -129,6 +129,7 @@ test('a hostile page cannot make main run a script: tool folders change only thr
   assert.ok(declined.facts.some((f) => f.value === trap.dir && /Signet runs the tools in it/.test(f.label)), JSON.stringify(declined.facts));
   await pageRefused(page.api.settings.confirmProtected({ intentId: declined.intentId }), 'Cancelled');
   assert.equal(hostConfirmations.shown.at(-1)?.facts.some((f) => f.value === trap.dir), true, 'main showed the folder in its own confirmation');
+  assert.match(hostConfirmations.shown.at(-1)?.message ?? '', /Confirm only if you asked for it yourself/);
   await page.api.system.status({ refresh: true });
   assert.equal(await ran(trap.marker), false);
   assert.deepEqual((await page.api.settings.get({})).toolDirs, []);
