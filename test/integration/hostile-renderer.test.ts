@@ -123,6 +123,13 @@ test('a hostile page cannot make main run a script: tool folders change only thr
   await pageRefused(page.api.settings.prepareProtected({ toolDirs: ['relative/tools'] }), 'BadInput');
   assert.equal(hostConfirmations.shown.length, 0);
 
+  // A settings file that names such a folder anyway (written by hand, or made unsafe since) is checked again before anything in it runs.
+  await app.settings.update({ toolDirs: [open.dir] });
+  const status = await page.api.system.status({ refresh: true });
+  assert.equal(await ran(open.marker), false, 'nothing ran from the folder anyone can write');
+  assert.ok(status.notices.some((n) => n.message.includes(`The tool folder ${open.dir} is not used`) && /can be written by anyone/.test(n.message)), JSON.stringify(status.notices));
+  await app.settings.update({ toolDirs: [] });
+
   // The page's own "yes" is not enough: main asks through its own channel, and a no changes nothing.
   hostConfirmations.answer = false;
   const declined = (await page.api.settings.prepareProtected({ toolDirs: [trap.dir] })) as SettingsIntentView;
