@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppErrorSchema, type AppError } from './errors.ts';
-import { SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
+import { ProtectedSettingsPatchSchema, SettingsIntentViewSchema, SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
 import { SystemStatusSchema } from './model/system.model.ts';
 import {
   ConfirmKeyActionSchema,
@@ -15,6 +15,7 @@ import {
   KeyRecordSchema,
   PrepareKeyActionSchema,
   PublicKeyFormatSchema,
+  RevocationSignerSchema,
 } from './model/keys.model.ts';
 import { AuditEntrySchema, AuditQuerySchema, AuditVerificationSchema } from './model/audit.model.ts';
 import { ChainReportSchema } from './model/chain.model.ts';
@@ -55,8 +56,18 @@ export const requests = {
     output: SettingsSchema,
   },
   'settings.update': {
-    summary: 'Replace the given settings lists, crash-safely',
+    summary: 'Replace the given settings lists, crash-safely; tool folders, PKCS#11 modules and cleartext hosts are refused here',
     input: SettingsPatchSchema,
+    output: SettingsSchema,
+  },
+  'settings.prepareProtected': {
+    summary: 'Ask main for an intent to change tool folders, PKCS#11 modules or cleartext credential hosts, after checking each location',
+    input: ProtectedSettingsPatchSchema,
+    output: SettingsIntentViewSchema,
+  },
+  'settings.confirmProtected': {
+    summary: "Confirm a protected settings change; main asks through its own channel, never the page's, then saves once",
+    input: z.object({ intentId: z.string().min(1).max(64) }).strict(),
     output: SettingsSchema,
   },
   'keys.list': {
@@ -89,6 +100,11 @@ export const requests = {
     input: z.object({ keyId: KeyIdSchema }).strict(),
     output: KeyRecordSchema,
   },
+  'keys.revocationSigner': {
+    summary: 'Which key signs the revocation list, and whether a list can be published now',
+    input: NoInputSchema,
+    output: RevocationSignerSchema,
+  },
   'keys.discover': {
     summary: 'The keys a token holds, and which of them the inventory knows',
     input: TokenSelectorSchema,
@@ -105,7 +121,7 @@ export const requests = {
     output: ExportedFileSchema,
   },
   'keys.importRevocations': {
-    summary: 'Apply a revocation list signed by a key the inventory knows',
+    summary: 'Apply a revocation list signed by the designated admin key, newer than the last one accepted',
     input: z.object({ text: z.string().min(2).max(1_000_000) }).strict(),
     output: z.object({ applied: z.array(KeyIdSchema) }).strict(),
   },

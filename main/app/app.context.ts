@@ -30,6 +30,7 @@ import { WorkshopService } from '../workshop/workshop.service.ts';
 import { CompromiseService } from '../compromise/compromise.service.ts';
 import { DockerCredentials, KeychainRegistryCredentials } from '../registry/docker-credentials.ts';
 import { SettingsService } from '../settings/settings.service.ts';
+import { ProtectedSettings } from '../settings/protected-settings.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
 import { SystemService, type SystemProbes } from '../system/system.service.ts';
 import { probeTools } from '../system/tools.probe.ts';
@@ -44,6 +45,11 @@ export interface AppOptions {
   log?: InternalErrorLog;
   /** How this host asks the person at the machine; a host without one cannot run confirmed operations. */
   confirmations?: ConfirmationService;
+  /**
+   * A confirmation channel the page can never reach (the desktop app's native dialog, the terminal of the
+   * browser host or CLI); settings that choose what main runs, loads or sends in clear change only through it.
+   */
+  hostConfirmations?: ConfirmationService;
   /** Replaces the OS keychain (tests of code above it); the default is the real one. */
   keychain?: SecretStore;
   pkcs11?: Pkcs11Driver;
@@ -59,7 +65,7 @@ export interface AppOptions {
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
-export interface AppContext extends Omit<HandlerServices, 'keyActions'> {
+export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings' | 'extraModules'> {
   dataDir: string;
   intents: IntentService;
   pins: KeychainPins;
@@ -85,6 +91,7 @@ export function createApp(options: AppOptions): AppContext {
   const pins = new KeychainPins(keychain, options.askPin ?? null);
   const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
   const intents = new IntentService(() => now().getTime());
+  const protectedSettings = new ProtectedSettings(settings, intents, options.hostConfirmations ?? null);
   const keyActions = new KeyActions(keys, intents, audit, now, settings, () => policies.list());
   const probes: SystemProbes = {
     pkcs11,
@@ -117,7 +124,7 @@ export function createApp(options: AppOptions): AppContext {
   const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now, runScript: options.runScript });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
-  const dispatch = createDispatcher(createHandlers({ settings, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
+  const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
   return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()) };
 }
 

@@ -32,7 +32,7 @@ Commands:
   keys adopt OBJECT_ID --module PATH --token LABEL --label NAME
                                   take a key made elsewhere on a token into the inventory
   keys rotation-statement ID      the cross-signed rotation statement: [--output FILE]
-  keys import-revocations FILE    apply a revocation list signed by a known key
+  keys import-revocations FILE    apply a newer revocation list signed by the admin key
   keys set-admin ID               the key that signs the revocation list
   keys reconcile                  compare the inventory with the tokens; changes nothing
   keys revocations                the signed revocation list: [--output FILE]
@@ -702,9 +702,11 @@ function openSession(): Session & { close(): Promise<void> } {
     app: () =>
       (app ??= (async () => {
         const [{ createApp }, { TerminalConfirmation }] = await Promise.all([import('../app/app.context.ts'), import('./confirm.terminal.ts')]);
+        const terminal = new TerminalConfirmation();
         return createApp({
           host: 'cli',
-          confirmations: new TerminalConfirmation(),
+          confirmations: terminal,
+          hostConfirmations: terminal,
           askPin: async (token, operation) => (await import('./prompt.ts')).askPinAtTerminal(token, operation, 'This command will'),
         });
       })()),

@@ -18,6 +18,7 @@ import { VerifyEngine, type VerifyOptions } from '../images/verify.engine.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import { fingerprintOf, HASH_FOR } from '../keys/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
+import { strengthens, strongestRevocation } from '../keys/revocation-list.ts';
 import { inventoryRecordOf } from '../policy/policy-signers.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
 import { RegistryClient, type CredentialSource } from '../registry/registry.client.ts';
@@ -165,6 +166,10 @@ export class CompromiseService {
   async prepare(input: PrepareCompromise, host: HostKind): Promise<CompromiseIntent> {
     const key = await this.deps.keys.get(input.keyId);
     if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is destroyed; there is nothing left to revoke or rotate.`);
+    const signer = await this.deps.keys.revocationSigner();
+    if (!signer.usable && signer.adminKeyId !== key.id) {
+      throw new SignetError('Conflict', `The response publishes a signed revocation list, and none can be signed now: ${signer.problem} Revoking the key alone (Revoke…) works without an admin key.`);
+    }
     const { assessment, suspectBefore } = await this.evaluate(input, host);
     const order: CompromiseOrder = { input, affected: assessment.affected, suspectBefore };
     const facts = await this.facts(order, key);
@@ -185,11 +190,11 @@ export class CompromiseService {
     step(`Confirmed the response to the compromise of "${key.label}" (${key.fingerprint}).`);
     let failure: string | null = null;
     try {
-      const listSigner = ((await this.deps.keys.revocationList()).document.signer as { keyId?: string } | null)?.keyId ?? null;
+      const listSigner = (await this.deps.keys.revocationSigner()).adminKeyId;
       const successor = await this.successor(key, host, step);
       report.successorId = successor.id;
       const current = await this.deps.keys.get(key.id);
-      if (current.status === 'revoked') {
+      if (current.status === 'revoked' && !strengthens(current.revocation, { reason: 'keyCompromise', invalidSince: order.input.invalidSince, revokedAt: this.deps.now().toISOString() })) {
         step(`"${key.label}" was already revoked (${current.revocation?.reason} from ${current.revocation?.invalidSince}); the revocation was left as it is.`);
       } else {
         await this.deps.keys.revoke(key.id, { reason: 'keyCompromise', invalidSince: order.input.invalidSince }, host);
@@ -202,10 +207,10 @@ export class CompromiseService {
       if (order.input.resign) await this.resign(order, successor, host, report, step);
       else step('Re-signing was not chosen; the affected images carry no valid signature until they are signed again.');
       if (order.input.removeCompromisedSignatures) await this.remove(order, key, host, report, step);
-      const list = await this.deps.keys.revocationList();
+      const list = await this.deps.keys.revocationList(host);
       report.revocationList.text = `${JSON.stringify(list, null, 2)}\n`;
-      const entries = Array.isArray(list.document.entries) ? list.document.entries.length : 0;
-      step(`Published the revocation list: ${entries} entr${entries === 1 ? 'y' : 'ies'}, ${list.signature ? `signed by ${(list.document.signer as { fingerprint?: string } | null)?.fingerprint ?? 'the admin key'}` : 'unsigned because no admin key is designated'}.`);
+      const entries = list.document.entries.length;
+      step(`Published the revocation list: ${entries} entr${entries === 1 ? 'y' : 'ies'}, sequence ${list.document.sequence}, signed by the admin key ${list.document.signer.fingerprint}.`);
       await this.export(order, key, successor, report, step);
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error);
@@ -337,6 +342,14 @@ export class CompromiseService {
       : status === 'active'
         ? `a new ${ALGORITHM_NAMES[key.algorithm]} key from rotating "${key.label}", generated on the same backend (${backend})`
         : `a new ${ALGORITHM_NAMES[key.algorithm]} key generated on the same backend (${backend}); "${key.label}" is ${status} and cannot be rotated`;
+    const signer = await this.deps.keys.revocationSigner();
+    const wanted = { reason: 'keyCompromise' as const, invalidSince: input.invalidSince, revokedAt: this.deps.now().toISOString() };
+    const revocation =
+      key.status !== 'revoked'
+        ? `keyCompromise, invalid since ${input.invalidSince}`
+        : strengthens(key.revocation, wanted)
+          ? `already revoked (${key.revocation?.reason} from ${key.revocation?.invalidSince}); made stronger: ${strongestRevocation(key.revocation, wanted).reason} from ${strongestRevocation(key.revocation, wanted).invalidSince}`
+          : `already revoked (${key.revocation?.reason} from ${key.revocation?.invalidSince}); left as it is`;
     const resign = input.resign
       ? affected.length === 0
         ? 'none: no image is affected'
@@ -346,14 +359,14 @@ export class CompromiseService {
       { label: 'Compromised key', value: key.label },
       { label: 'Key fingerprint (SHA-256)', value: key.fingerprint },
       { label: 'Key held in', value: backend },
-      { label: 'Revocation', value: key.status === 'revoked' ? `already revoked (${key.revocation?.reason} from ${key.revocation?.invalidSince}); left as it is` : `keyCompromise, invalid since ${input.invalidSince}` },
+      { label: 'Revocation', value: revocation },
       { label: 'Successor', value: successor },
       { label: 'Order', value: 'rotate first (only an active key can be rotated), then revoke, re-sign, remove, publish, export' },
       { label: `Digests to re-sign with the successor (${input.resign ? affected.length : 0})`, value: resign },
       { label: 'Timestamp on the new signatures', value: input.resign && settings.signing.tsaUrl ? `RFC 3161 from ${settings.signing.tsaUrl}` : 'none' },
       { label: 'Compromised signatures', value: input.removeCompromisedSignatures ? 'removed from the registry on every affected image (cosign layers cut from the .sig tag, referrers deleted)' : 'left in place; verification refuses them once the key is revoked' },
       { label: 'Signed before "invalid since" without a trusted timestamp', value: order.suspectBefore === 0 ? 'none' : `${order.suspectBefore} image(s): not re-signed here, refused by verification once the key is revoked` },
-      { label: 'Revocation list', value: 'published again with this key listed' },
+      { label: 'Revocation list', value: signer.adminKeyId === key.id ? 'published again with this key listed, signed by the successor, which becomes the admin key' : `published again with this key listed, signed by the admin key ${signer.adminKeyId ?? ''}` },
       { label: 'Policy exports', value: input.exportTargets.length === 0 ? 'none' : naming.length === 0 ? `no policy names this key (${input.exportTargets.join(', ')} chosen)` : naming.map((p) => `${p.id}: ${input.exportTargets.join(', ')}`).join('\n') },
       { label: 'Transparency log', value: 'nothing is published to a public transparency log' },
     ];
@@ -361,7 +374,7 @@ export class CompromiseService {
 
   // Reads every non-attachment tag of the named repositories (else the catalog) and reports each signature the key made.
   private async walkRegistry(config: Settings['registries'][number], named: string[] | null, key: KeyRecord, trust: Omit<VerifyOptions, 'reference'>, notes: string[], found: (reference: string, signature: FoundSignature) => void): Promise<void> {
-    const client = new RegistryClient({ baseUrl: config.url, insecure: config.insecure, credentials: this.deps.credentials });
+    const client = new RegistryClient({ baseUrl: config.url, insecure: config.insecure, credentials: this.deps.credentials, cleartextHosts: (await this.deps.settings.get()).cleartextCredentialHosts });
     const source = new RegistrySource(client);
     const host = client.base.host;
     let repositories: string[];
@@ -469,7 +482,7 @@ function registryFor(repositoryRef: string, settings: Settings, credentials: Cre
   const configured = settings.registries.find((r) => new URL(r.url).host === parsed.registry);
   const host = parsed.registry === 'docker.io' ? 'registry-1.docker.io' : parsed.registry;
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const client = new RegistryClient({ baseUrl: configured?.url ?? `${isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`, insecure: configured?.insecure, credentials });
+  const client = new RegistryClient({ baseUrl: configured?.url ?? `${isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`, insecure: configured?.insecure, credentials, cleartextHosts: settings.cleartextCredentialHosts });
   return { source: new RegistrySource(client), client, repository: parsed.repository };
 }
 

@@ -37,7 +37,7 @@ if (!app.requestSingleInstanceLock()) {
     };
     const pinPrompt = new WindowPinPrompt({ BrowserWindow, ipcMain }, { preloadPath: PIN_PRELOAD, parent: focusedAppWindow });
     const askPin = (token: TokenSelector, operation?: string) => pinPrompt.ask(token, operation);
-    const context = createApp({ host: 'electron', confirmations, notify, askPin, runScript: utilityProcessRunner((path, args, options) => utilityProcess.fork(path, args, options)) });
+    const context = createApp({ host: 'electron', confirmations, hostConfirmations: confirmations, notify, askPin, runScript: utilityProcessRunner((path, args, options) => utilityProcess.fork(path, args, options)) });
     bindIpc(ipcMain, context.dispatch, windows);
     context.events.subscribe((event, payload) => {
       for (const window of BrowserWindow.getAllWindows()) {

@@ -50,7 +50,7 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
   const host = parsed.registry === 'docker.io' ? 'registry-1.docker.io' : parsed.registry;
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const baseUrl = configured?.url ?? `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`;
-  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure, credentials: options.credentials ?? new DockerCredentials() });
+  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure, credentials: options.credentials ?? new DockerCredentials(), cleartextHosts: settings.cleartextCredentialHosts });
   const registrySource = new RegistrySource(client);
   return { source: options.cacheDir ? new CachingSource(registrySource, options.cacheDir) : registrySource, writer: registrySource, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
 }

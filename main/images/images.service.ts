@@ -139,8 +139,9 @@ export class ImagesService {
   }
 
   private async registry(name: string): Promise<RegistryClient> {
-    const registry = (await this.options.settings.get()).registries.find((r) => r.name === name);
+    const settings = await this.options.settings.get();
+    const registry = settings.registries.find((r) => r.name === name);
     if (!registry) throw new SignetError('NotFound', `No registry named ${name} is configured.`);
-    return new RegistryClient({ baseUrl: registry.url, insecure: registry.insecure, credentials: this.options.credentials });
+    return new RegistryClient({ baseUrl: registry.url, insecure: registry.insecure, credentials: this.options.credentials, cleartextHosts: settings.cleartextCredentialHosts });
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignetError } from '../errors.ts';
 import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
 
-export type IntentAction = 'sign' | 'rotate' | 'revoke' | 'destroy' | 'backup' | 'restore' | 'compromise';
+export type IntentAction = 'sign' | 'rotate' | 'revoke' | 'destroy' | 'backup' | 'restore' | 'compromise' | 'settings';
 
 export interface Intent {
   id: string;
@@ -21,10 +21,13 @@ export interface IntentRequest {
   facts: ConfirmationFact[];
   payload?: unknown;
   ttlMs?: number;
+  /** What the confirmation says above the facts; by default that the action cannot be undone. */
+  message?: string;
 }
 
 interface IntentRecord extends Intent {
   state: 'issued' | 'confirmed' | 'used';
+  message: string | null;
 }
 
 export const DEFAULT_INTENT_TTL_MS = 120_000;
@@ -54,6 +57,7 @@ export class IntentService {
       issuedAt,
       expiresAt: issuedAt + (request.ttlMs ?? DEFAULT_INTENT_TTL_MS),
       state: 'issued',
+      message: request.message ?? null,
     };
     this.records.set(record.id, record);
     return publicView(record);
@@ -65,7 +69,7 @@ export class IntentService {
     if (record.state !== 'issued') throw new SignetError('Conflict', 'This intent was already confirmed or used.');
     const approved = await confirmation.confirm({
       title: record.title,
-      message: `Confirm ${record.action}? This cannot be undone.`,
+      message: record.message ?? `Confirm ${record.action}? This cannot be undone.`,
       facts: record.facts,
       confirmLabel: record.action.charAt(0).toUpperCase() + record.action.slice(1),
     });

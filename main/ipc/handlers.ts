@@ -5,6 +5,7 @@ import type { ImagesService } from '../images/images.service.ts';
 import type { KeyActions } from '../keys/key-actions.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
+import type { ProtectedSettings } from '../settings/protected-settings.ts';
 import type { SystemService } from '../system/system.service.ts';
 import type { SignService } from '../signing/sign.service.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
@@ -14,6 +15,8 @@ import type { WorkshopService } from '../workshop/workshop.service.ts';
 import type { CompromiseService } from '../compromise/compromise.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
 import { toPem } from '../trust/certificate-authority.ts';
+import { assertKnownModule } from '../system/pkcs11-locations.ts';
+import type { HostKind } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 
 export interface HandlerServices {
@@ -31,6 +34,15 @@ export interface HandlerServices {
   workshop: WorkshopService;
   compromise: CompromiseService;
   confirmations: ConfirmationService | null;
+  protectedSettings: ProtectedSettings;
+  /** Module paths named by the environment the host was started in (SIGNET_PKCS11_MODULES). */
+  extraModules: readonly string[];
+}
+
+// A module path from a page is loaded into main only if this machine already vouches for it; the CLI's arguments are the person's own.
+async function knownModule(services: HandlerServices, modulePath: string, host: HostKind): Promise<void> {
+  if (host === 'cli') return;
+  await assertKnownModule(modulePath, (await services.settings.get()).pkcs11Modules.map((m) => m.path), services.extraModules);
 }
 
 // The single handler table every host binds: Electron IPC, the browser socket and the CLI.
@@ -41,22 +53,34 @@ export function createHandlers(services: HandlerServices): HandlerTable {
     },
     settings: {
       get: () => services.settings.get(),
-      update: (input) => services.settings.update(input),
+      update: (input) => services.protectedSettings.update(input),
+      prepareProtected: (input) => services.protectedSettings.prepare(input),
+      confirmProtected: (input) => services.protectedSettings.confirm(input.intentId),
     },
     keys: {
       list: () => services.keys.list(),
-      generate: (input, context) => services.keys.generate(input, context.host),
+      generate: async (input, context) => {
+        if (input.backend.kind === 'pkcs11') await knownModule(services, input.backend.modulePath, context.host);
+        return services.keys.generate(input, context.host);
+      },
       exportPublic: (input) => services.keys.exportPublic(input.keyId, input.format),
       prepare: (input) => services.keyActions.prepare(input),
       confirm: (input, context) => services.keyActions.confirm(input.intentId, input.typedConfirmation, services.confirmations, context.host),
       setAdmin: (input, context) => services.keys.setAdmin(input.keyId, context.host),
-      discover: (input) => services.keys.discover(input),
-      adopt: (input, context) => services.keys.adopt({ modulePath: input.modulePath, tokenLabel: input.tokenLabel }, input.objectId, input.label, context.host),
+      revocationSigner: () => services.keys.revocationSigner(),
+      discover: async (input, context) => {
+        await knownModule(services, input.modulePath, context.host);
+        return services.keys.discover(input);
+      },
+      adopt: async (input, context) => {
+        await knownModule(services, input.modulePath, context.host);
+        return services.keys.adopt({ modulePath: input.modulePath, tokenLabel: input.tokenLabel }, input.objectId, input.label, context.host);
+      },
       rotationStatement: (input) => services.keys.rotationStatement(input.keyId),
       importRevocations: (input, context) => services.keys.importRevocations(input.text, context.host),
       reconcile: () => services.keys.reconcile(),
-      revocations: async () => {
-        const list = await services.keys.revocationList();
+      revocations: async (_input, context) => {
+        const list = await services.keys.revocationList(context.host);
         return { filename: 'signet-revocations.json', mediaType: 'application/json', text: `${JSON.stringify(list, null, 2)}\n` };
       },
     },
@@ -75,7 +99,10 @@ export function createHandlers(services: HandlerServices): HandlerTable {
     },
     authority: {
       get: () => services.authority.view(),
-      create: (input, context) => services.authority.create(input, context.host),
+      create: async (input, context) => {
+        if (input.backend.kind === 'pkcs11') await knownModule(services, input.backend.modulePath, context.host);
+        return services.authority.create(input, context.host);
+      },
       crl: async (_input, context) => {
         const crl = await services.authority.crl(context.host);
         if (!crl) throw new SignetError('NotFound', 'There is no certificate authority yet, so there is no CRL.');
@@ -108,7 +135,10 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       prepareRestore: (input) => services.recovery.prepareRestore(input),
       confirmRestore: (input, context) => services.recovery.confirmRestore(input.intentId, services.confirmations, context.host),
       backupKey: () => services.recovery.backupKey(),
-      createBackupKey: (input, context) => services.recovery.createBackupKey(input, context.host),
+      createBackupKey: async (input, context) => {
+        await knownModule(services, input.modulePath, context.host);
+        return services.recovery.createBackupKey(input, context.host);
+      },
     },
     workshop: {
       lessons: () => services.workshop.lessons(),

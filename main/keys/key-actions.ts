@@ -5,6 +5,7 @@ import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmat
 import { SignetError } from '../errors.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import type { KeyService } from './keys.service.ts';
+import { strengthens } from './revocation-list.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { Policy } from '../../shared/model/policy.model.ts';
@@ -111,7 +112,9 @@ export class KeyActions {
     const status = effectiveStatus(key, this.now());
     if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
     if (request.action === 'rotate' && status !== 'active') throw new SignetError('Conflict', `Key "${key.label}" is ${status}; only an active key can be rotated.`);
-    if (request.action === 'revoke' && key.status === 'revoked') throw new SignetError('Conflict', `Key "${key.label}" is already revoked.`);
+    if (request.action === 'revoke' && key.status === 'revoked' && !strengthens(key.revocation, { reason: request.reason, invalidSince: request.invalidSince, revokedAt: this.now().toISOString() })) {
+      throw new SignetError('Conflict', `Key "${key.label}" is already revoked (${key.revocation?.reason} from ${key.revocation?.invalidSince}); only keyCompromise or an earlier "invalid since" makes that stronger.`);
+    }
   }
 }
 

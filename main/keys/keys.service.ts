@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   ALGORITHM_NAMES,
@@ -8,6 +8,7 @@ import {
   type KeyRecord,
   type PublicKeyFormat,
   type RevocationReason,
+  type RevocationSigner,
 } from '../../shared/model/keys.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
@@ -23,6 +24,8 @@ import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from './pkcs11.types.ts
 import type { SoftwareKeyStore } from './software.backend.ts';
 import { signOnToken } from './token-signing.ts';
 import { moduleKind } from '../system/pkcs11-locations.ts';
+import { checkImportedList, REVOCATIONS_TYPE, SignedRevocationListSchema, strengthens, strongestRevocation, usableAdmin, type RevocationDocument, type RevocationEntry, type SignedRevocationList } from './revocation-list.ts';
+import { RevocationSequenceStore } from './revocation-sequence.store.ts';
 
 export interface KeyServiceDeps {
   dataDir: string;
@@ -50,7 +53,6 @@ export interface Difference {
 }
 
 const ROTATION_TYPE = 'https://signet.dev/rotation/v1';
-const REVOCATIONS_TYPE = 'https://signet.dev/revocations/v1';
 
 /**
  * Key lifecycle: generate, sign, rotate, revoke, destroy, over HSM, TPM and sealed software keys.
@@ -66,9 +68,11 @@ export class KeyService {
   private countsDirty = false;
   private countTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(keys: KeyRecord[]) => void>();
+  private readonly sequences: RevocationSequenceStore;
 
   constructor(deps: KeyServiceDeps) {
     this.deps = deps;
+    this.sequences = new RevocationSequenceStore(deps.dataDir);
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -250,18 +254,23 @@ export class KeyService {
     });
   }
 
-  // Revocation is recorded with its RFC 5280 reason and the time from which signatures stop counting.
+  // Revocation is recorded with its RFC 5280 reason and the time from which signatures stop counting; a revoked key's revocation can only be made stronger.
   async revoke(id: string, options: { reason: RevocationReason; invalidSince: string }, host: HostKind): Promise<KeyRecord> {
     const record = await this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
-      if (key.status === 'revoked' || key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already ${key.status}.`);
+      if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
       if (Date.parse(options.invalidSince) > this.now().getTime()) throw new SignetError('BadInput', '"Invalid since" cannot be in the future.');
+      const incoming = { reason: options.reason, invalidSince: options.invalidSince, revokedAt: this.now().toISOString() };
+      if (key.status === 'revoked' && !strengthens(key.revocation, incoming)) {
+        throw new SignetError('Conflict', `Key "${key.label}" is already revoked (${key.revocation?.reason} from ${key.revocation?.invalidSince}), which is at least as strong; only keyCompromise or an earlier "invalid since" changes it.`);
+      }
+      const previous = key.revocation;
       key.status = 'revoked';
-      key.revocation = { reason: options.reason, invalidSince: options.invalidSince, revokedAt: this.now().toISOString() };
+      key.revocation = strongestRevocation(previous, incoming);
       if (inventory.adminKeyId === key.id) inventory.adminKeyId = null;
       return {
         result: structuredClone(key),
-        audit: { host, action: 'key.revoke', subject: key.id, details: { fingerprint: key.fingerprint, reason: options.reason, invalidSince: options.invalidSince } },
+        audit: { host, action: 'key.revoke', subject: key.id, details: { fingerprint: key.fingerprint, reason: key.revocation.reason, invalidSince: key.revocation.invalidSince, ...(previous ? { strengthened: previous } : {}) } },
       };
     });
     await this.publishRevocations(host);
@@ -287,52 +296,73 @@ export class KeyService {
     });
   }
 
-  // Designates the key that signs the revocation list.
+  // Designates the key that signs the revocation list; the list is signed by it at once, so a key that cannot sign is found out here.
   async setAdmin(id: string, host: HostKind): Promise<KeyRecord> {
     const key = await this.mutate(async (inventory) => {
       const candidate = findKey(inventory, id);
-      if (effectiveStatus(candidate, this.now()) !== 'active') throw new SignetError('Conflict', `Key "${candidate.label}" is not active and cannot sign revocations.`);
+      if (effectiveStatus(candidate, this.now()) !== 'active') throw new SignetError('Conflict', `Key "${candidate.label}" is ${effectiveStatus(candidate, this.now())}; only an active key can sign revocation lists.`);
       inventory.adminKeyId = id;
       return { result: structuredClone(candidate), audit: { host, action: 'key.setAdmin', subject: id, details: { fingerprint: candidate.fingerprint } } };
     });
-    await this.publishRevocations(host);
+    const problem = await this.publishRevocations(host);
+    if (problem) throw new SignetError('Conflict', problem);
     return key;
   }
 
-  // The signed revocation list as a file others can import; unsigned only while no admin key is designated.
-  async revocationList(): Promise<{ document: Record<string, unknown>; signature: string | null }> {
-    const text = await readFileIfExists(this.revocationsFile());
-    if (text) return JSON.parse(text) as { document: Record<string, unknown>; signature: string | null };
-    return { document: this.revocationDocument(await this.load(), null), signature: null };
+  // Which key signs the revocation list and whether a list can be published now: what the Keys screen shows beside its chooser.
+  async revocationSigner(): Promise<RevocationSigner> {
+    const inventory = await this.load();
+    const { key, problem } = usableAdmin(inventory.adminKeyId, inventory.keys, this.now());
+    const published = await this.readPublished();
+    const last = Math.max(await this.sequences.lastAccepted(), published?.document.sequence ?? 0);
+    return {
+      adminKeyId: inventory.adminKeyId,
+      usable: key !== null,
+      problem,
+      sequence: last === 0 ? null : last,
+      current: published !== null && key !== null && this.isCurrent(published, inventory, key),
+    };
   }
 
-  // Applies a revocation list signed by a key this inventory knows; entries for unknown keys are kept out.
+  // The signed revocation list as a file others can import; it is signed afresh when the stored one is out of date, and refused when no admin key can sign.
+  async revocationList(host: HostKind): Promise<SignedRevocationList> {
+    const inventory = await this.load();
+    const { key, problem } = usableAdmin(inventory.adminKeyId, inventory.keys, this.now());
+    if (!key) throw new SignetError('Conflict', `The revocation list cannot be published. ${problem}`);
+    const stored = await this.readPublished();
+    if (stored && this.isCurrent(stored, inventory, key)) return stored;
+    const refusal = await this.publishRevocations(host);
+    if (refusal) throw new SignetError('Conflict', `The revocation list cannot be published. ${refusal}`);
+    const published = await this.readPublished();
+    if (!published) throw new SignetError('Unavailable', `The revocation list was signed but could not be read back from ${this.revocationsFile()}.`);
+    return published;
+  }
+
+  // Applies a list signed by the designated admin key, newer than any accepted here and dated no later than now; each entry can only strengthen a revocation.
   async importRevocations(text: string, host: HostKind): Promise<{ applied: string[] }> {
-    let parsed: { document?: { type?: string; entries?: unknown[]; signer?: { fingerprint?: string } }; signature?: string | null };
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      throw new SignetError('BadInput', 'The revocation list is not JSON.');
-    }
-    const document = parsed.document;
-    if (!document || document.type !== REVOCATIONS_TYPE || !Array.isArray(document.entries)) throw new SignetError('BadInput', 'This is not a Signet revocation list.');
-    if (!parsed.signature) throw new SignetError('Forbidden', 'The revocation list is not signed; it cannot be trusted.');
-    return this.mutate(async (inventory) => {
-      const signer = inventory.keys.find((k) => k.fingerprint === document.signer?.fingerprint && k.status !== 'destroyed');
-      if (!signer) throw new SignetError('Forbidden', 'The revocation list is signed by a key this inventory does not know.');
-      const ok = verify(HASH_FOR[signer.algorithm], Buffer.from(canonicalJson(document)), createPublicKey(signer.publicKeyPem), Buffer.from(parsed.signature!, 'base64'));
-      if (!ok) throw new SignetError('Forbidden', 'The revocation list signature does not verify.');
+    let sequence = 0;
+    let signerFingerprint = '';
+    const result = await this.mutate(async (inventory) => {
+      const lastSequence = Math.max(await this.sequences.lastAccepted(), (await this.readPublished())?.document.sequence ?? 0);
+      const list = checkImportedList(text, { adminKeyId: inventory.adminKeyId, keys: inventory.keys, now: this.now(), lastSequence });
+      sequence = list.document.sequence;
+      signerFingerprint = list.document.signer.fingerprint;
       const applied: string[] = [];
-      for (const raw of document.entries!) {
-        const entry = raw as { fingerprint?: string; reason?: RevocationReason; invalidSince?: string; revokedAt?: string };
+      for (const entry of list.document.entries) {
         const key = inventory.keys.find((k) => k.fingerprint === entry.fingerprint);
-        if (!key || key.status === 'revoked' || !entry.reason || !entry.invalidSince) continue;
+        if (!key) continue;
+        const incoming = { reason: entry.reason, invalidSince: entry.invalidSince, revokedAt: entry.revokedAt };
+        if (key.status === 'revoked' && !strengthens(key.revocation, incoming)) continue;
         if (key.status !== 'destroyed') key.status = 'revoked';
-        key.revocation = { reason: entry.reason, invalidSince: entry.invalidSince, revokedAt: entry.revokedAt ?? this.now().toISOString() };
+        key.revocation = strongestRevocation(key.revocation, incoming);
+        if (inventory.adminKeyId === key.id) inventory.adminKeyId = null;
         applied.push(key.id);
       }
-      return { result: { applied }, audit: { host, action: 'key.importRevocations', subject: null, details: { signer: signer.fingerprint, applied } } };
+      return { result: { applied }, audit: { host, action: 'key.importRevocations', subject: null, details: { signer: signerFingerprint, sequence, applied } } };
     });
+    await this.sequences.accept(sequence, signerFingerprint, this.now());
+    if (result.applied.length > 0) await this.publishRevocations(host);
+    return result;
   }
 
   // Lists what a token holds, marking the keys the inventory already knows, so the rest can be adopted.
@@ -623,30 +653,49 @@ export class KeyService {
     return join(this.deps.dataDir, 'keys', 'revocations.json');
   }
 
-  private revocationDocument(inventory: Inventory, signer: KeyRecord | null): Record<string, unknown> {
-    return {
-      type: REVOCATIONS_TYPE,
-      issued: this.now().toISOString(),
-      entries: inventory.keys
-        .filter((k) => k.revocation)
-        .map((k) => ({ keyId: k.id, label: k.label, fingerprint: k.fingerprint, ...k.revocation })),
-      signer: signer ? { keyId: signer.id, fingerprint: signer.fingerprint, publicKeyPem: signer.publicKeyPem } : null,
-    };
+  private revocationEntries(inventory: Inventory): RevocationEntry[] {
+    return inventory.keys.flatMap((k) => (k.revocation ? [{ keyId: k.id, label: k.label, fingerprint: k.fingerprint, ...k.revocation }] : []));
   }
 
-  // Re-signed on every change by the designated admin key, so the file others import is always current.
-  private async publishRevocations(host: HostKind): Promise<void> {
-    const inventory = await this.load();
-    const admin = inventory.adminKeyId ? inventory.keys.find((k) => k.id === inventory.adminKeyId) ?? null : null;
-    const usable = admin && effectiveStatus(admin, this.now()) === 'active' ? admin : null;
-    const document = this.revocationDocument(inventory, usable);
-    let signature: string | null = null;
-    if (usable) {
-      const message = Buffer.from(canonicalJson(document));
-      const hash = HASH_FOR[usable.algorithm];
-      signature = (await this.signWith(usable, { payload: message }, hash ? createHash(hash).update(message).digest() : null)).toString('base64');
+  // The stored list is current when the admin key signed it and it lists exactly the revocations the inventory holds.
+  private isCurrent(list: SignedRevocationList, inventory: Inventory, admin: KeyRecord): boolean {
+    return list.document.signer.fingerprint === admin.fingerprint && canonicalJson(list.document.entries) === canonicalJson(this.revocationEntries(inventory));
+  }
+
+  // The list published last; one written before lists carried a sequence number counts as none, a damaged file stops publishing.
+  private async readPublished(): Promise<SignedRevocationList | null> {
+    const text = await readFileIfExists(this.revocationsFile());
+    if (text === null) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new SignetError('Conflict', `The published revocation list at ${this.revocationsFile()} is damaged (not JSON); restore it from a backup.`);
     }
-    await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature }, null, 2)}\n`);
-    await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: usable?.id ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
+    const result = SignedRevocationListSchema.safeParse(parsed);
+    return result.success ? result.data : null;
+  }
+
+  // Re-signed on every change by the designated admin key, with the next sequence number; without a usable admin key nothing is published and the reason is returned.
+  private async publishRevocations(host: HostKind): Promise<string | null> {
+    const inventory = await this.load();
+    const { key: admin, problem } = usableAdmin(inventory.adminKeyId, inventory.keys, this.now());
+    if (!admin) return problem;
+    const sequence = Math.max(await this.sequences.lastAccepted(), (await this.readPublished())?.document.sequence ?? 0) + 1;
+    const document: RevocationDocument = {
+      type: REVOCATIONS_TYPE,
+      sequence,
+      issued: this.now().toISOString(),
+      entries: this.revocationEntries(inventory),
+      signer: { keyId: admin.id, fingerprint: admin.fingerprint, publicKeyPem: admin.publicKeyPem },
+    };
+    const message = Buffer.from(canonicalJson(document));
+    const hash = HASH_FOR[admin.algorithm];
+    const signature = (await this.signWith(admin, { payload: message }, hash ? createHash(hash).update(message).digest() : null)).toString('base64');
+    await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature } satisfies SignedRevocationList, null, 2)}\n`);
+    // Kept beside the list too, so restoring an older list from a backup cannot send the numbering back.
+    await this.sequences.accept(sequence, admin.fingerprint, this.now());
+    await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: admin.id, details: { entries: document.entries.length, sequence, signed: true } });
+    return null;
   }
 }

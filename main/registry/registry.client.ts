@@ -21,6 +21,8 @@ export interface RegistryClientOptions {
   /** Plain HTTP to a host that is not loopback needs this, said on purpose. */
   insecure?: boolean;
   credentials?: CredentialSource;
+  /** Hosts (host[:port]) a person confirmed, through main's own channel, may receive stored credentials over plain HTTP. */
+  cleartextHosts?: readonly string[];
   timeoutMs?: number;
   retries?: number;
   concurrency?: number;
@@ -79,6 +81,13 @@ export function sha256Digest(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+// Stored credentials cross plain HTTP only to loopback, or to a host a person confirmed through main's own channel; `insecure` alone, which the page can set, is not enough.
+export function credentialsMayTravel(base: URL, cleartextHosts: readonly string[]): boolean {
+  if (base.protocol === 'https:') return true;
+  if (base.protocol !== 'http:') return false;
+  return isLoopbackHost(base.hostname.replace(/^\[|\]$/g, '')) || cleartextHosts.includes(base.host.toLowerCase());
+}
+
 /**
  * An OCI Distribution v2 client that trusts nothing it is sent: every manifest and blob is checked
  * against its digest and a size cap, requests time out, 5xx answers are retried a bounded number of
@@ -86,7 +95,8 @@ export function sha256Digest(bytes: Buffer): string {
  */
 export class RegistryClient {
   readonly base: URL;
-  private readonly options: Required<Omit<RegistryClientOptions, 'credentials' | 'baseUrl' | 'insecure'>> & { credentials: CredentialSource | null };
+  private readonly options: Required<Omit<RegistryClientOptions, 'credentials' | 'baseUrl' | 'insecure' | 'cleartextHosts'>> & { credentials: CredentialSource | null };
+  private readonly credentialsMayTravel: boolean;
   private readonly tokens = new Map<string, { value: string; expires: number }>();
   private readonly tokenRequests = new Map<string, Promise<string>>();
   private active = 0;
@@ -101,6 +111,7 @@ export class RegistryClient {
     if (this.base.protocol === 'http:' && !options.insecure && !isLoopbackHost(this.base.hostname)) {
       throw new SignetError('Forbidden', `Plain HTTP to ${this.base.host} is refused; mark the registry insecure if you mean it.`);
     }
+    this.credentialsMayTravel = credentialsMayTravel(this.base, options.cleartextHosts ?? []);
     this.options = {
       credentials: options.credentials ?? null,
       timeoutMs: options.timeoutMs ?? 15_000,
@@ -274,7 +285,15 @@ export class RegistryClient {
   private async answer(challenge: string | null, scope: string): Promise<string | null> {
     if (!challenge) return null;
     const scheme = challenge.trim().split(/\s+/, 1)[0]!.toLowerCase();
-    const credentials = await this.options.credentials?.credentialsFor(this.base.host);
+    const stored = await this.options.credentials?.credentialsFor(this.base.host);
+    if (stored && !this.credentialsMayTravel && scheme === 'basic') {
+      throw new SignetError(
+        'Forbidden',
+        `${this.base.host} asks for credentials over plain HTTP. Stored credentials travel in clear only to a loopback registry or to a host confirmed under System, Registries ("send my stored credentials to it in clear"); nothing was sent.`,
+      );
+    }
+    // Over plain HTTP to a host nobody confirmed, a bearer token is asked for anonymously: the stored credentials stay here.
+    const credentials = this.credentialsMayTravel ? stored : null;
     if (scheme === 'basic') {
       return credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : null;
     }

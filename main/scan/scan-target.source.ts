@@ -70,8 +70,8 @@ class ScanReads implements ImageSource {
 }
 
 // A registry scan keeps its own client, so its request count is the scan's alone.
-export function registryTarget(config: RegistryConfig, options: { credentials: CredentialSource; cacheDir: string; concurrency: number }): ScanTarget {
-  const client = new RegistryClient({ baseUrl: config.url, insecure: config.insecure, credentials: options.credentials, concurrency: options.concurrency });
+export function registryTarget(config: RegistryConfig, options: { credentials: CredentialSource; cacheDir: string; concurrency: number; cleartextHosts?: readonly string[] }): ScanTarget {
+  const client = new RegistryClient({ baseUrl: config.url, insecure: config.insecure, credentials: options.credentials, concurrency: options.concurrency, cleartextHosts: options.cleartextHosts ?? [] });
   const direct = new RegistrySource(client);
   const source = new ScanReads(direct, new CachingSource(direct, options.cacheDir));
   const host = client.base.host;

@@ -211,7 +211,7 @@ export class ScanService {
     }
     const registry = settings.registries.find((r) => r.name === source.name);
     if (!registry) throw new SignetError('NotFound', `No registry named ${source.name} is configured.`);
-    return registryTarget(registry, { credentials: this.deps.credentials, cacheDir: join(this.deps.dataDir, 'cache'), concurrency });
+    return registryTarget(registry, { credentials: this.deps.credentials, cacheDir: join(this.deps.dataDir, 'cache'), concurrency, cleartextHosts: settings.cleartextCredentialHosts });
   }
 
   // A scheduled scan is compared with the previous one of the same source; a drop or a new signer raises an alert.

@@ -1,4 +1,5 @@
 import { access, constants, realpath } from 'node:fs/promises';
+import { SignetError } from '../errors.ts';
 import type { Pkcs11ModuleStatus } from '../../shared/model/system.model.ts';
 
 const MULTIARCH: Partial<Record<string, string>> = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' };
@@ -70,4 +71,15 @@ export async function installedSoftHsmModule(): Promise<string | null> {
     }
   }
   return null;
+}
+
+// The page may name only a module this machine already vouches for: one configured under System (which main confirmed) or one installed where vendors put them.
+export async function assertKnownModule(modulePath: string, configured: readonly string[], extra: readonly string[] = []): Promise<void> {
+  const known = [...configured, ...(await detectModules([...extra, ...wellKnownModulePaths()]))];
+  const real = await realpath(modulePath).catch(() => null);
+  for (const candidate of known) {
+    if (candidate === modulePath) return;
+    if (real !== null && (await realpath(candidate).catch(() => null)) === real) return;
+  }
+  throw new SignetError('Forbidden', `${modulePath} is not a PKCS#11 module this machine knows; add it under System, Key backends (Signet confirms it itself) or use a detected one.`);
 }

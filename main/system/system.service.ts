@@ -12,6 +12,7 @@ import { toAppError } from '../errors.ts';
 import type { SecretStore } from '../keys/keychain.types.ts';
 import type { Pkcs11Inspector } from '../keys/pkcs11.types.ts';
 import { moduleKind } from './pkcs11-locations.ts';
+import { checkToolFolder } from '../settings/executable-locations.ts';
 
 export interface SystemProbes {
   pkcs11: Pkcs11Inspector;
@@ -58,11 +59,12 @@ export class SystemService {
 
   private async probe(): Promise<SystemStatus> {
     const settings = await this.deps.settings.get();
+    const { usable, notices } = await this.usableToolDirs(settings.toolDirs);
     const [modules, keychain, registries, tools] = await Promise.all([
       this.probeModules(settings),
       this.probeKeychain(),
       Promise.all(settings.registries.map((registry) => this.deps.probes.registry(registry))),
-      this.deps.probes.tools([...settings.toolDirs, ...this.deps.toolDirs]),
+      this.deps.probes.tools([...usable, ...this.deps.toolDirs]),
     ]);
     return {
       checkedAt: new Date().toISOString(),
@@ -71,8 +73,23 @@ export class SystemService {
       keychain,
       registries,
       tools,
-      notices: this.deps.settings.listNotices(),
+      notices: [...this.deps.settings.listNotices(), ...notices],
     };
+  }
+
+  // A settings file can hold a folder that was safe when confirmed and is not any more (or was written by hand): it is checked again before anything in it runs.
+  private async usableToolDirs(dirs: readonly string[]): Promise<{ usable: string[]; notices: Notice[] }> {
+    const usable: string[] = [];
+    const notices: Notice[] = [];
+    for (const dir of dirs) {
+      try {
+        await checkToolFolder(dir);
+        usable.push(dir);
+      } catch (error) {
+        notices.push({ level: 'warning', message: `The tool folder ${dir} is not used: ${toAppError(error).message}` });
+      }
+    }
+    return { usable, notices };
   }
 
   // Modules are read one after another: a PKCS#11 call blocks, and some modules dislike company.

@@ -5,6 +5,7 @@ import { rendererDirectory } from '../app/paths.ts';
 import { SignetError } from '../errors.ts';
 import { startWebHost } from './web.host.ts';
 import { PageConfirmation } from './page-confirmation.ts';
+import { TerminalConfirmation } from '../cli/confirm.terminal.ts';
 
 // Entry point of `npm run web` and of `npm start` where Electron is missing.
 async function main(): Promise<void> {
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   // A PIN that is not remembered is asked at the terminal the host runs in, never in the page: PINs do not cross to the renderer.
   const askPin = async (token: { tokenLabel: string }, operation?: string) =>
     (await import('../cli/prompt.ts')).askPinAtTerminal(token, operation, 'The page asked to');
-  const app = createApp({ host: 'web', confirmations: new PageConfirmation(), askPin });
+  // What main runs, loads or sends in clear is confirmed at the terminal the host runs in, where the page cannot answer.
+  const app = createApp({ host: 'web', confirmations: new PageConfirmation(), hostConfirmations: new TerminalConfirmation(), askPin });
   const host = await startWebHost({
     app,
     staticDir: rendererDirectory(),

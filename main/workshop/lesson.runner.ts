@@ -433,7 +433,7 @@ export class LessonRunner {
       case 'key.revoke':
         return `Key "${name(entry.subject)}" revoked (${text(d.reason)}) from ${text(d.invalidSince)}`;
       case 'key.publishRevocations':
-        return `Revocation list rewritten: ${text(d.entries)} revoked key${d.entries === 1 ? '' : 's'}, ${d.signed ? 'signed' : 'unsigned (no admin key)'}`;
+        return `Revocation list rewritten: ${text(d.entries)} revoked key${d.entries === 1 ? '' : 's'}, signed by the admin key${d.sequence === undefined ? '' : `, sequence ${text(d.sequence)}`}`;
       case 'policy.save':
         return `Policy "${text(d.name)}" saved with ${text(d.rules)} rule${d.rules === 1 ? '' : 's'}`;
       case 'audit.checkpoint':

@@ -24,6 +24,7 @@ import { asAppError } from '../stores/request-state.ts';
 import { BackupsCard } from '../recovery/backups-card.tsx';
 import { KeyDrillLine } from '../recovery/key-drill-line.tsx';
 import { CompromiseFlow } from '../compromise/compromise-flow.tsx';
+import { RevocationListCard } from '../keys/revocation-list-card.tsx';
 import { useCompromise } from '../stores/compromise.store.ts';
 
 const WARN_DAYS = 30;
@@ -112,6 +113,7 @@ export function KeysScreen() {
         )}
       </div>
       {current && <KeyDetail keyRecord={current} all={keys ?? []} />}
+      {keys && <RevocationListCard keys={keys} />}
       <CompromiseFlow />
       <BackupsCard />
     </section>
@@ -269,7 +271,7 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
               </button>
             </span>
           )}
-          {key.status !== 'revoked' && (
+          {key.revocation?.reason !== 'keyCompromise' && (
             <span className="inline-form">
               <label htmlFor="reason">Reason</label>
               <select id="reason" value={reason} onChange={(e) => setReason(e.target.value as RevocationReason)}>
@@ -282,7 +284,7 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
               <label htmlFor="invalid-since">Invalid since</label>
               <input id="invalid-since" type="datetime-local" value={invalidSince} onChange={(e) => setInvalidSince(e.target.value)} />
               <button type="button" className="danger" onClick={() => void act({ action: 'revoke', keyId: key.id, reason, invalidSince: new Date(invalidSince).toISOString() })}>
-                Revoke…
+                {key.status === 'revoked' ? 'Revoke again, stronger…' : 'Revoke…'}
               </button>
             </span>
           )}

@@ -191,11 +191,21 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
   const [insecure, setInsecure] = useState(false);
+  const [cleartext, setCleartext] = useState(false);
   const configured = settings?.registries ?? [];
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
-    if (await save({ registries: [...configured, { name: name.trim(), url: url.trim(), insecure }] })) {
+    const host = (() => {
+      try {
+        return new URL(url.trim()).host;
+      } catch {
+        return null;
+      }
+    })();
+    const hosts = settings?.cleartextCredentialHosts ?? [];
+    const clear = insecure && cleartext && host && !hosts.includes(host) ? { cleartextCredentialHosts: [...hosts, host] } : {};
+    if (await save({ registries: [...configured, { name: name.trim(), url: url.trim(), insecure }], ...clear })) {
       setName('');
       setUrl('');
       setInsecure(false);
@@ -245,6 +255,12 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
         <label className="checkbox">
           <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> Plain HTTP (insecure)
         </label>
+        {insecure && (
+          <label className="checkbox">
+            <input type="checkbox" checked={cleartext} onChange={(e) => setCleartext(e.target.checked)} /> Send my stored credentials to it in clear (Signet asks you to confirm
+            in its own dialog)
+          </label>
+        )}
         <button type="submit" disabled={saving || name.trim() === '' || url.trim() === ''}>
           Add registry
         </button>

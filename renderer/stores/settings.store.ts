@@ -26,7 +26,15 @@ export const useSettings = create<SettingsState>((set) => ({
   update: async (patch) => {
     set({ saving: true, error: null });
     try {
-      set({ settings: await api.settings.update(patch), saving: false });
+      const { toolDirs, pkcs11Modules, cleartextCredentialHosts, ...rest } = patch;
+      const guarded = { ...(toolDirs ? { toolDirs } : {}), ...(pkcs11Modules ? { pkcs11Modules } : {}), ...(cleartextCredentialHosts ? { cleartextCredentialHosts } : {}) };
+      if (Object.keys(rest).length > 0 || Object.keys(guarded).length === 0) set({ settings: await api.settings.update(rest) });
+      // What main runs, loads or sends in clear is confirmed in main's own dialog or terminal; the page only asks for it.
+      if (Object.keys(guarded).length > 0) {
+        const intent = await api.settings.prepareProtected(guarded);
+        set({ settings: await api.settings.confirmProtected({ intentId: intent.intentId }) });
+      }
+      set({ saving: false });
       return true;
     } catch (error) {
       set({ error: asAppError(error), saving: false });

@@ -68,6 +68,21 @@ export const RevocationSchema = z
   .strict();
 export type Revocation = z.infer<typeof RevocationSchema>;
 
+/** Who signs the revocation list, and whether a list can be published now (it never is unsigned). */
+export const RevocationSignerSchema = z
+  .object({
+    adminKeyId: KeyIdSchema.nullable(),
+    usable: z.boolean(),
+    /** Why no list can be published, in words; null while the admin key can sign. */
+    problem: z.string().nullable(),
+    /** The highest sequence number published or accepted here; the next list must carry a greater one. */
+    sequence: z.number().int().nullable(),
+    /** The published list is signed by the admin key and lists every revocation the inventory holds. */
+    current: z.boolean(),
+  })
+  .strict();
+export type RevocationSigner = z.infer<typeof RevocationSignerSchema>;
+
 export const KeyRecordSchema = z
   .object({
     id: KeyIdSchema,

@@ -12,4 +12,5 @@ export const DEFAULT_SETTINGS: Settings = {
   layouts: [],
   trust: { keyFiles: [], caFiles: [], rekorKeyFiles: [], tsaFiles: [], notationStores: [], trustedRootFile: null, publicGood: true, identity: null, issuer: null, requireTlog: false },
   signing: { tsaUrl: null, rules: [] },
+  cleartextCredentialHosts: [],
 };

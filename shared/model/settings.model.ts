@@ -75,6 +75,17 @@ const RegistryListSchema = z
   .superRefine(uniqueBy((r) => r.name, 'registry name'));
 const ToolDirListSchema = z.array(AbsolutePathSchema).max(16);
 
+/** A registry host (with its port, as in an image reference) whose stored credentials may cross plain HTTP. */
+export const RegistryHostSchema = z
+  .string()
+  .min(1)
+  .max(261)
+  .regex(/^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/, 'a lower-case host name or address, with an optional port');
+const CleartextHostListSchema = z
+  .array(RegistryHostSchema)
+  .max(64)
+  .superRefine(uniqueBy((h) => h, 'host'));
+
 /** An OCI image-layout folder on disk (as `skopeo copy ... oci:DIR` writes it), browsable like a registry. */
 export const LayoutConfigSchema = z
   .object({
@@ -137,6 +148,8 @@ export const SettingsSchema = z
     layouts: LayoutListSchema.default([]),
     trust: TrustSettingsSchema.default(TrustSettingsSchema.parse({})),
     signing: SigningSettingsSchema.default(SigningSettingsSchema.parse({})),
+    /** Registry hosts a person confirmed, through main's own channel, may receive stored credentials over plain HTTP. */
+    cleartextCredentialHosts: CleartextHostListSchema.default([]),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -150,8 +163,34 @@ export const SettingsPatchSchema = z
     layouts: LayoutListSchema.optional(),
     trust: TrustSettingsSchema.optional(),
     signing: SigningSettingsSchema.optional(),
+    cleartextCredentialHosts: CleartextHostListSchema.optional(),
   })
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+/**
+ * The settings that choose what main runs, loads, or sends in clear: tool folders, PKCS#11 modules and the
+ * hosts that may receive credentials over plain HTTP. They change only after a confirmation main asks itself.
+ */
+export const ProtectedSettingsPatchSchema = z
+  .object({
+    toolDirs: ToolDirListSchema.optional(),
+    pkcs11Modules: Pkcs11ModuleListSchema.optional(),
+    cleartextCredentialHosts: CleartextHostListSchema.optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, 'name at least one of toolDirs, pkcs11Modules, cleartextCredentialHosts');
+export type ProtectedSettingsPatch = z.infer<typeof ProtectedSettingsPatchSchema>;
+
+/** What main will change, shown before it asks through its own channel. */
+export const SettingsIntentViewSchema = z
+  .object({
+    intentId: z.string(),
+    title: z.string(),
+    facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()),
+    expiresAt: z.iso.datetime(),
+  })
+  .strict();
+export type SettingsIntentView = z.infer<typeof SettingsIntentViewSchema>;
 
 export { DEFAULT_SETTINGS } from './settings.defaults.ts';

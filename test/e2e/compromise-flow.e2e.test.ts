@@ -51,6 +51,9 @@ before(async () => {
   try {
     await app.settings.update({ registries: [{ name: 'local', url: registry.url, insecure: false }] });
     compromised = await app.keys.generate({ backend: { kind: 'software' }, algorithm: 'ecdsa-p256', label: 'release' }, 'cli');
+    // The response publishes a signed revocation list, so an admin key is designated first.
+    const admin = await app.keys.generate({ backend: { kind: 'software' }, algorithm: 'ecdsa-p256', label: 'revocation admin' }, 'cli');
+    await app.keys.setAdmin(admin.id, 'cli');
     await sign(app, `${registryHost}/team/old:v1`, 'cosign');
     offset = 0;
     invalidSince = new Date(Date.now() - HOUR);

@@ -232,6 +232,11 @@ test('signet compromise: assess lists what the key signed after the time; respon
     const settings = new SettingsService(home);
     await settings.update({ registries: [...(await settings.get()).registries.filter((r) => r.name !== 'cli-cmp'), { name: 'cli-cmp', url: registry.url, insecure: false }] });
     const key = KeyRecordSchema.parse(JSON.parse((await signet(['--json', 'keys', 'generate', '--label', 'cmp key'])).stdout));
+    const withoutAdmin = await signet(['compromise', 'respond', 'cmp key', '--since', new Date(Date.now() - 60_000).toISOString()]);
+    assert.equal(withoutAdmin.code, 1);
+    assert.match(withoutAdmin.stderr, /No admin key is designated/);
+    const admin = KeyRecordSchema.parse(JSON.parse((await signet(['--json', 'keys', 'generate', '--label', 'cmp admin'])).stdout));
+    assert.equal((await signet(['keys', 'set-admin', admin.id])).code, 0);
     const since = new Date(Date.now() - 60_000).toISOString();
     const signed = await atTerminal(['sign', `${host}/cli/cmp:v1`, '--key', "'cmp key'"], 'sign');
     assert.equal(signed.code, 0, signed.output);

@@ -68,6 +68,9 @@ test('a compromised key: assess finds what it signed after "invalid since", and 
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const compromised = await app.keys.importCosignKey(await sealCosignKey(privateKey, 'correct horse battery'), 'correct horse battery', 'release', 'cli');
   const bystander = await call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label: 'other team' });
+  const scopeFirst = { keyId: compromised.id, invalidSince: new Date(Date.now() - HOUR).toISOString(), registries: [], resign: false, removeCompromisedSignatures: false, exportTargets: [] };
+  await assert.rejects(call('compromise.prepare', scopeFirst), /none can be signed now: No admin key is designated/);
+  await call('keys.setAdmin', { keyId: bystander.id });
   await app.policies.save({ id: 'prod', name: 'Production', description: '', rules: [{ scope: `${host}/app/*`, signers: [{ kind: 'key', keyId: compromised.id }], threshold: 1, formats: ['cosign', 'sigstore-bundle', 'notation'], attestations: [], enforcement: 'enforce' }] }, 'cli');
 
   const old = await factory.image('app/old', 'v1', LINUX, 'old');

@@ -331,7 +331,7 @@ test('backup, wipe the data folder and the keychain data key, restore: keys sign
   assert.deepEqual(await app.policies.list(), policiesBefore);
   assert.deepEqual(await app.settings.get(), settingsBefore);
   assert.equal((await app.authority.view()).exists, true);
-  assert.ok((await app.keys.revocationList()).signature);
+  assert.ok((await app.keys.revocationList('cli')).signature);
 });
 
 test('a drill fails for a key destroyed since the backup, and the drill status keeps both outcomes', async () => {

@@ -85,7 +85,7 @@ test('pushes from main reach connected pages, validated', async () => {
     });
   });
   const update = requestChannels.find((c) => c.endsWith('.update'))!;
-  await request(ws, 1, update, { toolDirs: ['/opt/signet-tools'] });
+  await request(ws, 1, update, { layouts: [] });
   const event = await received;
   assert.ok(eventChannels.includes(event.event as never), event.event);
   ws.close();
