@@ -52,7 +52,7 @@ Commands:
                                   a keyless signer's certificate name (email, URI such as a GitHub workflow or a
                                   SPIFFE ID, DNS name, username), exactly or as a pattern the WHOLE name must match,
                                   and the OIDC issuer that vouched for it (required with a keyless identity)
-                                  [--rekor-key FILE] [--ca FILE] [--tsa FILE] [--notation-store [ca:|signingAuthority:|tsa:]DIR] [--insecure]
+                                  [--rekor-key FILE] [--ca FILE] [--tsa FILE] [--notation-store [ca:|signingAuthority:|tsa:]DIR] [--crl FILE] [--insecure]
                                   [--require-tlog] [--no-public-good] (sigstore's public-good root ships built in)
   tree IMAGE                      the same check, printed as the trust-chain tree
   conformance verify-bundle --bundle FILE ... FILE_OR_DIGEST
@@ -148,6 +148,7 @@ const verifyOptions = {
   'rekor-key': many,
   ca: many,
   'notation-store': many,
+  crl: many,
   tsa: many,
   'require-tlog': { type: 'boolean', default: false },
   'no-public-good': { type: 'boolean', default: false },

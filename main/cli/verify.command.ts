@@ -13,7 +13,7 @@ const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(Str
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
 
 /** The flags that name trust; any one of them narrows verification to what the flags name. */
-export const TRUST_FLAGS = ['key', 'keyref', 'rekor-key', 'ca', 'tsa', 'notation-store', 'identity', 'identity-regexp', 'issuer', 'issuer-regexp', 'trusted-root', 'no-public-good'] as const;
+export const TRUST_FLAGS = ['key', 'keyref', 'rekor-key', 'ca', 'tsa', 'notation-store', 'crl', 'identity', 'identity-regexp', 'issuer', 'issuer-regexp', 'trusted-root', 'no-public-good'] as const;
 
 // True when the command line names its own trust instead of the configured trust every host shares.
 export function narrowsTrust(v: Values): boolean {
@@ -43,6 +43,7 @@ export async function verifyImage(app: AppContext, image: string, v: Values, con
       caFiles: list(v.ca),
       tsaFiles: list(v.tsa),
       notationStores: list(v['notation-store']),
+      crlFiles: list(v.crl),
       identity: text(v.identity),
       identityRegexp: text(v['identity-regexp']),
       issuer: text(v.issuer),

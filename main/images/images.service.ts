@@ -73,6 +73,7 @@ export class ImagesService {
         caFiles: trust.caFiles,
         tsaFiles: trust.tsaFiles,
         notationStores: trust.notationStores,
+        crlFiles: trust.crlFiles,
         identity: trust.identity ?? undefined,
         issuer: trust.issuer ?? undefined,
         trustedRootFile: trust.trustedRootFile ?? undefined,

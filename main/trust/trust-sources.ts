@@ -21,6 +21,8 @@ export interface TrustSources {
   caFiles: string[];
   tsaFiles: string[];
   notationStores: string[];
+  /** CRL files (PEM or DER) for Notation's offline revocation check. */
+  crlFiles?: string[];
   /** The signer's subject alternative name, exactly (cosign's --certificate-identity). */
   identity?: string;
   /** A pattern the whole subject alternative name must match, instead of `identity`. */
@@ -64,6 +66,19 @@ export function notationStoreKinds(entries: string[]): { ca: string[]; signingAu
     else kinds.ca.push(entry);
   }
   return kinds;
+}
+
+// CRLs the user imported: each file holds PEM blocks or one DER CRL; a file that holds neither is an error, never "no CRL".
+export async function readCrls(paths: string[]): Promise<Buffer[]> {
+  const crls: Buffer[] = [];
+  for (const path of paths) {
+    const bytes = await readFile(path);
+    const pems = bytes.toString('latin1').match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g);
+    if (pems) crls.push(...pems.map((pem) => Buffer.from(pem.replace(/-----(BEGIN|END) X509 CRL-----|\s/g, ''), 'base64')));
+    else if (bytes[0] === 0x30) crls.push(bytes);
+    else throw new SignetError('BadInput', `${path} holds no certificate revocation list (PEM or DER).`);
+  }
+  return crls;
 }
 
 // Certificates from files or folders the user named (PEM bundles or DER), so every host reads trust files the same way.
@@ -138,7 +153,7 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
       },
       trustedRoot,
       bundlePolicy: identity ? bundleIdentity(identity) : keys[0] ? { key: { publicKey: keys[0] }, requireTlog: sources.requireTlog } : undefined,
-      notation: notationCa.length || signingAuthority.length ? { ca: notationCa, signingAuthority, tsa: [...tsa, ...notationTsa], trustedIdentities: [], level: 'strict' } : undefined,
+      notation: notationCa.length || signingAuthority.length ? { ca: notationCa, signingAuthority, tsa: [...tsa, ...notationTsa], trustedIdentities: [], level: 'strict', crls: await readCrls(sources.crlFiles ?? []) } : undefined,
       inventory,
     };
   } catch (error) {
@@ -161,7 +176,7 @@ export function describeTrust(options: Omit<VerifyOptions, 'reference'>, origin:
   if (cosign?.rekorKeys.length) lines.push(`${cosign.rekorKeys.length} Rekor key(s)`);
   if (cosign?.tsa?.length) lines.push(`${cosign.tsa.length} timestamp authority certificate(s)`);
   if (cosign?.requireTlog) lines.push('a transparency-log entry is required');
-  if (options.notation) lines.push(`Notation trust: ${options.notation.ca.length} CA, ${options.notation.signingAuthority.length} signing-authority and ${options.notation.tsa.length} timestamp certificate(s), level ${options.notation.level}`);
+  if (options.notation) lines.push(`Notation trust: ${options.notation.ca.length} CA, ${options.notation.signingAuthority.length} signing-authority and ${options.notation.tsa.length} timestamp certificate(s), ${options.notation.crls?.length ?? 0} CRL(s), level ${options.notation.level}`);
   if (lines.length === 1) lines.push('nothing: no key, root or store is trusted, so nothing can verify');
   return lines;
 }

@@ -44,12 +44,13 @@ export function LayoutsCard() {
   );
 }
 
-const FILE_LISTS: { key: 'keyFiles' | 'caFiles' | 'rekorKeyFiles' | 'tsaFiles' | 'notationStores'; label: string; hint: string }[] = [
+const FILE_LISTS: { key: 'keyFiles' | 'caFiles' | 'rekorKeyFiles' | 'tsaFiles' | 'notationStores' | 'crlFiles'; label: string; hint: string }[] = [
   { key: 'keyFiles', label: 'Public-key files', hint: 'PEM public keys (cosign.pub) trusted besides the inventory keys' },
   { key: 'caFiles', label: 'Certificate roots', hint: 'PEM roots for certificate-signed cosign signatures' },
   { key: 'rekorKeyFiles', label: 'Rekor keys', hint: 'PEM keys of private transparency logs' },
   { key: 'tsaFiles', label: 'Timestamp authorities', hint: 'PEM roots of RFC 3161 timestamp authorities' },
   { key: 'notationStores', label: 'Notation trust stores', hint: 'folders or PEM files of Notary Project CA roots; signingAuthority:PATH for signing authorities, tsa:PATH for timestamp authorities' },
+  { key: 'crlFiles', label: 'Revocation lists', hint: 'CRL files (PEM or DER) for checking Notation certificates offline' },
 ];
 
 // What the inspector trusts besides the inventory's own keys, one line per file or folder.
@@ -73,6 +74,7 @@ export function TrustCard() {
       rekorKeyFiles: lines('rekorKeyFiles'),
       tsaFiles: lines('tsaFiles'),
       notationStores: lines('notationStores'),
+      crlFiles: lines('crlFiles'),
       identity: text('identity', trust.identity ?? '').trim() || null,
       issuer: text('issuer', trust.issuer ?? '').trim() || null,
       trustedRootFile: text('trustedRootFile', trust.trustedRootFile ?? '').trim() || null,

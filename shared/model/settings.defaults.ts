@@ -10,7 +10,7 @@ export const DEFAULT_SETTINGS: Settings = {
   registries: [],
   toolDirs: [],
   layouts: [],
-  trust: { keyFiles: [], caFiles: [], rekorKeyFiles: [], tsaFiles: [], notationStores: [], trustedRootFile: null, publicGood: true, identity: null, issuer: null, requireTlog: false },
+  trust: { keyFiles: [], caFiles: [], rekorKeyFiles: [], tsaFiles: [], notationStores: [], crlFiles: [], trustedRootFile: null, publicGood: true, identity: null, issuer: null, requireTlog: false },
   signing: { tsaUrl: null, rules: [] },
   cleartextCredentialHosts: [],
 };

@@ -101,6 +101,9 @@ const LayoutListSchema = z
 
 const TrustFileListSchema = z.array(AbsolutePathSchema).max(64);
 
+/** A Notation trust store: an absolute path, typed `ca:` (the default), `signingAuthority:` or `tsa:` as Notation's stores are. */
+const NotationStoreSchema = z.string().refine((entry) => AbsolutePathSchema.safeParse(entry.replace(/^(ca|signingAuthority|tsa):/, '')).success, 'a Notation trust store is an absolute path, optionally typed as ca:, signingAuthority: or tsa:');
+
 /**
  * What the inspector trusts besides the inventory's own keys: public-key files, certificate roots,
  * Rekor keys, timestamp authorities, Notation trust stores, a sigstore trusted root, and a signer identity.
@@ -111,7 +114,9 @@ export const TrustSettingsSchema = z
     caFiles: TrustFileListSchema.default([]),
     rekorKeyFiles: TrustFileListSchema.default([]),
     tsaFiles: TrustFileListSchema.default([]),
-    notationStores: TrustFileListSchema.default([]),
+    notationStores: z.array(NotationStoreSchema).max(64).default([]),
+    /** Certificate revocation lists (PEM or DER) the user imported, for checking Notation chains offline. */
+    crlFiles: TrustFileListSchema.default([]),
     trustedRootFile: AbsolutePathSchema.nullable().default(null),
     publicGood: z.boolean().default(true),
     identity: z.string().max(512).nullable().default(null),

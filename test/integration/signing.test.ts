@@ -232,7 +232,7 @@ test('Notation format: Signet acts as a CA on the HSM, the envelope carries ever
   assert.equal(typeof envelope.header['io.cncf.notary.timestampSignature'], 'string');
   assert.equal(manifest.annotations['io.cncf.notary.x509chain.thumbprint#S256'], JSON.stringify(chain.map((c) => c.fingerprint256.replace(/:/g, '').toLowerCase())));
 
-  await app.settings.update({ trust: { keyFiles: [], caFiles: [], rekorKeyFiles: [], tsaFiles: [], notationStores: [], trustedRootFile: null, publicGood: false, identity: null, issuer: null, requireTlog: false } });
+  await app.settings.update({ trust: { keyFiles: [], caFiles: [], rekorKeyFiles: [], tsaFiles: [], notationStores: [], crlFiles: [], trustedRootFile: null, publicGood: false, identity: null, issuer: null, requireTlog: false } });
   const trusted = await call<ChainReport>('images.inspect', { reference: `${host}/shop/notation:v1` });
   const node = trusted.nodes.find((n) => n.kind === 'signature' && n.details.digest === referrerDigest)!;
   assert.equal(node.verdict, 'verified', node.reason);
@@ -252,7 +252,7 @@ test('Notation format: Signet acts as a CA on the HSM, the envelope carries ever
 test('an RFC 3161 timestamp from the configured TSA is attached to a cosign signature and trusted when the TSA is', async () => {
   await factory.image('shop/stamped', 'v1', { os: 'linux', architecture: 'amd64' }, 'stamped v1');
   await writeFile(join(work, 'tsa-root.pem'), tsa.rootPem);
-  await app.settings.update({ trust: { keyFiles: [], caFiles: [], rekorKeyFiles: [], tsaFiles: [join(work, 'tsa-root.pem')], notationStores: [], trustedRootFile: null, publicGood: false, identity: null, issuer: null, requireTlog: false } });
+  await app.settings.update({ trust: { keyFiles: [], caFiles: [], rekorKeyFiles: [], tsaFiles: [join(work, 'tsa-root.pem')], notationStores: [], crlFiles: [], trustedRootFile: null, publicGood: false, identity: null, issuer: null, requireTlog: false } });
   const { intent, result } = await signImage(`${host}/shop/stamped:v1`, softwareKey.id, 'cosign', { timestamp: true });
   assert.match(intent.facts.find((f) => f.label === 'Timestamp')!.value, /RFC 3161/);
   assert.equal(result.signed[0]!.verdict, 'verified', result.signed[0]!.reason);

@@ -197,3 +197,15 @@ test('a Notation trust store is a CA store unless it says otherwise, and a CA is
   const authority = await loadTrust(sources({ notationStores: [`signingAuthority:${file}`] }), []);
   assert.deepEqual([authority.notation?.ca.length, authority.notation?.signingAuthority.length], [0, 1]);
 });
+
+test('imported CRL files reach the Notation check as DER, and a file that is not a CRL is refused, never read as "no CRL"', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'signet-crl-files-'));
+  const der = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]);
+  await writeFile(join(dir, 'one.crl'), der);
+  await writeFile(join(dir, 'two.pem'), `-----BEGIN X509 CRL-----\n${der.toString('base64')}\n-----END X509 CRL-----\n`);
+  await writeFile(join(dir, 'root.pem'), root.certificate.toString());
+  await writeFile(join(dir, 'junk.txt'), 'not a list');
+  const trust = await loadTrust(sources({ notationStores: [join(dir, 'root.pem')], crlFiles: [join(dir, 'one.crl'), join(dir, 'two.pem')] }), []);
+  assert.deepEqual(trust.notation?.crls?.map((c) => c.toString('hex')), [der.toString('hex'), der.toString('hex')]);
+  await assert.rejects(loadTrust(sources({ notationStores: [join(dir, 'root.pem')], crlFiles: [join(dir, 'junk.txt')] }), []), /holds no certificate revocation list/);
+});
