@@ -178,7 +178,7 @@ async function password(question: string): Promise<string> {
 
 // verifyImage's parameter is typed as the whole AppContext, but it reads only what VerifyContext holds; the configured trust opens the app only when no flag narrows it.
 async function verified(session: Session, image: string, v: Values) {
-  const [command, context] = await Promise.all([import('./verify.command.ts'), session.verifyContext()]);
+  const [command, context] = await Promise.all([import('./commands/verify.command.ts'), session.verifyContext()]);
   return { command, report: await command.verifyImage(context as AppContext, image, v, async () => (await session.app()).images.trustOptions('cli')) };
 }
 
@@ -383,12 +383,12 @@ const COMMANDS: Record<string, Command> = {
   'compromise assess': {
     options: compromiseOptions,
     positionals: 1,
-    run: async (session, v, [key]) => (await import('../compromise/compromise.command.ts')).assessCompromise(await session.client(), compromiseArguments(key!, v)),
+    run: async (session, v, [key]) => (await import('./commands/compromise.command.ts')).assessCompromise(await session.client(), compromiseArguments(key!, v)),
   },
   'compromise respond': {
     options: { ...compromiseOptions, 'no-resign': { type: 'boolean', default: false }, 'remove-signatures': { type: 'boolean', default: false }, export: many, output: string },
     positionals: 1,
-    run: async (session, v, [key]) => (await import('../compromise/compromise.command.ts')).respondToCompromise(await session.client(), compromiseArguments(key!, v)),
+    run: async (session, v, [key]) => (await import('./commands/compromise.command.ts')).respondToCompromise(await session.client(), compromiseArguments(key!, v)),
   },
   'registries login': {
     options: { username: string },
@@ -552,7 +552,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     run: async (session) => {
       const policies = await (await session.client()).policies.list({});
-      const { formatPolicies } = await import('../policy/policy.command.ts');
+      const { formatPolicies } = await import('./commands/policy.command.ts');
       return { text: formatPolicies(policies), json: policies };
     },
   },
@@ -560,7 +560,7 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: 1,
     run: async (session, _v, [file]) => {
-      const { readPolicyJson } = await import('../policy/policy.command.ts');
+      const { readPolicyJson } = await import('./commands/policy.command.ts');
       const policy = readPolicyJson(await readFile(file!, 'utf8'), file!);
       const saved = await (await session.client()).policies.save(policy as never);
       return { text: `Saved policy ${saved.id} "${saved.name}" (${saved.rules.length} rule${saved.rules.length === 1 ? '' : 's'})`, json: saved };
@@ -571,7 +571,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async (session, _v, [policyId]) => {
       const call = await session.client();
-      const [policies, keys, { showPolicy }] = await Promise.all([call.policies.list({}), call.keys.list({}), import('../policy/policy.command.ts')]);
+      const [policies, keys, { showPolicy }] = await Promise.all([call.policies.list({}), call.keys.list({}), import('./commands/policy.command.ts')]);
       const { policy, text } = showPolicy(policies, policyId!, keys);
       return { text, json: policy };
     },
@@ -588,7 +588,7 @@ const COMMANDS: Record<string, Command> = {
     options: { insecure: { type: 'boolean', default: false } },
     positionals: 2,
     run: async (session, v, [policyId, image]) => {
-      const [{ evaluatePolicy, formatEvaluation }, context] = await Promise.all([import('../policy/policy.command.ts'), session.verifyContext()]);
+      const [{ evaluatePolicy, formatEvaluation }, context] = await Promise.all([import('./commands/policy.command.ts'), session.verifyContext()]);
       const evaluation = await evaluatePolicy({ ...context, authority: policyAuthority(session) }, policyId!, image!, v.insecure === true);
       return { text: formatEvaluation(evaluation), json: evaluation, code: evaluation.admitted ? 0 : 1 };
     },
@@ -598,7 +598,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async (session, v, [policyId]) => {
       if (typeof v.target !== 'string') throw new UsageError('--target is required: kyverno, policy-controller, containers-policy or notation');
-      const [{ exportPolicyFor, writeExport }, context] = await Promise.all([import('../policy/policy.command.ts'), session.verifyContext()]);
+      const [{ exportPolicyFor, writeExport }, context] = await Promise.all([import('./commands/policy.command.ts'), session.verifyContext()]);
       const exported = await exportPolicyFor({ ...context, authority: policyAuthority(session) }, policyId!, v.target);
       for (const gap of exported.gaps) process.stderr.write(`gap: ${gap}\n`);
       if (typeof v.output !== 'string') return { text: exported.files.map((f) => `# ${f.filename}\n${f.text.trimEnd()}`).join('\n\n'), json: exported };
@@ -613,7 +613,7 @@ const COMMANDS: Record<string, Command> = {
       if (typeof v.output !== 'string') throw new UsageError('--output DIR is required');
       if ((v.passphrase === true) === (typeof v.custodians === 'string')) throw new UsageError('give --passphrase, or --custodians NAME,NAME,... with --threshold M');
       if (typeof v.custodians === 'string' && typeof v.threshold !== 'string') throw new UsageError('--threshold M is required with --custodians');
-      const command = await import('../recovery/recovery.command.ts');
+      const command = await import('./commands/recovery.command.ts');
       const passphrase = v.passphrase === true ? await command.newPassphrase() : null;
       return command.createBackup(await session.app(), { outputDir: v.output, passphrase, custodians: (v.custodians as string | undefined) ?? null, threshold: (v.threshold as string | undefined) ?? null });
     },
@@ -621,23 +621,23 @@ const COMMANDS: Record<string, Command> = {
   'backup inspect': {
     options: {},
     positionals: 1,
-    run: async (session, _v, [file]) => (await import('../recovery/recovery.command.ts')).inspectBackup(await session.app(), file!),
+    run: async (session, _v, [file]) => (await import('./commands/recovery.command.ts')).inspectBackup(await session.app(), file!),
   },
   'backup drill': {
     options: { passphrase: { type: 'boolean', default: false }, share: many },
     positionals: 1,
-    run: async (session, v, [file]) => (await import('../recovery/recovery.command.ts')).drillBackup(await session.app(), file!, backupUnlock(v)),
+    run: async (session, v, [file]) => (await import('./commands/recovery.command.ts')).drillBackup(await session.app(), file!, backupUnlock(v)),
   },
   'backup restore': {
     options: { passphrase: { type: 'boolean', default: false }, share: many },
     positionals: 1,
-    run: async (session, v, [file]) => (await import('../recovery/recovery.command.ts')).restoreBackup(await session.app(), file!, backupUnlock(v)),
+    run: async (session, v, [file]) => (await import('./commands/recovery.command.ts')).restoreBackup(await session.app(), file!, backupUnlock(v)),
   },
   'backup key': {
     options: { module: string, token: string },
     positionals: 1,
     run: async (session, v, [verb]) => {
-      const command = await import('../recovery/recovery.command.ts');
+      const command = await import('./commands/recovery.command.ts');
       if (verb === 'show') return command.showBackupKey(await session.app());
       if (verb !== 'create') throw new UsageError('backup key create|show');
       if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module PATH and --token LABEL name the second token');
@@ -649,7 +649,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async (session, v, [keyId]) => {
       if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module PATH and --token LABEL name the second token');
-      return (await import('../recovery/recovery.command.ts')).twinKey(await session.app(), keyId!, { modulePath: v.module, tokenLabel: v.token }, v.label as string | undefined);
+      return (await import('./commands/recovery.command.ts')).twinKey(await session.app(), keyId!, { modulePath: v.module, tokenLabel: v.token }, v.label as string | undefined);
     },
   },
 };

@@ -11,7 +11,7 @@ import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { PolicyEvaluationSchema, PolicyExportSchema, PolicySchema, type Policy, type PolicyEvaluation, type PolicyExport, type PolicyTarget } from '../../shared/model/policy.model.ts';
 import type { SignIntentView, SignPlan, SignResult } from '../../shared/model/signing.model.ts';
 import { PolicyService } from '../../main/policy/policy.service.ts';
-import { writeExport } from '../../main/policy/policy.command.ts';
+import { writeExport } from '../../main/cli/commands/policy.command.ts';
 import { signetAuthority } from '../../main/policy/policy.types.ts';
 import { globsOverlap } from '../../main/policy/scope-globs.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';

@@ -159,7 +159,7 @@ test('a malformed SAN extension or a repeated issuer extension means the signer 
 });
 
 test('a verified report names each signer: key label and fingerprint, keyless identity and issuer, or certificate subject', async () => {
-  const { signersOf } = await import('../../main/cli/verify.command.ts');
+  const { signersOf } = await import('../../main/cli/commands/verify.command.ts');
   const node = (label: string, details: Record<string, string>, verdict: 'verified' | 'failed' = 'verified') => ({ id: label, kind: 'signer' as const, label, verdict, reason: '', details });
   const report = {
     reference: 'r',

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { escapeControls, escapeForConfirmation } from '../../shared/terminal-text.ts';
-import { formatTree, formatVerdict } from '../../main/cli/verify.command.ts';
+import { formatTree, formatVerdict } from '../../main/cli/commands/verify.command.ts';
 import { formatStatus } from '../../main/cli/status.format.ts';
 import { TerminalConfirmation } from '../../main/cli/confirm.terminal.ts';
 import type { ChainReport } from '../../shared/model/chain.model.ts';

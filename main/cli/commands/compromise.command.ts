@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Client } from '../../shared/client.ts';
-import type { CompromiseAssessment, CompromiseReport } from '../../shared/model/compromise.model.ts';
-import { PolicyTargetSchema } from '../../shared/model/policy.model.ts';
-import { SignetError } from '../errors.ts';
+import type { Client } from '../../../shared/client.ts';
+import type { CompromiseAssessment, CompromiseReport } from '../../../shared/model/compromise.model.ts';
+import { PolicyTargetSchema } from '../../../shared/model/policy.model.ts';
+import { SignetError } from '../../errors.ts';
 
 export interface CompromiseArguments {
   key: string;

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import type { BackupKey, BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../shared/model/recovery.model.ts';
-import type { AppContext } from '../app/app.context.ts';
-import { readSecret } from '../cli/prompt.ts';
-import { SignetError } from '../errors.ts';
-import type { PassphraseOpen } from './recovery.service.ts';
+import type { BackupKey, BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../../shared/model/recovery.model.ts';
+import type { AppContext } from '../../app/app.context.ts';
+import { readSecret } from '../prompt.ts';
+import { SignetError } from '../../errors.ts';
+import type { PassphraseOpen } from '../../recovery/recovery.service.ts';
 
 type Output = { text: string; json: unknown; code?: number };
 

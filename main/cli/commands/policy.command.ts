@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { KeyRecord } from '../../shared/model/keys.model.ts';
-import { PolicyTargetSchema, type Policy, type PolicyEvaluation, type PolicyExport } from '../../shared/model/policy.model.ts';
-import { SignetError } from '../errors.ts';
-import type { CredentialSource } from '../registry/registry.client.ts';
-import { PolicyEvaluator } from './policy.evaluator.ts';
-import { signerName } from './policy-signers.ts';
-import { readTwins } from '../recovery/twin.service.ts';
-import { exportForTarget, findPolicy, readPolicies } from './policy.service.ts';
-import type { KeyInventory, SettingsReader, SignetAuthority } from './policy.types.ts';
+import type { KeyRecord } from '../../../shared/model/keys.model.ts';
+import { PolicyTargetSchema, type Policy, type PolicyEvaluation, type PolicyExport } from '../../../shared/model/policy.model.ts';
+import { SignetError } from '../../errors.ts';
+import type { CredentialSource } from '../../registry/registry.client.ts';
+import { PolicyEvaluator } from '../../policy/policy.evaluator.ts';
+import { signerName } from '../../policy/policy-signers.ts';
+import { readTwins } from '../../recovery/twin.service.ts';
+import { exportForTarget, findPolicy, readPolicies } from '../../policy/policy.service.ts';
+import type { KeyInventory, SettingsReader, SignetAuthority } from '../../policy/policy.types.ts';
 
 /** What the CLI's evaluate and export read: the same parts `verify` uses, and Signet's CA only when a policy trusts a CA. */
 export interface PolicyCommandContext {
