@@ -278,7 +278,7 @@ export class VerifyEngine {
           if (!layer) return notChecked('The Notation signature has no envelope.', 'signature');
           if (!options.notation) return notChecked('No Notation trust store is configured.', 'signature');
           const { verifyNotationEnvelope } = await import('../signatures/notation.verifier.ts');
-          const result = verifyNotationEnvelope(await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, now });
+          const result = verifyNotationEnvelope(await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, artifactMediaType: node.mediaType, artifactSize: node.size, now });
           return [
             {
               verdict: result.verdict,

@@ -307,6 +307,35 @@ function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now
   return [true, [`Revocation checked against the CRL of ${issuers.join(' and the CRL of ')}.`, ...notes].join(' ')];
 }
 
+/** The artifact a signature is checked against; each field given must equal the payload's targetArtifact. */
+export interface NotationArtifact {
+  artifactDigest?: string;
+  artifactMediaType?: string;
+  artifactSize?: number;
+}
+
+// Notation compares the whole target descriptor: a signature names one manifest by digest, media type and size, and a
+// payload that differs in any of them was not made for this artifact (notation-go's descriptor equality).
+function artifactMismatch(payload: Buffer, artifact: NotationArtifact): string | null {
+  let target: { digest?: unknown; mediaType?: unknown; size?: unknown } | undefined;
+  try {
+    target = (JSON.parse(payload.toString('utf8')) as { targetArtifact?: typeof target }).targetArtifact;
+  } catch {
+    return 'The payload cannot be read, so the signature is for no known artifact.';
+  }
+  if (!isObject(target)) return 'The payload names no targetArtifact.';
+  if (target.digest !== artifact.artifactDigest) return `The signature is for ${typeof target.digest === 'string' ? target.digest : 'an artifact without a digest'}, not ${artifact.artifactDigest ?? 'this artifact'}.`;
+  if (artifact.artifactMediaType !== undefined && target.mediaType !== artifact.artifactMediaType) return `The signature names the media type ${JSON.stringify(target.mediaType)}, but the artifact is ${artifact.artifactMediaType}.`;
+  if (artifact.artifactSize !== undefined && target.size !== artifact.artifactSize) return `The signature names the size ${JSON.stringify(target.size)}, but the artifact is ${artifact.artifactSize} bytes.`;
+  return null;
+}
+
+// Notation refuses a trust store holding a certificate that is neither a CA nor self-signed: such a certificate can
+// anchor nothing, and a store that holds one is misconfigured.
+function invalidStoreCertificate(store: X509Certificate[]): X509Certificate | undefined {
+  return store.find((cert) => !cert.ca && !issuedBy(cert, cert));
+}
+
 /**
  * Verifies a Notary Project signature (JWS or COSE) as Notation's trust policy defines it: integrity (signature,
  * headers, certificate rules), authenticity (a valid path to the scheme's trust store at the trusted signing time),
@@ -314,7 +343,7 @@ function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now
  * level and its overrides. Revocation is checked only against CRLs the caller supplies (nothing is fetched); without
  * them the result says it was not checked.
  */
-export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, options: { artifactDigest?: string; now?: Date } = {}): NotationResult {
+export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, options: NotationArtifact & { now?: Date } = {}): NotationResult {
   const now = options.now ?? new Date();
   const checks: NotationCheck[] = [];
   const actions = notationActions(trust.level, trust.override);
@@ -385,7 +414,9 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   const storeName = signingAuthority ? 'signing authority' : 'CA';
   let path: PathResult | null = null;
   let authenticity: string | null;
+  const misfit = invalidStoreCertificate(store);
   if (store.length === 0) authenticity = 'No trust store is configured for this signing scheme.';
+  else if (misfit) authenticity = `The ${storeName} trust store holds ${label(misfit)}, which is neither a CA certificate nor self-signed, so the store cannot be relied on.`;
   else {
     path = validateCertificatePath(leaf, { anchors: store, intermediates: envelope.chain.slice(1), at, purpose: 'codeSigning', allowLeafAnchor: signingAuthority || envelope.chain.length === 1 });
     const anchor = path.path.at(-1)!;
@@ -400,13 +431,8 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   if (envelope.expiry) record('expiry', envelope.expiry.getTime() > now.getTime(), envelope.expiry.getTime() > now.getTime() ? `The signature is valid until ${envelope.expiry.toISOString()}.` : `The signature expired on ${envelope.expiry.toISOString()}.`);
   record('timestamp', ...timestampReason);
   if (options.artifactDigest) {
-    let target: string | undefined;
-    try {
-      target = (JSON.parse(envelope.payload.toString('utf8')) as { targetArtifact?: { digest?: string } }).targetArtifact?.digest;
-    } catch {
-      target = undefined;
-    }
-    record('artifact', target === options.artifactDigest, target === options.artifactDigest ? 'The signature is for this artifact.' : `The signature is for ${target ?? 'an unreadable payload'}, not ${options.artifactDigest}.`);
+    const mismatch = artifactMismatch(envelope.payload, options);
+    record('artifact', mismatch === null, mismatch ?? 'The signature is for this artifact.');
   }
   const crls = trust.crls ?? [];
   const revocationChain = path?.ok ? path.path : envelope.chain;

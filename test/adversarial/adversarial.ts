@@ -10,10 +10,11 @@ import { VerifyEngine } from '../../main/images/verify.engine.ts';
 import { RegistryClient } from '../../main/registry/registry.client.ts';
 import { startRegistry } from '../support/registry.fixture.ts';
 import { cosignCorpus } from './cosign.corpus.ts';
+import { notationCorpus } from './notation.corpus.ts';
 import type { Corpus, CorpusCase, Peer, PeerVerdict } from './corpus.types.ts';
 
 /** Every corpus; `npm run adversarial -- NAME...` runs only the corpora or classes named. */
-const CORPORA: Corpus[] = [cosignCorpus];
+const CORPORA: Corpus[] = [cosignCorpus, notationCorpus];
 
 interface KnownDifference {
   class: string;

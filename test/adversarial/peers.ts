@@ -90,3 +90,36 @@ export function cosignPeers(): Peer[] {
     skopeo('skopeo 1.18 (matchRepository)', join(legacy, 'skopeo'), { type: 'matchRepository' }, true),
   ];
 }
+
+// notation verify against the registry over plain HTTP, with the case's own configuration folder (trust policy and
+// trust stores) as its XDG configuration home and a scratch cache, so no case sees another's trust.
+function notation(name: string, binary: string): Peer {
+  return {
+    name,
+    legacy: false,
+    formats: ['notation'],
+    async verify(input) {
+      const home = input.peerTrust.notationHome;
+      if (!home) throw new Error(`${input.id} names no Notation configuration folder for the peers`);
+      const scratch = await mkdtemp(join(tmpdir(), 'signet-adv-notation-'));
+      try {
+        const { code, output } = await exec(binary, ['verify', '--insecure-registry', input.reference], {
+          ...process.env,
+          HOME: scratch,
+          XDG_CONFIG_HOME: home,
+          NOTATION_CONFIG: join(home, 'notation'),
+          XDG_CACHE_HOME: join(scratch, 'cache'),
+          NOTATION_CACHE: join(scratch, 'cache', 'notation'),
+        });
+        return { result: code === 0 ? 'pass' : 'fail', detail: lastLine(output) };
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+// The Notation CLI at the version users run today.
+export function notationPeers(): Peer[] {
+  return [notation('notation 1.3', join(current, 'notation'))];
+}
