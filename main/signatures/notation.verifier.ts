@@ -307,6 +307,19 @@ function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now
   return [true, [`Revocation checked against the CRL of ${issuers.join(' and the CRL of ')}.`, ...notes].join(' ')];
 }
 
+/** The envelope media types a Notation signature layer may have, and the format each names. */
+export const NOTATION_ENVELOPE_TYPES: Readonly<Record<string, 'jws' | 'cose'>> = { 'application/jose+json': 'jws', 'application/cose': 'cose' };
+
+// notation-go reads exactly one layer of a signature manifest, as the envelope format its media type names; a
+// manifest with more layers, or a layer of another type, carries no signature Notation would verify.
+export function notationEnvelopeLayer<T extends { mediaType?: string }>(layers: T[]): { layer: T; format: 'jws' | 'cose' } | { problem: string } {
+  if (layers.length !== 1) return { problem: `A Notation signature manifest holds exactly one envelope layer; this one holds ${layers.length}.` };
+  const layer = layers[0]!;
+  const format = NOTATION_ENVELOPE_TYPES[layer.mediaType ?? ''];
+  if (!format) return { problem: `The signature layer has the media type ${JSON.stringify(layer.mediaType ?? null)}, not a Notation envelope type (${Object.keys(NOTATION_ENVELOPE_TYPES).join(' or ')}).` };
+  return { layer, format };
+}
+
 /** The artifact a signature is checked against; each field given must equal the payload's targetArtifact. */
 export interface NotationArtifact {
   artifactDigest?: string;
@@ -343,16 +356,18 @@ function invalidStoreCertificate(store: X509Certificate[]): X509Certificate | un
  * level and its overrides. Revocation is checked only against CRLs the caller supplies (nothing is fetched); without
  * them the result says it was not checked.
  */
-export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, options: NotationArtifact & { now?: Date } = {}): NotationResult {
+export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, options: NotationArtifact & { now?: Date; format?: 'jws' | 'cose' } = {}): NotationResult {
   const now = options.now ?? new Date();
   const checks: NotationCheck[] = [];
   const actions = notationActions(trust.level, trust.override);
   let envelope: Envelope;
+  // The layer's media type, when known, decides the format: bytes of the other format under it are not read as such.
+  const jws = options.format ? options.format === 'jws' : bytes[0] === 0x7b;
   try {
-    envelope = bytes[0] === 0x7b ? parseJws(bytes.toString('utf8')) : parseCose(bytes);
+    envelope = jws ? parseJws(bytes.toString('utf8')) : parseCose(bytes);
   } catch (error) {
-    const reason = error instanceof EnvelopeError ? error.message : `The envelope cannot be read: ${(error as Error).message}`;
-    const format = bytes[0] === 0x7b ? 'jws' : null;
+    const reason = error instanceof EnvelopeError ? error.message : `The envelope cannot be read${options.format ? ` as ${options.format === 'jws' ? 'JWS' : 'COSE'}, the format its media type names` : ''}: ${(error as Error).message}`;
+    const format = jws ? 'jws' : null;
     return { verdict: 'failed', reason, format, checks: [{ name: 'integrity', ok: false, logged: false, reason }], signer: null, timestamp: null, certificates: [], anchored: false, payload: null };
   }
   const leaf = envelope.chain[0]!;

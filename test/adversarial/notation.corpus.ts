@@ -12,6 +12,7 @@ import type { VerificationLevel } from '../../main/signatures/notation.verifier.
 import { notationEnvelope, notationParts, notationSignedBytes } from '../../main/signing/envelopes.ts';
 import { EKU, makeCertificate, opensslTimestamp, type CertificateOptions, type Issued } from '../support/certificate-factory.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
+import { writeTimestampToken } from '../support/timestamp-token.ts';
 import type { Corpus, CorpusCase } from './corpus.types.ts';
 import { notationPeers } from './peers.ts';
 
@@ -59,6 +60,14 @@ interface Trust {
   verifyTimestamp?: 'always' | 'afterCertExpiry';
 }
 
+/** How the signature manifest departs from the one Notation writes. */
+interface ManifestShape {
+  layerMediaType?: string;
+  secondLayer?: { mediaType: string; bytes: Buffer };
+  /** The signature type as the config media type (the OCI 1.0 form) instead of artifactType. */
+  configType?: boolean;
+}
+
 interface EnvelopeSpec {
   key: KeyObject;
   alg: string;
@@ -71,6 +80,8 @@ interface EnvelopeSpec {
   extra?: Record<string, string | boolean | Date>;
   /** The whole crit list, replacing the one the headers call for. */
   crit?: string[];
+  /** The payload content type header, cty or label 3. */
+  contentType?: string;
   /** A timestamp token over the signature value. */
   timestamp?: (signature: Buffer) => Buffer;
 }
@@ -110,7 +121,7 @@ function jwsEnvelope(spec: EnvelopeSpec): Buffer {
   const header = {
     alg: spec.alg,
     crit: spec.crit ?? defaultCrit({ ...spec, scheme }),
-    cty: PAYLOAD_TYPE,
+    cty: spec.contentType ?? PAYLOAD_TYPE,
     [SCHEME]: scheme,
     [scheme === 'notary.x509.signingAuthority' ? AUTHENTIC_SIGNING_TIME : SIGNING_TIME]: time,
     ...(spec.expiry ? { [EXPIRY]: seconds(spec.expiry) } : {}),
@@ -131,7 +142,7 @@ function coseEnvelope(spec: EnvelopeSpec): Buffer {
   const entries: [Cbor, Cbor][] = [
     [1, COSE_ALG[spec.alg] ?? 0],
     [2, spec.crit ?? defaultCrit({ ...spec, scheme })],
-    [3, PAYLOAD_TYPE],
+    [3, spec.contentType ?? PAYLOAD_TYPE],
     [SCHEME, scheme],
     [scheme === 'notary.x509.signingAuthority' ? AUTHENTIC_SIGNING_TIME : SIGNING_TIME, time(spec.signingTime ?? new Date())],
   ];
@@ -200,16 +211,21 @@ class NotationCases {
   }
 
   // The signature manifest Notation pushes, with the image as subject, listed in the referrers tag index of `listedUnder`.
-  private async pushSignature(repository: string, subjectImage: Pushed, format: Format, bytes: Buffer, chain: X509Certificate[], listedUnder: Pushed = subjectImage): Promise<void> {
+  private async pushSignature(repository: string, subjectImage: Pushed, format: Format, bytes: Buffer, chain: X509Certificate[], listedUnder: Pushed = subjectImage, shape: ManifestShape = {}): Promise<void> {
     const config = await this.factory.blob(repository, Buffer.from('{}'));
     const layer = await this.factory.blob(repository, bytes);
     const annotations = { 'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify(chain.map((c) => createHash('sha256').update(c.raw).digest('hex'))), 'org.opencontainers.image.created': seconds(new Date()) };
+    const layers = [{ mediaType: shape.layerMediaType ?? MEDIA[format], digest: layer.digest, size: layer.size }];
+    if (shape.secondLayer) {
+      const second = await this.factory.blob(repository, shape.secondLayer.bytes);
+      layers.push({ mediaType: shape.secondLayer.mediaType, digest: second.digest, size: second.size });
+    }
     const manifest = {
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
-      artifactType: SIGNATURE_TYPE,
-      config: { mediaType: EMPTY, digest: config.digest, size: config.size },
-      layers: [{ mediaType: MEDIA[format], digest: layer.digest, size: layer.size }],
+      ...(shape.configType ? {} : { artifactType: SIGNATURE_TYPE }),
+      config: shape.configType ? { mediaType: SIGNATURE_TYPE, digest: config.digest, size: config.size } : { mediaType: EMPTY, digest: config.digest, size: config.size },
+      layers,
       subject: { mediaType: subjectImage.mediaType, digest: subjectImage.digest, size: subjectImage.size },
       annotations,
     };
@@ -284,7 +300,7 @@ class NotationCases {
     klass: string,
     rule: string,
     expected: 'pass' | 'fail',
-    make: (context: { image: Pushed; repository: string; chain: Chain; payload: object; spec: EnvelopeSpec; trust: Trust }) => Promise<{ spec?: EnvelopeSpec; trust?: Trust; chain?: X509Certificate[]; bytes?: Buffer; subject?: Pushed } | void>,
+    make: (context: { image: Pushed; repository: string; chain: Chain; payload: object; spec: EnvelopeSpec; trust: Trust }) => Promise<{ spec?: EnvelopeSpec; trust?: Trust; chain?: X509Certificate[]; bytes?: Buffer; subject?: Pushed; shape?: ManifestShape } | void>,
   ): Promise<void> {
     const repository = this.repository(klass, variant.name);
     const image = await this.image(repository, 'v1');
@@ -296,7 +312,7 @@ class NotationCases {
     const answer = (await make({ image, repository, chain, payload, spec, trust })) ?? {};
     const used = answer.spec ?? spec;
     const bytes = answer.bytes ?? envelope(variant.format, used);
-    await this.pushSignature(repository, answer.subject ?? image, variant.format, bytes, answer.chain ?? used.chain, image);
+    await this.pushSignature(repository, answer.subject ?? image, variant.format, bytes, answer.chain ?? used.chain, image, answer.shape);
     await this.add(klass, variant.name, rule, expected, repository, image, answer.trust ?? trust);
   }
 
@@ -449,6 +465,47 @@ class NotationCases {
         const chain = this.chain(v, { leaf: { notBefore: past(10), notAfter: past(1) } });
         return { spec: { ...spec, chain: [chain.leaf.cert, chain.intermediate.cert, chain.root.cert], timestamp: (signature) => opensslTimestamp(signature, tsa.leaf, [tsa.root]) }, trust: { ca: [chain.root.cert], tsa: [tsa.root.cert], verifyTimestamp: 'afterCertExpiry' } };
       });
+      const aged = { notBefore: past(60) };
+      const oldTsa = this.tsaChain(aged, aged);
+      const lapsed = (c: Chain) => [c.leaf.cert, c.intermediate.cert, c.root.cert];
+      const lapsedChain = () => this.chain(v, { root: aged, intermediate: aged, leaf: { notBefore: past(10), notAfter: past(1) } });
+      await this.each(v, 'good-timestamp-written', 'none: a trusted timestamp token over the signature, written field by field', 'pass', async ({ spec, chain }) => ({ spec: { ...spec, timestamp: (signature) => writeTimestampToken(signature, oldTsa.leaf, [oldTsa.root], new Date()) }, trust: { ca: [chain.root.cert], tsa: [oldTsa.root.cert] } }));
+      await this.each(v, 'good-timestamp-before-leaf-expiry', 'none: an expired chain is accepted when a trusted timestamp falls inside its validity', 'pass', async ({ spec }) => {
+        const c = lapsedChain();
+        return { spec: { ...spec, chain: lapsed(c), signingTime: past(5), timestamp: (signature) => writeTimestampToken(signature, oldTsa.leaf, [oldTsa.root], past(5)) }, trust: { ca: [c.root.cert], tsa: [oldTsa.root.cert] } };
+      });
+      await this.each(v, 'good-after-cert-expiry-timestamped', 'none: verifyTimestamp afterCertExpiry relies on a trusted timestamp inside the validity of an expired chain', 'pass', async ({ spec }) => {
+        const c = lapsedChain();
+        return { spec: { ...spec, chain: lapsed(c), signingTime: past(5), timestamp: (signature) => writeTimestampToken(signature, oldTsa.leaf, [oldTsa.root], past(5)) }, trust: { ca: [c.root.cert], tsa: [oldTsa.root.cert], verifyTimestamp: 'afterCertExpiry' } };
+      });
+      await this.each(v, 'timestamp-before-leaf-validity', 'the stamped time must not precede the signing certificate validity', 'fail', async ({ spec }) => {
+        const c = lapsedChain();
+        return { spec: { ...spec, chain: lapsed(c), signingTime: past(20), timestamp: (signature) => writeTimestampToken(signature, oldTsa.leaf, [oldTsa.root], past(20)) }, trust: { ca: [c.root.cert], tsa: [oldTsa.root.cert] } };
+      });
+      await this.each(v, 'tsa-leaf-no-time-stamping', 'the timestamp authority certificate must have the timeStamping extended key usage (RFC 3161 2.3)', 'fail', async ({ spec, chain }) => {
+        const bad = this.tsaChain({ eku: [EKU.serverAuth], ekuCritical: false });
+        return { spec: { ...spec, timestamp: (signature) => writeTimestampToken(signature, bad.leaf, [bad.root], new Date()) }, trust: { ca: [chain.root.cert], tsa: [bad.root.cert] } };
+      });
+      await this.each(v, 'tsa-leaf-eku-absent', 'the timestamp authority certificate must carry an extendedKeyUsage of timeStamping (RFC 3161 2.3)', 'fail', async ({ spec, chain }) => {
+        const bad = this.tsaChain({ eku: null });
+        return { spec: { ...spec, timestamp: (signature) => writeTimestampToken(signature, bad.leaf, [bad.root], new Date()) }, trust: { ca: [chain.root.cert], tsa: [bad.root.cert] } };
+      });
+      await this.each(v, 'tsa-leaf-eku-not-critical', 'the timeStamping extended key usage must be critical (RFC 3161 2.3)', 'fail', async ({ spec, chain }) => {
+        const bad = this.tsaChain({ eku: [EKU.timeStamping], ekuCritical: false });
+        return { spec: { ...spec, timestamp: (signature) => writeTimestampToken(signature, bad.leaf, [bad.root], new Date()) }, trust: { ca: [chain.root.cert], tsa: [bad.root.cert] } };
+      });
+      await this.each(v, 'tsa-expired-at-stamp', 'the timestamp authority certificate must be valid at the stamped time', 'fail', async ({ spec, chain }) => {
+        const bad = this.tsaChain({ notBefore: past(30), notAfter: past(10) }, aged);
+        return { spec: { ...spec, timestamp: (signature) => writeTimestampToken(signature, bad.leaf, [bad.root], past(5)) }, trust: { ca: [chain.root.cert], tsa: [bad.root.cert] } };
+      });
+      await this.each(v, 'timestamp-over-payload', 'the timestamp must be over the signature value, not the signed payload', 'fail', async ({ spec, chain, payload }) => ({ spec: { ...spec, timestamp: () => writeTimestampToken(Buffer.from(JSON.stringify(payload)), oldTsa.leaf, [oldTsa.root], new Date()) }, trust: { ca: [chain.root.cert], tsa: [oldTsa.root.cert] } }));
+      await this.each(v, 'good-config-media-type', 'none: the OCI 1.0 signature manifest names the signature type as its config media type', 'pass', async () => ({ shape: { configType: true } }));
+      await this.each(v, 'layer-media-type-other-envelope', 'the signature layer media type must name the envelope format it holds', 'fail', async () => ({ shape: { layerMediaType: MEDIA[v.format === 'jws' ? 'cose' : 'jws'] } }));
+      await this.each(v, 'layer-media-type-unknown', 'the signature layer media type must be application/jose+json or application/cose', 'fail', async () => ({ shape: { layerMediaType: 'application/octet-stream' } }));
+      await this.each(v, 'signature-two-layers', 'a Notation signature manifest holds exactly one envelope layer', 'fail', async ({ spec }) => ({ shape: { secondLayer: { mediaType: MEDIA[v.format], bytes: envelope(v.format, spec) } } }));
+      await this.each(v, 'content-type', 'the payload content type must be application/vnd.cncf.notary.payload.v1+json', 'fail', async ({ spec }) => ({ spec: { ...spec, contentType: 'application/json' } }));
+      await this.each(v, 'payload-not-descriptor', 'the payload must be a Notary Project payload document, not a JSON string', 'fail', async ({ spec }) => ({ spec: { ...spec, payload: 'not a descriptor' as unknown as object } }));
+      await this.each(v, 'good-audit-expired', 'none: level audit only logs an expired signature', 'pass', async ({ spec, trust }) => ({ spec: { ...spec, signingTime: past(2), expiry: past(1) }, trust: { ...trust, level: 'audit' } }));
       await this.each(v, 'permissive-untrusted-root', 'level permissive still enforces authenticity', 'fail', async () => ({ trust: { ca: [this.chain(v).root.cert], level: 'permissive' } }));
       await this.each(v, 'audit-integrity', 'level audit still enforces integrity', 'fail', async ({ spec, trust }) => ({ spec: { ...spec, key: others[v.kind].privateKey }, trust: { ...trust, level: 'audit' } }));
       await this.each(v, 'level-skip', 'level skip checks nothing, so nothing is verified', 'fail', async ({ trust }) => ({ trust: { ...trust, level: 'skip' } }));

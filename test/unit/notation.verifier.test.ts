@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
+import { notationEnvelopeLayer, verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
 import { EKU, makeCertificate, makeChain, opensslTimestamp } from '../support/certificate-factory.ts';
 
 const base = resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'notation-go');
@@ -308,4 +308,18 @@ test('Notation trust store: a signing certificate issued by a CA cannot anchor a
   assert.match(leafAnchor.reason, /signing authority trust store holds "O=Signet Test, CN=Test Signer", which is neither a CA certificate nor self-signed/);
   const selfSigned = makeCertificate({ commonName: 'Self-signed Signer', ca: false, eku: [EKU.codeSigning] });
   assert.equal(verifyNotationEnvelope(jws(selfSigned.privateKey, [selfSigned.cert], headers), chainTrust(chain, { ca: [], signingAuthority: [selfSigned.cert] })).verdict, 'verified');
+});
+
+test('Notation layer: a signature manifest is read only with exactly one layer, of an envelope media type, parsed as the format that type names', () => {
+  const chain = makeChain();
+  const envelope = jws(chain.leaf.privateKey, certs(chain));
+  assert.deepEqual(notationEnvelopeLayer([{ mediaType: 'application/cose' }]), { layer: { mediaType: 'application/cose' }, format: 'cose' });
+  const two = notationEnvelopeLayer([{ mediaType: 'application/jose+json' }, { mediaType: 'application/jose+json' }]);
+  assert.ok('problem' in two && /exactly one envelope layer; this one holds 2/.test(two.problem));
+  const other = notationEnvelopeLayer([{ mediaType: 'application/octet-stream' }]);
+  assert.ok('problem' in other && /"application\/octet-stream", not a Notation envelope type/.test(other.problem));
+  assert.equal(verifyNotationEnvelope(envelope, chainTrust(chain), { format: 'jws' }).verdict, 'verified');
+  const misnamed = verifyNotationEnvelope(envelope, chainTrust(chain), { format: 'cose' });
+  assert.equal(misnamed.verdict, 'failed');
+  assert.match(misnamed.reason, /cannot be read as COSE, the format its media type names/);
 });
