@@ -66,6 +66,10 @@ interface ManifestShape {
   secondLayer?: { mediaType: string; bytes: Buffer };
   /** The signature type as the config media type (the OCI 1.0 form) instead of artifactType. */
   configType?: boolean;
+  /** The signature manifest's own artifactType, where it differs from the one the referrers list declares. */
+  artifactType?: string;
+  /** Leaves artifactType out of the referrers list entry. */
+  untypedEntry?: boolean;
 }
 
 interface EnvelopeSpec {
@@ -80,6 +84,8 @@ interface EnvelopeSpec {
   extra?: Record<string, string | boolean | Date>;
   /** The whole crit list, replacing the one the headers call for. */
   crit?: string[];
+  /** The signing time header as written, in place of a well-formed one. */
+  rawSigningTime?: string | number;
   /** The payload content type header, cty or label 3. */
   contentType?: string;
   /** A timestamp token over the signature value. */
@@ -123,7 +129,7 @@ function jwsEnvelope(spec: EnvelopeSpec): Buffer {
     crit: spec.crit ?? defaultCrit({ ...spec, scheme }),
     cty: spec.contentType ?? PAYLOAD_TYPE,
     [SCHEME]: scheme,
-    [scheme === 'notary.x509.signingAuthority' ? AUTHENTIC_SIGNING_TIME : SIGNING_TIME]: time,
+    [scheme === 'notary.x509.signingAuthority' ? AUTHENTIC_SIGNING_TIME : SIGNING_TIME]: spec.rawSigningTime ?? time,
     ...(spec.expiry ? { [EXPIRY]: seconds(spec.expiry) } : {}),
     ...extra,
   };
@@ -144,7 +150,7 @@ function coseEnvelope(spec: EnvelopeSpec): Buffer {
     [2, spec.crit ?? defaultCrit({ ...spec, scheme })],
     [3, spec.contentType ?? PAYLOAD_TYPE],
     [SCHEME, scheme],
-    [scheme === 'notary.x509.signingAuthority' ? AUTHENTIC_SIGNING_TIME : SIGNING_TIME, time(spec.signingTime ?? new Date())],
+    [scheme === 'notary.x509.signingAuthority' ? AUTHENTIC_SIGNING_TIME : SIGNING_TIME, spec.rawSigningTime ?? time(spec.signingTime ?? new Date())],
   ];
   if (spec.expiry) entries.push([EXPIRY, time(spec.expiry)]);
   for (const [label, value] of Object.entries(spec.extra ?? {})) entries.push([label, value instanceof Date ? time(value) : typeof value === 'boolean' ? (value ? 'true' : 'false') : value]);
@@ -223,7 +229,7 @@ class NotationCases {
     const manifest = {
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
-      ...(shape.configType ? {} : { artifactType: SIGNATURE_TYPE }),
+      ...(shape.configType ? {} : { artifactType: shape.artifactType ?? SIGNATURE_TYPE }),
       config: shape.configType ? { mediaType: SIGNATURE_TYPE, digest: config.digest, size: config.size } : { mediaType: EMPTY, digest: config.digest, size: config.size },
       layers,
       subject: { mediaType: subjectImage.mediaType, digest: subjectImage.digest, size: subjectImage.size },
@@ -231,7 +237,7 @@ class NotationCases {
     };
     const body = Buffer.from(JSON.stringify(manifest));
     const pushed = await this.factory.manifestBytes(repository, `sha256:${createHash('sha256').update(body).digest('hex')}`, body, OCI_MANIFEST);
-    const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: pushed.digest, size: pushed.size, artifactType: SIGNATURE_TYPE, annotations }] };
+    const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: pushed.digest, size: pushed.size, ...(shape.untypedEntry ? {} : { artifactType: SIGNATURE_TYPE }), annotations }] };
     await this.factory.manifest(repository, listedUnder.digest.replace(':', '-'), index, OCI_INDEX);
   }
 
@@ -503,6 +509,9 @@ class NotationCases {
       await this.each(v, 'layer-media-type-other-envelope', 'the signature layer media type must name the envelope format it holds', 'fail', async () => ({ shape: { layerMediaType: MEDIA[v.format === 'jws' ? 'cose' : 'jws'] } }));
       await this.each(v, 'layer-media-type-unknown', 'the signature layer media type must be application/jose+json or application/cose', 'fail', async () => ({ shape: { layerMediaType: 'application/octet-stream' } }));
       await this.each(v, 'signature-two-layers', 'a Notation signature manifest holds exactly one envelope layer', 'fail', async ({ spec }) => ({ shape: { secondLayer: { mediaType: MEDIA[v.format], bytes: envelope(v.format, spec) } } }));
+      await this.each(v, 'manifest-artifact-type-other', 'a manifest whose own artifactType is not a Notary signature is not one, whatever the referrers list declares', 'fail', async () => ({ shape: { artifactType: 'application/vnd.example.other' } }));
+      await this.each(v, 'good-referrers-entry-untyped', 'none: the signature manifest names its own artifactType; the referrers list entry omits it', 'pass', async () => ({ shape: { untypedEntry: true } }));
+      await this.each(v, 'signing-time-format', v.format === 'jws' ? 'io.cncf.notary.signingTime must be an RFC 3339 time' : 'io.cncf.notary.signingTime must be a tag 1 date-time', 'fail', async ({ spec }) => ({ spec: { ...spec, rawSigningTime: v.format === 'jws' ? seconds(new Date()).replace('T', ' ') : Math.floor(now / 1000) } }));
       await this.each(v, 'content-type', 'the payload content type must be application/vnd.cncf.notary.payload.v1+json', 'fail', async ({ spec }) => ({ spec: { ...spec, contentType: 'application/json' } }));
       await this.each(v, 'payload-not-descriptor', 'the payload must be a Notary Project payload document, not a JSON string', 'fail', async ({ spec }) => ({ spec: { ...spec, payload: 'not a descriptor' as unknown as object } }));
       await this.each(v, 'good-audit-expired', 'none: level audit only logs an expired signature', 'pass', async ({ spec, trust }) => ({ spec: { ...spec, signingTime: past(2), expiry: past(1) }, trust: { ...trust, level: 'audit' } }));

@@ -103,7 +103,7 @@ function notation(name: string, binary: string): Peer {
       if (!home) throw new Error(`${input.id} names no Notation configuration folder for the peers`);
       const scratch = await mkdtemp(join(tmpdir(), 'signet-adv-notation-'));
       try {
-        const { code, output } = await exec(binary, ['verify', '--insecure-registry', input.reference], {
+        const { code, output } = await exec(binary, ['verify', '--verbose', '--insecure-registry', input.reference], {
           ...process.env,
           HOME: scratch,
           XDG_CONFIG_HOME: home,
@@ -111,7 +111,10 @@ function notation(name: string, binary: string): Peer {
           XDG_CACHE_HOME: join(scratch, 'cache'),
           NOTATION_CACHE: join(scratch, 'cache', 'notation'),
         });
-        return { result: code === 0 ? 'pass' : 'fail', detail: lastLine(output) };
+        // Verbose output names why each signature failed; the last line only says that all of them did.
+        const why = output.split('\n').find((line) => line.includes('failed verification with error: '));
+        const said = lastLine(output.split('\n').filter((line) => !line.startsWith('level=')).join('\n'));
+        return { result: code === 0 ? 'pass' : 'fail', detail: why ? why.slice(why.indexOf('failed verification with error: ') + 32).slice(0, 300) : said };
       } finally {
         await rm(scratch, { recursive: true, force: true });
       }
