@@ -5,12 +5,14 @@
 import { execFile } from 'node:child_process';
 import { constants, createHash, generateKeyPairSync, sign, type KeyObject, type X509Certificate } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { derPrintableString, derOid, derSequence, derSet, derUtf8String, derInteger } from '../../main/signatures/der-writer.ts';
 import type { VerificationLevel } from '../../main/signatures/notation.verifier.ts';
 import { notationEnvelope, notationParts, notationSignedBytes } from '../../main/signing/envelopes.ts';
 import { EKU, makeCertificate, opensslTimestamp, type CertificateOptions, type Issued } from '../support/certificate-factory.ts';
+import { distributionPoint, writeCrl } from '../support/crl-writer.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { writeTimestampToken } from '../support/timestamp-token.ts';
 import type { Corpus, CorpusCase } from './corpus.types.ts';
@@ -58,6 +60,8 @@ interface Trust {
   identities?: string[];
   level?: VerificationLevel;
   verifyTimestamp?: 'always' | 'afterCertExpiry';
+  /** CRLs Signet is given; notation fetches them from the distribution points the certificates name. */
+  crls?: Buffer[];
 }
 
 /** How the signature manifest departs from the one Notation writes. */
@@ -192,6 +196,9 @@ class NotationCases {
   private readonly dir: string;
   private readonly cases: CorpusCase[] = [];
   private counter = 0;
+  /** CRLs served on loopback, by path, for the distribution points of revocation cases. */
+  private readonly crls = new Map<string, Buffer>();
+  private crlBase = '';
 
   constructor(registryUrl: string, dir: string) {
     this.dir = dir;
@@ -287,6 +294,7 @@ class NotationCases {
           level: trust.level ?? 'strict',
           ...(trust.verifyTimestamp ? { verifyTimestamp: trust.verifyTimestamp } : {}),
           tsaConfigured: trust.tsa !== undefined,
+          ...(trust.crls ? { crls: trust.crls } : {}),
         },
       },
       peerTrust: { notationHome: await this.notationHome(trust) },
@@ -365,7 +373,32 @@ class NotationCases {
     });
   }
 
+  // A loopback CRL server for notation's online revocation check; unreferenced, so it ends with the run.
+  private async serveCrls(): Promise<void> {
+    const server = createServer((request, response) => {
+      const crl = this.crls.get(request.url ?? '');
+      response.writeHead(crl ? 200 : 404, { 'content-type': 'application/pkix-crl' });
+      response.end(crl);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    server.unref();
+    const address = server.address();
+    if (!address || typeof address === 'string') throw new Error('the CRL server has no port');
+    this.crlBase = `http://127.0.0.1:${address.port}`;
+  }
+
+  // A chain whose signing certificate names a CRL distribution point, and that CRL (issued by the intermediate), revoking the leaf or not.
+  private revocable(variant: Variant, revoked: boolean): { chain: Chain; crl: Buffer } {
+    const path = `/crl/${++this.counter}.crl`;
+    const chain = this.chain(variant, { leaf: { extra: [{ oid: '2.5.29.31', critical: false, value: distributionPoint(`${this.crlBase}${path}`) }] } });
+    const hour = 3_600_000;
+    const crl = writeCrl(chain.intermediate, revoked ? [{ cert: chain.leaf, at: new Date(Date.now() - hour) }] : [], new Date(Date.now() - 2 * hour), new Date(Date.now() + 7 * 24 * hour));
+    this.crls.set(path, crl);
+    return { chain, crl };
+  }
+
   async build(): Promise<CorpusCase[]> {
+    await this.serveCrls();
     const keys = {
       p256: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }),
       p384: generateKeyPairSync('ec', { namedCurve: 'secp384r1' }),
@@ -515,6 +548,19 @@ class NotationCases {
       await this.each(v, 'content-type', 'the payload content type must be application/vnd.cncf.notary.payload.v1+json', 'fail', async ({ spec }) => ({ spec: { ...spec, contentType: 'application/json' } }));
       await this.each(v, 'payload-not-descriptor', 'the payload must be a Notary Project payload document, not a JSON string', 'fail', async ({ spec }) => ({ spec: { ...spec, payload: 'not a descriptor' as unknown as object } }));
       await this.each(v, 'good-audit-expired', 'none: level audit only logs an expired signature', 'pass', async ({ spec, trust }) => ({ spec: { ...spec, signingTime: past(2), expiry: past(1) }, trust: { ...trust, level: 'audit' } }));
+      const certsOf = (c: Chain) => [c.leaf.cert, c.intermediate.cert, c.root.cert];
+      await this.each(v, 'good-crl-not-revoked', 'none: the signing certificate is not on the CRL its distribution point serves', 'pass', async ({ spec }) => {
+        const { chain, crl } = this.revocable(v, false);
+        return { spec: { ...spec, chain: certsOf(chain) }, trust: { ca: [chain.root.cert], crls: [crl] } };
+      });
+      await this.each(v, 'revoked-leaf', 'a signing certificate on its issuer\'s CRL is revoked', 'fail', async ({ spec }) => {
+        const { chain, crl } = this.revocable(v, true);
+        return { spec: { ...spec, chain: certsOf(chain) }, trust: { ca: [chain.root.cert], crls: [crl] } };
+      });
+      await this.each(v, 'revoked-leaf-crl-not-given', 'none offline: revocation is checked only against CRLs given to Signet, and the verdict says it was not checked', 'pass', async ({ spec }) => {
+        const { chain } = this.revocable(v, true);
+        return { spec: { ...spec, chain: certsOf(chain) }, trust: { ca: [chain.root.cert] } };
+      });
       await this.each(v, 'permissive-untrusted-root', 'level permissive still enforces authenticity', 'fail', async () => ({ trust: { ca: [this.chain(v).root.cert], level: 'permissive' } }));
       await this.each(v, 'audit-integrity', 'level audit still enforces integrity', 'fail', async ({ spec, trust }) => ({ spec: { ...spec, key: others[v.kind].privateKey }, trust: { ...trust, level: 'audit' } }));
       await this.each(v, 'level-skip', 'level skip checks nothing, so nothing is verified', 'fail', async ({ trust }) => ({ trust: { ...trust, level: 'skip' } }));
