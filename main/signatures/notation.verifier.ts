@@ -190,7 +190,9 @@ function coseTime(value: CborValue | undefined, label: string): Date | null {
 
 function parseCose(bytes: Buffer): Envelope {
   const decoded = decodeCbor(bytes);
-  const sign1 = decoded && typeof decoded === 'object' && 'tag' in decoded ? (decoded.tag === 18 ? decoded.value : fail(`The COSE envelope has tag ${decoded.tag}, not 18 (COSE_Sign1).`)) : decoded;
+  // The Notary Project envelope is COSE_Sign1_Tagged: an untagged structure is refused, as notation refuses it.
+  const tagged = decoded && typeof decoded === 'object' && 'tag' in decoded ? decoded : fail('The COSE envelope is not tagged as COSE_Sign1 (tag 18), which the Notary Project requires.');
+  const sign1 = tagged.tag === 18 ? tagged.value : fail(`The COSE envelope has tag ${tagged.tag}, not 18 (COSE_Sign1).`);
   if (!Array.isArray(sign1) || sign1.length !== 4) return fail('The envelope is not a COSE_Sign1 structure.');
   const [protectedBytes, unprotected, payload, signature] = sign1;
   if (!Buffer.isBuffer(protectedBytes) || !(unprotected instanceof Map) || !Buffer.isBuffer(payload) || !Buffer.isBuffer(signature)) return fail('The COSE_Sign1 structure has the wrong field types (a detached payload is not supported).');

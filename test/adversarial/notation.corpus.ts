@@ -92,6 +92,12 @@ interface EnvelopeSpec {
   rawSigningTime?: string | number;
   /** The payload content type header, cty or label 3. */
   contentType?: string;
+  /** COSE_Sign1 without its tag 18. */
+  untagged?: boolean;
+  /** Further unprotected headers. */
+  unprotectedExtra?: Record<string, string>;
+  /** RSASSA-PSS with the longest salt the key allows instead of one as long as the hash. */
+  longSalt?: boolean;
   /** A timestamp token over the signature value. */
   timestamp?: (signature: Buffer) => Buffer;
 }
@@ -111,9 +117,9 @@ function cbor(value: Cbor): Buffer {
 }
 
 // JWS and COSE sign the same way: ECDSA as r || s, RSASSA-PSS with a salt as long as the hash.
-function signBytes(alg: string, key: KeyObject, bytes: Buffer): Buffer {
+function signBytes(alg: string, key: KeyObject, bytes: Buffer, longSalt = false): Buffer {
   const hash = `sha${alg.slice(2)}`;
-  if (alg.startsWith('PS')) return sign(hash, bytes, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 });
+  if (alg.startsWith('PS')) return sign(hash, bytes, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: longSalt ? constants.RSA_PSS_SALTLEN_MAX_SIGN : Number(alg.slice(2)) / 8 });
   return sign(hash, bytes, { key, dsaEncoding: 'ieee-p1363' });
 }
 
@@ -139,8 +145,8 @@ function jwsEnvelope(spec: EnvelopeSpec): Buffer {
   };
   const encodedHeader = Buffer.from(JSON.stringify(header)).toString('base64url');
   const encodedPayload = Buffer.from(JSON.stringify(spec.payload)).toString('base64url');
-  const signature = signBytes(spec.alg, spec.key, Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii'));
-  const unprotected: Record<string, unknown> = { x5c: spec.chain.map((c) => c.raw.toString('base64')), 'io.cncf.notary.signingAgent': 'signet-adversarial/1.0' };
+  const signature = signBytes(spec.alg, spec.key, Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii'), spec.longSalt);
+  const unprotected: Record<string, unknown> = { x5c: spec.chain.map((c) => c.raw.toString('base64')), 'io.cncf.notary.signingAgent': 'signet-adversarial/1.0', ...spec.unprotectedExtra };
   if (spec.timestamp) unprotected[TIMESTAMP] = spec.timestamp(signature).toString('base64');
   return Buffer.from(JSON.stringify({ payload: encodedPayload, protected: encodedHeader, header: unprotected, signature: signature.toString('base64url') }));
 }
@@ -160,10 +166,11 @@ function coseEnvelope(spec: EnvelopeSpec): Buffer {
   for (const [label, value] of Object.entries(spec.extra ?? {})) entries.push([label, value instanceof Date ? time(value) : typeof value === 'boolean' ? (value ? 'true' : 'false') : value]);
   const protectedBytes = cbor(new Map(entries));
   const payload = Buffer.from(JSON.stringify(spec.payload));
-  const signature = signBytes(spec.alg, spec.key, cbor(['Signature1', protectedBytes, Buffer.alloc(0), payload]));
-  const unprotected = new Map<Cbor, Cbor>([[33, spec.chain.map((c) => c.raw)], ['io.cncf.notary.signingAgent', 'signet-adversarial/1.0']]);
+  const signature = signBytes(spec.alg, spec.key, cbor(['Signature1', protectedBytes, Buffer.alloc(0), payload]), spec.longSalt);
+  const unprotected = new Map<Cbor, Cbor>([[33, spec.chain.map((c) => c.raw)], ['io.cncf.notary.signingAgent', 'signet-adversarial/1.0'], ...Object.entries(spec.unprotectedExtra ?? {})]);
   if (spec.timestamp) unprotected.set(TIMESTAMP, spec.timestamp(signature));
-  return cbor({ tag: 18, value: [protectedBytes, unprotected, payload, signature] });
+  const sign1: Cbor = [protectedBytes, unprotected, payload, signature];
+  return cbor(spec.untagged ? sign1 : { tag: 18, value: sign1 });
 }
 
 function envelope(format: Format, spec: EnvelopeSpec): Buffer {
@@ -545,6 +552,10 @@ class NotationCases {
       await this.each(v, 'manifest-artifact-type-other', 'a manifest whose own artifactType is not a Notary signature is not one, whatever the referrers list declares', 'fail', async () => ({ shape: { artifactType: 'application/vnd.example.other' } }));
       await this.each(v, 'good-referrers-entry-untyped', 'none: the signature manifest names its own artifactType; the referrers list entry omits it', 'pass', async () => ({ shape: { untypedEntry: true } }));
       await this.each(v, 'signing-time-format', v.format === 'jws' ? 'io.cncf.notary.signingTime must be an RFC 3339 time' : 'io.cncf.notary.signingTime must be a tag 1 date-time', 'fail', async ({ spec }) => ({ spec: { ...spec, rawSigningTime: v.format === 'jws' ? seconds(new Date()).replace('T', ' ') : Math.floor(now / 1000) } }));
+      if (v.format === 'cose') await this.each(v, 'cose-untagged', 'a COSE envelope is a tagged COSE_Sign1 (tag 18)', 'fail', async ({ spec }) => ({ spec: { ...spec, untagged: true } }));
+      if (v.kind === 'rsa') await this.each(v, 'rsa-pss-long-salt', 'PS256 uses a salt as long as the hash (RFC 7518 3.5, RFC 9053 2.2.1)', 'fail', async ({ spec }) => ({ spec: { ...spec, longSalt: true } }));
+      await this.each(v, 'unprotected-header-unknown', 'none: an unprotected header is not signed, and one the Notary Project does not define is ignored', 'pass', async ({ spec }) => ({ spec: { ...spec, unprotectedExtra: { 'com.example.note': 'unsigned' } } }));
+      await this.each(v, 'signing-time-future', 'none: the signing time of notary.x509 is not authenticated, so a future one is only what the signer claimed', 'pass', async ({ spec }) => ({ spec: { ...spec, signingTime: future(30) } }));
       await this.each(v, 'content-type', 'the payload content type must be application/vnd.cncf.notary.payload.v1+json', 'fail', async ({ spec }) => ({ spec: { ...spec, contentType: 'application/json' } }));
       await this.each(v, 'payload-not-descriptor', 'the payload must be a Notary Project payload document, not a JSON string', 'fail', async ({ spec }) => ({ spec: { ...spec, payload: 'not a descriptor' as unknown as object } }));
       await this.each(v, 'good-audit-expired', 'none: level audit only logs an expired signature', 'pass', async ({ spec, trust }) => ({ spec: { ...spec, signingTime: past(2), expiry: past(1) }, trust: { ...trust, level: 'audit' } }));

@@ -323,3 +323,13 @@ test('Notation layer: a signature manifest is read only with exactly one layer, 
   assert.equal(misnamed.verdict, 'failed');
   assert.match(misnamed.reason, /cannot be read as COSE, the format its media type names/);
 });
+
+test('Notation COSE: the envelope must be COSE_Sign1_Tagged; the same structure without tag 18 is refused', () => {
+  const chain = makeChain();
+  const tagged = cose(chain.leaf.privateKey, certs(chain), ['io.cncf.notary.signingScheme']);
+  assert.equal(verifyNotationEnvelope(tagged, chainTrust(chain)).verdict, 'verified');
+  assert.equal(tagged[0], 0xd2, 'tag 18 is the one-byte head 0xd2');
+  const untagged = verifyNotationEnvelope(tagged.subarray(1), chainTrust(chain));
+  assert.equal(untagged.verdict, 'failed');
+  assert.match(untagged.reason, /not tagged as COSE_Sign1 \(tag 18\)/);
+});
