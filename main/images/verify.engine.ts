@@ -291,11 +291,13 @@ export class VerifyEngine {
           return [first!];
         }
         case 'notation-signature': {
-          const layer = layers[0];
-          if (!layer) return notChecked('The Notation signature has no envelope.', 'signature');
+          if (layers.length === 0) return notChecked('The Notation signature has no envelope.', 'signature');
           if (!options.notation) return notChecked('No Notation trust store is configured.', 'signature');
-          const { verifyNotationEnvelope } = await import('../signatures/notation.verifier.ts');
-          const result = verifyNotationEnvelope(await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, now });
+          const { notationEnvelopeLayer, verifyNotationEnvelope } = await import('../signatures/notation.verifier.ts');
+          const chosen = notationEnvelopeLayer(layers);
+          if ('problem' in chosen) return [{ verdict: 'failed', reason: chosen.problem, kind: 'signature', signer: null, tlog: null, keyFingerprint: null, signedAt: null }];
+          const layer = chosen.layer;
+          const result = verifyNotationEnvelope(await source.getBlob(graph.repository, layer.digest, MAX_SIGNATURE_BYTES), options.notation, { artifactDigest: node.digest, artifactMediaType: node.mediaType, artifactSize: node.size, format: chosen.format, now });
           return [
             {
               verdict: result.verdict,

@@ -192,7 +192,9 @@ function coseTime(value: CborValue | undefined, label: string): Date | null {
 
 function parseCose(bytes: Buffer): Envelope {
   const decoded = decodeCbor(bytes);
-  const sign1 = decoded && typeof decoded === 'object' && 'tag' in decoded ? (decoded.tag === 18 ? decoded.value : fail(`The COSE envelope has tag ${decoded.tag}, not 18 (COSE_Sign1).`)) : decoded;
+  // The Notary Project envelope is COSE_Sign1_Tagged: an untagged structure is refused, as notation refuses it.
+  const tagged = decoded && typeof decoded === 'object' && 'tag' in decoded ? decoded : fail('The COSE envelope is not tagged as COSE_Sign1 (tag 18), which the Notary Project requires.');
+  const sign1 = tagged.tag === 18 ? tagged.value : fail(`The COSE envelope has tag ${tagged.tag}, not 18 (COSE_Sign1).`);
   if (!Array.isArray(sign1) || sign1.length !== 4) return fail('The envelope is not a COSE_Sign1 structure.');
   const [protectedBytes, unprotected, payload, signature] = sign1;
   if (!Buffer.isBuffer(protectedBytes) || !(unprotected instanceof Map) || !Buffer.isBuffer(payload) || !Buffer.isBuffer(signature)) return fail('The COSE_Sign1 structure has the wrong field types (a detached payload is not supported).');
@@ -309,6 +311,48 @@ function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now
   return [true, [`Revocation checked against the CRL of ${issuers.join(' and the CRL of ')}.`, ...notes].join(' ')];
 }
 
+/** The envelope media types a Notation signature layer may have, and the format each names. */
+export const NOTATION_ENVELOPE_TYPES: Readonly<Record<string, 'jws' | 'cose'>> = { 'application/jose+json': 'jws', 'application/cose': 'cose' };
+
+// notation-go reads exactly one layer of a signature manifest, as the envelope format its media type names; a
+// manifest with more layers, or a layer of another type, carries no signature Notation would verify.
+export function notationEnvelopeLayer<T extends { mediaType?: string }>(layers: T[]): { layer: T; format: 'jws' | 'cose' } | { problem: string } {
+  if (layers.length !== 1) return { problem: `A Notation signature manifest holds exactly one envelope layer; this one holds ${layers.length}.` };
+  const layer = layers[0]!;
+  const format = NOTATION_ENVELOPE_TYPES[layer.mediaType ?? ''];
+  if (!format) return { problem: `The signature layer has the media type ${JSON.stringify(layer.mediaType ?? null)}, not a Notation envelope type (${Object.keys(NOTATION_ENVELOPE_TYPES).join(' or ')}).` };
+  return { layer, format };
+}
+
+/** The artifact a signature is checked against; each field given must equal the payload's targetArtifact. */
+export interface NotationArtifact {
+  artifactDigest?: string;
+  artifactMediaType?: string;
+  artifactSize?: number;
+}
+
+// Notation compares the whole target descriptor: a signature names one manifest by digest, media type and size, and a
+// payload that differs in any of them was not made for this artifact (notation-go's descriptor equality).
+function artifactMismatch(payload: Buffer, artifact: NotationArtifact): string | null {
+  let target: { digest?: unknown; mediaType?: unknown; size?: unknown } | undefined;
+  try {
+    target = (JSON.parse(payload.toString('utf8')) as { targetArtifact?: typeof target }).targetArtifact;
+  } catch {
+    return 'The payload cannot be read, so the signature is for no known artifact.';
+  }
+  if (!isObject(target)) return 'The payload names no targetArtifact.';
+  if (target.digest !== artifact.artifactDigest) return `The signature is for ${typeof target.digest === 'string' ? target.digest : 'an artifact without a digest'}, not ${artifact.artifactDigest ?? 'this artifact'}.`;
+  if (artifact.artifactMediaType !== undefined && target.mediaType !== artifact.artifactMediaType) return `The signature names the media type ${JSON.stringify(target.mediaType)}, but the artifact is ${artifact.artifactMediaType}.`;
+  if (artifact.artifactSize !== undefined && target.size !== artifact.artifactSize) return `The signature names the size ${JSON.stringify(target.size)}, but the artifact is ${artifact.artifactSize} bytes.`;
+  return null;
+}
+
+// Notation refuses a trust store holding a certificate that is neither a CA nor self-signed: such a certificate can
+// anchor nothing, and a store that holds one is misconfigured.
+function invalidStoreCertificate(store: X509Certificate[]): X509Certificate | undefined {
+  return store.find((cert) => !cert.ca && !issuedBy(cert, cert));
+}
+
 /**
  * Verifies a Notary Project signature (JWS or COSE) as Notation's trust policy defines it: integrity (signature,
  * headers, certificate rules), authenticity (a valid path to the scheme's trust store at the trusted signing time),
@@ -316,16 +360,18 @@ function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now
  * level and its overrides. Revocation is checked only against CRLs the caller supplies (nothing is fetched); without
  * them the result says it was not checked.
  */
-export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, options: { artifactDigest?: string; now?: Date } = {}): NotationResult {
+export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, options: NotationArtifact & { now?: Date; format?: 'jws' | 'cose' } = {}): NotationResult {
   const now = options.now ?? new Date();
   const checks: NotationCheck[] = [];
   const actions = notationActions(trust.level, trust.override);
   let envelope: Envelope;
+  // The layer's media type, when known, decides the format: bytes of the other format under it are not read as such.
+  const jws = options.format ? options.format === 'jws' : bytes[0] === 0x7b;
   try {
-    envelope = bytes[0] === 0x7b ? parseJws(bytes.toString('utf8')) : parseCose(bytes);
+    envelope = jws ? parseJws(bytes.toString('utf8')) : parseCose(bytes);
   } catch (error) {
-    const reason = error instanceof EnvelopeError ? error.message : `The envelope cannot be read: ${(error as Error).message}`;
-    const format = bytes[0] === 0x7b ? 'jws' : null;
+    const reason = error instanceof EnvelopeError ? error.message : `The envelope cannot be read${options.format ? ` as ${options.format === 'jws' ? 'JWS' : 'COSE'}, the format its media type names` : ''}: ${(error as Error).message}`;
+    const format = jws ? 'jws' : null;
     return { verdict: 'failed', reason, format, checks: [{ name: 'integrity', ok: false, logged: false, reason }], signer: null, timestamp: null, certificates: [], anchored: false, payload: null };
   }
   const leaf = envelope.chain[0]!;
@@ -387,7 +433,9 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   const storeName = signingAuthority ? 'signing authority' : 'CA';
   let path: PathResult | null = null;
   let authenticity: string | null;
+  const misfit = invalidStoreCertificate(store);
   if (store.length === 0) authenticity = 'No trust store is configured for this signing scheme.';
+  else if (misfit) authenticity = `The ${storeName} trust store holds ${label(misfit)}, which is neither a CA certificate nor self-signed, so the store cannot be relied on.`;
   else {
     path = validateCertificatePath(leaf, { anchors: store, intermediates: envelope.chain.slice(1), at, purpose: 'codeSigning', allowLeafAnchor: signingAuthority || envelope.chain.length === 1 });
     const anchor = path.path.at(-1)!;
@@ -402,13 +450,8 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   if (envelope.expiry) record('expiry', envelope.expiry.getTime() > now.getTime(), envelope.expiry.getTime() > now.getTime() ? `The signature is valid until ${envelope.expiry.toISOString()}.` : `The signature expired on ${envelope.expiry.toISOString()}.`);
   record('timestamp', ...timestampReason);
   if (options.artifactDigest) {
-    let target: string | undefined;
-    try {
-      target = (JSON.parse(envelope.payload.toString('utf8')) as { targetArtifact?: { digest?: string } }).targetArtifact?.digest;
-    } catch {
-      target = undefined;
-    }
-    record('artifact', target === options.artifactDigest, target === options.artifactDigest ? 'The signature is for this artifact.' : `The signature is for ${target ?? 'an unreadable payload'}, not ${options.artifactDigest}.`);
+    const mismatch = artifactMismatch(envelope.payload, options);
+    record('artifact', mismatch === null, mismatch ?? 'The signature is for this artifact.');
   }
   const crls = trust.crls ?? [];
   const revocationChain = path?.ok ? path.path : envelope.chain;

@@ -12,10 +12,11 @@ import { startRegistry } from '../support/registry.fixture.ts';
 import { attestationCorpus } from './attestation.corpus.ts';
 import { bundleCorpus } from './bundle.corpus.ts';
 import { cosignCorpus } from './cosign.corpus.ts';
+import { notationCorpus } from './notation.corpus.ts';
 import type { Corpus, CorpusCase, Peer, PeerVerdict } from './corpus.types.ts';
 
 /** Every corpus; `npm run adversarial -- NAME...` runs only the corpora or classes named. */
-const CORPORA: Corpus[] = [cosignCorpus, bundleCorpus, attestationCorpus];
+const CORPORA: Corpus[] = [cosignCorpus, bundleCorpus, attestationCorpus, notationCorpus];
 
 interface KnownDifference {
   class: string;

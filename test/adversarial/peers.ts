@@ -146,3 +146,39 @@ function cosignAttestations(name: string, binary: string, legacy: boolean): Peer
 export function attestationPeers(): Peer[] {
   return [cosignAttestations('cosign 3.1 (attestations)', join(current, 'cosign'), false), cosignAttestations('cosign 2.5 (attestations)', join(legacy, 'cosign'), true)];
 }
+
+// notation verify against the registry over plain HTTP, with the case's own configuration folder (trust policy and
+// trust stores) as its XDG configuration home and a scratch cache, so no case sees another's trust.
+function notation(name: string, binary: string): Peer {
+  return {
+    name,
+    legacy: false,
+    formats: ['notation'],
+    async verify(input) {
+      const home = input.peerTrust.notationHome;
+      if (!home) throw new Error(`${input.id} names no Notation configuration folder for the peers`);
+      const scratch = await mkdtemp(join(tmpdir(), 'signet-adv-notation-'));
+      try {
+        const { code, output } = await exec(binary, ['verify', '--verbose', '--insecure-registry', input.reference], {
+          ...process.env,
+          HOME: scratch,
+          XDG_CONFIG_HOME: home,
+          NOTATION_CONFIG: join(home, 'notation'),
+          XDG_CACHE_HOME: join(scratch, 'cache'),
+          NOTATION_CACHE: join(scratch, 'cache', 'notation'),
+        });
+        // Verbose output names why each signature failed; the last line only says that all of them did.
+        const why = output.split('\n').find((line) => line.includes('failed verification with error: '));
+        const said = lastLine(output.split('\n').filter((line) => !line.startsWith('level=')).join('\n'));
+        return { result: code === 0 ? 'pass' : 'fail', detail: why ? why.slice(why.indexOf('failed verification with error: ') + 32).slice(0, 300) : said };
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+// The Notation CLI at the version users run today.
+export function notationPeers(): Peer[] {
+  return [notation('notation 1.3', join(current, 'notation'))];
+}

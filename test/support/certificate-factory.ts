@@ -37,6 +37,8 @@ export interface CertificateOptions {
   key?: { privateKey: KeyObject; publicKey: KeyObject };
   /** An empty subject Name with this e-mail address as a critical subjectAltName, as Fulcio issues them. */
   email?: string;
+  /** The subject Name as DER, when O and CN alone will not do (Notation identities need C, ST and O). */
+  subjectName?: Buffer;
 }
 
 let serial = 1;
@@ -50,7 +52,7 @@ const name = (commonName: string) => derSequence(derSet(derSequence(derOid('2.5.
 // A CA by default (cA true, keyCertSign and cRLSign, all critical); a leaf needs ca:false and its own usages.
 export function makeCertificate(options: CertificateOptions): Issued {
   const key = options.key ?? generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const subject = options.email ? derSequence() : name(options.commonName);
+  const subject = options.subjectName ?? (options.email ? derSequence() : name(options.commonName));
   const ca = options.ca === undefined ? true : options.ca;
   const keyUsage = options.keyUsage === undefined ? (ca ? (['keyCertSign', 'cRLSign'] as const) : (['digitalSignature'] as const)) : options.keyUsage;
   const extensions: Buffer[] = [];

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
+import { notationEnvelopeLayer, verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
 import { EKU, makeCertificate, makeChain, opensslTimestamp } from '../support/certificate-factory.ts';
 
 const base = resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'notation-go');
@@ -218,7 +218,7 @@ test('Notation timestamp: a real timestamp keeps a signature valid after its cer
   assert.match(verifyNotationEnvelope(borrowed, await trust({ tsa })).reason, /message imprint does not match/);
 });
 
-test('Notation signingAuthority: the authentic signing time header decides validity, and the signing authority store may hold the leaf itself', () => {
+test('Notation signingAuthority: the authentic signing time header decides validity, and the signing authority store may hold an intermediate of the chain', () => {
   const early = { notBefore: new Date(now.getTime() - 60 * day) };
   const chain = makeChain({ root: early, intermediate: early, leaf: { notBefore: new Date(now.getTime() - 30 * day), notAfter: new Date(now.getTime() - 10 * day) } });
   const sa = (time: Date, extra: Record<string, unknown> = {}) => jws(chain.leaf.privateKey, certs(chain), { crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.authenticSigningTime'], 'io.cncf.notary.signingScheme': 'notary.x509.signingAuthority', 'io.cncf.notary.signingTime': undefined, 'io.cncf.notary.authenticSigningTime': time.toISOString(), ...extra });
@@ -228,7 +228,7 @@ test('Notation signingAuthority: the authentic signing time header decides valid
   const late = verifyNotationEnvelope(sa(new Date(now.getTime() - 5 * day)), saTrust);
   assert.equal(late.verdict, 'untrusted');
   assert.match(late.checks.find((c) => c.name === 'timestamp')!.reason, /was not valid at the authentic signing time/);
-  assert.equal(verifyNotationEnvelope(sa(new Date(now.getTime() - 20 * day)), { ...saTrust, signingAuthority: [chain.leaf.cert] }).verdict, 'verified');
+  assert.equal(verifyNotationEnvelope(sa(new Date(now.getTime() - 20 * day)), { ...saTrust, signingAuthority: [chain.intermediate.cert] }).verdict, 'verified');
   assert.match(verifyNotationEnvelope(sa(new Date(now.getTime() - 20 * day), { 'io.cncf.notary.signingTime': now.toISOString() }), saTrust).reason, /io.cncf.notary.signingTime header must not be present in a notary.x509.signingAuthority signature/);
   assert.match(verifyNotationEnvelope(sa(new Date(now.getTime() - 20 * day), { crit: ['io.cncf.notary.signingScheme'] }), saTrust).reason, /must be marked critical but are not: io.cncf.notary.authenticSigningTime/);
   const x509 = verifyNotationEnvelope(jws(chain.leaf.privateKey, certs(chain), { 'io.cncf.notary.signingTime': new Date(now.getTime() - 20 * day).toISOString() }), chainTrust(chain));
@@ -283,4 +283,53 @@ test('Notation: a signing certificate with an empty subject is refused with a re
   const named = verifyNotationEnvelope(envelope, chainTrust(chain, { trustedIdentities: ['x509.subject:C=US,ST=WA,O=Notary'] }));
   assert.equal(named.verdict, 'untrusted');
   assert.match(named.reason, /"subject alternative name email:signer@example.com" lacks C, ST, O/);
+});
+
+test('Notation artifact: a payload naming this digest with another media type or size was not made for this artifact', () => {
+  const chain = makeChain();
+  const envelope = jws(chain.leaf.privateKey, certs(chain));
+  const artifact = { artifactDigest: `sha256:${'ab'.repeat(32)}`, artifactMediaType: 'application/vnd.oci.image.manifest.v1+json', artifactSize: 1234 };
+  assert.equal(verifyNotationEnvelope(envelope, chainTrust(chain), artifact).verdict, 'verified');
+  const resized = verifyNotationEnvelope(envelope, chainTrust(chain), { ...artifact, artifactSize: 1235 });
+  assert.equal(resized.verdict, 'failed');
+  assert.match(resized.reason, /names the size 1234, but the artifact is 1235 bytes/);
+  const retyped = verifyNotationEnvelope(envelope, chainTrust(chain), { ...artifact, artifactMediaType: 'application/vnd.docker.distribution.manifest.v2+json' });
+  assert.equal(retyped.verdict, 'failed');
+  assert.match(retyped.reason, /names the media type "application\/vnd.oci.image.manifest.v1\+json", but the artifact is application\/vnd.docker/);
+});
+
+test('Notation trust store: a signing certificate issued by a CA cannot anchor a signingAuthority signature, as it is neither a CA nor self-signed', () => {
+  const chain = makeChain();
+  const headers = { 'io.cncf.notary.signingScheme': 'notary.x509.signingAuthority', 'io.cncf.notary.signingTime': undefined, 'io.cncf.notary.authenticSigningTime': now.toISOString(), crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.authenticSigningTime'] };
+  const envelope = jws(chain.leaf.privateKey, certs(chain), headers);
+  assert.equal(verifyNotationEnvelope(envelope, chainTrust(chain, { ca: [], signingAuthority: [chain.root.cert] })).verdict, 'verified');
+  const leafAnchor = verifyNotationEnvelope(envelope, chainTrust(chain, { ca: [], signingAuthority: [chain.leaf.cert] }));
+  assert.equal(leafAnchor.verdict, 'untrusted');
+  assert.match(leafAnchor.reason, /signing authority trust store holds "O=Signet Test, CN=Test Signer", which is neither a CA certificate nor self-signed/);
+  const selfSigned = makeCertificate({ commonName: 'Self-signed Signer', ca: false, eku: [EKU.codeSigning] });
+  assert.equal(verifyNotationEnvelope(jws(selfSigned.privateKey, [selfSigned.cert], headers), chainTrust(chain, { ca: [], signingAuthority: [selfSigned.cert] })).verdict, 'verified');
+});
+
+test('Notation layer: a signature manifest is read only with exactly one layer, of an envelope media type, parsed as the format that type names', () => {
+  const chain = makeChain();
+  const envelope = jws(chain.leaf.privateKey, certs(chain));
+  assert.deepEqual(notationEnvelopeLayer([{ mediaType: 'application/cose' }]), { layer: { mediaType: 'application/cose' }, format: 'cose' });
+  const two = notationEnvelopeLayer([{ mediaType: 'application/jose+json' }, { mediaType: 'application/jose+json' }]);
+  assert.ok('problem' in two && /exactly one envelope layer; this one holds 2/.test(two.problem));
+  const other = notationEnvelopeLayer([{ mediaType: 'application/octet-stream' }]);
+  assert.ok('problem' in other && /"application\/octet-stream", not a Notation envelope type/.test(other.problem));
+  assert.equal(verifyNotationEnvelope(envelope, chainTrust(chain), { format: 'jws' }).verdict, 'verified');
+  const misnamed = verifyNotationEnvelope(envelope, chainTrust(chain), { format: 'cose' });
+  assert.equal(misnamed.verdict, 'failed');
+  assert.match(misnamed.reason, /cannot be read as COSE, the format its media type names/);
+});
+
+test('Notation COSE: the envelope must be COSE_Sign1_Tagged; the same structure without tag 18 is refused', () => {
+  const chain = makeChain();
+  const tagged = cose(chain.leaf.privateKey, certs(chain), ['io.cncf.notary.signingScheme']);
+  assert.equal(verifyNotationEnvelope(tagged, chainTrust(chain)).verdict, 'verified');
+  assert.equal(tagged[0], 0xd2, 'tag 18 is the one-byte head 0xd2');
+  const untagged = verifyNotationEnvelope(tagged.subarray(1), chainTrust(chain));
+  assert.equal(untagged.verdict, 'failed');
+  assert.match(untagged.reason, /not tagged as COSE_Sign1 \(tag 18\)/);
 });
