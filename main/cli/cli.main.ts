@@ -1,5 +1,4 @@
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import type { AppContext } from '../app/app.context.ts';
 import type { Client } from '../../shared/client.ts';
@@ -668,10 +667,8 @@ function policyAuthority(session: Session) {
 async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<VerifyContext> {
   const [{ dataDirectory }, { SettingsService }] = await Promise.all([import('../app/paths.ts'), import('../settings/settings.service.ts')]);
   const dataDir = dataDirectory(env);
-  // The store and its schemas are loaded only when there is an inventory to check (the file is the store's own, keys/inventory.json).
+  // The inventory's schemas are loaded only when the inventory is asked for; a data folder without a store reads as empty and gets no files.
   const inventoryKeys = async () => {
-    const present = await access(join(dataDir, 'keys', 'inventory.json')).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT');
-    if (!present) return [];
     const { InventoryStore } = await import('../keys/inventory.store.ts');
     return (await new InventoryStore(dataDir).load()).keys;
   };

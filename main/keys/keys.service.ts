@@ -61,10 +61,6 @@ export class KeyService {
   private readonly deps: KeyServiceDeps;
   private readonly now: () => Date;
   private readonly tokens = new Map<string, Promise<Pkcs11Token>>();
-  private inventory: Inventory | null = null;
-  private writing: Promise<unknown> = Promise.resolve();
-  private countsDirty = false;
-  private countTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(keys: KeyRecord[]) => void>();
 
   constructor(deps: KeyServiceDeps) {
@@ -86,8 +82,9 @@ export class KeyService {
     return structuredClone(findKey(await this.load(), id));
   }
 
-  // Key material first, then the inventory, then the audit entry: a crash in between leaves an unlisted key, never a listed key without material.
+  // Key material first, then the inventory with its audit entry in one transaction: a crash in between leaves an unlisted key, never a listed key without material.
   async generate(input: GenerateKeyInput, host: HostKind): Promise<KeyRecord> {
+    if (input.backend.kind === 'pkcs11') await this.token(input.backend, `Generate ${ALGORITHM_NAMES[input.algorithm]} key "${input.label.trim()}" on this token.`);
     return this.mutate(async (inventory) => {
       const label = input.label.trim();
       this.assertLabelFree(inventory, label);
@@ -110,7 +107,7 @@ export class KeyService {
     });
   }
 
-  // Signs only with an active, unexpired key; the signature is returned after its audit entry is on disk.
+  // Signs only with an active, unexpired key; the signature is returned after its audit entry is committed, and only if the key is still active then.
   async sign(id: string, input: SignInput, host: HostKind): Promise<{ signature: Buffer; keyId: string; fingerprint: string }> {
     const inventory = await this.load();
     const key = findKey(inventory, id);
@@ -126,9 +123,7 @@ export class KeyService {
       digest = createHash(hash).update(input.payload).digest();
     }
     const signature = await this.signWith(key, input, digest);
-    key.signatureCount++;
-    this.scheduleCountFlush();
-    await this.deps.audit.append({
+    await this.recordSignatures(id, 1, {
       host,
       action: 'key.sign',
       subject: key.id,
@@ -181,9 +176,7 @@ export class KeyService {
     const signatures = key.algorithm.startsWith('ecdsa')
       ? (await token.signMany(objectId, 'ecdsa', digests)).map(ecdsaRawToDer)
       : await token.signMany(objectId, 'rsa-pkcs1', digests.map((d) => rsaDigestInfo(hash, d)));
-    key.signatureCount += signatures.length;
-    this.scheduleCountFlush();
-    await this.deps.audit.append({ host, action: 'key.signBatch', subject: key.id, details: { fingerprint: key.fingerprint, count: digests.length, digests: digests.map((d) => `${hash}:${d.toString('hex')}`) } });
+    await this.recordSignatures(id, signatures.length, { host, action: 'key.signBatch', subject: key.id, details: { fingerprint: key.fingerprint, count: digests.length, digests: digests.map((d) => `${hash}:${d.toString('hex')}`) } });
     return signatures;
   }
 
@@ -213,6 +206,7 @@ export class KeyService {
 
   // A successor on the same backend; both keys sign the rotation statement, and the old key retires after the overlap.
   async rotate(id: string, options: { overlapDays: number; label?: string }, host: HostKind): Promise<{ old: KeyRecord; successor: KeyRecord; statement: SignedStatement }> {
+    await this.openTokenOf(id, 'Sign with key');
     return this.mutate(async (inventory) => {
       const old = findKey(inventory, id);
       const status = effectiveStatus(old, this.now());
@@ -270,6 +264,7 @@ export class KeyService {
 
   // The key material is destroyed; the record stays, marked destroyed, so history keeps its meaning.
   async destroy(id: string, host: HostKind): Promise<KeyRecord> {
+    await this.openTokenOf(id, 'Destroy key');
     return this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
       if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
@@ -301,7 +296,7 @@ export class KeyService {
 
   // The signed revocation list as a file others can import; unsigned only while no admin key is designated.
   async revocationList(): Promise<{ document: Record<string, unknown>; signature: string | null }> {
-    const text = await readFileIfExists(this.revocationsFile());
+    const text = await this.deps.inventory.store.read((reader) => reader.text('revocations'), null);
     if (text) return JSON.parse(text) as { document: Record<string, unknown>; signature: string | null };
     return { document: this.revocationDocument(await this.load(), null), signature: null };
   }
@@ -351,6 +346,7 @@ export class KeyService {
 
   // Takes a key made outside Signet into the inventory; the key itself is not touched.
   async adopt(selector: TokenSelector, objectId: string, label: string, host: HostKind): Promise<KeyRecord> {
+    await this.token(selector, `Adopt key ${objectId} as "${label}".`);
     return this.mutate(async (inventory) => {
       this.assertLabelFree(inventory, label);
       const token = await this.token(selector, `Adopt key ${objectId} as "${label}".`);
@@ -425,26 +421,16 @@ export class KeyService {
     return differences;
   }
 
-  // A restore replaces the inventory file: the write runs in the change queue, so no change or count flush can put the old one back, and the file is read again.
+  // A restore replaces the inventory in the store (in one transaction); every window is then told the restored list.
   async replaceInventory(write: () => Promise<void>): Promise<KeyRecord[]> {
-    const run = this.writing.then(async () => {
-      if (this.countTimer) clearTimeout(this.countTimer);
-      this.countTimer = null;
-      this.countsDirty = false;
-      await write();
-      this.inventory = null;
-      const inventory = await this.load();
-      for (const listener of this.listeners) listener(structuredClone(inventory.keys));
-      return structuredClone(inventory.keys);
-    });
-    this.writing = run.catch(() => undefined);
-    return run;
+    await write();
+    const inventory = await this.load();
+    for (const listener of this.listeners) listener(structuredClone(inventory.keys));
+    return structuredClone(inventory.keys);
   }
 
-  // Writes pending signature counts and closes every token session.
+  // Closes every token session; nothing is pending, since every change is committed before it returns.
   async close(): Promise<void> {
-    if (this.countTimer) clearTimeout(this.countTimer);
-    await this.flushCounts();
     for (const pending of this.tokens.values()) await (await pending.catch(() => null))?.close();
     this.tokens.clear();
     await this.deps.audit.close();
@@ -548,52 +534,42 @@ export class KeyService {
     return pending;
   }
 
-  private async load(): Promise<Inventory> {
-    this.inventory ??= await this.deps.inventory.load();
-    return this.inventory;
+  // Every read goes to the store: another process may have changed the inventory since the last one.
+  private load(): Promise<Inventory> {
+    return this.deps.inventory.load();
   }
 
-  // Changes run one at a time on a copy, which replaces the inventory only once it is safely on disk.
+  // A token key's session is opened (and its PIN asked) before the write lock is taken, so no prompt holds other processes up.
+  private async openTokenOf(id: string, operation: string): Promise<void> {
+    const key = findKey(await this.load(), id);
+    if (key.location.kind === 'pkcs11' && key.status !== 'destroyed') await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `${operation} "${key.label}" on this token.`);
+  }
+
+  // A change is made on the inventory read inside its own write transaction and commits with its audit entry, or not at all.
   private async mutate<T>(
     change: (inventory: Inventory) => Promise<{ result: T; audit: { host: HostKind; action: string; subject: string | null; details: Record<string, unknown> } }>,
   ): Promise<T> {
-    const run = this.writing.then(async () => {
-      const current = await this.load();
-      const draft = structuredClone(current);
+    const { result, keys } = await this.deps.inventory.store.write(async (tx) => {
+      const draft = this.deps.inventory.loadWithin(tx);
       const { result, audit } = await change(draft);
-      for (const key of draft.keys) {
-        const live = current.keys.find((k) => k.id === key.id);
-        if (live) key.signatureCount = Math.max(key.signatureCount, live.signatureCount);
-      }
-      await this.deps.inventory.save(draft);
-      this.inventory = draft;
-      this.countsDirty = false;
-      await this.deps.audit.append(audit);
-      for (const listener of this.listeners) listener(structuredClone(draft.keys));
-      return result;
+      this.deps.inventory.saveWithin(tx, draft);
+      await this.deps.audit.appendWithin(tx, audit);
+      return { result, keys: draft.keys };
     });
-    this.writing = run.catch(() => undefined);
-    return run;
+    for (const listener of this.listeners) listener(structuredClone(keys));
+    return result;
   }
 
-  private scheduleCountFlush(): void {
-    this.countsDirty = true;
-    this.countTimer ??= setTimeout(() => {
-      this.countTimer = null;
-      void this.flushCounts().catch((error: unknown) => console.error('[signet] could not save signature counts:', error));
-    }, 1000);
-    this.countTimer.unref();
-  }
-
-  private async flushCounts(): Promise<void> {
-    if (!this.countsDirty) return;
-    const run = this.writing.then(async () => {
-      if (!this.inventory || !this.countsDirty) return;
-      this.countsDirty = false;
-      await this.deps.inventory.save(this.inventory);
+  // The count and the audit entry commit together, and only while the key is still allowed to sign: a key revoked meanwhile by another process gets no signature out.
+  private async recordSignatures(id: string, count: number, audit: { host: HostKind; action: string; subject: string | null; details: Record<string, unknown> }): Promise<void> {
+    await this.deps.inventory.store.write(async (tx) => {
+      const inventory = this.deps.inventory.loadWithin(tx);
+      const key = findKey(inventory, id);
+      this.assertCanSign(key);
+      key.signatureCount += count;
+      this.deps.inventory.saveWithin(tx, inventory);
+      await this.deps.audit.appendWithin(tx, audit);
     });
-    this.writing = run.catch(() => undefined);
-    await run;
   }
 
   private assertCanSign(key: KeyRecord): void {
@@ -619,10 +595,6 @@ export class KeyService {
     return new Date(this.now().getTime() + Math.max(lifetime, 86_400_000)).toISOString();
   }
 
-  private revocationsFile(): string {
-    return join(this.deps.dataDir, 'keys', 'revocations.json');
-  }
-
   private revocationDocument(inventory: Inventory, signer: KeyRecord | null): Record<string, unknown> {
     return {
       type: REVOCATIONS_TYPE,
@@ -634,9 +606,22 @@ export class KeyService {
     };
   }
 
-  // Re-signed on every change by the designated admin key, so the file others import is always current.
+  // Re-signed on every change by the designated admin key, so the list others import is always current; a list made from an inventory changed meanwhile is made again.
   private async publishRevocations(host: HostKind): Promise<void> {
-    const inventory = await this.load();
+    for (let attempt = 0; ; attempt++) {
+      const [inventory, revision] = await this.deps.inventory.store.read((reader) => [this.deps.inventory.loadWithin(reader), reader.revision('inventory')] as const, [{ version: 1 as const, adminKeyId: null, keys: [] }, 0] as const);
+      const { document, signature } = await this.signedRevocations(inventory);
+      const published = await this.deps.inventory.store.write(async (tx) => {
+        if (tx.revision('inventory') !== revision && attempt < 20) return false;
+        tx.put('revocations', { document, signature });
+        await this.deps.audit.appendWithin(tx, { host, action: 'key.publishRevocations', subject: (document.signer as { keyId?: string } | null)?.keyId ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
+        return true;
+      });
+      if (published) return;
+    }
+  }
+
+  private async signedRevocations(inventory: Inventory): Promise<{ document: Record<string, unknown>; signature: string | null }> {
     const admin = inventory.adminKeyId ? inventory.keys.find((k) => k.id === inventory.adminKeyId) ?? null : null;
     const usable = admin && effectiveStatus(admin, this.now()) === 'active' ? admin : null;
     const document = this.revocationDocument(inventory, usable);
@@ -646,7 +631,6 @@ export class KeyService {
       const hash = HASH_FOR[usable.algorithm];
       signature = (await this.signWith(usable, { payload: message }, hash ? createHash(hash).update(message).digest() : null)).toString('base64');
     }
-    await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature }, null, 2)}\n`);
-    await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: usable?.id ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
+    return { document, signature };
   }
 }
