@@ -137,4 +137,14 @@ function versions(host: HostKind): SystemStatus['versions'] {
   };
 }
 
+// Each host says at start what the store's first start did with the old files; a store that cannot open is reported by each operation it stops.
+export async function reportStoreStart(app: Pick<AppContext, 'store'>, print: (line: string) => void): Promise<void> {
+  try {
+    const { notice } = await app.store.openIfPresent();
+    if (notice) print(notice);
+  } catch (error) {
+    print(error instanceof Error ? error.message : String(error));
+  }
+}
+
 export { packageVersion };

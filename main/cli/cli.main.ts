@@ -694,12 +694,14 @@ function openSession(): Session & { close(): Promise<void> } {
   const session = {
     app: () =>
       (app ??= (async () => {
-        const [{ createApp }, { TerminalConfirmation }] = await Promise.all([import('../app/app.context.ts'), import('./confirm.terminal.ts')]);
-        return createApp({
+        const [{ createApp, reportStoreStart }, { TerminalConfirmation }] = await Promise.all([import('../app/app.context.ts'), import('./confirm.terminal.ts')]);
+        const context = createApp({
           host: 'cli',
           confirmations: new TerminalConfirmation(),
           askPin: async (token, operation) => (await import('./prompt.ts')).askPinAtTerminal(token, operation, 'This command will'),
         });
+        await reportStoreStart(context, (line) => process.stderr.write(`signet: ${line}\n`));
+        return context;
       })()),
     client: () =>
       (client ??= (async () => {

@@ -97,6 +97,12 @@ export class DataStore {
     return { file: this.file, notice: this.migrationNotice };
   }
 
+  // For a host starting up: migrates an existing data folder now, so its notice can be printed, and creates nothing in an empty one.
+  async openIfPresent(): Promise<{ file: string; notice: string | null }> {
+    if (!this.connections && !this.exists()) return { file: this.file, notice: null };
+    return this.open();
+  }
+
   /** What the first start did with the old files, once the store is open; null when nothing was migrated. */
   notice(): string | null {
     return this.migrationNotice;

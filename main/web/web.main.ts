@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApp } from '../app/app.context.ts';
+import { createApp, reportStoreStart } from '../app/app.context.ts';
 import { keepServingOnUnexpectedErrors } from '../app/last-resort.ts';
 import { rendererDirectory } from '../app/paths.ts';
 import { SignetError } from '../errors.ts';
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const askPin = async (token: { tokenLabel: string }, operation?: string) =>
     (await import('../cli/prompt.ts')).askPinAtTerminal(token, operation, 'The page asked to');
   const app = createApp({ host: 'web', confirmations: new PageConfirmation(), askPin });
+  await reportStoreStart(app, (line) => console.log(`signet web: ${line}`));
   const host = await startWebHost({
     app,
     staticDir: rendererDirectory(),
