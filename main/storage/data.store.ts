@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -77,6 +78,7 @@ interface Connections {
 }
 
 const shared = new Map<string, DataStore>();
+const writing = new AsyncLocalStorage<DataStore>();
 
 /**
  * The data folder's transactional store (SQLite in WAL mode): one writer at a time across every
@@ -152,6 +154,8 @@ export class DataStore {
 
   // One transaction at a time in this process and, through BEGIN IMMEDIATE, across processes; a thrown error rolls everything back.
   write<T>(fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
+    // A write started inside another would wait on itself for ever; it is a programming error, said at once.
+    if (writing.getStore() === this) return Promise.reject(new Error('A store write was started inside another store write; use the transaction given to the outer one.'));
     const run = this.queue.then(async () => {
       await this.dropIfReplaced();
       const connections = await this.ready();
@@ -217,7 +221,7 @@ export class DataStore {
       },
     };
     try {
-      const result = await fn(tx);
+      const result = await writing.run(this, () => fn(tx));
       open = false;
       this.guard(() => writer.exec('COMMIT'));
       return result;
