@@ -84,20 +84,24 @@ export class KeyService {
 
   // Key material first, then the inventory with its audit entry in one transaction: a crash in between leaves an unlisted key, never a listed key without material.
   async generate(input: GenerateKeyInput, host: HostKind): Promise<KeyRecord> {
-    if (input.backend.kind === 'pkcs11') await this.token(input.backend, `Generate ${ALGORITHM_NAMES[input.algorithm]} key "${input.label.trim()}" on this token.`);
+    const label = input.label.trim();
+    if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
+      throw new SignetError('BadInput', 'The expiry date is in the past.');
+    }
+    if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
+      throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
+    }
+    if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
+    if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
+      throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
+    }
+    if (input.backend.kind === 'pkcs11') {
+      // Checked again under the write lock; here so a taken label is said before any PIN is asked.
+      this.assertLabelFree(await this.load(), label);
+      await this.token(input.backend, `Generate ${ALGORITHM_NAMES[input.algorithm]} key "${label}" on this token.`);
+    }
     return this.mutate(async (inventory) => {
-      const label = input.label.trim();
       this.assertLabelFree(inventory, label);
-      if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
-        throw new SignetError('BadInput', 'The expiry date is in the past.');
-      }
-      if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
-        throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
-      }
-      if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
-      if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
-        throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
-      }
       const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null, input.wrappable === true);
       inventory.keys.push(record);
       return {
@@ -206,7 +210,7 @@ export class KeyService {
 
   // A successor on the same backend; both keys sign the rotation statement, and the old key retires after the overlap.
   async rotate(id: string, options: { overlapDays: number; label?: string }, host: HostKind): Promise<{ old: KeyRecord; successor: KeyRecord; statement: SignedStatement }> {
-    await this.openTokenOf(id, 'Sign with key');
+    await this.openTokenOf(id, 'Sign with key', (key) => effectiveStatus(key, this.now()) === 'active' && !key.successor);
     return this.mutate(async (inventory) => {
       const old = findKey(inventory, id);
       const status = effectiveStatus(old, this.now());
@@ -264,7 +268,7 @@ export class KeyService {
 
   // The key material is destroyed; the record stays, marked destroyed, so history keeps its meaning.
   async destroy(id: string, host: HostKind): Promise<KeyRecord> {
-    await this.openTokenOf(id, 'Destroy key');
+    await this.openTokenOf(id, 'Destroy key', (key) => key.status !== 'destroyed');
     return this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
       if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
@@ -540,9 +544,10 @@ export class KeyService {
   }
 
   // A token key's session is opened (and its PIN asked) before the write lock is taken, so no prompt holds other processes up.
-  private async openTokenOf(id: string, operation: string): Promise<void> {
+  // Only for a key the operation would go ahead with: a refusal is said before any PIN is asked.
+  private async openTokenOf(id: string, operation: string, proceeds: (key: KeyRecord) => boolean): Promise<void> {
     const key = findKey(await this.load(), id);
-    if (key.location.kind === 'pkcs11' && key.status !== 'destroyed') await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `${operation} "${key.label}" on this token.`);
+    if (key.location.kind === 'pkcs11' && proceeds(key)) await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `${operation} "${key.label}" on this token.`);
   }
 
   // A change is made on the inventory read inside its own write transaction and commits with its audit entry, or not at all.
