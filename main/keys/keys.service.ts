@@ -15,6 +15,7 @@ import { canonicalJson } from '../audit/canonical-json.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { findKey, type Inventory, type InventoryStore } from './inventory.store.ts';
+import type { StoreTransaction } from '../storage/data.store.ts';
 import { algorithmOf, ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from './key-encoding.ts';
 import { openCosignKey, sealCosignKey } from './cosign-key.ts';
 import type { PinSource } from './pin.source.ts';
@@ -613,17 +614,22 @@ export class KeyService {
 
   // Re-signed on every change by the designated admin key, so the list others import is always current; a list made from an inventory changed meanwhile is made again.
   private async publishRevocations(host: HostKind): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    const publish = async (tx: StoreTransaction, list: { document: Record<string, unknown>; signature: string | null }) => {
+      tx.put('revocations', list);
+      await this.deps.audit.appendWithin(tx, { host, action: 'key.publishRevocations', subject: (list.document.signer as { keyId?: string } | null)?.keyId ?? null, details: { entries: (list.document.entries as unknown[]).length, signed: list.signature !== null } });
+    };
+    // Signed outside the lock while the inventory holds still; if it keeps changing, read, signed and written under the lock.
+    for (let attempt = 0; attempt < 5; attempt++) {
       const [inventory, revision] = await this.deps.inventory.store.read((reader) => [this.deps.inventory.loadWithin(reader), reader.revision('inventory')] as const, [{ version: 1 as const, adminKeyId: null, keys: [] }, 0] as const);
-      const { document, signature } = await this.signedRevocations(inventory);
+      const list = await this.signedRevocations(inventory);
       const published = await this.deps.inventory.store.write(async (tx) => {
-        if (tx.revision('inventory') !== revision && attempt < 20) return false;
-        tx.put('revocations', { document, signature });
-        await this.deps.audit.appendWithin(tx, { host, action: 'key.publishRevocations', subject: (document.signer as { keyId?: string } | null)?.keyId ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
+        if (tx.revision('inventory') !== revision) return false;
+        await publish(tx, list);
         return true;
       });
       if (published) return;
     }
+    await this.deps.inventory.store.write(async (tx) => publish(tx, await this.signedRevocations(this.deps.inventory.loadWithin(tx))));
   }
 
   private async signedRevocations(inventory: Inventory): Promise<{ document: Record<string, unknown>; signature: string | null }> {
