@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApp } from '../../main/app/app.context.ts';
 import { readDataItem } from '../../main/storage/data-items.ts';
 import { LEGACY_FILES } from '../../main/storage/data.store.ts';
 import { ScanHistoryStore } from '../../main/scan/scan-history.store.ts';
 import { CoverageClassSchema } from '../../shared/model/scan.model.ts';
 import { quietProbes } from '../support/app.ts';
+import { run } from '../support/processes.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 
 const OLD_FILES = Object.values(LEGACY_FILES);
@@ -120,4 +122,20 @@ test('a damaged old file stops the migration with an error naming it; nothing is
     await app.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('several processes starting at once on an old data folder migrate it once: one backup, one notice, the same state for all', async () => {
+  const keychain = new MemoryKeychain();
+  const { dir, files } = await oldFolder(keychain);
+  const opener = fileURLToPath(new URL('../support/store-open.ts', import.meta.url));
+  const outputs = await Promise.all(Array.from({ length: 3 }, () => run(process.execPath, [opener], { env: { ...process.env, SIGNET_HOME: dir } })));
+  const notices = outputs.map((o) => (JSON.parse(o.trim().split('\n').at(-1)!) as { notice: string | null }).notice);
+  assert.equal(notices.filter((n) => n !== null).length, 1, `exactly one start migrated: ${JSON.stringify(notices)}`);
+  const backups = (await readdir(dir)).filter((f) => f.startsWith('backup-before-store-'));
+  assert.equal(backups.length, 1);
+  for (const [name, bytes] of files) {
+    assert.ok((await readFile(join(dir, backups[0]!, name))).equals(bytes), `${name} is in the one backup`);
+    if (!name.startsWith('scans/') || name === 'scans/schedules.json') assert.ok((await readDataItem(dir, name))?.equals(bytes), `${name} is in the store once`);
+  }
+  await rm(dir, { recursive: true, force: true });
 });
