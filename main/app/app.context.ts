@@ -34,6 +34,7 @@ import { ProtectedSettings } from '../settings/protected-settings.ts';
 import { detectModules, wellKnownModulePaths } from '../system/pkcs11-locations.ts';
 import { SystemService, type SystemProbes } from '../system/system.service.ts';
 import { probeTools } from '../system/tools.probe.ts';
+import { DataStore } from '../storage/data.store.ts';
 import { dataDirectory } from './paths.ts';
 import { packageVersion } from './version.ts';
 
@@ -67,6 +68,8 @@ export interface AppOptions {
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
 export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings' | 'extraModules'> {
   dataDir: string;
+  /** The data folder's shared store; hosts print what its first start did (store.open().notice). */
+  store: DataStore;
   intents: IntentService;
   pins: KeychainPins;
   registryCredentials: KeychainRegistryCredentials;
@@ -80,6 +83,7 @@ export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protec
 export function createApp(options: AppOptions): AppContext {
   const env = options.env ?? process.env;
   const dataDir = dataDirectory(env);
+  const store = DataStore.for(dataDir);
   const settings = new SettingsService(dataDir);
   const events = new EventHub();
   const extraModules = (env.SIGNET_PKCS11_MODULES ?? '').split(delimiter).filter((p) => p.length > 0);
@@ -125,7 +129,7 @@ export function createApp(options: AppOptions): AppContext {
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
   const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
-  return { dataDir, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()) };
+  return { dataDir, store, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()).then(() => store.close()) };
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {
@@ -138,6 +142,16 @@ function versions(host: HostKind): SystemStatus['versions'] {
     arch: process.arch,
     host,
   };
+}
+
+// Each host says at start what the store's first start did with the old files; a store that cannot open is reported by each operation it stops.
+export async function reportStoreStart(app: Pick<AppContext, 'store'>, print: (line: string) => void): Promise<void> {
+  try {
+    const { notice } = await app.store.openIfPresent();
+    if (notice) print(notice);
+  } catch (error) {
+    print(error instanceof Error ? error.message : String(error));
+  }
 }
 
 export { packageVersion };

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AuditEntrySchema, type AuditEntry, type AuditVerification } from '../../shared/model/audit.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
-import { readFileIfExists } from '../storage/atomic-file.ts';
+import { DataStore, type StoreTransaction } from '../storage/data.store.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 
@@ -40,29 +38,30 @@ interface Pending {
 }
 
 /**
- * An append-only JSON-lines log in which each entry carries the hash of the one before, every
- * write is fsynced before it is acknowledged, and checkpoints are signed by the audit key.
- * Concurrent appends are committed together under one fsync.
+ * An append-only log in the data store in which each entry carries the hash of the one before and
+ * checkpoints are signed by the audit key. The tail is read inside the transaction that appends, so
+ * appends from several processes never fork the chain, and an entry can commit together with the
+ * change it records (appendWithin). Concurrent appends of one process share one transaction.
  */
 export class AuditLog {
+  /** The store file that holds the log. */
   readonly file: string;
+  readonly store: DataStore;
   private readonly signer: AuditSigner | null;
   private readonly checkpointEvery: number;
   private readonly now: () => Date;
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
-  private tail: { seq: number; hash: string } | null = null;
-  private handle: FileHandle | null = null;
-  private sinceCheckpoint = 0;
 
   constructor(dataDir: string, options: { signer?: AuditSigner; checkpointEvery?: number; now?: () => Date } = {}) {
-    this.file = join(dataDir, 'audit', 'audit.jsonl');
+    this.store = DataStore.for(dataDir);
+    this.file = this.store.file;
     this.signer = options.signer ?? null;
     this.checkpointEvery = options.checkpointEvery ?? 256;
     this.now = options.now ?? (() => new Date());
   }
 
-  // Resolves once the entry is on disk; a failed write rejects every entry of its batch.
+  // Resolves once the entry is committed; a failed transaction rejects every entry of its batch.
   append(record: AuditRecord): Promise<AuditEntry> {
     return new Promise((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
@@ -83,10 +82,13 @@ export class AuditLog {
         const batch = this.queue;
         this.queue = [];
         try {
-          const entries = await this.writeBatch(batch.map((p) => p.record));
+          const entries = await this.store.write(async (tx) => {
+            const written: AuditEntry[] = [];
+            for (const pending of batch) written.push(await this.appendWithin(tx, pending.record));
+            return written;
+          });
           batch.forEach((pending, index) => pending.resolve(entries[index]!));
         } catch (error) {
-          this.tail = null;
           for (const pending of batch) pending.reject(error);
         }
       }
@@ -95,93 +97,51 @@ export class AuditLog {
     }
   }
 
-  private async writeBatch(records: AuditRecord[]): Promise<AuditEntry[]> {
-    let previous = this.tail ?? (await this.readTail());
-    const written: AuditEntry[] = [];
-    const make = (record: AuditRecord, details: Record<string, unknown>): AuditEntry => {
-      const body = { seq: previous.seq + 1, time: this.now().toISOString(), host: record.host, action: record.action, subject: record.subject, details, prev: previous.hash };
+  // Appends inside the caller's transaction, so the entry commits (or rolls back) with the change it records.
+  async appendWithin(tx: StoreTransaction, record: AuditRecord): Promise<AuditEntry> {
+    let previous = this.tailOf(tx);
+    const make = (entryRecord: AuditRecord, details: Record<string, unknown>): AuditEntry => {
+      const body = { seq: previous.seq + 1, time: this.now().toISOString(), host: entryRecord.host, action: entryRecord.action, subject: entryRecord.subject, details, prev: previous.hash };
       const entry = { ...body, hash: entryHash(body) };
-      written.push(entry);
+      const line = JSON.stringify(entry);
+      // An entry the log could not read back would stop every later append; it is refused, and its change with it.
+      const readable = AuditEntrySchema.safeParse(JSON.parse(line));
+      if (!readable.success) throw new Error(`The audit entry for ${entryRecord.action} is not a valid record (${readable.error.issues[0]?.message ?? 'invalid'}); nothing was changed.`);
+      tx.appendAudit({ seq: entry.seq, action: entry.action, subject: entry.subject }, line);
       previous = { seq: entry.seq, hash: entry.hash };
       return entry;
     };
     const checkpoint = async (host: HostKind): Promise<AuditEntry> => {
       const signer = this.signer!;
       const signature = await signer.sign(checkpointMessage(previous.seq, previous.hash));
-      this.sinceCheckpoint = 0;
       return make(
         { host, action: 'audit.checkpoint', subject: null, details: {} },
         { upTo: previous.seq, chainHash: previous.hash, keyFingerprint: await signer.fingerprint(), signature: signature.toString('base64') },
       );
     };
-    const results: AuditEntry[] = [];
-    for (const record of records) {
-      if (record.action === 'audit.checkpoint') {
-        results.push(await checkpoint(record.host));
-        continue;
-      }
-      results.push(make(record, record.details));
-      this.sinceCheckpoint++;
-      if (this.signer && this.sinceCheckpoint >= this.checkpointEvery) await checkpoint(record.host);
-    }
-    const handle = await this.openForAppend();
-    try {
-      await handle.write(written.map((e) => `${JSON.stringify(e)}\n`).join(''));
-      await handle.sync();
-    } catch (error) {
-      await this.closeHandle();
-      throw error;
-    }
-    this.tail = previous;
-    return results;
+    if (record.action === 'audit.checkpoint') return checkpoint(record.host);
+    const entry = make(record, record.details);
+    if (this.signer && entry.seq - tx.lastCheckpoint() >= this.checkpointEvery) await checkpoint(record.host);
+    return entry;
   }
 
-  // The file stays open between batches: opening it costs more than the write it carries.
-  private async openForAppend(): Promise<FileHandle> {
-    if (this.handle) return this.handle;
-    await mkdir(join(this.file, '..'), { recursive: true, mode: 0o700 });
-    this.handle = await open(this.file, 'a', 0o600);
-    return this.handle;
-  }
-
-  private async closeHandle(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    this.tail = null;
-    await handle?.close().catch(() => undefined);
-  }
-
-  // Waits for pending entries and closes the file.
-  async close(): Promise<void> {
-    await this.flushing;
-    await this.closeHandle();
-  }
-
-  // Finds the last complete entry; a torn last line (a crash mid-write) is kept aside and cut off.
-  private async readTail(): Promise<{ seq: number; hash: string }> {
-    const text = await readFileIfExists(this.file);
-    if (text === null || text.length === 0) return { seq: 0, hash: GENESIS };
-    if (!text.endsWith('\n')) {
-      const cut = text.lastIndexOf('\n') + 1;
-      const aside = `${this.file}.torn-${Date.now()}`;
-      const handle = await open(aside, 'wx', 0o600);
-      await handle.writeFile(text.slice(cut));
-      await handle.sync();
-      await handle.close();
-      await truncate(this.file, cut);
-      return this.readTail();
-    }
-    const lines = text.trimEnd().split('\n');
-    const last = AuditEntrySchema.safeParse(parseJsonOrUndefined(lines.at(-1) ?? ''));
+  // The last entry as committed, read under the write lock; an unreadable one stops appends rather than start a second chain.
+  private tailOf(tx: StoreTransaction): { seq: number; hash: string } {
+    const line = tx.auditTail();
+    if (line === null) return { seq: 0, hash: GENESIS };
+    const last = AuditEntrySchema.safeParse(parseJsonOrUndefined(line));
     if (!last.success) throw new SignetError('Conflict', `The audit log's last entry is unreadable; run \`signet audit verify\` (${this.file}).`);
     return { seq: last.data.seq, hash: last.data.hash };
   }
 
+  // Waits for pending entries.
+  async close(): Promise<void> {
+    await this.flushing;
+  }
+
   // Reads the whole chain and names the first entry that does not follow from the one before.
   async verify(): Promise<AuditVerification> {
-    const text = (await readFileIfExists(this.file)) ?? '';
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
+    const lines = (await this.store.read((reader) => reader.auditLines(), [])).map((row) => row.line);
     let previous = { seq: 0, hash: GENESIS };
     let checkpoints = 0;
     const fail = (line: number, seq: number, reason: string): AuditVerification => ({
@@ -194,7 +154,7 @@ export class AuditLog {
     for (const [index, line] of lines.entries()) {
       const number = index + 1;
       const parsed = AuditEntrySchema.safeParse(parseJsonOrUndefined(line));
-      if (!parsed.success) return fail(number, previous.seq + 1, index === lines.length - 1 && !text.endsWith('\n') ? 'the last entry is incomplete (torn write)' : 'the entry is not a valid audit record');
+      if (!parsed.success) return fail(number, previous.seq + 1, 'the entry is not a valid audit record');
       const entry = parsed.data;
       if (entry.seq !== previous.seq + 1) return fail(number, entry.seq, `expected entry ${previous.seq + 1}, found ${entry.seq}: entries were removed or reordered`);
       if (entry.prev !== previous.hash) return fail(number, entry.seq, 'it does not chain to the entry before: an earlier entry was changed or removed');
@@ -218,24 +178,28 @@ export class AuditLog {
     return valid ? null : 'the checkpoint signature does not verify with the audit key';
   }
 
-  // Newest first, filtered; the log is read from disk so every host sees every entry.
+  // Newest first, filtered; read from the store so every host sees every entry.
   async list(filter: { action?: string; subject?: string; limit: number }): Promise<AuditEntry[]> {
-    const text = (await readFileIfExists(this.file)) ?? '';
-    const entries: AuditEntry[] = [];
-    for (const line of text.split('\n').reverse()) {
-      if (line.length === 0) continue;
-      const parsed = AuditEntrySchema.safeParse(parseJsonOrUndefined(line));
-      if (!parsed.success) continue;
-      if (filter.action && !parsed.data.action.startsWith(filter.action)) continue;
-      if (filter.subject && parsed.data.subject !== filter.subject) continue;
-      entries.push(parsed.data);
-      if (entries.length >= filter.limit) break;
-    }
+    const query = { action: filter.action, subject: filter.subject, newestFirst: true };
+    const pick = (rows: { line: string }[]) => {
+      const entries: AuditEntry[] = [];
+      for (const row of rows) {
+        const parsed = AuditEntrySchema.safeParse(parseJsonOrUndefined(row.line));
+        if (parsed.success) entries.push(parsed.data);
+        if (entries.length >= filter.limit) break;
+      }
+      return entries;
+    };
+    const first = await this.store.read((reader) => reader.auditLines({ ...query, limit: filter.limit }), []);
+    const entries = pick(first);
+    // Unreadable lines are skipped, so a short page is filled from the whole log.
+    if (entries.length < filter.limit && first.length === filter.limit) return pick(await this.store.read((reader) => reader.auditLines(query), []));
     return entries;
   }
 
-  // The export is the file itself, byte for byte: the evidence is the lines, not a rendering of them.
+  // The export is the stored lines, byte for byte, one per line: the evidence is the lines, not a rendering of them.
   async rawText(): Promise<string> {
-    return (await readFileIfExists(this.file)) ?? '';
+    const rows = await this.store.read((reader) => reader.auditLines(), []);
+    return rows.map((row) => `${row.line}\n`).join('');
   }
 }

@@ -1,5 +1,4 @@
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import type { AppContext } from '../app/app.context.ts';
 import type { Client } from '../../shared/client.ts';
@@ -673,10 +672,8 @@ function policyAuthority(session: Session) {
 async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<VerifyContext> {
   const [{ dataDirectory }, { SettingsService }] = await Promise.all([import('../app/paths.ts'), import('../settings/settings.service.ts')]);
   const dataDir = dataDirectory(env);
-  // The store and its schemas are loaded only when there is an inventory to check (the file is the store's own, keys/inventory.json).
+  // The inventory's schemas are loaded only when the inventory is asked for; a data folder without a store reads as empty and gets no files.
   const inventoryKeys = async () => {
-    const present = await access(join(dataDir, 'keys', 'inventory.json')).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT');
-    if (!present) return [];
     const { InventoryStore } = await import('../keys/inventory.store.ts');
     return (await new InventoryStore(dataDir).load()).keys;
   };
@@ -702,14 +699,16 @@ function openSession(): Session & { close(): Promise<void> } {
   const session = {
     app: () =>
       (app ??= (async () => {
-        const [{ createApp }, { TerminalConfirmation }] = await Promise.all([import('../app/app.context.ts'), import('./confirm.terminal.ts')]);
+        const [{ createApp, reportStoreStart }, { TerminalConfirmation }] = await Promise.all([import('../app/app.context.ts'), import('./confirm.terminal.ts')]);
         const terminal = new TerminalConfirmation();
-        return createApp({
+        const context = createApp({
           host: 'cli',
           confirmations: terminal,
           hostConfirmations: terminal,
           askPin: async (token, operation) => (await import('./prompt.ts')).askPinAtTerminal(token, operation, 'This command will'),
         });
+        await reportStoreStart(context, (line) => process.stderr.write(`signet: ${line}\n`));
+        return context;
       })()),
     client: () =>
       (client ??= (async () => {

@@ -1,6 +1,6 @@
 import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session, utilityProcess } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../app/app.context.ts';
+import { createApp, reportStoreStart } from '../app/app.context.ts';
 import { keepServingOnUnexpectedErrors } from '../app/last-resort.ts';
 import { rendererDirectory } from '../app/paths.ts';
 import type { TokenSelector } from '../keys/pkcs11.types.ts';
@@ -38,6 +38,7 @@ if (!app.requestSingleInstanceLock()) {
     const pinPrompt = new WindowPinPrompt({ BrowserWindow, ipcMain }, { preloadPath: PIN_PRELOAD, parent: focusedAppWindow });
     const askPin = (token: TokenSelector, operation?: string) => pinPrompt.ask(token, operation);
     const context = createApp({ host: 'electron', confirmations, hostConfirmations: confirmations, notify, askPin, runScript: utilityProcessRunner((path, args, options) => utilityProcess.fork(path, args, options)) });
+    void reportStoreStart(context, (line) => console.log(`[signet] ${line}`));
     bindIpc(ipcMain, context.dispatch, windows);
     context.events.subscribe((event, payload) => {
       for (const window of BrowserWindow.getAllWindows()) {

@@ -16,6 +16,7 @@ import { canonicalJson } from '../audit/canonical-json.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { findKey, type Inventory, type InventoryStore } from './inventory.store.ts';
+import type { StoreReader, StoreTransaction } from '../storage/data.store.ts';
 import { algorithmOf, ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from './key-encoding.ts';
 import { openCosignKey, sealCosignKey } from './cosign-key.ts';
 import type { PinSource } from './pin.source.ts';
@@ -63,10 +64,6 @@ export class KeyService {
   private readonly deps: KeyServiceDeps;
   private readonly now: () => Date;
   private readonly tokens = new Map<string, Promise<Pkcs11Token>>();
-  private inventory: Inventory | null = null;
-  private writing: Promise<unknown> = Promise.resolve();
-  private countsDirty = false;
-  private countTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(keys: KeyRecord[]) => void>();
   private readonly sequences: RevocationSequenceStore;
 
@@ -90,21 +87,26 @@ export class KeyService {
     return structuredClone(findKey(await this.load(), id));
   }
 
-  // Key material first, then the inventory, then the audit entry: a crash in between leaves an unlisted key, never a listed key without material.
+  // Key material first, then the inventory with its audit entry in one transaction: a crash in between leaves an unlisted key, never a listed key without material.
   async generate(input: GenerateKeyInput, host: HostKind): Promise<KeyRecord> {
+    const label = input.label.trim();
+    if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
+      throw new SignetError('BadInput', 'The expiry date is in the past.');
+    }
+    if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
+      throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
+    }
+    if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
+    if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
+      throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
+    }
+    if (input.backend.kind === 'pkcs11') {
+      // Checked again under the write lock; here so a taken label is said before any PIN is asked.
+      this.assertLabelFree(await this.load(), label);
+      await this.token(input.backend, `Generate ${ALGORITHM_NAMES[input.algorithm]} key "${label}" on this token.`);
+    }
     return this.mutate(async (inventory) => {
-      const label = input.label.trim();
       this.assertLabelFree(inventory, label);
-      if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
-        throw new SignetError('BadInput', 'The expiry date is in the past.');
-      }
-      if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
-        throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
-      }
-      if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
-      if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
-        throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
-      }
       const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null, input.wrappable === true);
       inventory.keys.push(record);
       return {
@@ -114,7 +116,7 @@ export class KeyService {
     });
   }
 
-  // Signs only with an active, unexpired key; the signature is returned after its audit entry is on disk.
+  // Signs only with an active, unexpired key; the signature is returned after its audit entry is committed, and only if the key is still active then.
   async sign(id: string, input: SignInput, host: HostKind): Promise<{ signature: Buffer; keyId: string; fingerprint: string }> {
     const inventory = await this.load();
     const key = findKey(inventory, id);
@@ -130,9 +132,7 @@ export class KeyService {
       digest = createHash(hash).update(input.payload).digest();
     }
     const signature = await this.signWith(key, input, digest);
-    key.signatureCount++;
-    this.scheduleCountFlush();
-    await this.deps.audit.append({
+    await this.recordSignatures(id, 1, {
       host,
       action: 'key.sign',
       subject: key.id,
@@ -185,9 +185,7 @@ export class KeyService {
     const signatures = key.algorithm.startsWith('ecdsa')
       ? (await token.signMany(objectId, 'ecdsa', digests)).map(ecdsaRawToDer)
       : await token.signMany(objectId, 'rsa-pkcs1', digests.map((d) => rsaDigestInfo(hash, d)));
-    key.signatureCount += signatures.length;
-    this.scheduleCountFlush();
-    await this.deps.audit.append({ host, action: 'key.signBatch', subject: key.id, details: { fingerprint: key.fingerprint, count: digests.length, digests: digests.map((d) => `${hash}:${d.toString('hex')}`) } });
+    await this.recordSignatures(id, signatures.length, { host, action: 'key.signBatch', subject: key.id, details: { fingerprint: key.fingerprint, count: digests.length, digests: digests.map((d) => `${hash}:${d.toString('hex')}`) } });
     return signatures;
   }
 
@@ -217,6 +215,7 @@ export class KeyService {
 
   // A successor on the same backend; both keys sign the rotation statement, and the old key retires after the overlap.
   async rotate(id: string, options: { overlapDays: number; label?: string }, host: HostKind): Promise<{ old: KeyRecord; successor: KeyRecord; statement: SignedStatement }> {
+    await this.openTokenOf(id, 'Sign with key', (key) => effectiveStatus(key, this.now()) === 'active' && !key.successor);
     return this.mutate(async (inventory) => {
       const old = findKey(inventory, id);
       const status = effectiveStatus(old, this.now());
@@ -279,6 +278,7 @@ export class KeyService {
 
   // The key material is destroyed; the record stays, marked destroyed, so history keeps its meaning.
   async destroy(id: string, host: HostKind): Promise<KeyRecord> {
+    await this.openTokenOf(id, 'Destroy key', (key) => key.status !== 'destroyed');
     return this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
       if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
@@ -334,7 +334,7 @@ export class KeyService {
     const refusal = await this.publishRevocations(host);
     if (refusal) throw new SignetError('Conflict', `The revocation list cannot be published. ${refusal}`);
     const published = await this.readPublished();
-    if (!published) throw new SignetError('Unavailable', `The revocation list was signed but could not be read back from ${this.revocationsFile()}.`);
+    if (!published) throw new SignetError('Unavailable', `The revocation list was signed but could not be read back from ${this.deps.inventory.store.file}.`);
     return published;
   }
 
@@ -381,6 +381,7 @@ export class KeyService {
 
   // Takes a key made outside Signet into the inventory; the key itself is not touched.
   async adopt(selector: TokenSelector, objectId: string, label: string, host: HostKind): Promise<KeyRecord> {
+    await this.token(selector, `Adopt key ${objectId} as "${label}".`);
     return this.mutate(async (inventory) => {
       this.assertLabelFree(inventory, label);
       const token = await this.token(selector, `Adopt key ${objectId} as "${label}".`);
@@ -455,26 +456,16 @@ export class KeyService {
     return differences;
   }
 
-  // A restore replaces the inventory file: the write runs in the change queue, so no change or count flush can put the old one back, and the file is read again.
+  // A restore replaces the inventory in the store (in one transaction); every window is then told the restored list.
   async replaceInventory(write: () => Promise<void>): Promise<KeyRecord[]> {
-    const run = this.writing.then(async () => {
-      if (this.countTimer) clearTimeout(this.countTimer);
-      this.countTimer = null;
-      this.countsDirty = false;
-      await write();
-      this.inventory = null;
-      const inventory = await this.load();
-      for (const listener of this.listeners) listener(structuredClone(inventory.keys));
-      return structuredClone(inventory.keys);
-    });
-    this.writing = run.catch(() => undefined);
-    return run;
+    await write();
+    const inventory = await this.load();
+    for (const listener of this.listeners) listener(structuredClone(inventory.keys));
+    return structuredClone(inventory.keys);
   }
 
-  // Writes pending signature counts and closes every token session.
+  // Closes every token session; nothing is pending, since every change is committed before it returns.
   async close(): Promise<void> {
-    if (this.countTimer) clearTimeout(this.countTimer);
-    await this.flushCounts();
     for (const pending of this.tokens.values()) await (await pending.catch(() => null))?.close();
     this.tokens.clear();
     await this.deps.audit.close();
@@ -578,52 +569,43 @@ export class KeyService {
     return pending;
   }
 
-  private async load(): Promise<Inventory> {
-    this.inventory ??= await this.deps.inventory.load();
-    return this.inventory;
+  // Every read goes to the store: another process may have changed the inventory since the last one.
+  private load(): Promise<Inventory> {
+    return this.deps.inventory.load();
   }
 
-  // Changes run one at a time on a copy, which replaces the inventory only once it is safely on disk.
+  // A token key's session is opened (and its PIN asked) before the write lock is taken, so no prompt holds other processes up.
+  // Only for a key the operation would go ahead with: a refusal is said before any PIN is asked.
+  private async openTokenOf(id: string, operation: string, proceeds: (key: KeyRecord) => boolean): Promise<void> {
+    const key = findKey(await this.load(), id);
+    if (key.location.kind === 'pkcs11' && proceeds(key)) await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `${operation} "${key.label}" on this token.`);
+  }
+
+  // A change is made on the inventory read inside its own write transaction and commits with its audit entry, or not at all.
   private async mutate<T>(
     change: (inventory: Inventory) => Promise<{ result: T; audit: { host: HostKind; action: string; subject: string | null; details: Record<string, unknown> } }>,
   ): Promise<T> {
-    const run = this.writing.then(async () => {
-      const current = await this.load();
-      const draft = structuredClone(current);
+    const { result, keys } = await this.deps.inventory.store.write(async (tx) => {
+      const draft = this.deps.inventory.loadWithin(tx);
       const { result, audit } = await change(draft);
-      for (const key of draft.keys) {
-        const live = current.keys.find((k) => k.id === key.id);
-        if (live) key.signatureCount = Math.max(key.signatureCount, live.signatureCount);
-      }
-      await this.deps.inventory.save(draft);
-      this.inventory = draft;
-      this.countsDirty = false;
-      await this.deps.audit.append(audit);
-      for (const listener of this.listeners) listener(structuredClone(draft.keys));
-      return result;
+      this.deps.inventory.saveWithin(tx, draft);
+      await this.deps.audit.appendWithin(tx, audit);
+      return { result, keys: draft.keys };
     });
-    this.writing = run.catch(() => undefined);
-    return run;
+    for (const listener of this.listeners) listener(structuredClone(keys));
+    return result;
   }
 
-  private scheduleCountFlush(): void {
-    this.countsDirty = true;
-    this.countTimer ??= setTimeout(() => {
-      this.countTimer = null;
-      void this.flushCounts().catch((error: unknown) => console.error('[signet] could not save signature counts:', error));
-    }, 1000);
-    this.countTimer.unref();
-  }
-
-  private async flushCounts(): Promise<void> {
-    if (!this.countsDirty) return;
-    const run = this.writing.then(async () => {
-      if (!this.inventory || !this.countsDirty) return;
-      this.countsDirty = false;
-      await this.deps.inventory.save(this.inventory);
+  // The count and the audit entry commit together, and only while the key is still allowed to sign: a key revoked meanwhile by another process gets no signature out.
+  private async recordSignatures(id: string, count: number, audit: { host: HostKind; action: string; subject: string | null; details: Record<string, unknown> }): Promise<void> {
+    await this.deps.inventory.store.write(async (tx) => {
+      const inventory = this.deps.inventory.loadWithin(tx);
+      const key = findKey(inventory, id);
+      this.assertCanSign(key);
+      key.signatureCount += count;
+      this.deps.inventory.saveWithin(tx, inventory);
+      await this.deps.audit.appendWithin(tx, audit);
     });
-    this.writing = run.catch(() => undefined);
-    await run;
   }
 
   private assertCanSign(key: KeyRecord): void {
@@ -649,10 +631,6 @@ export class KeyService {
     return new Date(this.now().getTime() + Math.max(lifetime, 86_400_000)).toISOString();
   }
 
-  private revocationsFile(): string {
-    return join(this.deps.dataDir, 'keys', 'revocations.json');
-  }
-
   private revocationEntries(inventory: Inventory): RevocationEntry[] {
     return inventory.keys.flatMap((k) => (k.revocation ? [{ keyId: k.id, label: k.label, fingerprint: k.fingerprint, ...k.revocation }] : []));
   }
@@ -662,40 +640,67 @@ export class KeyService {
     return list.document.signer.fingerprint === admin.fingerprint && canonicalJson(list.document.entries) === canonicalJson(this.revocationEntries(inventory));
   }
 
-  // The list published last; one written before lists carried a sequence number counts as none, a damaged file stops publishing.
-  private async readPublished(): Promise<SignedRevocationList | null> {
-    const text = await readFileIfExists(this.revocationsFile());
+  // The list published last; one written before lists carried a sequence number counts as none, a damaged one stops publishing.
+  private async readPublished(within?: Pick<StoreReader, 'text'>): Promise<SignedRevocationList | null> {
+    const text = within ? within.text('revocations') : await this.deps.inventory.store.read((reader) => reader.text('revocations'), null);
     if (text === null) return null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new SignetError('Conflict', `The published revocation list at ${this.revocationsFile()} is damaged (not JSON); restore it from a backup.`);
+      throw new SignetError('Conflict', `The published revocation list in ${this.deps.inventory.store.file} is damaged (not JSON); restore it from a backup.`);
     }
     const result = SignedRevocationListSchema.safeParse(parsed);
     return result.success ? result.data : null;
   }
 
-  // Re-signed on every change by the designated admin key, with the next sequence number; without a usable admin key nothing is published and the reason is returned.
+  /**
+   * Re-signed on every change by the designated admin key, with the next sequence number; without a usable admin key nothing
+   * is published and the reason is returned. Signed outside the lock while the inventory and the list hold still; if they
+   * keep changing, read, signed and written under the lock, so two processes never publish the same number.
+   */
   private async publishRevocations(host: HostKind): Promise<string | null> {
-    const inventory = await this.load();
-    const { key: admin, problem } = usableAdmin(inventory.adminKeyId, inventory.keys, this.now());
-    if (!admin) return problem;
-    const sequence = Math.max(await this.sequences.lastAccepted(), (await this.readPublished())?.document.sequence ?? 0) + 1;
-    const document: RevocationDocument = {
-      type: REVOCATIONS_TYPE,
-      sequence,
-      issued: this.now().toISOString(),
-      entries: this.revocationEntries(inventory),
-      signer: { keyId: admin.id, fingerprint: admin.fingerprint, publicKeyPem: admin.publicKeyPem },
+    const sign = async (inventory: Inventory, lastPublished: number): Promise<{ list: SignedRevocationList } | { problem: string }> => {
+      const { key: admin, problem } = usableAdmin(inventory.adminKeyId, inventory.keys, this.now());
+      if (!admin) return { problem: problem ?? 'No admin key can sign the revocation list.' };
+      const document: RevocationDocument = {
+        type: REVOCATIONS_TYPE,
+        sequence: Math.max(await this.sequences.lastAccepted(), lastPublished) + 1,
+        issued: this.now().toISOString(),
+        entries: this.revocationEntries(inventory),
+        signer: { keyId: admin.id, fingerprint: admin.fingerprint, publicKeyPem: admin.publicKeyPem },
+      };
+      const message = Buffer.from(canonicalJson(document));
+      const hash = HASH_FOR[admin.algorithm];
+      return { list: { document, signature: (await this.signWith(admin, { payload: message }, hash ? createHash(hash).update(message).digest() : null)).toString('base64') } };
     };
-    const message = Buffer.from(canonicalJson(document));
-    const hash = HASH_FOR[admin.algorithm];
-    const signature = (await this.signWith(admin, { payload: message }, hash ? createHash(hash).update(message).digest() : null)).toString('base64');
-    await writeFileAtomic(this.revocationsFile(), `${JSON.stringify({ document, signature } satisfies SignedRevocationList, null, 2)}\n`);
-    // Kept beside the list too, so restoring an older list from a backup cannot send the numbering back.
-    await this.sequences.accept(sequence, admin.fingerprint, this.now());
-    await this.deps.audit.append({ host, action: 'key.publishRevocations', subject: admin.id, details: { entries: document.entries.length, sequence, signed: true } });
-    return null;
+    const publish = async (tx: StoreTransaction, list: SignedRevocationList) => {
+      tx.put('revocations', list);
+      await this.deps.audit.appendWithin(tx, { host, action: 'key.publishRevocations', subject: list.document.signer.keyId, details: { entries: list.document.entries.length, sequence: list.document.sequence, signed: true } });
+    };
+    const accepted = async (list: SignedRevocationList) => {
+      // Kept beside the list too, so restoring an older list from a backup cannot send the numbering back.
+      await this.sequences.accept(list.document.sequence, list.document.signer.fingerprint, this.now());
+      return null;
+    };
+    const store = this.deps.inventory.store;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [inventory, revisions] = await store.read((reader) => [this.deps.inventory.loadWithin(reader), [reader.revision('inventory'), reader.revision('revocations')]] as const, [{ version: 1 as const, adminKeyId: null, keys: [] }, [0, 0]] as const);
+      const signed = await sign(inventory, (await this.readPublished())?.document.sequence ?? 0);
+      if ('problem' in signed) return signed.problem;
+      const published = await store.write(async (tx) => {
+        if (tx.revision('inventory') !== revisions[0] || tx.revision('revocations') !== revisions[1]) return false;
+        await publish(tx, signed.list);
+        return true;
+      });
+      if (published) return accepted(signed.list);
+    }
+    const last = await store.write(async (tx) => {
+      const signed = await sign(this.deps.inventory.loadWithin(tx), (await this.readPublished(tx))?.document.sequence ?? 0);
+      if ('problem' in signed) return signed;
+      await publish(tx, signed.list);
+      return signed;
+    });
+    return 'problem' in last ? last.problem : accepted(last.list);
   }
 }

@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/audit.log.ts';
 import { SignetError } from '../errors.ts';
 import { assertConfiguredLayout } from '../images/image-target.ts';
 import type { CredentialSource } from '../registry/registry.client.ts';
-import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { DataStore } from '../storage/data.store.ts';
 import { publicGoodTrustedRoot } from '../trust/public-good.ts';
 import { PolicyEvaluator } from './policy.evaluator.ts';
 import { exportPolicy } from './policy.exporter.ts';
@@ -25,19 +25,22 @@ export interface PolicyServiceDeps {
   authority?: SignetAuthority;
 }
 
-// Hosts without the app (the CLI's evaluate and export) read the same file the service keeps.
+// Hosts without the app (the CLI's evaluate and export) read the same document the service keeps.
 export async function readPolicies(dataDir: string): Promise<Policy[]> {
-  const file = join(dataDir, 'policies', 'policies.json');
-  const text = await readFileIfExists(file);
+  const store = DataStore.for(dataDir);
+  return parsePolicies(await store.read((reader) => reader.text('policies'), null), store.file);
+}
+
+function parsePolicies(text: string | null, file: string): Policy[] {
   if (text === null) return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new SignetError('Internal', `${file} is damaged; the policies cannot be read. Nothing was changed.`);
+    throw new SignetError('Conflict', `The policies in ${file} (document "policies") are damaged; they cannot be read. Nothing was changed.`);
   }
   const result = PolicySchema.array().safeParse(parsed);
-  if (!result.success) throw new SignetError('Internal', `${file} does not hold valid policies; nothing was changed.`);
+  if (!result.success) throw new SignetError('Conflict', `${file} (document "policies") does not hold valid policies; nothing was changed.`);
   return result.data;
 }
 
@@ -54,12 +57,11 @@ export function findPolicy(policies: Policy[], id: string): Policy {
  */
 export class PolicyService {
   protected readonly deps: PolicyServiceDeps;
-  private readonly file: string;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly store: DataStore;
 
   constructor(deps: PolicyServiceDeps) {
     this.deps = deps;
-    this.file = join(deps.dataDir, 'policies', 'policies.json');
+    this.store = DataStore.for(deps.dataDir);
   }
 
   list(): Promise<Policy[]> {
@@ -70,23 +72,23 @@ export class PolicyService {
     return findPolicy(await this.list(), id);
   }
 
-  // A policy with the same id is replaced as a whole; the file is rewritten crash-safely.
+  // A policy with the same id is replaced as a whole, in one transaction with its audit entry.
   async save(policy: Policy, host: HostKind): Promise<Policy> {
-    return this.serialise(async () => {
+    return this.store.write(async (tx) => {
       const saved = { ...policy, updatedAt: (this.deps.now?.() ?? new Date()).toISOString() };
-      const others = (await this.list()).filter((p) => p.id !== policy.id);
-      await writeFileAtomic(this.file, `${JSON.stringify([...others, saved], null, 2)}\n`);
-      await this.deps.audit.append({ host, action: 'policy.save', subject: policy.id, details: { name: policy.name, rules: policy.rules.length } });
+      const others = parsePolicies(tx.text('policies'), this.store.file).filter((p) => p.id !== policy.id);
+      tx.put('policies', [...others, saved]);
+      await this.deps.audit.appendWithin(tx, { host, action: 'policy.save', subject: policy.id, details: { name: policy.name, rules: policy.rules.length } });
       return saved;
     });
   }
 
   async remove(id: string, host: HostKind): Promise<{ removed: boolean }> {
-    return this.serialise(async () => {
-      const all = await this.list();
+    return this.store.write(async (tx) => {
+      const all = parsePolicies(tx.text('policies'), this.store.file);
       if (!all.some((p) => p.id === id)) return { removed: false };
-      await writeFileAtomic(this.file, `${JSON.stringify(all.filter((p) => p.id !== id), null, 2)}\n`);
-      await this.deps.audit.append({ host, action: 'policy.remove', subject: id, details: {} });
+      tx.put('policies', all.filter((p) => p.id !== id));
+      await this.deps.audit.appendWithin(tx, { host, action: 'policy.remove', subject: id, details: {} });
       return { removed: true };
     });
   }
@@ -103,12 +105,6 @@ export class PolicyService {
   // The files for one admission controller, and in words every part of the policy it cannot enforce as Signet does.
   async export(policyId: string, target: PolicyTarget): Promise<PolicyExport> {
     return exportForTarget(await this.get(policyId), target, { ...this.deps, twins: () => readTwins(this.deps.dataDir) });
-  }
-
-  private serialise<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(work);
-    this.writing = run.catch(() => undefined);
-    return run;
   }
 }
 

@@ -7,7 +7,7 @@ import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
 import type { WrappedPrivateKey } from '../keys/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
-import { readFileIfExists } from '../storage/atomic-file.ts';
+import { isStoredItem, readDataItem, readDataItemText } from '../storage/data-items.ts';
 import type { BackupItems } from './backup.format.ts';
 import { BACKUP_KEY_FILE } from './backup-key.store.ts';
 import type { BackupKey } from '../../shared/model/recovery.model.ts';
@@ -66,7 +66,7 @@ export interface BackupPlan {
 
 // Reads which files and keys exist; the facts a person confirms are built from this.
 export async function planBackup(dataDir: string, software: SoftwareKeyStore, twins: Twin[], backupKey: BackupKey | null): Promise<BackupPlan> {
-  const inventoryText = await readFileIfExists(join(dataDir, 'keys', 'inventory.json'));
+  const inventoryText = await readDataItemText(dataDir, 'keys/inventory.json');
   const inventory = inventoryText === null ? { version: 1 as const, adminKeyId: null, keys: [] } : parseInventory(inventoryText, 'the live key inventory');
   const softwareKeys: KeyRecord[] = [];
   const wrappedKeys: KeyRecord[] = [];
@@ -89,7 +89,7 @@ export async function planBackup(dataDir: string, software: SoftwareKeyStore, tw
   }
   const files: string[] = [];
   for (const name of Object.keys(FIXED_ITEMS)) {
-    if (await exists(join(dataDir, name))) files.push(name);
+    if (isStoredItem(name) ? (await readDataItem(dataDir, name)) !== null : await exists(join(dataDir, name))) files.push(name);
   }
   for (const dir of ['keys/rotations', TWIN_STATEMENTS_DIR]) {
     for (const entry of (await listDir(join(dataDir, dir))).sort()) {
@@ -121,7 +121,7 @@ export async function readBackupItems(dataDir: string, software: SoftwareKeyStor
   }
   if (plan.includeAuditKey) items.set(`${SOFTWARE_KEY_PREFIX}${AUDIT_KEY.id}`, (await software.unsealForExport(AUDIT_KEY.id, AUDIT_KEY.algorithm)).export({ type: 'pkcs8', format: 'der' }));
   for (const name of plan.files) {
-    const text = await readFileIfExists(join(dataDir, name));
+    const text = await readDataItemText(dataDir, name);
     if (text === null) throw new SignetError('Conflict', `${name} disappeared while the backup was being made; nothing was written.`);
     items.set(name, Buffer.from(name === 'audit/audit.jsonl' ? completeLines(text) : text, 'utf8'));
   }

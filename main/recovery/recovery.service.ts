@@ -16,7 +16,8 @@ import type { TokenSelector } from '../keys/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
-import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
+import { readDataItem, readDataItemText, writeDataItem } from '../storage/data-items.ts';
 import { checkContents, type BackupContents } from './backup.contents.ts';
 import { describeItem, encodeBackup, newDataKey, newSalt, openBackup, parseBackup, passphraseKey, SCRYPT_PARAMS, sha256Hex, type BackupItems } from './backup.format.ts';
 import { AUDIT_KEY, kindOf, parseInventory, planBackup, readBackupItems, SOFTWARE_KEY_PREFIX, type BackupPlan } from './backup.snapshot.ts';
@@ -373,7 +374,7 @@ export class RecoveryService {
   private async restoreFacts(opened: OpenedBackup): Promise<ConfirmationFact[]> {
     const restored = opened.contents.inventory?.keys.filter((k) => opened.contents.softwareKeys.has(k.id)) ?? [];
     const backupIds = new Set(opened.contents.inventory?.keys.map((k) => k.id) ?? []);
-    const liveText = await readFileIfExists(join(this.deps.dataDir, 'keys', 'inventory.json'));
+    const liveText = await readDataItemText(this.deps.dataDir, 'keys/inventory.json');
     let dropped: string;
     try {
       const live = liveText === null ? [] : parseInventory(liveText, 'The live key inventory').keys;
@@ -404,10 +405,7 @@ export class RecoveryService {
     const fileItems = opened.manifest.items.filter((i) => i.kind !== 'software-key').map((i) => i.name);
     const sealedKeys = [...opened.contents.softwareKeys.keys()].map((keyId) => `keys/software/${keyId}.sealed.json`);
     for (const name of [...fileItems, ...sealedKeys]) {
-      const current = await readFile(join(dataDir, name)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return null;
-        throw error;
-      });
+      const current = await readDataItem(dataDir, name);
       if (current !== null) await writeFileAtomic(join(aside, name), current);
     }
     const wrapped = await this.restoreWrapped(opened);
@@ -416,7 +414,7 @@ export class RecoveryService {
       await software.adopt(keyId, key.algorithm, key.privateKey);
       if (keyId !== AUDIT_KEY.id) restoredKeys.push(keyId);
     }
-    const write = (name: string) => writeFileAtomic(join(dataDir, name), opened.items.get(name)!);
+    const write = (name: string) => writeDataItem(dataDir, name, opened.items.get(name)!);
     const order = ['inventory', 'revocations', 'policies', 'authority'] as const;
     for (const kind of order) {
       for (const item of opened.manifest.items.filter((i) => i.kind === kind && i.name !== 'keys/inventory.json')) await write(item.name);

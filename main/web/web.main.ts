@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApp } from '../app/app.context.ts';
+import { createApp, reportStoreStart } from '../app/app.context.ts';
 import { keepServingOnUnexpectedErrors } from '../app/last-resort.ts';
 import { rendererDirectory } from '../app/paths.ts';
 import { SignetError } from '../errors.ts';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     (await import('../cli/prompt.ts')).askPinAtTerminal(token, operation, 'The page asked to');
   // What main runs, loads or sends in clear is confirmed at the terminal the host runs in, where the page cannot answer.
   const app = createApp({ host: 'web', confirmations: new PageConfirmation(), hostConfirmations: new TerminalConfirmation(), askPin });
+  await reportStoreStart(app, (line) => console.log(`signet web: ${line}`));
   const host = await startWebHost({
     app,
     staticDir: rendererDirectory(),

@@ -12,6 +12,7 @@ import { KeyRecordSchema } from '../../shared/model/keys.model.ts';
 import { writeFile } from 'node:fs/promises';
 import { ImageFactory } from '../support/image-factory.ts';
 import { startRegistry } from '../support/registry.fixture.ts';
+import { rewriteAuditLines, storedAuditLines } from '../support/store-tamper.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let hsm: SoftHsm;
@@ -143,10 +144,10 @@ test('signet audit verify passes on the real log and points at the first edited 
   const good = await signet(['audit', 'verify']);
   assert.equal(good.code, 0, good.stderr);
   assert.match(good.stdout, /Audit chain intact: \d+ entries/);
-  const logFile = join(home, 'audit', 'audit.jsonl');
-  const lines = (await readFile(logFile, 'utf8')).split('\n');
+  const lines = storedAuditLines(home);
+  assert.match(lines[0]!, /"cli release"/);
   lines[0] = lines[0]!.replace('"cli release"', '"someone else"');
-  await writeFile(logFile, lines.join('\n'));
+  rewriteAuditLines(home, lines);
   const bad = await signet(['audit', 'verify']);
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /BROKEN at line 1 .*edited/);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { KeyRecord, IntentView } from '../../shared/model/keys.model.ts';
 import type { AuditEntry, AuditVerification } from '../../shared/model/audit.model.ts';
 import { parsePkcs11Uri } from '../../main/keys/pkcs11-uri.ts';
+import { readDataItemText } from '../../main/storage/data-items.ts';
 import { Pkcs11jsDriver } from '../../main/keys/pkcs11.adapter.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
@@ -47,7 +48,9 @@ async function refused(channel: string, input: unknown, code: string, pattern?: 
 }
 
 async function inventoryText(): Promise<string> {
-  return readFile(join(app.dataDir, 'keys', 'inventory.json'), 'utf8').catch(() => '');
+  const text = await readDataItemText(app.dataDir, 'keys/inventory.json');
+  assert.ok(text !== null, 'the inventory is stored');
+  return text;
 }
 
 function verifies(key: KeyRecord, message: Buffer, signature: Buffer): boolean {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IntentView, KeyRecord, RevocationReason, RevocationSigner } from '../../shared/model/keys.model.ts';
 import { canonicalJson } from '../../main/audit/canonical-json.ts';
@@ -9,6 +9,7 @@ import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { callChannel, refused } from '../support/dispatch.ts';
+import { overwriteDocument, storedDocument } from '../support/store-tamper.ts';
 
 const HOUR = 3_600_000;
 let app: TestApp;
@@ -51,7 +52,7 @@ test('publishing without an admin key is refused in words and nothing unsigned i
   const key = await generate('no admin yet');
   const revoked = await revokeConfirmed(key, 'superseded', iso(clock - HOUR));
   assert.equal(revoked.status, 'revoked');
-  await assert.rejects(stat(join(app.dataDir, 'keys', 'revocations.json')), /ENOENT/, 'no unsigned list was written');
+  assert.equal(storedDocument(app.dataDir, 'revocations'), null, 'no unsigned list was written');
   await refused(call('keys.revocations', {}), 'Conflict', /No admin key is designated; choose one on the Keys screen/);
   const signer = await call<RevocationSigner>('keys.revocationSigner', {});
   assert.deepEqual([signer.adminKeyId, signer.usable, signer.current], [null, false, false]);
@@ -74,12 +75,11 @@ test('the admin key chosen signs every list with a growing sequence number, and 
   assert.equal(second.document.sequence, first.document.sequence + 1);
   await refused(app.keys.importRevocations(JSON.stringify(first), 'cli'), 'Conflict', /sequence number \d+, not newer than/);
   // An older list put back in place (a restored backup) does not send the numbering back.
-  const file = join(app.dataDir, 'keys', 'revocations.json');
-  const current = await readFile(file, 'utf8');
-  await writeFile(file, JSON.stringify(first));
+  const current = storedDocument(app.dataDir, 'revocations')!;
+  overwriteDocument(app.dataDir, 'revocations', JSON.stringify(first));
   const other = await generate('numbering victim');
   await revokeConfirmed(other, 'superseded', iso(clock - 500));
-  const after = JSON.parse(await readFile(file, 'utf8')) as typeof first;
+  const after = JSON.parse(storedDocument(app.dataDir, 'revocations')!) as typeof first;
   assert.equal(after.document.sequence, second.document.sequence + 1);
   assert.notEqual(current, JSON.stringify(after));
   await refused(app.keys.importRevocations(JSON.stringify(second), 'cli'), 'Conflict', /not newer than/);

@@ -12,6 +12,8 @@ import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
+import { overwriteDocument } from '../support/store-tamper.ts';
+import { readDataItemText } from '../../main/storage/data-items.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
@@ -181,6 +183,27 @@ test('refused with a clear error and nothing pushed: no intent, replay, expiry, 
 
   const sigManifest = await fetch(`${registry.url}/v2/shop/refuse/manifests/${moved.digest.replace(':', '-')}.sig`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
   assert.equal(((await sigManifest.json()) as { layers: unknown[] }).layers.length, 1, 'only the one confirmed signature was pushed');
+});
+
+test('a damaged settings document stops signing with an error naming the store file; its signing rules never fall away to defaults', async () => {
+  const image = await factory.image('shop/damaged', 'v1', { os: 'linux', architecture: 'amd64' }, 'damaged settings v1');
+  const reference = { reference: `${host}/shop/damaged:v1`, digest: image.digest, manifests: [image.digest], format: 'cosign' };
+  await app.settings.update({ signing: { tsaUrl: tsa.url, rules: [{ scope: `${host}/shop/*`, keyIds: [hsmKey.id] }] } });
+  await refused(call('signing.prepare', { ...reference, keyId: softwareKey.id }), 'Forbidden', /not allowed to sign/);
+  const pending = await call<SignIntentView>('signing.prepare', { ...reference, keyId: hsmKey.id });
+  const good = await readDataItemText(app.dataDir, 'settings.json');
+  assert.ok(good !== null);
+  overwriteDocument(app.dataDir, 'settings', good.slice(0, good.length / 2));
+  try {
+    const named = new RegExp(`${join(app.dataDir, 'signet.db').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}.*settings.*damaged`);
+    await refused(call('signing.prepare', { ...reference, keyId: softwareKey.id }), 'Conflict', named);
+    await refused(call('signing.confirm', { intentId: pending.intentId }), 'Conflict', named);
+    await refused(call('settings.get', {}), 'Conflict', named);
+  } finally {
+    overwriteDocument(app.dataDir, 'settings', good);
+  }
+  assert.equal(await tagExists('shop/damaged', `${image.digest.replace(':', '-')}.sig`), false, 'nothing was signed or pushed');
+  await app.settings.update({ signing: { tsaUrl: tsa.url, rules: [] } });
 });
 
 test('sigstore bundle format: an OCI referrer with the tag-schema fallback, verified by Signet and by cosign 2.5 (verify-attestation)', async () => {
