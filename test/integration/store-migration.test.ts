@@ -21,6 +21,8 @@ async function oldFolder(keychain: MemoryKeychain): Promise<{ dir: string; files
   const app = createApp({ host: 'cli', keychain, probes: quietProbes, env: { ...process.env, SIGNET_HOME: scratch } });
   const key = await app.keys.generate({ backend: { kind: 'software' }, algorithm: 'ecdsa-p256', label: 'release' }, 'cli');
   const other = await app.keys.generate({ backend: { kind: 'software' }, algorithm: 'ecdsa-p256', label: 'old' }, 'cli');
+  // Revocation lists are published only when an admin key signs them.
+  await app.keys.setAdmin(key.id, 'cli');
   await app.keys.revoke(other.id, { reason: 'keyCompromise', invalidSince: new Date().toISOString() }, 'cli');
   await app.settings.update({ signing: { tsaUrl: null, rules: [{ scope: 'registry.example/prod/*', keyIds: [key.id] }] } });
   await app.policies.save({ id: 'prod', name: 'Production', description: '', rules: [{ scope: 'registry.example/prod/*', signers: [{ kind: 'key', keyId: key.id }], threshold: 1, formats: ['cosign'], attestations: [], enforcement: 'enforce' }] }, 'cli');
