@@ -95,11 +95,6 @@ export const requests = {
     input: ConfirmKeyActionSchema,
     output: KeyRecordSchema,
   },
-  'keys.setAdmin': {
-    summary: 'Designate the key that signs the revocation list',
-    input: z.object({ keyId: KeyIdSchema }).strict(),
-    output: KeyRecordSchema,
-  },
   'keys.revocationSigner': {
     summary: 'Which key signs the revocation list, and whether a list can be published now',
     input: NoInputSchema,

@@ -356,8 +356,7 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: 1,
     run: async (session, _v, [keyId]) => {
-      const call = await session.client();
-      const key = await call.keys.setAdmin({ keyId: keyId! });
+      const key = await confirmAction(session, { action: 'set-admin', keyId: keyId! });
       return { text: `${key.id} "${key.label}" now signs the revocation list.`, json: key };
     },
   },

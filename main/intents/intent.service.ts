@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignetError } from '../errors.ts';
 import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
 
-export type IntentAction = 'sign' | 'rotate' | 'revoke' | 'destroy' | 'backup' | 'restore' | 'compromise' | 'settings';
+export type IntentAction = 'sign' | 'rotate' | 'revoke' | 'destroy' | 'set-admin' | 'backup' | 'restore' | 'compromise' | 'settings';
 
 export interface Intent {
   id: string;

@@ -66,7 +66,6 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       exportPublic: (input) => services.keys.exportPublic(input.keyId, input.format),
       prepare: (input) => services.keyActions.prepare(input),
       confirm: (input, context) => services.keyActions.confirm(input.intentId, input.typedConfirmation, services.confirmations, context.host),
-      setAdmin: (input, context) => services.keys.setAdmin(input.keyId, context.host),
       revocationSigner: () => services.keys.revocationSigner(),
       discover: async (input, context) => {
         await knownModule(services, input.modulePath, context.host);

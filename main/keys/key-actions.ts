@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/audit.log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { Policy } from '../../shared/model/policy.model.ts';
 
-const TITLES = { rotate: 'Rotate signing key', revoke: 'Revoke signing key', destroy: 'Destroy signing key' } as const;
+const TITLES = { rotate: 'Rotate signing key', revoke: 'Revoke signing key', destroy: 'Destroy signing key', 'set-admin': 'Designate the revocation-list admin key' } as const;
 
 /**
  * Rotate, revoke and destroy in two steps: main states exactly what will happen (an intent), then
@@ -38,8 +38,9 @@ export class KeyActions {
   async prepare(request: PrepareKeyAction): Promise<IntentView> {
     const key = await this.keys.get(request.keyId);
     this.assertPossible(request, key);
-    const facts = [...describe(request, key), ...(await this.impact(request, key))];
-    const intent = this.intents.issue({ action: request.action, title: TITLES[request.action], facts, payload: request });
+    const facts = await this.facts(request, key);
+    const message = request.action === 'set-admin' ? 'Confirm only if you chose this key yourself: from now on only revocation lists it signs are published and imported here.' : undefined;
+    const intent = this.intents.issue({ action: request.action, title: TITLES[request.action], facts, payload: request, message });
     return {
       intentId: intent.id,
       action: request.action,
@@ -62,7 +63,7 @@ export class KeyActions {
     await this.intents.confirm(intentId, confirmations);
     const key = await this.keys.get(request.keyId);
     this.assertPossible(request, key);
-    this.intents.consume(intentId, request.action, [...describe(request, key), ...(await this.impact(request, key))]);
+    this.intents.consume(intentId, request.action, await this.facts(request, key));
     switch (request.action) {
       case 'rotate':
         return (await this.keys.rotate(request.keyId, { overlapDays: request.overlapDays, label: request.label }, host)).successor;
@@ -70,7 +71,20 @@ export class KeyActions {
         return this.keys.revoke(request.keyId, { reason: request.reason, invalidSince: request.invalidSince }, host);
       case 'destroy':
         return this.keys.destroy(request.keyId, host);
+      case 'set-admin':
+        return this.keys.setAdmin(request.keyId, host);
     }
+  }
+
+  // Designating the admin key changes whose lists count, so its facts name the key it replaces instead of what the key signed.
+  private async facts(request: PrepareKeyAction, key: KeyRecord): Promise<ConfirmationFact[]> {
+    if (request.action !== 'set-admin') return [...describe(request, key), ...(await this.impact(request, key))];
+    const current = (await this.keys.revocationSigner()).adminKeyId;
+    const replaced = current && current !== key.id ? await this.keys.get(current).catch(() => null) : null;
+    return [
+      ...describe(request, key),
+      { label: 'Replaces', value: current === key.id ? 'nothing: this key is already the admin key' : replaced ? `"${replaced.label}" (${replaced.fingerprint})` : 'no admin key (none is designated)' },
+    ];
   }
 
   // What the action touches, from the audit log: the digests this key signed (all of them, or those after "invalid since").
@@ -112,6 +126,7 @@ export class KeyActions {
     const status = effectiveStatus(key, this.now());
     if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
     if (request.action === 'rotate' && status !== 'active') throw new SignetError('Conflict', `Key "${key.label}" is ${status}; only an active key can be rotated.`);
+    if (request.action === 'set-admin' && status !== 'active') throw new SignetError('Conflict', `Key "${key.label}" is ${status}; only an active key can sign revocation lists.`);
     if (request.action === 'revoke' && key.status === 'revoked' && !strengthens(key.revocation, { reason: request.reason, invalidSince: request.invalidSince, revokedAt: this.now().toISOString() })) {
       throw new SignetError('Conflict', `Key "${key.label}" is already revoked (${key.revocation?.reason} from ${key.revocation?.invalidSince}); only keyCompromise or an earlier "invalid since" makes that stronger.`);
     }
@@ -130,6 +145,8 @@ function describe(request: PrepareKeyAction, key: KeyRecord): ConfirmationFact[]
     facts.push({ label: 'Overlap', value: `${request.overlapDays} days; then the old key verifies but no longer signs` });
   } else if (request.action === 'revoke') {
     facts.push({ label: 'Reason (RFC 5280)', value: request.reason }, { label: 'Invalid since', value: request.invalidSince });
+  } else if (request.action === 'set-admin') {
+    facts.push({ label: 'Effect', value: 'this key alone signs the revocation lists Signet publishes, and only lists it signed are imported from now on' });
   } else {
     facts.push({ label: 'Effect', value: 'the private key is erased from its store; this cannot be undone' });
   }

@@ -5,10 +5,12 @@ import { api } from '../api/client.ts';
 import { ErrorBox } from '../app/error-box.tsx';
 import { saveFile } from '../app/save-file.ts';
 import { StatusBadge } from '../app/status-badge.tsx';
+import { useKeys } from '../stores/keys.store.ts';
 import { asAppError } from '../stores/request-state.ts';
 
 // The officer chooses the key that signs the revocation list; without one no list is published, so the card says so and offers the choice.
 export function RevocationListCard({ keys }: { keys: KeyRecord[] }) {
+  const prepare = useKeys((state) => state.prepare);
   const [signer, setSigner] = useState<RevocationSigner | null>(null);
   const [choice, setChoice] = useState('');
   const [failure, setFailure] = useState<AppError | null>(null);
@@ -35,10 +37,12 @@ export function RevocationListCard({ keys }: { keys: KeyRecord[] }) {
     setBusy(false);
     refresh();
   };
+  // Main states what changes and the key it replaces; the review above the list asks for the confirmation.
   const designate = () =>
     run(async () => {
-      const key = await api.keys.setAdmin({ keyId: chosen!.id });
-      return `“${key.label}” now signs the revocation list.`;
+      const refused = await prepare({ action: 'set-admin', keyId: chosen!.id });
+      if (refused) throw refused;
+      return 'Review the change and confirm it.';
     });
   const exportList = () =>
     run(async () => {

@@ -349,7 +349,7 @@ function ReviewPanel() {
       )}
       <div className="actions">
         <button type="button" className="danger" disabled={busy || (review.typeToConfirm !== null && typed !== review.typeToConfirm)} onClick={() => void go()}>
-          Confirm {review.action}
+          Confirm {review.action === 'set-admin' ? 'admin key' : review.action}
         </button>
         <button
           type="button"

@@ -137,6 +137,8 @@ export const PrepareKeyActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('rotate'), keyId: KeyIdSchema, overlapDays: z.number().int().min(0).max(365).default(7), label: KeyLabelSchema.optional() }).strict(),
   z.object({ action: z.literal('revoke'), keyId: KeyIdSchema, reason: RevocationReasonSchema, invalidSince: z.iso.datetime() }).strict(),
   z.object({ action: z.literal('destroy'), keyId: KeyIdSchema }).strict(),
+  /** Designating the key that alone signs and vouches for revocation lists. */
+  z.object({ action: z.literal('set-admin'), keyId: KeyIdSchema }).strict(),
 ]);
 export type PrepareKeyAction = z.infer<typeof PrepareKeyActionSchema>;
 
@@ -144,7 +146,7 @@ export type PrepareKeyAction = z.infer<typeof PrepareKeyActionSchema>;
 export const IntentViewSchema = z
   .object({
     intentId: z.string(),
-    action: z.enum(['rotate', 'revoke', 'destroy']),
+    action: z.enum(['rotate', 'revoke', 'destroy', 'set-admin']),
     title: z.string(),
     facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()),
     expiresAt: z.iso.datetime(),

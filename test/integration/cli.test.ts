@@ -237,7 +237,8 @@ test('signet compromise: assess lists what the key signed after the time; respon
     assert.equal(withoutAdmin.code, 1);
     assert.match(withoutAdmin.stderr, /No admin key is designated/);
     const admin = KeyRecordSchema.parse(JSON.parse((await signet(['--json', 'keys', 'generate', '--label', 'cmp admin'])).stdout));
-    assert.equal((await signet(['keys', 'set-admin', admin.id])).code, 0);
+    assert.equal((await signet(['keys', 'set-admin', admin.id])).code, 1, 'designating the admin key needs a confirmation at a terminal');
+    assert.equal((await atTerminal(['keys', 'set-admin', admin.id], 'set-admin')).code, 0);
     const since = new Date(Date.now() - 60_000).toISOString();
     const signed = await atTerminal(['sign', `${host}/cli/cmp:v1`, '--key', "'cmp key'"], 'sign');
     assert.equal(signed.code, 0, signed.output);

@@ -15,7 +15,7 @@ import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { ImageFactory } from '../support/image-factory.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
-import { callChannel } from '../support/dispatch.ts';
+import { callChannel, designateAdminKey } from '../support/dispatch.ts';
 
 const LINUX = { os: 'linux', architecture: 'amd64' };
 const HOUR = 3_600_000;
@@ -46,6 +46,9 @@ async function call<T>(channel: string, input: unknown): Promise<T> {
   return callChannel<T>(app, channel, input);
 }
 
+// The admin key is designated through the confirmed key action, as the Keys screen and the CLI do.
+const designateAdmin = (keyId: string) => designateAdminKey(app, keyId);
+
 async function signImage(reference: string, keyId: string, format: string): Promise<SignResult> {
   const plan = await call<SignPlan>('signing.plan', { reference });
   const intent = await call<SignIntentView>('signing.prepare', { reference, digest: plan.digest, manifests: [plan.digest], keyId, format });
@@ -70,7 +73,7 @@ test('a compromised key: assess finds what it signed after "invalid since", and 
   const bystander = await call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label: 'other team' });
   const scopeFirst = { keyId: compromised.id, invalidSince: new Date(Date.now() - HOUR).toISOString(), registries: [], resign: false, removeCompromisedSignatures: false, exportTargets: [] };
   await assert.rejects(call('compromise.prepare', scopeFirst), /none can be signed now: No admin key is designated/);
-  await call('keys.setAdmin', { keyId: bystander.id });
+  await designateAdmin(bystander.id);
   await app.policies.save({ id: 'prod', name: 'Production', description: '', rules: [{ scope: `${host}/app/*`, signers: [{ kind: 'key', keyId: compromised.id }], threshold: 1, formats: ['cosign', 'sigstore-bundle', 'notation'], attestations: [], enforcement: 'enforce' }] }, 'cli');
 
   const old = await factory.image('app/old', 'v1', LINUX, 'old');

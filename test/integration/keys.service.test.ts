@@ -12,7 +12,7 @@ import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
-import { callChannel } from '../support/dispatch.ts';
+import { callChannel, designateAdminKey } from '../support/dispatch.ts';
 
 let hsm: SoftHsm;
 let keychain: Keychain;
@@ -37,6 +37,9 @@ after(async () => {
 async function call<T>(channel: string, input: unknown): Promise<T> {
   return callChannel<T>(app, channel, input, 'cli');
 }
+
+// The admin key is designated through the confirmed key action, as the Keys screen and the CLI do.
+const designateAdmin = (keyId: string) => designateAdminKey(app, keyId, 'cli');
 
 async function refused(channel: string, input: unknown, code: string, pattern?: RegExp): Promise<void> {
   const result = await app.dispatch(channel, input, { host: 'cli' });
@@ -184,7 +187,7 @@ test('an intent expires, and a declined confirmation does nothing', async () => 
 
 test('revocation: the key stops signing, the list is signed by the admin key, and only an untampered list imports', async () => {
   const admin = await call<KeyRecord>('keys.generate', { backend: hsmBackend(), label: 'revocation admin' });
-  await call('keys.setAdmin', { keyId: admin.id });
+  await designateAdmin(admin.id);
   const victim = await call<KeyRecord>('keys.generate', { backend: hsmBackend(), label: 'compromised' });
   const invalidSince = new Date(clock - 3_600_000).toISOString();
   await app.keys.sign(victim.id, { payload: Buffer.from('made by the thief') }, 'cli');

@@ -8,7 +8,7 @@ import { REVOCATIONS_TYPE } from '../../main/keys/revocation-list.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
-import { callChannel, refused } from '../support/dispatch.ts';
+import { callChannel, designateAdminKey, refused } from '../support/dispatch.ts';
 import { overwriteDocument, storedDocument } from '../support/store-tamper.ts';
 
 const HOUR = 3_600_000;
@@ -26,6 +26,9 @@ after(async () => {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const call = <T>(channel: string, input: unknown) => callChannel<T>(app, channel, input, 'cli');
+// The admin key is designated through the confirmed key action, as the Keys screen and the CLI do.
+const designateAdmin = (keyId: string) => designateAdminKey(app, keyId, 'cli');
+
 const generate = (label: string, notAfter?: string) => call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label, ...(notAfter ? { notAfter } : {}) });
 
 function entry(key: KeyRecord, reason: RevocationReason, invalidSince: string, revokedAt = invalidSince) {
@@ -61,7 +64,7 @@ test('publishing without an admin key is refused in words and nothing unsigned i
 
 test('the admin key chosen signs every list with a growing sequence number, and a replayed or older list is refused', async () => {
   const admin = await generate('list admin');
-  await call('keys.setAdmin', { keyId: admin.id });
+  await designateAdmin(admin.id);
   const first = JSON.parse((await call<{ text: string }>('keys.revocations', {})).text) as { document: { sequence: number; signer: { fingerprint: string }; entries: unknown[] }; signature: string };
   assert.equal(first.document.signer.fingerprint, admin.fingerprint);
   assert.ok(first.document.sequence >= 1);
@@ -104,23 +107,23 @@ test('a list signed by an inventory key other than the admin key is refused', as
 test('a list signed by the admin key after it was revoked, or after it expired, is refused', async () => {
   const target = await generate('kept active');
   const soonExpired = await generate('short admin', iso(clock + HOUR));
-  await call('keys.setAdmin', { keyId: soonExpired.id });
+  await designateAdmin(soonExpired.id);
   const beforeExpiry = await craft(soonExpired, await nextSequence(), [entry(target, 'superseded', iso(clock - HOUR))]);
   clock += 2 * HOUR;
   await refused(app.keys.importRevocations(beforeExpiry, 'cli'), 'Forbidden', /admin key "short admin" is expired/);
 
   const revokedAdmin = await generate('revoked admin');
-  await call('keys.setAdmin', { keyId: revokedAdmin.id });
+  await designateAdmin(revokedAdmin.id);
   const signedBeforeRevocation = await craft(revokedAdmin, (await nextSequence()) + 5, [entry(target, 'superseded', iso(clock - HOUR))]);
   await revokeConfirmed(revokedAdmin, 'keyCompromise', iso(clock - 1000));
   await refused(app.keys.importRevocations(signedBeforeRevocation, 'cli'), 'Forbidden', /No admin key is designated/);
-  await refused(call('keys.setAdmin', { keyId: revokedAdmin.id }), 'Conflict', /revoked; only an active key/);
+  await refused(designateAdmin(revokedAdmin.id), 'Conflict', /revoked; only an active key/);
   assert.equal((await app.keys.get(target.id)).status, 'active');
 });
 
 test('future-dated entries beyond the clock skew are refused; a minute of skew is tolerated', async () => {
   const admin = await generate('dating admin');
-  await call('keys.setAdmin', { keyId: admin.id });
+  await designateAdmin(admin.id);
   const target = await generate('dated target');
   const farFuture = await craft(admin, await nextSequence(), [entry(target, 'superseded', iso(clock + 365 * 24 * HOUR), iso(clock))]);
   await refused(app.keys.importRevocations(farFuture, 'cli'), 'Forbidden', /dated in the future \(invalid since/);
@@ -133,7 +136,7 @@ test('future-dated entries beyond the clock skew are refused; a minute of skew i
 
 test('a stronger revocation replaces a weaker one, by import or by revoking again, and never the reverse', async () => {
   const admin = await generate('strength admin');
-  await call('keys.setAdmin', { keyId: admin.id });
+  await designateAdmin(admin.id);
   const key = await generate('weakly revoked');
   const late = iso(clock - HOUR);
   const early = iso(clock - 5 * HOUR);
@@ -168,4 +171,23 @@ test('revoking a key already revoked as superseded for keyCompromise goes throug
   assert.deepEqual([compromised.revocation?.reason, compromised.revocation?.invalidSince], ['keyCompromise', iso(clock - 2 * HOUR)]);
   const [audit] = await app.audit.list({ action: 'key.revoke', subject: key.id, limit: 1 });
   assert.equal((audit?.details.strengthened as { reason?: string } | undefined)?.reason, 'superseded');
+});
+
+test('the admin key changes only through a confirmed key action that names the key it replaces; a declined one changes nothing', async () => {
+  const first = await generate('first admin');
+  await designateAdmin(first.id);
+  const second = await generate('second admin');
+  await refused(call('keys.setAdmin', { keyId: second.id }), 'BadInput', /Unknown channel/);
+  const intent = await call<IntentView>('keys.prepare', { action: 'set-admin', keyId: second.id });
+  assert.equal(intent.action, 'set-admin');
+  assert.ok(intent.facts.some((f) => f.label === 'Replaces' && f.value.includes('first admin') && f.value.includes(first.fingerprint)), JSON.stringify(intent.facts));
+  confirmations.answer = false;
+  try {
+    await refused(call('keys.confirm', { intentId: intent.intentId }), 'Cancelled');
+  } finally {
+    confirmations.answer = true;
+  }
+  assert.equal((await call<RevocationSigner>('keys.revocationSigner', {})).adminKeyId, first.id, 'a declined confirmation leaves the admin key as it was');
+  await designateAdmin(second.id);
+  assert.equal((await call<RevocationSigner>('keys.revocationSigner', {})).adminKeyId, second.id);
 });

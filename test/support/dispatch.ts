@@ -18,3 +18,9 @@ export async function refused(promise: Promise<unknown>, code: string | string[]
     return true;
   });
 }
+
+// Designates the revocation-list admin key as every host must: a key action main states, then the host's confirmation.
+export async function designateAdminKey<T>(app: { dispatch: Dispatch }, keyId: string, host: HostKind = 'electron'): Promise<T> {
+  const intent = await callChannel<{ intentId: string }>(app, 'keys.prepare', { action: 'set-admin', keyId }, host);
+  return callChannel<T>(app, 'keys.confirm', { intentId: intent.intentId }, host);
+}
