@@ -202,18 +202,23 @@ export class AuditLog {
 
   // After a confirmed restore the log is the backup's on purpose: the anchor follows it to its last signed checkpoint, and the
   // caller records the point it replaced in the restore's own entry.
-  async resetAnchor(): Promise<{ previous: AnchorPoint | null; current: AnchorPoint | null; where: string } | null> {
+  async resetAnchor(): Promise<{ previous: AnchorPoint | null; current: AnchorPoint | null; where: string; failed: string | null } | null> {
     const anchor = this.anchor;
     if (!anchor) return null;
     await this.anchoring;
-    return this.store.write(async () => {
-      const before = await anchor.read();
-      const latest = await this.store.read((reader) => latestCheckpoint(reader, null), null);
-      const current = latest && (await this.checkpointSignatureHolds(latest.entry)) ? { seq: latest.seq, hash: latest.hash, time: this.now().toISOString() } : null;
-      if (current) await anchor.write(current);
-      else await anchor.clear();
-      return { previous: before.state === 'present' ? before.point : null, current, where: anchor.where };
-    });
+    try {
+      return await this.store.write(async () => {
+        const before = await anchor.read();
+        const latest = await this.store.read((reader) => latestCheckpoint(reader, null), null);
+        const current = latest && (await this.checkpointSignatureHolds(latest.entry)) ? { seq: latest.seq, hash: latest.hash, time: this.now().toISOString() } : null;
+        if (current) await anchor.write(current);
+        else await anchor.clear();
+        return { previous: before.state === 'present' ? before.point : null, current, where: anchor.where, failed: null };
+      });
+    } catch (error) {
+      // The restore itself stands; verify then reports the old point against the restored log until the anchor can be moved.
+      return { previous: null, current: null, where: anchor.where, failed: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   // Waits for pending entries and the anchor updates they started.
@@ -248,14 +253,14 @@ export class AuditLog {
       const later = signed.seq > point!.seq ? ` The log's later checkpoint at entry ${signed.seq} is not recorded there yet.` : '';
       return { status: 'matched', ...base, note: `The log holds entry ${point!.seq}, the checkpoint recorded in ${where}, unchanged.${later}${failed}` };
     };
-    const result = (ok: boolean, entries: number, firstBad: AuditVerification['firstBad'], anchor: AuditAnchorCheck | null): AuditVerification => ({
+    const result = (ok: boolean, entries: number, firstBad: AuditVerification['firstBad'], anchor: AuditAnchorCheck | null, unsignedTail = entries - signed.line): AuditVerification => ({
       ok,
       entries,
       checkpoints,
       lastHash: previous.seq === 0 ? null : previous.hash,
       firstBad,
       anchor,
-      unsignedTail: Math.max(0, entries - signed.line),
+      unsignedTail: Math.max(0, unsignedTail),
     });
     const fail = (line: number, seq: number, reason: string, anchor: AuditAnchorCheck | null = anchorCheck()): AuditVerification => result(false, line - 1, { seq, line, reason }, anchor);
     for (const [index, line] of lines.entries()) {
@@ -290,7 +295,7 @@ export class AuditLog {
     if (tail > this.checkpointEvery) {
       const after = signed.seq > 0 ? `the last signed checkpoint (entry ${signed.seq})` : this.signer ? 'the start of the log, which holds no signed checkpoint' : 'the start of the log (no audit key is at hand here to check checkpoint signatures)';
       const reason = `${tail} entries follow ${after}, more than the ${this.checkpointEvery} after which one is always written: checkpoints were removed, or the entries were written without the audit key`;
-      return fail(signed.line + 1, signed.seq + 1, reason);
+      return result(false, signed.line, { seq: signed.seq + 1, line: signed.line + 1, reason }, anchorCheck(), tail);
     }
     const anchor = anchorCheck();
     return result(anchor?.status !== 'unreadable', lines.length, null, anchor);
