@@ -14,6 +14,8 @@ export interface AuditSigner {
   fingerprint(): Promise<string>;
   sign(message: Buffer): Promise<Buffer>;
   verify(message: Buffer, signature: Buffer, fingerprint: string): Promise<boolean>;
+  /** The pinned public key as PEM, for a published checkpoint; null before the first checkpoint. */
+  publicKeyPem?(): Promise<string | null>;
 }
 
 export interface AuditRecord {
@@ -193,8 +195,31 @@ export class AuditLog {
     await anchor.write({ seq: latest.seq, hash: latest.hash, time: this.now().toISOString() });
   }
 
-  private async checkpointSignatureHolds(entry: AuditEntry): Promise<boolean> {
-    if (!this.signer) return false;
+  // The newest checkpoint entry whose hash and signature hold, for publishing; null when there is none.
+  async latestCheckpoint(): Promise<AuditEntry | null> {
+    await this.flushing;
+    const latest = await this.store.read((reader) => latestCheckpoint(reader, null), null);
+    return latest && (await this.checkpointSignatureHolds(latest.entry)) ? latest.entry : null;
+  }
+
+  // The entry at a position, as stored, for holding a published checkpoint against the log; null when the log has none there.
+  async entryAt(seq: number): Promise<AuditEntry | null> {
+    const lines = await this.store.read((reader) => reader.auditLines(), []);
+    for (const row of lines) {
+      const entry = parseEntry(row.line);
+      if (entry?.seq === seq) return entry;
+    }
+    return null;
+  }
+
+  /** The audit key's pinned public half, or null when no checkpoint was ever signed here. */
+  async auditKeyPem(): Promise<string | null> {
+    return (await this.signer?.publicKeyPem?.()) ?? null;
+  }
+
+  // Whether a checkpoint entry (this log's or a published one) is signed by the pinned audit key over what it says it covers.
+  async checkpointSignatureHolds(entry: AuditEntry): Promise<boolean> {
+    if (!this.signer || entry.action !== 'audit.checkpoint') return false;
     const details = entry.details as { upTo?: unknown; chainHash?: unknown; keyFingerprint?: unknown; signature?: unknown };
     if (typeof details.upTo !== 'number' || typeof details.chainHash !== 'string' || typeof details.signature !== 'string' || typeof details.keyFingerprint !== 'string') return false;
     return this.signer.verify(checkpointMessage(details.upTo, details.chainHash), Buffer.from(details.signature, 'base64'), details.keyFingerprint);
