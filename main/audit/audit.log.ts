@@ -134,7 +134,11 @@ export class AuditLog {
     const make = (entryRecord: AuditRecord, details: Record<string, unknown>): AuditEntry => {
       const body = { seq: previous.seq + 1, time: this.now().toISOString(), host: entryRecord.host, action: entryRecord.action, subject: entryRecord.subject, details, prev: previous.hash };
       const entry = { ...body, hash: entryHash(body) };
-      tx.appendAudit({ seq: entry.seq, action: entry.action, subject: entry.subject }, JSON.stringify(entry));
+      const line = JSON.stringify(entry);
+      // An entry the log could not read back would stop every later append; it is refused, and its change with it.
+      const readable = AuditEntrySchema.safeParse(JSON.parse(line));
+      if (!readable.success) throw new Error(`The audit entry for ${entryRecord.action} is not a valid record (${readable.error.issues[0]?.message ?? 'invalid'}); nothing was changed.`);
+      tx.appendAudit({ seq: entry.seq, action: entry.action, subject: entry.subject }, line);
       previous = { seq: entry.seq, hash: entry.hash };
       return entry;
     };

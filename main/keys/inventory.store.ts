@@ -18,6 +18,8 @@ export class InventoryStore {
   readonly store: DataStore;
   /** The store file, named in every error about the inventory. */
   readonly file: string;
+  /** The last text checked and its result: the schema runs again only when the stored text differs. */
+  private parsed: { text: string; inventory: Inventory } | null = null;
 
   constructor(dataDir: string) {
     this.store = DataStore.for(dataDir);
@@ -61,7 +63,8 @@ export class InventoryStore {
   private parse(reader: StoreTransaction | StoreReader): Inventory {
     const text = reader.text('inventory');
     if (text === null) return emptyInventory();
-    return InventoryStore.parseText(text, `${this.file} (document "inventory")`);
+    if (this.parsed?.text !== text) this.parsed = { text, inventory: InventoryStore.parseText(text, `${this.file} (document "inventory")`) };
+    return structuredClone(this.parsed.inventory);
   }
 }
 

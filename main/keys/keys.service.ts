@@ -15,6 +15,7 @@ import { canonicalJson } from '../audit/canonical-json.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { findKey, type Inventory, type InventoryStore } from './inventory.store.ts';
+import type { StoreTransaction } from '../storage/data.store.ts';
 import { algorithmOf, ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from './key-encoding.ts';
 import { openCosignKey, sealCosignKey } from './cosign-key.ts';
 import type { PinSource } from './pin.source.ts';
@@ -84,20 +85,24 @@ export class KeyService {
 
   // Key material first, then the inventory with its audit entry in one transaction: a crash in between leaves an unlisted key, never a listed key without material.
   async generate(input: GenerateKeyInput, host: HostKind): Promise<KeyRecord> {
-    if (input.backend.kind === 'pkcs11') await this.token(input.backend, `Generate ${ALGORITHM_NAMES[input.algorithm]} key "${input.label.trim()}" on this token.`);
+    const label = input.label.trim();
+    if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
+      throw new SignetError('BadInput', 'The expiry date is in the past.');
+    }
+    if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
+      throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
+    }
+    if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
+    if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
+      throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
+    }
+    if (input.backend.kind === 'pkcs11') {
+      // Checked again under the write lock; here so a taken label is said before any PIN is asked.
+      this.assertLabelFree(await this.load(), label);
+      await this.token(input.backend, `Generate ${ALGORITHM_NAMES[input.algorithm]} key "${label}" on this token.`);
+    }
     return this.mutate(async (inventory) => {
-      const label = input.label.trim();
       this.assertLabelFree(inventory, label);
-      if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
-        throw new SignetError('BadInput', 'The expiry date is in the past.');
-      }
-      if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
-        throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
-      }
-      if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
-      if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
-        throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
-      }
       const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null, input.wrappable === true);
       inventory.keys.push(record);
       return {
@@ -206,7 +211,7 @@ export class KeyService {
 
   // A successor on the same backend; both keys sign the rotation statement, and the old key retires after the overlap.
   async rotate(id: string, options: { overlapDays: number; label?: string }, host: HostKind): Promise<{ old: KeyRecord; successor: KeyRecord; statement: SignedStatement }> {
-    await this.openTokenOf(id, 'Sign with key');
+    await this.openTokenOf(id, 'Sign with key', (key) => effectiveStatus(key, this.now()) === 'active' && !key.successor);
     return this.mutate(async (inventory) => {
       const old = findKey(inventory, id);
       const status = effectiveStatus(old, this.now());
@@ -264,7 +269,7 @@ export class KeyService {
 
   // The key material is destroyed; the record stays, marked destroyed, so history keeps its meaning.
   async destroy(id: string, host: HostKind): Promise<KeyRecord> {
-    await this.openTokenOf(id, 'Destroy key');
+    await this.openTokenOf(id, 'Destroy key', (key) => key.status !== 'destroyed');
     return this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
       if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
@@ -540,9 +545,10 @@ export class KeyService {
   }
 
   // A token key's session is opened (and its PIN asked) before the write lock is taken, so no prompt holds other processes up.
-  private async openTokenOf(id: string, operation: string): Promise<void> {
+  // Only for a key the operation would go ahead with: a refusal is said before any PIN is asked.
+  private async openTokenOf(id: string, operation: string, proceeds: (key: KeyRecord) => boolean): Promise<void> {
     const key = findKey(await this.load(), id);
-    if (key.location.kind === 'pkcs11' && key.status !== 'destroyed') await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `${operation} "${key.label}" on this token.`);
+    if (key.location.kind === 'pkcs11' && proceeds(key)) await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `${operation} "${key.label}" on this token.`);
   }
 
   // A change is made on the inventory read inside its own write transaction and commits with its audit entry, or not at all.
@@ -608,17 +614,22 @@ export class KeyService {
 
   // Re-signed on every change by the designated admin key, so the list others import is always current; a list made from an inventory changed meanwhile is made again.
   private async publishRevocations(host: HostKind): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    const publish = async (tx: StoreTransaction, list: { document: Record<string, unknown>; signature: string | null }) => {
+      tx.put('revocations', list);
+      await this.deps.audit.appendWithin(tx, { host, action: 'key.publishRevocations', subject: (list.document.signer as { keyId?: string } | null)?.keyId ?? null, details: { entries: (list.document.entries as unknown[]).length, signed: list.signature !== null } });
+    };
+    // Signed outside the lock while the inventory holds still; if it keeps changing, read, signed and written under the lock.
+    for (let attempt = 0; attempt < 5; attempt++) {
       const [inventory, revision] = await this.deps.inventory.store.read((reader) => [this.deps.inventory.loadWithin(reader), reader.revision('inventory')] as const, [{ version: 1 as const, adminKeyId: null, keys: [] }, 0] as const);
-      const { document, signature } = await this.signedRevocations(inventory);
+      const list = await this.signedRevocations(inventory);
       const published = await this.deps.inventory.store.write(async (tx) => {
-        if (tx.revision('inventory') !== revision && attempt < 20) return false;
-        tx.put('revocations', { document, signature });
-        await this.deps.audit.appendWithin(tx, { host, action: 'key.publishRevocations', subject: (document.signer as { keyId?: string } | null)?.keyId ?? null, details: { entries: (document.entries as unknown[]).length, signed: signature !== null } });
+        if (tx.revision('inventory') !== revision) return false;
+        await publish(tx, list);
         return true;
       });
       if (published) return;
     }
+    await this.deps.inventory.store.write(async (tx) => publish(tx, await this.signedRevocations(this.deps.inventory.loadWithin(tx))));
   }
 
   private async signedRevocations(inventory: Inventory): Promise<{ document: Record<string, unknown>; signature: string | null }> {

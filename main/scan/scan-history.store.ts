@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { ScanImageSchema, ScanRecordSchema, ScanScheduleSchema, ScanSummarySchema, type ScanRecord, type ScanSchedule, type ScanSummary } from '../../shared/model/scan.model.ts';
 import { SignetError } from '../errors.ts';
-import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { DataStore } from '../storage/data.store.ts';
 
 export const SCAN_ID = /^scan-[0-9A-Za-z-]{1,58}$/;
 /** As many as the history can be asked for; older records are deleted. */
@@ -38,40 +35,39 @@ export function tagKey(repository: string, tag: string): string {
 }
 
 /**
- * Scans on disk: one crash-safe file per scan (scans/<scanId>.json), an index of their summaries
- * for the history (rebuilt from the files when it is missing or behind), the per-source state an
- * incremental re-scan reuses, and the schedules.
+ * Scans in the data store: one item per scan record, one index entry with its summary for the
+ * history, the per-source state an incremental re-scan reuses, and the schedules; each change is
+ * one transaction, so scans saved by several processes at once all land.
  */
 export class ScanHistoryStore {
-  private readonly dir: string;
-  private readonly indexFile: string;
-  private readonly schedulesFile: string;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly store: DataStore;
 
   constructor(dataDir: string) {
-    this.dir = join(dataDir, 'scans');
-    this.indexFile = join(this.dir, 'index.json');
-    this.schedulesFile = join(this.dir, 'schedules.json');
+    this.store = DataStore.for(dataDir);
   }
 
-  // The record first, then the index: a crash in between leaves a record the history still finds. The oldest go past the limit.
+  // The record and its index entry commit together; the oldest go past the limit in the same transaction.
   async save(record: ScanRecord, scanKey: string): Promise<void> {
-    await writeFileAtomic(this.recordFile(record.summary.scanId), JSON.stringify(record));
-    await this.serialise(async () => {
-      const index = (await this.index()).filter((e) => e.scanId !== record.summary.scanId);
-      index.push({ scanId: record.summary.scanId, sourceKey: scanKey, summary: record.summary });
+    const scanId = record.summary.scanId;
+    if (!SCAN_ID.test(scanId)) throw new SignetError('BadInput', `${scanId} is not a scan id.`);
+    await this.store.write((tx) => {
+      tx.putItem('scan', scanId, JSON.stringify(record));
+      tx.putItem('scan-index', scanId, JSON.stringify({ scanId, sourceKey: scanKey, summary: record.summary }));
+      if (tx.countItems('scan-index') <= KEPT_SCANS) return;
+      const index = parseIndex(tx.items('scan-index'));
       index.sort((a, b) => (a.summary.startedAt < b.summary.startedAt ? -1 : a.summary.startedAt > b.summary.startedAt ? 1 : a.scanId.localeCompare(b.scanId)));
-      const dropped = index.splice(0, Math.max(0, index.length - KEPT_SCANS));
-      await writeFileAtomic(this.indexFile, JSON.stringify(index));
-      for (const old of dropped) await rm(this.recordFile(old.scanId), { force: true });
+      for (const old of index.slice(0, index.length - KEPT_SCANS)) {
+        tx.deleteItem('scan', old.scanId);
+        tx.deleteItem('scan-index', old.scanId);
+      }
     });
   }
 
   async get(scanId: string): Promise<ScanRecord> {
-    const text = SCAN_ID.test(scanId) ? await readFileIfExists(this.recordFile(scanId)) : null;
+    const text = SCAN_ID.test(scanId) ? await this.store.read((reader) => reader.item('scan', scanId), null) : null;
     if (text === null) throw new SignetError('NotFound', `No scan ${scanId}.`);
     const parsed = ScanRecordSchema.safeParse(parseJson(text));
-    if (!parsed.success) throw new SignetError('Internal', `The record of scan ${scanId} is damaged.`);
+    if (!parsed.success) throw new SignetError('Internal', `The record of scan ${scanId} in ${this.store.file} is damaged.`);
     return parsed.data;
   }
 
@@ -92,67 +88,54 @@ export class ScanHistoryStore {
   }
 
   async loadState(sourceKey: string): Promise<SourceState | null> {
-    const text = await readFileIfExists(this.stateFile(sourceKey));
-    if (text === null) return null;
-    const parsed = SourceStateSchema.safeParse(parseJson(text));
-    // A damaged state only costs a full re-check; it is never trusted.
-    return parsed.success ? parsed.data : null;
+    return parseState(await this.store.read((reader) => reader.item('scan-state', sourceKey), null));
   }
 
-  // Read, changed and written under one lock, so two scans of one source both land.
+  // Read, changed and written in one transaction, so two scans of one source (in any processes) both land.
   async updateState(sourceKey: string, change: (state: SourceState | null) => SourceState): Promise<void> {
-    await this.serialise(async () => {
-      const next = change(await this.loadState(sourceKey));
-      await writeFileAtomic(this.stateFile(sourceKey), JSON.stringify(next));
+    await this.store.write((tx) => {
+      const next = change(parseState(tx.item('scan-state', sourceKey)));
+      tx.putItem('scan-state', sourceKey, JSON.stringify(next));
     });
   }
 
+  // Forgets what re-scans reuse, so the next scan of every source checks everything again.
+  async forgetStates(): Promise<void> {
+    await this.store.write((tx) => tx.deleteItems('scan-state'));
+  }
+
   async schedules(): Promise<ScanSchedule[]> {
-    const text = await readFileIfExists(this.schedulesFile);
+    const text = await this.store.read((reader) => reader.text('scan-schedules'), null);
     if (text === null) return [];
     const parsed = ScanScheduleSchema.array().safeParse(parseJson(text));
-    if (!parsed.success) throw new SignetError('Internal', `${this.schedulesFile} is damaged; the schedules cannot be read. Nothing was changed.`);
+    if (!parsed.success) throw new SignetError('Conflict', `The scan schedules in ${this.store.file} (document "scan-schedules") are damaged; they cannot be read. Nothing was changed.`);
     return parsed.data;
   }
 
   async saveSchedules(schedules: ScanSchedule[]): Promise<void> {
-    await this.serialise(() => writeFileAtomic(this.schedulesFile, `${JSON.stringify(schedules, null, 2)}\n`));
+    await this.store.write((tx) => tx.put('scan-schedules', schedules));
   }
 
   private async index(): Promise<IndexEntry[]> {
-    const parsed = IndexEntrySchema.array().safeParse(parseJson((await readFileIfExists(this.indexFile)) ?? '[]'));
-    const index = parsed.success ? parsed.data : [];
-    // Records the index does not list (a crash after the record was written, or a damaged index) are read back from their files.
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      return index;
-    }
-    const listed = new Set(index.map((e) => e.scanId));
-    for (const name of names) {
-      const scanId = name.replace(/\.json$/, '');
-      if (!name.endsWith('.json') || !SCAN_ID.test(scanId) || listed.has(scanId)) continue;
-      const record = await this.get(scanId).catch(() => null);
-      // Such a record's own key is not known; its source in words stands in for it.
-      if (record) index.push({ scanId, sourceKey: record.summary.source, summary: record.summary });
-    }
-    return index;
+    return parseIndex(await this.store.read((reader) => reader.items('scan-index'), []));
   }
+}
 
-  private recordFile(scanId: string): string {
-    return join(this.dir, `${scanId}.json`);
+// An entry that cannot be read is left out of the history; its record stays and is still opened by id.
+function parseIndex(items: { body: string }[]): IndexEntry[] {
+  const index: IndexEntry[] = [];
+  for (const item of items) {
+    const parsed = IndexEntrySchema.safeParse(parseJson(item.body));
+    if (parsed.success) index.push(parsed.data);
   }
+  return index;
+}
 
-  private stateFile(sourceKey: string): string {
-    return join(this.dir, 'state', `${createHash('sha256').update(sourceKey).digest('hex').slice(0, 32)}.json`);
-  }
-
-  private serialise<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(work);
-    this.writing = run.catch(() => undefined);
-    return run;
-  }
+// A damaged state only costs a full re-check; it is never trusted.
+function parseState(text: string | null): SourceState | null {
+  if (text === null) return null;
+  const parsed = SourceStateSchema.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : null;
 }
 
 function parseJson(text: string): unknown {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -8,7 +9,10 @@ import { SignetError } from '../errors.ts';
 export const STORE_FILE = 'signet.db';
 
 /** The documents the store keeps, each a whole JSON value replaced in one transaction. */
-export type DocumentName = 'inventory' | 'settings' | 'policies' | 'revocations';
+export type DocumentName = 'inventory' | 'settings' | 'policies' | 'revocations' | 'scan-schedules';
+
+/** Collections of small documents by key: scan records, their index entries, and each source's re-scan state. */
+export type ItemKind = 'scan' | 'scan-index' | 'scan-state';
 
 /** The files Signet kept before the store, by the document (or the audit log) each becomes. */
 export const LEGACY_FILES: Record<DocumentName | 'audit', string> = {
@@ -16,8 +20,12 @@ export const LEGACY_FILES: Record<DocumentName | 'audit', string> = {
   settings: 'settings.json',
   policies: 'policies/policies.json',
   revocations: 'keys/revocations.json',
+  'scan-schedules': 'scans/schedules.json',
   audit: 'audit/audit.jsonl',
 };
+
+/** The old scan history: one file per scan, an index of them, and per-source state. */
+const LEGACY_SCANS_DIR = 'scans';
 
 const SCHEMA_VERSION = 1;
 /** How long a write waits for another process's transaction before it gives up with a clear error. */
@@ -44,6 +52,12 @@ export interface StoreTransaction {
   appendAudit(entry: { seq: number; action: string; subject: string | null }, line: string): void;
   /** Replaces the whole audit log (a restore from backup); the lines are checked by the caller. */
   replaceAudit(lines: string[]): void;
+  item(kind: ItemKind, key: string): string | null;
+  items(kind: ItemKind): { key: string; body: string }[];
+  countItems(kind: ItemKind): number;
+  putItem(kind: ItemKind, key: string, body: string): void;
+  deleteItem(kind: ItemKind, key: string): void;
+  deleteItems(kind: ItemKind): void;
 }
 
 /** Reads see only committed state, never a transaction still in progress in this process. */
@@ -51,6 +65,8 @@ export interface StoreReader {
   text(name: DocumentName): string | null;
   revision(name: DocumentName): number;
   auditLines(filter?: { action?: string; subject?: string; limit?: number; newestFirst?: boolean }): StoredAuditLine[];
+  item(kind: ItemKind, key: string): string | null;
+  items(kind: ItemKind): { key: string; body: string }[];
 }
 
 interface Connections {
@@ -62,6 +78,7 @@ interface Connections {
 }
 
 const shared = new Map<string, DataStore>();
+const writing = new AsyncLocalStorage<DataStore>();
 
 /**
  * The data folder's transactional store (SQLite in WAL mode): one writer at a time across every
@@ -126,6 +143,8 @@ export class DataStore {
           text: (name) => textOf(prepare('SELECT body FROM documents WHERE name = ?').get(name)),
           revision: (name) => Number((prepare('SELECT revision FROM documents WHERE name = ?').get(name) as { revision?: number } | undefined)?.revision ?? 0),
           auditLines: (filter = {}) => auditQuery(reader, statements, filter),
+          item: (kind, key) => textOf(prepare('SELECT body FROM items WHERE kind = ? AND key = ?').get(kind, key)),
+          items: (kind) => itemsOf(prepare('SELECT key, body FROM items WHERE kind = ? ORDER BY key').all(kind)),
         });
       } finally {
         reader.exec('COMMIT');
@@ -135,6 +154,8 @@ export class DataStore {
 
   // One transaction at a time in this process and, through BEGIN IMMEDIATE, across processes; a thrown error rolls everything back.
   write<T>(fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
+    // A write started inside another would wait on itself for ever; it is a programming error, said at once.
+    if (writing.getStore() === this) return Promise.reject(new Error('A store write was started inside another store write; use the transaction given to the outer one.'));
     const run = this.queue.then(async () => {
       await this.dropIfReplaced();
       const connections = await this.ready();
@@ -172,6 +193,21 @@ export class DataStore {
         live();
         this.guard(() => prepare('INSERT INTO audit (seq, action, subject, line) VALUES (?, ?, ?, ?)').run(entry.seq, entry.action, entry.subject, line));
       },
+      item: (kind, key) => (live(), this.guard(() => textOf(prepare('SELECT body FROM items WHERE kind = ? AND key = ?').get(kind, key)))),
+      items: (kind) => (live(), this.guard(() => itemsOf(prepare('SELECT key, body FROM items WHERE kind = ? ORDER BY key').all(kind)))),
+      countItems: (kind) => (live(), this.guard(() => Number((prepare('SELECT COUNT(*) AS n FROM items WHERE kind = ?').get(kind) as { n: number }).n))),
+      putItem: (kind, key, body) => {
+        live();
+        this.guard(() => prepare('INSERT INTO items (kind, key, body) VALUES (?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body').run(kind, key, body));
+      },
+      deleteItem: (kind, key) => {
+        live();
+        this.guard(() => prepare('DELETE FROM items WHERE kind = ? AND key = ?').run(kind, key));
+      },
+      deleteItems: (kind) => {
+        live();
+        this.guard(() => prepare('DELETE FROM items WHERE kind = ?').run(kind));
+      },
       replaceAudit: (lines) => {
         live();
         this.guard(() => {
@@ -185,7 +221,7 @@ export class DataStore {
       },
     };
     try {
-      const result = await fn(tx);
+      const result = await writing.run(this, () => fn(tx));
       open = false;
       this.guard(() => writer.exec('COMMIT'));
       return result;
@@ -262,6 +298,7 @@ export class DataStore {
           CREATE TABLE IF NOT EXISTS audit (pos INTEGER PRIMARY KEY, seq INTEGER, action TEXT, subject TEXT, line TEXT NOT NULL);
           CREATE INDEX IF NOT EXISTS audit_action ON audit (action, pos);
           CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject, pos);
+          CREATE TABLE IF NOT EXISTS items (kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, key));
         `);
         const version = (writer.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value?: string } | undefined)?.value;
         if (version === undefined) writer.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
@@ -284,8 +321,8 @@ export class DataStore {
     const done = writer.prepare("SELECT value FROM meta WHERE key = 'migrated'").get() as { value?: string } | undefined;
     if (done) return;
     const found: string[] = [];
-    const { validateLegacyDocument, splitLegacyAudit } = await import('./legacy-documents.ts');
-    for (const name of ['inventory', 'settings', 'policies', 'revocations'] as const) {
+    const { validateLegacyDocument, splitLegacyAudit, legacyScans } = await import('./legacy-documents.ts');
+    for (const name of ['inventory', 'settings', 'policies', 'revocations', 'scan-schedules'] as const) {
       const path = join(this.dataDir, LEGACY_FILES[name]);
       const text = await readLegacy(path);
       if (text === null) continue;
@@ -306,12 +343,16 @@ export class DataStore {
       }
       found.push(LEGACY_FILES.audit);
     }
+    const scans = await legacyScans(join(this.dataDir, LEGACY_SCANS_DIR));
+    const putItem = writer.prepare('INSERT INTO items (kind, key, body) VALUES (?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET body = excluded.body');
+    for (const item of scans.items) putItem.run(item.kind, item.key, item.body);
+    found.push(...scans.files.map((name) => `${LEGACY_SCANS_DIR}/${name}`));
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const backup = found.length > 0 ? `backup-before-store-${stamp}` : '';
     writer.prepare("INSERT INTO meta (key, value) VALUES ('migrated', ?)").run(JSON.stringify({ at: new Date().toISOString(), backup, files: found }));
     if (found.length > 0) {
       this.migrationNotice =
-        `Signet now keeps its state in ${this.file}. The old files (${found.join(', ')}) were moved into it in one transaction and kept unchanged in ${join(this.dataDir, backup)}.` +
+        `Signet now keeps its state in ${this.file}. The old files (${describeFiles(found)}) were moved into it in one transaction and kept unchanged in ${join(this.dataDir, backup)}.` +
         (torn.length > 0 ? ` The audit log's last line was incomplete (a write cut off by a crash); it was not migrated and stays in the backup copy.` : '');
     }
   }
@@ -401,6 +442,17 @@ function cached(db: DatabaseSync, statements: Map<string, StatementSync>, key: s
 function textOf(row: unknown): string | null {
   const body = (row as { body?: unknown } | undefined)?.body;
   return typeof body === 'string' ? body : null;
+}
+
+// A long scan history is counted, not listed.
+function describeFiles(files: string[]): string {
+  const scans = files.filter((f) => f.startsWith(`${LEGACY_SCANS_DIR}/`) && f !== LEGACY_FILES['scan-schedules']);
+  const others = files.filter((f) => !scans.includes(f));
+  return [...others, ...(scans.length > 0 ? [`${scans.length} scan history file${scans.length === 1 ? '' : 's'} in ${LEGACY_SCANS_DIR}/`] : [])].join(', ');
+}
+
+function itemsOf(rows: unknown[]): { key: string; body: string }[] {
+  return (rows as { key: string; body: string }[]).map((row) => ({ key: String(row.key), body: String(row.body) }));
 }
 
 function auditQuery(db: DatabaseSync, statements: Map<string, StatementSync>, filter: { action?: string; subject?: string; limit?: number; newestFirst?: boolean }): StoredAuditLine[] {

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ScanSummary } from '../../shared/model/scan.model.ts';
+import { ScanHistoryStore } from '../../main/scan/scan-history.store.ts';
 import { createTestApp, quietProbes } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
@@ -68,7 +69,7 @@ export async function measure(): Promise<BenchResult> {
     for (let round = 0; round < ROUNDS; round++) {
       // Nothing fetched or learnt before: no digest cache, no scan state.
       await rm(join(app.dataDir, 'cache'), { recursive: true, force: true });
-      await rm(join(app.dataDir, 'scans'), { recursive: true, force: true });
+      await new ScanHistoryStore(app.dataDir).forgetStates();
       cold.push(await timed(false));
       warm.push(await timed(true));
       floors.push(await bareHeads(registry.url, fixture.repositories[0]!, 2000));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ const WORK_MS = 9_000;
 
 test(`${WORKERS} processes generating, signing, revoking and recording scans at once over one data folder lose nothing, revive no revoked key, and keep one audit chain`, async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'signet-concurrency-'));
+  const reports = await mkdtemp(join(tmpdir(), 'signet-concurrency-reports-'));
   const env = { ...process.env, SIGNET_HOME: home };
   const keychain = new MemoryKeychain();
   // An installation that already has keys and an audit key, as every process on the machine sees it.
@@ -26,15 +27,16 @@ test(`${WORKERS} processes generating, signing, revoking and recording scans at 
 
   const deadline = Date.now() + WORK_MS;
   const children = Array.from({ length: WORKERS }, (_, i) =>
-    start(process.execPath, [worker], { env: { ...env, WORKER_ID: String(i), WORKER_DEADLINE: String(deadline), WORKER_KEYCHAIN: JSON.stringify(Object.fromEntries(keychain.secrets)) } }),
+    start(process.execPath, [worker], { env: { ...env, WORKER_ID: String(i), WORKER_REPORT: join(reports, `worker-${i}.log`), WORKER_DEADLINE: String(deadline), WORKER_KEYCHAIN: JSON.stringify(Object.fromEntries(keychain.secrets)) } }),
   );
   try {
     await waitFor('every worker to finish', async () => children.every((c) => /^done$/m.test(c.output())), WORK_MS + 9_000, () => children.map((c) => c.output().slice(-2000)).join('\n---\n'));
   } finally {
     for (const child of children) await child.stop();
   }
-  const outputs = children.map((c) => c.output());
-  for (const output of outputs) assert.doesNotMatch(output, /^failed|Error/m, output);
+  for (const child of children) assert.doesNotMatch(child.output(), /^failed|Error/m, child.output());
+  const outputs = await Promise.all(children.map((_, i) => readFile(join(reports, `worker-${i}.log`), 'utf8')));
+  for (const output of outputs) assert.doesNotMatch(output, /^failed/m, output);
   const reported = (verb: string) => outputs.flatMap((o) => [...o.matchAll(new RegExp(`^${verb} (\\S+)(?: (\\S+))?$`, 'gm'))].map((m) => ({ id: m[1]!, extra: m[2] ?? null })));
   const generated = reported('generated');
   const signed = reported('signed');
@@ -84,5 +86,6 @@ test(`${WORKERS} processes generating, signing, revoking and recording scans at 
   } finally {
     await app.close();
     await rm(home, { recursive: true, force: true });
+    await rm(reports, { recursive: true, force: true });
   }
 });

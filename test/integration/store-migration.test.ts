@@ -3,10 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApp } from '../../main/app/app.context.ts';
 import { readDataItem } from '../../main/storage/data-items.ts';
 import { LEGACY_FILES } from '../../main/storage/data.store.ts';
+import { ScanHistoryStore } from '../../main/scan/scan-history.store.ts';
+import { CoverageClassSchema } from '../../shared/model/scan.model.ts';
 import { quietProbes } from '../support/app.ts';
+import { run } from '../support/processes.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
 
 const OLD_FILES = Object.values(LEGACY_FILES);
@@ -25,11 +29,22 @@ async function oldFolder(keychain: MemoryKeychain): Promise<{ dir: string; files
   const files = new Map<string, Buffer>();
   for (const name of OLD_FILES) {
     const bytes = await readDataItem(scratch, name);
-    assert.ok(bytes, `${name} has content`);
+    if (bytes === null) continue;
     files.set(name, bytes);
+  }
+  // The scan history as its files were: one record per scan, their index, one state per source.
+  const now = new Date().toISOString();
+  const counts = Object.fromEntries(CoverageClassSchema.options.map((c) => [c, 0]));
+  const summary = { scanId: 'scan-old-1', source: 'registry local', policyId: null, startedAt: now, finishedAt: now, counts, total: 0, coverage: 0, missing: [], cancelled: false, requests: 3 };
+  files.set('scans/scan-old-1.json', Buffer.from(JSON.stringify({ summary, images: [] })));
+  files.set('scans/index.json', Buffer.from(JSON.stringify([{ scanId: 'scan-old-1', sourceKey: 'registry:local|*|none', summary }])));
+  files.set('scans/state/0123456789abcdef0123456789abcdef.json', Buffer.from(JSON.stringify({ source: 'registry:local', entries: {} })));
+  files.set('scans/schedules.json', Buffer.from(`${JSON.stringify([], null, 2)}\n`));
+  for (const [name, bytes] of files) {
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), bytes);
   }
+  assert.deepEqual(OLD_FILES.filter((name) => !files.has(name)), [], 'every kind of old file is there');
   await mkdir(join(dir, 'keys', 'software'), { recursive: true });
   for (const entry of await readdir(join(scratch, 'keys', 'software'))) await writeFile(join(dir, 'keys', 'software', entry), await readFile(join(scratch, 'keys', 'software', entry)));
   await mkdir(join(dir, 'audit'), { recursive: true });
@@ -49,12 +64,18 @@ test('an old data folder migrates on first start in one step: every document and
     const backup = join(dir, backups[0]!);
     assert.ok(notice?.includes(backup), notice ?? 'no notice');
     for (const name of OLD_FILES) assert.ok(notice?.includes(name), `the notice names ${name}`);
+    assert.match(notice ?? '', /3 scan history files in scans\//);
     assert.match(app.settings.listNotices()[0]?.message ?? '', /backup-before-store-/, 'the System screen shows it too');
     for (const [name, bytes] of files) {
       await assert.rejects(readFile(join(dir, name)), { code: 'ENOENT' }, `${name} left its old place`);
       assert.ok((await readFile(join(backup, name))).equals(bytes), `${name} is kept unchanged in the backup`);
-      assert.ok((await readDataItem(dir, name))?.equals(bytes), `${name} is in the store, byte for byte`);
+      if (!name.startsWith('scans/') || name === 'scans/schedules.json') assert.ok((await readDataItem(dir, name))?.equals(bytes), `${name} is in the store, byte for byte`);
     }
+    const scans = new ScanHistoryStore(dir);
+    assert.deepEqual((await scans.list(10)).map((s) => s.scanId), ['scan-old-1'], 'the scan history came over');
+    assert.equal((await scans.get('scan-old-1')).summary.requests, 3);
+    assert.equal((await scans.previous('registry:local|*|none', 'scan-new'))?.scanId, 'scan-old-1', 'its comparison key came over from the index');
+    assert.deepEqual(await scans.loadState('registry:local'), { source: 'registry:local', entries: {} });
     assert.deepEqual((await app.settings.get()).signing.rules, [{ scope: 'registry.example/prod/*', keyIds: [keyId] }], 'the signing rules came over');
     assert.equal((await app.policies.list())[0]?.id, 'prod');
     const keys = await app.keys.list();
@@ -101,4 +122,20 @@ test('a damaged old file stops the migration with an error naming it; nothing is
     await app.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('several processes starting at once on an old data folder migrate it once: one backup, one notice, the same state for all', async () => {
+  const keychain = new MemoryKeychain();
+  const { dir, files } = await oldFolder(keychain);
+  const opener = fileURLToPath(new URL('../support/store-open.ts', import.meta.url));
+  const outputs = await Promise.all(Array.from({ length: 3 }, () => run(process.execPath, [opener], { env: { ...process.env, SIGNET_HOME: dir } })));
+  const notices = outputs.map((o) => (JSON.parse(o.trim().split('\n').at(-1)!) as { notice: string | null }).notice);
+  assert.equal(notices.filter((n) => n !== null).length, 1, `exactly one start migrated: ${JSON.stringify(notices)}`);
+  const backups = (await readdir(dir)).filter((f) => f.startsWith('backup-before-store-'));
+  assert.equal(backups.length, 1);
+  for (const [name, bytes] of files) {
+    assert.ok((await readFile(join(dir, backups[0]!, name))).equals(bytes), `${name} is in the one backup`);
+    if (!name.startsWith('scans/') || name === 'scans/schedules.json') assert.ok((await readDataItem(dir, name))?.equals(bytes), `${name} is in the store once`);
+  }
+  await rm(dir, { recursive: true, force: true });
 });

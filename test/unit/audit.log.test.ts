@@ -100,3 +100,13 @@ test('an old audit.jsonl with a torn last line migrates without it, keeps the wh
   assert.ok(backup, 'the old files are kept');
   assert.equal(await readFile(join(legacy, backup, 'audit', 'audit.jsonl'), 'utf8'), `${whole}{"seq":4,"time":"2026-`);
 });
+
+test('an entry the log could not read back is refused and the log stays writable', async () => {
+  const { dir, log } = await freshLog(1000);
+  await log.append(record(1));
+  await assert.rejects(log.append({ host: 'cli', action: 'not an action', subject: null, details: {} }), /not a valid record/);
+  await log.append(record(2));
+  const verification = await log.verify();
+  assert.equal(verification.ok, true, JSON.stringify(verification.firstBad));
+  assert.equal((await lines(dir)).length, 2);
+});
