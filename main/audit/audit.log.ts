@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { AuditEntrySchema, type AuditAnchorCheck, type AuditEntry, type AuditVerification } from '../../shared/model/audit.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
@@ -8,6 +9,9 @@ import { parseJsonOrUndefined } from '../../shared/json.ts';
 import type { AnchorPoint, AuditAnchor } from './audit-anchor.ts';
 
 const GENESIS = '0'.repeat(64);
+/** Runs a function in the context this module loaded in, outside any store write: the anchor update is a write of its own,
+ *  queued behind the transaction that holds the checkpoint, which a write started inside that one may not be. */
+const outsideWrites = AsyncLocalStorage.snapshot();
 
 /** Signs and checks checkpoints; the audit key lives with the software keys, sealed by the keychain. */
 export interface AuditSigner {
@@ -173,7 +177,7 @@ export class AuditLog {
   private anchorAfterCommit(): void {
     const anchor = this.anchor;
     if (!anchor) return;
-    const run = this.store.write(() => this.advanceAnchor(anchor));
+    const run = outsideWrites(() => this.store.write(() => this.advanceAnchor(anchor)));
     this.anchoring = this.anchoring.then(
       () =>
         run.then(
