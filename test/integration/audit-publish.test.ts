@@ -76,6 +76,7 @@ test('a published checkpoint is an OCI artifact a third party holds; the log ver
   const held = await signet(['audit', 'verify', '--against', reference]);
   assert.equal(held.code, 0, held.stdout + held.stderr);
   assert.match(held.stdout, /Audit chain intact/);
+  assert.match(held.stdout, new RegExp(`Checkpoint outside the log: matched \\(entry ${entries().at(-1)!.seq}, ${entries().at(-1)!.hash}\\)`), 'the CLI says what the keychain holds');
   assert.match(held.stdout, new RegExp(`Published checkpoint held .*entry ${result.seq}`));
 
   // Someone with the data folder and the keychain entry: the log rebuilt without checkpoints, one detail changed, the anchor gone.
