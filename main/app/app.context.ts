@@ -9,6 +9,7 @@ import { createHandlers, type HandlerServices } from '../ipc/handlers.ts';
 import { IntentService } from '../intents/intent.service.ts';
 import { AuditLog } from '../audit/audit.log.ts';
 import { SoftwareAuditSigner } from '../audit/audit-signer.ts';
+import { KeychainAuditAnchor } from '../audit/audit-anchor.ts';
 import { InventoryStore } from '../keys/inventory.store.ts';
 import { KeyActions } from '../keys/key-actions.ts';
 import { KeyService } from '../keys/keys.service.ts';
@@ -75,7 +76,7 @@ export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protec
   registryCredentials: KeychainRegistryCredentials;
   events: EventHub;
   dispatch: Dispatch;
-  /** Writes what is pending and closes token sessions. */
+  /** Writes what is pending, a signed checkpoint of what this process appended, and closes token sessions. */
   close(): Promise<void>;
 }
 
@@ -91,7 +92,7 @@ export function createApp(options: AppOptions): AppContext {
   const pkcs11 = options.pkcs11 ?? new Pkcs11jsDriver();
   const now = options.now ?? (() => new Date());
   const software = new SoftwareKeyStore(dataDir, keychain);
-  const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), now });
+  const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), anchor: new KeychainAuditAnchor(dataDir, keychain), now });
   const pins = new KeychainPins(keychain, options.askPin ?? null);
   const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
   const intents = new IntentService(() => now().getTime());
@@ -129,7 +130,22 @@ export function createApp(options: AppOptions): AppContext {
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
   const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
-  return { dataDir, store, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () => workshop.close().then(() => scan.close()).then(() => keys.close()).then(() => store.close()) };
+  return { dataDir, store, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () =>
+      workshop
+        .close()
+        .then(() => scan.close())
+        .then(() => keys.close())
+        .then(() => checkpointAtExit(audit, options.host, options.log))
+        .then(() => store.close()) };
+}
+
+// A failed exit checkpoint (a locked keychain) leaves an unsigned tail that verify reports past its bound; closing still completes.
+async function checkpointAtExit(audit: AuditLog, host: HostKind, log: InternalErrorLog | undefined): Promise<void> {
+  try {
+    await audit.checkpointAtExit(host);
+  } catch (error) {
+    (log ?? ((ref, e) => console.error(`[signet] ${ref}:`, e)))('the audit checkpoint at exit was not written', error);
+  }
 }
 
 function versions(host: HostKind): SystemStatus['versions'] {

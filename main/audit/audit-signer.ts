@@ -37,6 +37,11 @@ export class SoftwareAuditSigner implements AuditSigner {
     return verify('sha256', message, { key, dsaEncoding: 'der' }, signature);
   }
 
+  // What a third party pins to check a published checkpoint; read from the pinned file, never made here.
+  async publicKeyPem(): Promise<string | null> {
+    return readFileIfExists(this.pinnedFile);
+  }
+
   private key(): Promise<{ pem: string; fingerprint: string }> {
     this.pinned ??= (async () => {
       const existing = await readFileIfExists(this.pinnedFile);

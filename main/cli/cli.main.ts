@@ -74,7 +74,13 @@ Commands:
   authority create --name NAME    Signet's CA for Notation: [--backend software|pkcs11] [--module PATH --token LABEL]
   authority show                  the root and intermediate certificates and the issued leaves
   authority crl                   the current CRL of the intermediate: [--output FILE]
-  audit verify                    check the audit chain; exit 1 if it is broken
+  audit verify                    check the audit chain, its signed checkpoints and the last checkpoint kept in the
+                                  OS keychain; exit 1 if it is broken, shortened, rewritten or not checked
+                                  [--against REGISTRY/REPO[:TAG|@DIGEST] [--insecure]]: also hold it against a
+                                  published checkpoint
+  audit publish REGISTRY/REPO[:TAG]
+                                  push the latest signed checkpoint and the audit public key as an OCI artifact
+                                  (application/vnd.signet.audit.checkpoint.v1+json), so a third party can hold it [--insecure]
   audit list                      newest entries: [--action PREFIX] [--limit N]
   policy list                     every trust policy
   policy import FILE              add or replace a policy from a JSON file (checked against the policy schema)
@@ -526,13 +532,26 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'audit verify': {
-    options: {},
+    options: { against: string, insecure: { type: 'boolean', default: false } },
     positionals: 0,
-    run: async (session) => {
+    run: async (session, v) => {
       const call = await session.client();
       const result = await call.audit.verify({});
       const { formatAuditVerification } = await import('./keys.format.ts');
-      return { text: formatAuditVerification(result), json: result, code: result.ok ? 0 : 1 };
+      if (typeof v.against !== 'string') return { text: formatAuditVerification(result), json: result, code: result.ok ? 0 : 1 };
+      const [{ verifyAgainst }, app] = await Promise.all([import('../audit/audit-publish.command.ts'), session.app()]);
+      const against = await verifyAgainst(app, v.against, { insecure: v.insecure === true });
+      const text = `${formatAuditVerification(result)}\nPublished checkpoint ${against.held ? 'held' : 'NOT HELD'} (${against.digest}): ${against.reason}.`;
+      return { text, json: { ...result, against }, code: result.ok && against.held ? 0 : 1 };
+    },
+  },
+  'audit publish': {
+    options: { insecure: { type: 'boolean', default: false } },
+    positionals: 1,
+    run: async (session, v, [reference]) => {
+      const [{ publishCheckpoint }, app] = await Promise.all([import('../audit/audit-publish.command.ts'), session.app()]);
+      const published = await publishCheckpoint(app, reference!, { insecure: v.insecure === true });
+      return { text: `Published the checkpoint at entry ${published.seq} (${published.hash}) to ${published.reference} as ${published.digest}.`, json: published };
     },
   },
   'audit list': {

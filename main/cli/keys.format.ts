@@ -19,11 +19,14 @@ export function formatKeys(keys: KeyRecord[], now: Date): string {
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-// A broken chain is named by line and reason, so the first tampered entry can be found by hand.
+// A broken chain is named by line and reason, so the first tampered entry can be found by hand; the anchor line says what was held against the log.
 export function formatAuditVerification(result: AuditVerification): string {
-  if (result.ok) return `Audit chain intact: ${result.entries} entries, ${result.checkpoints} signed checkpoints.`;
-  const bad = result.firstBad!;
-  return `Audit chain BROKEN at line ${bad.line} (entry ${bad.seq}): ${bad.reason}.\n${result.entries} entries before it verify.`;
+  const anchor = result.anchor ? `\nCheckpoint outside the log: ${result.anchor.status}${result.anchor.seq !== null ? ` (entry ${result.anchor.seq}, ${result.anchor.hash})` : ''}. ${result.anchor.note}` : '';
+  const tail = `\n${result.unsignedTail} entr${result.unsignedTail === 1 ? 'y' : 'ies'} after the last signed checkpoint.`;
+  if (result.ok) return `Audit chain intact: ${result.entries} entries, ${result.checkpoints} signed checkpoints.${tail}${anchor}`;
+  if (!result.firstBad) return `Audit chain NOT VERIFIED: ${result.entries} entries chain, ${result.checkpoints} signed checkpoints, but the checkpoint kept outside the log could not be checked.${tail}${anchor}`;
+  const bad = result.firstBad;
+  return `Audit chain BROKEN at line ${bad.line} (entry ${bad.seq}): ${bad.reason}.\n${result.entries} entries before it verify.${anchor}`;
 }
 
 // One entry per line, oldest columns first, for reading in a terminal.

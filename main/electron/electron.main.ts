@@ -39,6 +39,20 @@ if (!app.requestSingleInstanceLock()) {
     const askPin = (token: TokenSelector, operation?: string) => pinPrompt.ask(token, operation);
     const context = createApp({ host: 'electron', confirmations, hostConfirmations: confirmations, notify, askPin, runScript: utilityProcessRunner((path, args, options) => utilityProcess.fork(path, args, options)) });
     void reportStoreStart(context, (line) => console.log(`[signet] ${line}`));
+    // Quitting waits once for the app to close, so the audit log gets its checkpoint at exit.
+    let closed = false;
+    let closing: Promise<void> | null = null;
+    app.on('will-quit', (event) => {
+      if (closed) return;
+      event.preventDefault();
+      closing ??= context
+        .close()
+        .catch((error: unknown) => console.error('[signet] closing:', error))
+        .finally(() => {
+          closed = true;
+          app.quit();
+        });
+    });
     bindIpc(ipcMain, context.dispatch, windows);
     context.events.subscribe((event, payload) => {
       for (const window of BrowserWindow.getAllWindows()) {

@@ -425,10 +425,13 @@ export class RecoveryService {
       await settings.update(patch);
     }
     const auditItems = opened.manifest.items.filter((i) => i.kind === 'audit-log');
+    // The restored log is the backup's on purpose: the checkpoint kept outside it follows, and the point it replaced is recorded below.
+    let anchor: Awaited<ReturnType<AuditLog['resetAnchor']>> = null;
     if (auditItems.length > 0) {
       await audit.close();
       for (const item of auditItems) await write(item.name);
       await audit.close();
+      anchor = await audit.resetAnchor();
     }
     // After the audit log is back, so each move is recorded in the chain that stays.
     for (const [keyId, location] of wrapped.moved) await keys.relocate(keyId, location, host);
@@ -437,7 +440,7 @@ export class RecoveryService {
       host,
       action: 'backup.restore',
       subject: null,
-      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, restoredKeys, tokenKeys: wrapped.outcomes, restoredItems, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keptAside: aside },
+      details: { backupFile: opened.file, backupSha256: opened.fileSha256, createdAt: opened.manifest.createdAt, restoredKeys, tokenKeys: wrapped.outcomes, restoredItems, notIncluded: opened.manifest.notIncluded.map((n) => n.keyId), keptAside: aside, auditAnchor: anchor && { where: anchor.where, before: anchor.previous, after: anchor.current, failed: anchor.failed } },
     });
     return { restoredKeys, tokenKeys: wrapped.outcomes, restoredItems, notIncluded: opened.manifest.notIncluded };
   }

@@ -34,8 +34,12 @@ async function main(): Promise<void> {
   });
   console.log(`Signet is running in the browser host. Open ${host.url}`);
   console.log(`Data folder: ${app.dataDir}. Press Ctrl+C to stop.`);
+  // The app closes after the socket server, so the audit checkpoint at exit covers every request served.
   const stop = () => {
-    void host.close().then(() => process.exit(0));
+    void host
+      .close()
+      .then(() => app.close())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

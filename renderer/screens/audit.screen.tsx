@@ -52,11 +52,16 @@ export function AuditScreen() {
             <p>
               <StatusBadge tone="ok" text="Chain intact" /> {verification.entries} entries, {verification.checkpoints} signed checkpoints.
             </p>
+          ) : verification.firstBad ? (
+            <p>
+              <StatusBadge tone="fail" text="Chain broken" /> At line {verification.firstBad.line} (entry {verification.firstBad.seq}): {verification.firstBad.reason}.
+            </p>
           ) : (
             <p>
-              <StatusBadge tone="fail" text="Chain broken" /> At line {verification.firstBad!.line} (entry {verification.firstBad!.seq}): {verification.firstBad!.reason}.
+              <StatusBadge tone="fail" text="Not verified" /> {verification.entries} entries chain, but the checkpoint kept outside the log could not be checked.
             </p>
           )}
+          {verification.anchor && <p className="muted">Checkpoint outside the log: {verification.anchor.note}</p>}
         </div>
       )}
       <div className="card">

@@ -7,6 +7,7 @@ export class MemoryKeychain implements SecretStore {
   locked = false;
 
   async get(account: string) {
+    if (this.locked) throw new Error('locked');
     return this.secrets.get(account) ?? null;
   }
   async set(account: string, secret: string) {
