@@ -33,6 +33,8 @@ export interface RevocationStatus {
   revocationReason: string | null;
   /** How many of the given CRLs name the certificate's issuer, valid or not: 0 means none was offered for it. */
   crlsFromIssuer: number;
+  /** How many of the given CRLs could not be read at all, so could have been from any issuer. */
+  unreadableCrls?: number;
 }
 
 /** RFC 5280 5.3.1 CRLReason names by code; 7 is unused. */
@@ -265,7 +267,8 @@ const label = (cert: X509Certificate) => `"${cert.subject.replace(/\n/g, ', ')}"
  */
 export function checkRevocation(cert: X509Certificate, issuer: X509Certificate, crls: Buffer[], at: Date, now: Date = new Date()): RevocationStatus {
   let fromIssuer = 0;
-  const unknown = (reason: string): RevocationStatus => ({ status: 'unknown', reason, revokedAt: null, revocationReason: null, crlsFromIssuer: fromIssuer });
+  let unreadable = 0;
+  const unknown = (reason: string): RevocationStatus => ({ status: 'unknown', reason, revokedAt: null, revocationReason: null, crlsFromIssuer: fromIssuer, unreadableCrls: unreadable });
   let own: { serialHex: string; issuerDer: Buffer };
   try {
     own = certificateFields(cert);
@@ -280,6 +283,7 @@ export function checkRevocation(cert: X509Certificate, issuer: X509Certificate, 
       crl = parseCrl(bytes);
     } catch (error) {
       rejected.push(`CRL ${index + 1} cannot be read (${(error as Error).message})`);
+      unreadable++;
       continue;
     }
     if (!crl.issuerDer.equals(own.issuerDer)) continue;

@@ -286,28 +286,45 @@ function chainValidAt(chain: X509Certificate[], at: Date, when: string): string 
   return `The certificate ${label(stale)} ${state}, so it was not valid ${when} (${at.toISOString()}).`;
 }
 
-// Notary Project revocation evaluation: any certificate revoked, or whose status cannot be told, fails the check. As a
-// certificate without CRL information is not checked there, a CA certificate whose issuer has no CRL among those given
-// is passed over with a note; the signing certificate itself must always be covered.
+// Where a certificate says its revocation status is published (its CRL distribution points), or null when it names none.
+function distributionPoint(cert: X509Certificate): string | null {
+  let value: Buffer | undefined;
+  try {
+    value = certificateParts(cert.raw).extensions.find((e) => e.oid === '2.5.29.31')?.value;
+  } catch {
+    return 'an unreadable certificate';
+  }
+  if (!value) return null;
+  return /https?:\/\/[\x21-\x7e]+/.exec(value.toString('latin1'))?.[0] ?? 'a CRL distribution point';
+}
+
+// Notary Project revocation evaluation: a certificate that publishes its revocation status (a CRL distribution point) or
+// whose issuer's CRL was given must be shown not revoked, and one whose status cannot be told offline fails the check; a
+// certificate that names no CRL and whose issuer gave none is not revocable, as notation treats it, and the reason says so.
 function revocationCheck(chain: X509Certificate[], crls: Buffer[], at: Date, now: Date): [ok: boolean, reason: string] {
   const issuers: string[] = [];
   const notes: string[] = [];
-  for (let i = 0; i < chain.length - 1; i++) {
+  const statuses = chain.slice(0, -1).map((cert, i) => checkRevocation(cert, chain[i + 1]!, crls, at, now));
+  // CRLs given for this chain (or unreadable ones, which could be) mean its signing certificate must be covered too.
+  const checkingThisChain = statuses.some((status) => status.crlsFromIssuer > 0 || (status.unreadableCrls ?? 0) > 0);
+  for (const [i, status] of statuses.entries()) {
     const cert = chain[i]!;
     const issuer = chain[i + 1]!;
-    const status = checkRevocation(cert, issuer, crls, at, now);
     const which = i === 0 ? 'signing certificate' : 'intermediate certificate';
     const subject = certificateName(cert);
     if (status.status === 'revoked') return [false, `The ${which} "${subject}" was revoked on ${status.revokedAt?.toISOString() ?? 'an unknown date'} (${status.revocationReason ?? 'unspecified'}).`];
-    if (status.status === 'unknown' && i > 0 && status.crlsFromIssuer === 0) {
-      notes.push(`No CRL from "${certificateName(issuer)}" was given, so the ${which} "${subject}" was not checked.`);
+    if (status.status === 'unknown' && status.crlsFromIssuer === 0) {
+      const published = distributionPoint(cert);
+      if (published) return [false, `The revocation status of the ${which} "${subject}" is unknown: it is published at ${published}, and no CRL from "${certificateName(issuer)}" is available offline. Import that CRL (System › Trust › Revocation lists, or signet verify --crl).`];
+      if (i === 0 && checkingThisChain) return [false, `The revocation status of the ${which} "${subject}" is unknown: ${status.reason}`];
+      notes.push(i === 0 ? `The signing certificate "${subject}" names no CRL and none from "${certificateName(issuer)}" was given, so its revocation was not checked.` : `No CRL from "${certificateName(issuer)}" was given, so the ${which} "${subject}" was not checked.`);
       continue;
     }
     if (status.status === 'unknown') return [false, `The revocation status of the ${which} "${subject}" is unknown: ${status.reason}`];
     issuers.push(`"${certificateName(issuer)}"`);
     if (status.revokedAt) notes.push(status.reason);
   }
-  if (issuers.length === 0) return [true, 'Revocation was not checked: the chain holds no issuing certificate.'];
+  if (issuers.length === 0) return [true, notes.length ? notes.join(' ') : 'Revocation was not checked: the chain holds no issuing certificate.'];
   return [true, [`Revocation checked against the CRL of ${issuers.join(' and the CRL of ')}.`, ...notes].join(' ')];
 }
 
@@ -455,7 +472,9 @@ export function verifyNotationEnvelope(bytes: Buffer, trust: NotationTrust, opti
   }
   const crls = trust.crls ?? [];
   const revocationChain = path?.ok ? path.path : envelope.chain;
-  if (actions.revocation !== 'skip' && crls.length > 0) record('revocation', ...revocationCheck(revocationChain, crls, at, now));
+  // Offline, with no CRL given and no certificate naming where its status is published, there is nothing to check: the verdict says so.
+  const publishes = revocationChain.slice(0, -1).some((cert) => distributionPoint(cert) !== null);
+  if (actions.revocation !== 'skip' && (crls.length > 0 || publishes)) record('revocation', ...revocationCheck(revocationChain, crls, at, now));
   const timestamp = stamp?.time ? { time: stamp.time.toISOString(), authentic: stamp.authentic } : null;
   const shown = { format: envelope.format, checks, signer, timestamp, certificates: envelope.chain, anchored: authenticity === null, payload: envelope.payload.toString('utf8'), expiry: envelope.expiry?.toISOString() ?? null };
   // Notation's skip level checks nothing, and unchecked is not verified: the verdict says so instead of passing.

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { notationEnvelopeLayer, verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
 import { EKU, makeCertificate, makeChain, opensslTimestamp } from '../support/certificate-factory.ts';
+import { distributionPoint, writeCrl } from '../support/crl-writer.ts';
 
 const base = resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'notation-go');
 const missing = existsSync(base) ? false : `the Notation fixtures are not at ${base} (set SIGNET_ACCEPTANCE_DIR)`;
@@ -332,4 +333,27 @@ test('Notation COSE: the envelope must be COSE_Sign1_Tagged; the same structure 
   const untagged = verifyNotationEnvelope(tagged.subarray(1), chainTrust(chain));
   assert.equal(untagged.verdict, 'failed');
   assert.match(untagged.reason, /not tagged as COSE_Sign1 \(tag 18\)/);
+});
+
+test('Notation revocation: a certificate that publishes its CRL is not verified offline without that CRL, and says where to get it', () => {
+  const chain = makeChain({ leaf: { extra: [{ oid: '2.5.29.31', critical: false, value: distributionPoint('http://crl.example.test/intermediate.crl') }] } });
+  const envelope = jws(chain.leaf.privateKey, certs(chain));
+  const strict = verifyNotationEnvelope(envelope, chainTrust(chain));
+  assert.equal(strict.verdict, 'failed', strict.reason);
+  assert.match(strict.reason, /revocation status of the signing certificate .* is unknown: it is published at http:\/\/crl\.example\.test\/intermediate\.crl, and no CRL .* is available offline/);
+  const permissive = verifyNotationEnvelope(envelope, chainTrust(chain, { level: 'permissive' }));
+  assert.equal(permissive.verdict, 'verified');
+  assert.match(permissive.reason, /logged: The revocation status of the signing certificate/);
+});
+
+test("Notation revocation: CRLs given for another CA (Signet's own) leave a chain that names no CRL verifiable, and say it was not checked", () => {
+  const ours = makeChain({ root: { commonName: 'Signet CA Root' }, intermediate: { commonName: 'Signet CA Intermediate' } });
+  const theirs = makeChain();
+  const day = 86_400_000;
+  const crls = [writeCrl(ours.intermediate, [], new Date(Date.now() - day), new Date(Date.now() + day)), writeCrl(ours.root, [], new Date(Date.now() - day), new Date(Date.now() + day))];
+  const other = verifyNotationEnvelope(jws(theirs.leaf.privateKey, certs(theirs)), { ...chainTrust(theirs), crls });
+  assert.equal(other.verdict, 'verified', other.reason);
+  assert.match(other.reason, /names no CRL and none from .* was given, so its revocation was not checked/);
+  const own = verifyNotationEnvelope(jws(ours.leaf.privateKey, certs(ours)), { ...chainTrust(ours), crls: crls.slice(1) });
+  assert.equal(own.verdict, 'failed', 'a chain whose CRLs are given must have its signing certificate covered');
 });
