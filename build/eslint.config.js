@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const nativeAdapters = {
-  pkcs11js: 'main/keys/pkcs11.adapter.ts',
-  '@napi-rs/keyring': 'main/keys/keychain.adapter.ts',
+  pkcs11js: 'main/platform/pkcs11.adapter.ts',
+  '@napi-rs/keyring': 'main/platform/keychain.adapter.ts',
 };
 const onlyInAdapter = Object.entries(nativeAdapters).map(([name, file]) => ({
   name,

@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
-import { fingerprintOf, spkiToPem } from '../keys/key-encoding.ts';
+import { fingerprintOf, spkiToPem } from '../encoding/key-encoding.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
 import type { AuditSigner } from './audit.log.ts';
 

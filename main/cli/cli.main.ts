@@ -698,7 +698,7 @@ async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<
   let credentials: Promise<CredentialSource> | undefined;
   const openCredentials = async (): Promise<CredentialSource> => {
     // A keychain module that cannot load means no keychain here: Docker's credentials are still tried.
-    const [keychain, { DockerCredentials, KeychainRegistryCredentials }] = await Promise.all([import('../keys/keychain.adapter.ts').then(({ OsKeychain }) => new OsKeychain(), () => null), import('../registry/docker-credentials.ts')]);
+    const [keychain, { DockerCredentials, KeychainRegistryCredentials }] = await Promise.all([import('../platform/keychain.adapter.ts').then(({ OsKeychain }) => new OsKeychain(), () => null), import('../registry/docker-credentials.ts')]);
     const docker = new DockerCredentials(env);
     return keychain ? new KeychainRegistryCredentials(keychain, docker) : docker;
   };

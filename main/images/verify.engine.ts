@@ -2,7 +2,7 @@ import { verify as verifySignature, type KeyObject, type X509Certificate } from 
 import type { ChainEdge, ChainNode, ChainReport, Check, Verdict } from '../../shared/model/chain.model.ts';
 import type { Attachment, ImageGraph, ManifestNode } from '../../shared/model/image-graph.model.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
-import { fingerprintOf } from '../keys/key-encoding.ts';
+import { fingerprintOf } from '../encoding/key-encoding.ts';
 import { certificateFields } from '../signatures/certificate-details.ts';
 import { verifyCosignSignature, type CosignTrust } from '../signatures/cosign.verifier.ts';
 import type { NotationTrust } from '../signatures/notation.verifier.ts';

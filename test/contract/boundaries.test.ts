@@ -82,5 +82,5 @@ test('the linter enforces the import boundaries between worlds and adapters', as
   assert.match(await lint('renderer/app/probe.ts', "import { readFile } from 'fs';\nexport const a = readFile;\n"), /fs/);
   assert.match(await lint('shared/probe.ts', "import React from 'react';\nexport const a = React;\n"), /react/);
   assert.doesNotMatch(await lint('main/electron/probe.ts', "import { app } from 'electron';\nexport const a = app;\n"), /error/);
-  assert.doesNotMatch(await lint('main/keys/pkcs11.adapter.ts', "import * as p from 'pkcs11js';\nexport const a = p;\n"), /error/);
+  assert.doesNotMatch(await lint('main/platform/pkcs11.adapter.ts', "import * as p from 'pkcs11js';\nexport const a = p;\n"), /error/);
 });
