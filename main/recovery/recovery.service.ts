@@ -14,7 +14,7 @@ import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
 import { formatPkcs11Uri } from '../keys/pkcs11-uri.ts';
 import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
-import type { PolicyService } from '../policy/policy.service.ts';
+import type { Policy } from '../../shared/model/policy.model.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { readDataItem, readDataItemText, writeDataItem } from '../storage/data-items.ts';
@@ -36,7 +36,8 @@ export interface RecoveryServiceDeps {
   keys: KeyService;
   software: SoftwareKeyStore;
   settings: SettingsService;
-  policies: Pick<PolicyService, 'list'>;
+  /** The saved policies, read to tell a drill which ones name a key; the policy service gives it. */
+  policies: { list(): Promise<Policy[]> };
   audit: AuditLog;
   intents: IntentService;
   now?: () => Date;
