@@ -15,7 +15,7 @@ const names = ['ground floor (encoding, platform, storage, errors)', 'capability
 // Which floor a path in main/ stands on, with the top folder that places it; null outside main/.
 function placeOf(path) {
   const inside = relative(main, path);
-  if (inside === '' || inside.startsWith('..') || resolve(main, inside) !== path) return null;
+  if (inside === '' || inside.startsWith('..')) return null;
   const top = inside.split(sep)[0];
   const floor = floors.ground.includes(top) ? 0 : floors.hosts.includes(top) ? 2 : 1;
   return { top, floor };
