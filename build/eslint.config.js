@@ -1,11 +1,12 @@
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import floors from './eslint-floors.js';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const nativeAdapters = {
-  pkcs11js: 'main/keys/pkcs11.adapter.ts',
-  '@napi-rs/keyring': 'main/keys/keychain.adapter.ts',
+  pkcs11js: 'main/platform/pkcs11.adapter.ts',
+  '@napi-rs/keyring': 'main/platform/keychain.adapter.ts',
 };
 const onlyInAdapter = Object.entries(nativeAdapters).map(([name, file]) => ({
   name,
@@ -15,7 +16,8 @@ const noElectron = { name: 'electron', message: 'Only main/electron/ may import 
 const intoRenderer = { group: ['**/renderer/**'], message: 'main and shared never import the renderer.' };
 const intoMain = { group: ['**/main/**'], message: 'The renderer reaches main only through the typed client.' };
 
-// Import boundaries: shared is pure, the renderer has no Node, the core has no Electron, native packages have one adapter each.
+// Import boundaries: shared is pure, the renderer has no Node, the core has no Electron, native packages have one adapter each,
+// and inside main/ no file imports from a higher floor (build/eslint-floors.js, ARCHITECTURE.md).
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', '.tools/**', 'dist/**', 'test-results/**'] },
   js.configs.recommended,
@@ -62,6 +64,11 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     ignores: ['main/electron/**', ...Object.values(nativeAdapters)],
     rules: { 'no-restricted-imports': ['error', { paths: [noElectron, ...onlyInAdapter], patterns: [intoRenderer] }] },
+  },
+  {
+    files: ['main/**/*.ts'],
+    plugins: { floors },
+    rules: { 'floors/no-upward-imports': 'error' },
   },
   {
     files: ['main/electron/**/*.ts'],

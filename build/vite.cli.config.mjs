@@ -5,7 +5,7 @@ import { nodeBundle, NODE_BUILTINS } from './vite.node.mjs';
 // resolved in node_modules. Chunks sit beside cli/, at the depth packageVersion() expects to find package.json from.
 // Node-API modules load their binaries from node_modules; electron and ws are never reached by the CLI.
 const config = nodeBundle({
-  input: { 'cli/signet': 'cli/signet.ts', 'recovery/fresh-token.worker': 'recovery/fresh-token.worker.ts', 'keys/pkcs11-signer.worker': 'keys/pkcs11-signer.worker.ts' },
+  input: { 'cli/signet': 'cli/signet.ts', 'recovery/fresh-token.worker': 'recovery/fresh-token.worker.ts', 'platform/pkcs11-signer.worker': 'platform/pkcs11-signer.worker.ts' },
   emptyOutDir: false,
   chunkDir: 'cli-chunks',
   external: ['electron', 'ws', 'pkcs11js', '@napi-rs/keyring', ...NODE_BUILTINS],

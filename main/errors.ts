@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import { appError } from '../shared/app-error.ts';
 import type { AppError, ErrorCode } from '../shared/errors.ts';
 
@@ -27,4 +28,12 @@ export function toAppError(error: unknown, log: InternalErrorLog = defaultLog): 
   const ref = randomBytes(4).toString('hex');
   log(ref, error);
   return { code: 'Internal', message: `Unexpected failure in main (reference ${ref}); the details are in the log.`, ref };
+}
+
+// Turns schema issues into short "field: problem" lines a person can act on.
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 20).map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
+    return `${path}: ${issue.message}`.slice(0, 500);
+  });
 }

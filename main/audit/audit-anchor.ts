@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
-import type { SecretStore } from '../keys/keychain.types.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
 
 /** The last checkpoint as recorded outside the log: its position, its entry hash and when it was recorded. */
 export const AnchorPointSchema = z

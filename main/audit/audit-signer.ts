@@ -1,19 +1,24 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
-import { fingerprintOf, spkiToPem } from '../keys/key-encoding.ts';
-import type { SoftwareKeyStore } from '../keys/software.backend.ts';
+import { fingerprintOf, spkiToPem } from '../encoding/key-encoding.ts';
 import type { AuditSigner } from './audit.log.ts';
 
 const AUDIT_KEY_ID = 'audit-key';
 
+/** What the audit signer needs of a key store (the software key store is one): make its key once, then sign with it. */
+export interface AuditKeyStore {
+  generate(id: string, algorithm: 'ecdsa-p256'): Promise<Buffer>;
+  sign(id: string, algorithm: 'ecdsa-p256', message: Buffer): Promise<Buffer>;
+}
+
 /** The audit key: a P-256 software key sealed by the keychain, its public half pinned beside the log. */
 export class SoftwareAuditSigner implements AuditSigner {
   private readonly pinnedFile: string;
-  private readonly store: SoftwareKeyStore;
+  private readonly store: AuditKeyStore;
   private pinned: Promise<{ pem: string; fingerprint: string }> | null = null;
 
-  constructor(dataDir: string, store: SoftwareKeyStore) {
+  constructor(dataDir: string, store: AuditKeyStore) {
     this.pinnedFile = join(dataDir, 'audit', 'audit-key.pem');
     this.store = store;
   }

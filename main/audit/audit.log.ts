@@ -4,7 +4,7 @@ import { AuditEntrySchema, type AuditAnchorCheck, type AuditEntry, type AuditVer
 import type { HostKind } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 import { DataStore, type StoreReader, type StoreTransaction } from '../storage/data.store.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../encoding/canonical-json.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import type { AnchorPoint, AuditAnchor } from './audit-anchor.ts';
 

@@ -539,7 +539,7 @@ const COMMANDS: Record<string, Command> = {
       const result = await call.audit.verify({});
       const { formatAuditVerification } = await import('./keys.format.ts');
       if (typeof v.against !== 'string') return { text: formatAuditVerification(result), json: result, code: result.ok ? 0 : 1 };
-      const [{ verifyAgainst }, app] = await Promise.all([import('../audit/audit-publish.command.ts'), session.app()]);
+      const [{ verifyAgainst }, app] = await Promise.all([import('./commands/audit-publish.command.ts'), session.app()]);
       const against = await verifyAgainst(app, v.against, { insecure: v.insecure === true });
       const text = `${formatAuditVerification(result)}\nPublished checkpoint ${against.held ? 'held' : 'NOT HELD'} (${against.digest}): ${against.reason}.`;
       return { text, json: { ...result, against }, code: result.ok && against.held ? 0 : 1 };
@@ -549,7 +549,7 @@ const COMMANDS: Record<string, Command> = {
     options: { insecure: { type: 'boolean', default: false } },
     positionals: 1,
     run: async (session, v, [reference]) => {
-      const [{ publishCheckpoint }, app] = await Promise.all([import('../audit/audit-publish.command.ts'), session.app()]);
+      const [{ publishCheckpoint }, app] = await Promise.all([import('./commands/audit-publish.command.ts'), session.app()]);
       const published = await publishCheckpoint(app, reference!, { insecure: v.insecure === true });
       return { text: `Published the checkpoint at entry ${published.seq} (${published.hash}) to ${published.reference} as ${published.digest}.`, json: published };
     },
@@ -698,7 +698,7 @@ async function openVerifyContext(env: NodeJS.ProcessEnv = process.env): Promise<
   let credentials: Promise<CredentialSource> | undefined;
   const openCredentials = async (): Promise<CredentialSource> => {
     // A keychain module that cannot load means no keychain here: Docker's credentials are still tried.
-    const [keychain, { DockerCredentials, KeychainRegistryCredentials }] = await Promise.all([import('../keys/keychain.adapter.ts').then(({ OsKeychain }) => new OsKeychain(), () => null), import('../registry/docker-credentials.ts')]);
+    const [keychain, { DockerCredentials, KeychainRegistryCredentials }] = await Promise.all([import('../platform/keychain.adapter.ts').then(({ OsKeychain }) => new OsKeychain(), () => null), import('../registry/docker-credentials.ts')]);
     const docker = new DockerCredentials(env);
     return keychain ? new KeychainRegistryCredentials(keychain, docker) : docker;
   };

@@ -16,7 +16,7 @@ import type { ImagesService } from '../images/images.service.ts';
 import { RegistrySource } from '../images/registry.source.ts';
 import { VerifyEngine, type VerifyOptions } from '../images/verify.engine.ts';
 import type { IntentService } from '../intents/intent.service.ts';
-import { fingerprintOf, HASH_FOR } from '../keys/key-encoding.ts';
+import { fingerprintOf, HASH_FOR } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import { strengthens, strongestRevocation } from '../keys/revocation-list.ts';
 import { inventoryRecordOf } from '../policy/policy-signers.ts';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, reportStoreStart } from '../app/app.context.ts';
 import { keepServingOnUnexpectedErrors } from '../app/last-resort.ts';
 import { rendererDirectory } from '../app/paths.ts';
-import type { TokenSelector } from '../keys/pkcs11.types.ts';
+import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import { registerAppScheme, serveRenderer } from './app.protocol.ts';
 import { NativeDialogConfirmation } from './confirm.dialog.ts';
 import { bindIpc } from './ipc.binding.ts';

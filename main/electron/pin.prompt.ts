@@ -1,7 +1,7 @@
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import { basename } from 'node:path';
 import { PinAnswerSchema, pinPromptChannels, type PinPromptRequest } from '../../shared/contract.ts';
-import type { TokenSelector } from '../keys/pkcs11.types.ts';
+import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import { createSecureWindow, PIN_ENTRY, PIN_ORIGIN, type WindowElectron } from './window.factory.ts';
 
 /** How long a prompt waits for the person before it counts as declined. */

@@ -1,5 +1,5 @@
 import type { UtilityProcess } from 'electron';
-import { lastLine, type ScriptRunner } from '../processes/script-runner.ts';
+import { lastLine, type ScriptRunner } from '../platform/script-runner.ts';
 
 /** The part of Electron's `utilityProcess.fork` this runner uses; passed in so the shell stays thin and testable. */
 export type ForkUtility = (modulePath: string, args: string[], options: { env: Record<string, string | undefined>; stdio: 'pipe'; serviceName: string }) => UtilityProcess;

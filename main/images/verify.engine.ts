@@ -1,29 +1,22 @@
-import { verify as verifySignature, type KeyObject, type X509Certificate } from 'node:crypto';
+import { verify as verifySignature, type X509Certificate } from 'node:crypto';
 import type { ChainEdge, ChainNode, ChainReport, Check, Verdict } from '../../shared/model/chain.model.ts';
 import type { Attachment, ImageGraph, ManifestNode } from '../../shared/model/image-graph.model.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
-import { fingerprintOf } from '../keys/key-encoding.ts';
+import { fingerprintOf } from '../encoding/key-encoding.ts';
 import { certificateFields } from '../signatures/certificate-details.ts';
-import { verifyCosignSignature, type CosignTrust } from '../signatures/cosign.verifier.ts';
-import type { NotationTrust } from '../signatures/notation.verifier.ts';
+import { verifyCosignSignature } from '../signatures/cosign.verifier.ts';
 import type { BundleContents, BundlePolicy, BundleVerification } from '../signatures/sigstore-bundle.verifier.ts';
 import { parseStrictJson } from '../encoding/strict-json.ts';
 import { Discovery, SIGSTORE_BUNDLE_TYPES } from './discovery.ts';
 import type { ImageSource } from './image-source.types.ts';
 import { z } from 'zod';
 import { readDocument, SignatureManifestSchema } from './oci-documents.ts';
+import type { VerifyTrust } from '../trust/trust-sources.ts';
 import { BudgetedSource, VerifyBudget, type VerifyLimits } from './verify.budget.ts';
 
-export interface VerifyOptions {
+export interface VerifyOptions extends VerifyTrust {
   /** The reference as the user wrote it, for identity rules (registry/repository[:tag]). */
   reference: string;
-  keys: KeyObject[];
-  cosign?: Omit<CosignTrust, 'keys'>;
-  trustedRoot?: unknown;
-  bundlePolicy?: BundlePolicy;
-  notation?: NotationTrust;
-  /** Inventory keys, so revoked and expired keys are judged by their records. */
-  inventory?: KeyRecord[];
   now?: Date;
   /** Re-read each manifest for display (the inspector); the CLI and scans skip the extra read. */
   includeRawManifests?: boolean;

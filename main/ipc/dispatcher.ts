@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import {
   isRequestChannel,
   requests,
@@ -10,7 +9,7 @@ import {
   type Result,
 } from '../../shared/contract.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
-import { toAppError, type InternalErrorLog } from '../errors.ts';
+import { describeIssues, toAppError, type InternalErrorLog } from '../errors.ts';
 
 /** Who is calling: the host that received the request, for handlers that care. */
 export interface CallContext {
@@ -56,12 +55,4 @@ export function createDispatcher(handlers: HandlerTable, log?: InternalErrorLog)
       return { ok: false, error: toAppError(error, log) };
     }
   };
-}
-
-// Turns schema issues into short "field: problem" lines a person can act on.
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.slice(0, 20).map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
-    return `${path}: ${issue.message}`.slice(0, 500);
-  });
 }

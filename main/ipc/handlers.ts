@@ -15,7 +15,7 @@ import type { WorkshopService } from '../workshop/workshop.service.ts';
 import type { CompromiseService } from '../compromise/compromise.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
 import { toPem } from '../trust/certificate-authority.ts';
-import { assertKnownModule } from '../system/pkcs11-locations.ts';
+import { assertKnownModule } from '../platform/pkcs11-locations.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
 

@@ -12,19 +12,19 @@ import {
 } from '../../shared/model/keys.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
-import { canonicalJson } from '../audit/canonical-json.ts';
+import { canonicalJson } from '../encoding/canonical-json.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { findKey, type Inventory, type InventoryStore } from './inventory.store.ts';
 import type { StoreReader, StoreTransaction } from '../storage/data.store.ts';
-import { algorithmOf, ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from './key-encoding.ts';
+import { algorithmOf, ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from '../encoding/key-encoding.ts';
 import { openCosignKey, sealCosignKey } from './cosign-key.ts';
 import type { PinSource } from './pin.source.ts';
 import { formatPkcs11Uri } from './pkcs11-uri.ts';
-import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from './pkcs11.types.ts';
+import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from '../platform/pkcs11.types.ts';
 import type { SoftwareKeyStore } from './software.backend.ts';
 import { signOnToken } from './token-signing.ts';
-import { moduleKind } from '../system/pkcs11-locations.ts';
+import { moduleKind } from '../platform/pkcs11-locations.ts';
 import { checkImportedList, REVOCATIONS_TYPE, SignedRevocationListSchema, strengthens, strongestRevocation, usableAdmin, type RevocationDocument, type RevocationEntry, type SignedRevocationList } from './revocation-list.ts';
 import { RevocationSequenceStore } from './revocation-sequence.store.ts';
 

@@ -1,6 +1,6 @@
 import { SignetError } from '../errors.ts';
-import type { SecretStore } from './keychain.types.ts';
-import type { TokenSelector } from './pkcs11.types.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
+import type { TokenSelector } from '../platform/pkcs11.types.ts';
 
 /** Where a token PIN comes from; it never comes from the renderer. */
 export interface PinSource {

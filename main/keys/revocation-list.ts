@@ -1,9 +1,9 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { z } from 'zod';
 import { effectiveStatus, KeyIdSchema, RevocationReasonSchema, type KeyRecord, type Revocation } from '../../shared/model/keys.model.ts';
-import { canonicalJson } from '../audit/canonical-json.ts';
+import { canonicalJson } from '../encoding/canonical-json.ts';
 import { SignetError } from '../errors.ts';
-import { HASH_FOR } from './key-encoding.ts';
+import { HASH_FOR } from '../encoding/key-encoding.ts';
 
 export const REVOCATIONS_TYPE = 'https://signet.dev/revocations/v1';
 

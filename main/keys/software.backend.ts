@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
-import type { SecretStore } from './keychain.types.ts';
-import { HASH_FOR } from './key-encoding.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
+import { HASH_FOR } from '../encoding/key-encoding.ts';
 
 const generate = promisify(generateKeyPair);
 const DATA_KEY_ACCOUNT = 'software-keys-data-key';

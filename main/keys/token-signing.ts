@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ALGORITHM_NAMES, type KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import { SignetError } from '../errors.ts';
-import { ecdsaRawToDer, HASH_FOR, rsaDigestInfo } from './key-encoding.ts';
-import type { Pkcs11Token } from './pkcs11.types.ts';
+import { ecdsaRawToDer, HASH_FOR, rsaDigestInfo } from '../encoding/key-encoding.ts';
+import type { Pkcs11Token } from '../platform/pkcs11.types.ts';
 
 // One place picks the token mechanism for an algorithm, so a restore drill signs exactly as signing does; signatures come out as node:crypto verifies them.
 export async function signOnToken(token: Pkcs11Token, objectId: Buffer, algorithm: KeyAlgorithm, payload: Buffer | null, digest: Buffer | null): Promise<Buffer> {

@@ -2,7 +2,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { PolicySigner } from '../../shared/model/policy.model.ts';
 import type { SignatureFormat } from '../../shared/model/signing.model.ts';
-import { fingerprintOf } from '../keys/key-encoding.ts';
+import { fingerprintOf } from '../encoding/key-encoding.ts';
 import type { KeyTwin } from './policy.types.ts';
 
 // Reasons and exports name signers the way people know them: an inventory key by its label, the rest by what the policy calls them.

@@ -14,7 +14,7 @@ import type { CredentialSource } from '../registry/registry.client.ts';
 import { publicKeysFromPem } from '../signatures/cosign.verifier.ts';
 import { publicGoodTrustedRoot } from '../trust/public-good.ts';
 import { loadTrust } from '../trust/trust-sources.ts';
-import { cosignTrustFromTrustedRoot } from '../trust/trusted-root.ts';
+import { cosignTrustFromTrustedRoot } from '../signatures/trusted-root.ts';
 import { inventoryRecordOf, sameCertificate, signerName, twinsOf } from './policy-signers.ts';
 import type { KeyInventory, KeyTwin, SettingsReader, SignetAuthority } from './policy.types.ts';
 

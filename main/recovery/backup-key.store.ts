@@ -7,9 +7,9 @@ import type { HostKind } from '../../shared/model/system.model.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
 import { SignetError } from '../errors.ts';
-import { fingerprintOf, spkiToPem } from '../keys/key-encoding.ts';
+import { fingerprintOf, spkiToPem } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
-import type { TokenSelector } from '../keys/pkcs11.types.ts';
+import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 
 /** Where the backup key's description lives in the data folder; backups carry it, so a restore knows which token opens them. */

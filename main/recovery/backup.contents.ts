@@ -5,7 +5,7 @@ import type { BackupKey, BackupManifest } from '../../shared/model/recovery.mode
 import { SettingsSchema, type Settings } from '../../shared/model/settings.model.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
-import { algorithmOf, fingerprintOf } from '../keys/key-encoding.ts';
+import { algorithmOf, fingerprintOf } from '../encoding/key-encoding.ts';
 import type { BackupItems } from './backup.format.ts';
 import { BACKUP_KEY_FILE, parseBackupKey } from './backup-key.store.ts';
 import { AUDIT_KEY, kindOf, parseInventory, SOFTWARE_KEY_PREFIX, type InventoryFile } from './backup.snapshot.ts';

@@ -5,7 +5,7 @@ import { KeyIdSchema, KeyRecordSchema, type KeyRecord } from '../../shared/model
 import type { BackupManifest } from '../../shared/model/recovery.model.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
-import type { WrappedPrivateKey } from '../keys/pkcs11.types.ts';
+import type { WrappedPrivateKey } from '../platform/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
 import { isStoredItem, readDataItem, readDataItemText } from '../storage/data-items.ts';
 import type { BackupItems } from './backup.format.ts';

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
-import { HASH_FOR } from '../keys/key-encoding.ts';
+import { HASH_FOR } from '../encoding/key-encoding.ts';
 import type { DrillKey } from './drill.runner.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
-import type { ScriptRunner } from '../processes/script-runner.ts';
+import type { ScriptRunner } from '../platform/script-runner.ts';
 
 /** What the drill's own process is asked to do: make one token, place each key on it, sign one message with each. */
 export interface FreshTokenRequest {

@@ -1,9 +1,9 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Pkcs11jsDriver } from '../keys/pkcs11.adapter.ts';
+import { Pkcs11jsDriver } from '../platform/pkcs11.adapter.ts';
 import { signOnToken } from '../keys/token-signing.ts';
 import type { FreshTokenReply, FreshTokenRequest } from './fresh-token.drill.ts';
-import { readScriptRequest, sendScriptReply } from '../processes/script-runner.ts';
+import { readScriptRequest, sendScriptReply } from '../platform/script-runner.ts';
 
 // A restore drill's own process: SoftHSM reads its configuration once per process, so a token nobody else sees
 // needs a process whose SOFTHSM2_CONF points at a folder made for the drill. Keys arrive from the parent (on stdin,

@@ -8,13 +8,13 @@ import type { AuditLog } from '../audit/audit.log.ts';
 import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
 import { SignetError } from '../errors.ts';
 import type { IntentService } from '../intents/intent.service.ts';
-import { OsKeychain } from '../keys/keychain.adapter.ts';
-import type { SecretStore } from '../keys/keychain.types.ts';
+import { OsKeychain } from '../platform/keychain.adapter.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
 import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
 import { formatPkcs11Uri } from '../keys/pkcs11-uri.ts';
-import type { TokenSelector } from '../keys/pkcs11.types.ts';
+import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
-import type { PolicyService } from '../policy/policy.service.ts';
+import type { Policy } from '../../shared/model/policy.model.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { readDataItem, readDataItemText, writeDataItem } from '../storage/data-items.ts';
@@ -24,8 +24,8 @@ import { AUDIT_KEY, kindOf, parseInventory, planBackup, readBackupItems, SOFTWAR
 import { BackupKeyStore } from './backup-key.store.ts';
 import { drillSoftwareKeys, drillWrappedKeys, type DrillOutcome } from './drill.runner.ts';
 import { drillOnFreshSoftHsm } from './fresh-token.drill.ts';
-import { runAsChildProcess, type ScriptRunner } from '../processes/script-runner.ts';
-import { installedSoftHsmModule } from '../system/pkcs11-locations.ts';
+import { runAsChildProcess, type ScriptRunner } from '../platform/script-runner.ts';
+import { installedSoftHsmModule } from '../platform/pkcs11-locations.ts';
 import { wrappedPrivateKey } from './wrapped-key.ts';
 import { DrillStatusStore } from './drill-status.store.ts';
 import { combineShares, newShareSetId, recoverySheet, sharesIn, splitKey } from './share.format.ts';
@@ -36,7 +36,8 @@ export interface RecoveryServiceDeps {
   keys: KeyService;
   software: SoftwareKeyStore;
   settings: SettingsService;
-  policies: Pick<PolicyService, 'list'>;
+  /** The saved policies, read to tell a drill which ones name a key; the policy service gives it. */
+  policies: { list(): Promise<Policy[]> };
   audit: AuditLog;
   intents: IntentService;
   now?: () => Date;

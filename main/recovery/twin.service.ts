@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { effectiveStatus, KeyIdSchema, type KeyRecord } from '../../shared/model/keys.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
-import { canonicalJson } from '../audit/canonical-json.ts';
+import { canonicalJson } from '../encoding/canonical-json.ts';
 import { SignetError } from '../errors.ts';
-import { HASH_FOR } from '../keys/key-encoding.ts';
+import { HASH_FOR } from '../encoding/key-encoding.ts';
 import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
-import type { TokenSelector } from '../keys/pkcs11.types.ts';
+import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 

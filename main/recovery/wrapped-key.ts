@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { KeyAlgorithmSchema, KeyIdSchema, type KeyRecord } from '../../shared/model/keys.model.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
-import type { WrappedPrivateKey } from '../keys/pkcs11.types.ts';
+import type { WrappedPrivateKey } from '../platform/pkcs11.types.ts';
 
 export const WRAPPED_KEY_PREFIX = 'wrapped-keys/';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readFileIfExists } from '../storage/atomic-file.ts';
 import { SignetError } from '../errors.ts';
 import type { CredentialSource, Credentials } from './registry.client.ts';
-import type { SecretStore } from '../keys/keychain.types.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
 
 interface DockerConfig {
   auths?: Record<string, { auth?: string; username?: string; password?: string }>;

@@ -1,5 +1,5 @@
 import { createHash, type X509Certificate } from 'node:crypto';
-import { derChildren, derString, extensionValue } from './der.ts';
+import { derChildren, derString, extensionValue } from '../encoding/der.ts';
 
 const KEY_USAGE_OID = '2.5.29.15';
 const KEY_USAGE_NAMES = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'];

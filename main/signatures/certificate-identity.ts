@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { certificateParts, subjectAltNames, type SubjectAltName } from './der.ts';
+import { certificateParts, subjectAltNames, type SubjectAltName } from '../encoding/der.ts';
 
 const FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';

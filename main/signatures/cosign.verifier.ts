@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { parseImageReference } from '../../shared/model/image-reference.parser.ts';
-import { canonicalJson } from '../audit/canonical-json.ts';
-import { fingerprintOf } from '../keys/key-encoding.ts';
+import { canonicalJson } from '../encoding/canonical-json.ts';
+import { fingerprintOf } from '../encoding/key-encoding.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { parseStrictJson } from '../encoding/strict-json.ts';
 import { checkSignerIdentity, describeNames, type SignerIdentity } from './certificate-identity.ts';

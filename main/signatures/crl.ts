@@ -1,6 +1,6 @@
 // Reading X.509 CRLs (RFC 5280 section 5) and deciding a certificate's revocation status from them, offline.
 import { constants, verify, type X509Certificate } from 'node:crypto';
-import { decodeOid, derChildren, extensionValue } from './der.ts';
+import { decodeOid, derChildren, extensionValue } from '../encoding/der.ts';
 
 export interface CrlEntry {
   /** The serial number's magnitude in lowercase hex, without leading zero bytes. */

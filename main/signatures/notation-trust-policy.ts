@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { SignetError } from '../errors.ts';
-import { certificateParts, decodeOid, derStrictChildren, derStrictItem } from './der.ts';
+import { certificateParts, decodeOid, derStrictChildren, derStrictItem } from '../encoding/der.ts';
 import { certificateName } from './x509-path.ts';
 import type { NotationTrust, VerificationLevel } from './notation.verifier.ts';
 

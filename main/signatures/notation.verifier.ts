@@ -1,7 +1,7 @@
 import { constants, verify, X509Certificate, type KeyObject } from 'node:crypto';
-import { decodeCbor, encodeCbor, type CborValue } from './cbor.ts';
+import { decodeCbor, encodeCbor, type CborValue } from '../encoding/cbor.ts';
 import { checkRevocation } from './crl.ts';
-import { certificateParts } from './der.ts';
+import { certificateParts } from '../encoding/der.ts';
 import { matchTrustedIdentity, notationActions, type NotationAction, type NotationOverride } from './notation-trust-policy.ts';
 import { checkTimestampToken, type TimestampCheck } from './rfc3161.ts';
 import { certificateName, validateCertificatePath, type PathResult } from './x509-path.ts';

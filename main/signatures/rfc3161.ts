@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { RFC3161Timestamp } from '@sigstore/core';
-import { certificateParts, derChildren, derStrictItem } from './der.ts';
+import { certificateParts, derChildren, derStrictItem } from '../encoding/der.ts';
 import { certificateName, validateCertificatePath } from './x509-path.ts';
 
 export interface TimestampCheck {

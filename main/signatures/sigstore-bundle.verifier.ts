@@ -4,7 +4,7 @@ import { RFC3161Timestamp, X509Certificate as SigstoreCertificate } from '@sigst
 import { HashAlgorithm, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type KeyFinderFunc } from '@sigstore/verify';
 import { parseStrictJson } from '../encoding/strict-json.ts';
-import { trustedRootProblem } from '../trust/trusted-root.ts';
+import { trustedRootProblem } from './trusted-root.ts';
 import { checkSignerIdentity, describeNames } from './certificate-identity.ts';
 import { verifyDigestSignature } from './prehash.ts';
 import { checkTimestampToken, timestampImprintCovers } from './rfc3161.ts';

@@ -1,7 +1,7 @@
 // RFC 5280-style certification path validation that fails closed, with the Notary Project leaf rules for
 // code-signing and time-stamping certificates. Every X.509 chain Signet trusts goes through here.
 import type { X509Certificate } from 'node:crypto';
-import { certificateParts, decodeOid, derStrictChildren, derStrictItem, type CertificateParts } from './der.ts';
+import { certificateParts, decodeOid, derStrictChildren, derStrictItem, type CertificateParts } from '../encoding/der.ts';
 
 /**
  * codeSigning: the Notary Project's rules; sigstoreCodeSigning: Go's crypto/x509 with the codeSigning extended key usage,

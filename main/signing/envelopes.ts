@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type X509Certificate } from 'node:crypto';
 import { dsse } from '@sigstore/core';
 import { SignetError } from '../errors.ts';
-import { derChildren } from '../signatures/der.ts';
+import { derChildren } from '../encoding/der.ts';
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';

@@ -17,7 +17,7 @@ import { ManifestDocumentSchema, readDocument } from '../images/oci-documents.ts
 import type { ImagesService } from '../images/images.service.ts';
 import { VerifyEngine } from '../images/verify.engine.ts';
 import type { IntentService } from '../intents/intent.service.ts';
-import { ecdsaDerToRaw } from '../keys/key-encoding.ts';
+import { ecdsaDerToRaw } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import type { CredentialSource } from '../registry/registry.client.ts';
 import type { SettingsService } from '../settings/settings.service.ts';

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isLoopbackHost } from '../../shared/model/settings.model.ts';
 import { SignetError } from '../errors.ts';
-import { derChildren } from '../signatures/der.ts';
-import { derBoolean, derInteger, derNull, derOctetString, derOid, derSequence } from '../signatures/der-writer.ts';
+import { derChildren } from '../encoding/der.ts';
+import { derBoolean, derInteger, derNull, derOctetString, derOid, derSequence } from '../encoding/der-writer.ts';
 import { timestampCovers } from '../signatures/rfc3161.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';

@@ -9,9 +9,9 @@ import type {
   ToolStatus,
 } from '../../shared/model/system.model.ts';
 import { toAppError } from '../errors.ts';
-import type { SecretStore } from '../keys/keychain.types.ts';
-import type { Pkcs11Inspector } from '../keys/pkcs11.types.ts';
-import { moduleKind } from './pkcs11-locations.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
+import type { Pkcs11Inspector } from '../platform/pkcs11.types.ts';
+import { moduleKind } from '../platform/pkcs11-locations.ts';
 import { checkToolFolder } from '../settings/executable-locations.ts';
 
 export interface SystemProbes {

@@ -3,7 +3,7 @@
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { RevocationReason } from '../../shared/model/keys.model.ts';
 import { SignetError } from '../errors.ts';
-import { derChildren } from '../signatures/der.ts';
+import { derChildren } from '../encoding/der.ts';
 import {
   derBitString,
   derBoolean,
@@ -20,7 +20,7 @@ import {
   derSet,
   derTime,
   derUtf8String,
-} from '../signatures/der-writer.ts';
+} from '../encoding/der-writer.ts';
 
 /**
  * Signs the DER tbs bytes with the issuer's private key, hashing them itself with `hashFor(algorithm)`,

@@ -3,14 +3,25 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { SignetError } from '../errors.ts';
-import type { VerifyOptions } from '../images/verify.engine.ts';
 import { identityConfigurationProblem, type SignerIdentity } from '../signatures/certificate-identity.ts';
-import { publicKeysFromPem } from '../signatures/cosign.verifier.ts';
+import { publicKeysFromPem, type CosignTrust } from '../signatures/cosign.verifier.ts';
+import type { NotationTrust } from '../signatures/notation.verifier.ts';
 import type { BundlePolicy } from '../signatures/sigstore-bundle.verifier.ts';
 import { publicGoodTrustedRoot } from './public-good.ts';
-import { cosignTrustFromTrustedRoot } from './trusted-root.ts';
+import { cosignTrustFromTrustedRoot } from '../signatures/trusted-root.ts';
 
 /** Where trust comes from: files and inventory keys the user named, and whether the public-good root counts. */
+/** The trust a verification uses: what the engine's options take from the trust sources. */
+export interface VerifyTrust {
+  keys: KeyObject[];
+  cosign?: Omit<CosignTrust, 'keys'>;
+  trustedRoot?: unknown;
+  bundlePolicy?: BundlePolicy;
+  notation?: NotationTrust;
+  /** Inventory keys, so revoked and expired keys are judged by their records. */
+  inventory?: KeyRecord[];
+}
+
 export interface TrustSources {
   keyFiles: string[];
   /** Inventory key ids or labels. */
@@ -123,7 +134,7 @@ function bundleIdentity(identity: SignerIdentity): BundlePolicy {
 }
 
 // Every host (CLI, desktop, browser) turns named trust into the same engine options, so verdicts agree.
-export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): Promise<Omit<VerifyOptions, 'reference'>> {
+export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): Promise<VerifyTrust> {
   try {
     const keys = await readKeys(sources.keyFiles);
     for (const id of sources.keyRefs) {
@@ -163,7 +174,7 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
 }
 
 // A verdict is only as good as the trust behind it, so every report says in words what that trust was.
-export function describeTrust(options: Omit<VerifyOptions, 'reference'>, origin: string): string[] {
+export function describeTrust(options: VerifyTrust, origin: string): string[] {
   const lines = [origin];
   const inventory = options.inventory ?? [];
   const fromInventory = options.keys.filter((key) => inventory.some((record) => publicKeysFromPem(record.publicKeyPem).some((k) => k.equals(key)))).length;

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LessonSchema, type Lesson } from '../../shared/model/workshop.model.ts';
-import { describeIssues } from '../ipc/dispatcher.ts';
+import { describeIssues } from '../errors.ts';
 
 const MAX_LESSON_BYTES = 256 * 1024;
 

@@ -2,19 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import { TrustSettingsSchema } from '../../shared/model/settings.model.ts';
-import type { AppContext, AppOptions } from '../app/app.context.ts';
 import type { ConfirmationService } from '../confirm/confirmation.types.ts';
 import type { InternalErrorLog } from '../errors.ts';
 import { KeyActions } from '../keys/key-actions.ts';
-import type { SecretStore } from '../keys/keychain.types.ts';
-import type { Pkcs11Driver } from '../keys/pkcs11.types.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
+import type { Pkcs11Driver } from '../platform/pkcs11.types.ts';
 import { NamespacedKeychain } from './sandbox.keychain.ts';
 import { SandboxStore, type ImageStoreMode } from './sandbox.store.ts';
 import { WorkshopToken, type KeyStoreMode, type SandboxKeyStore } from './sandbox.token.ts';
+import type { CreateSandboxApp, SandboxApp } from './sandbox-app.types.ts';
 
 /** What a sandbox is made from: the real app's adapters, never its data folder, settings or audit log. */
 export interface SandboxDeps {
-  createApp(options: AppOptions): AppContext;
+  createApp: CreateSandboxApp;
   host: HostKind;
   env: NodeJS.ProcessEnv;
   /** The user's keychain; the sandbox sees it only through the `workshop/` namespace. */
@@ -41,7 +41,7 @@ const KNOWN_ACCOUNTS = ['software-keys-data-key'];
  */
 export class Sandbox {
   readonly folder: string;
-  readonly app: AppContext;
+  readonly app: SandboxApp;
   readonly store: SandboxStore;
   readonly keyStore: SandboxKeyStore;
   readonly keychain: NamespacedKeychain;
@@ -49,7 +49,7 @@ export class Sandbox {
   readonly keyActions: KeyActions;
   private readonly token: WorkshopToken;
 
-  private constructor(folder: string, app: AppContext, store: SandboxStore, keyStore: SandboxKeyStore, keychain: NamespacedKeychain, token: WorkshopToken, now: () => Date) {
+  private constructor(folder: string, app: SandboxApp, store: SandboxStore, keyStore: SandboxKeyStore, keychain: NamespacedKeychain, token: WorkshopToken, now: () => Date) {
     this.folder = folder;
     this.app = app;
     this.keyActions = new KeyActions(app.keys, app.intents, app.audit, now, app.settings);
@@ -65,7 +65,7 @@ export class Sandbox {
     const keychain = new NamespacedKeychain(deps.keychain);
     const token = new WorkshopToken(deps.pkcs11, deps.env, deps.keyMode);
     let store: SandboxStore | null = null;
-    let app: AppContext | null = null;
+    let app: SandboxApp | null = null;
     let keyStore: SandboxKeyStore | null = null;
     try {
       keyStore = await token.prepare();
@@ -102,7 +102,7 @@ export class Sandbox {
 }
 
 // Each part is removed even when another fails; what could not be removed is said, never hidden.
-async function teardown(folder: string, app: AppContext | null, store: SandboxStore | null, keyStore: SandboxKeyStore | null, keychain: NamespacedKeychain, token: WorkshopToken): Promise<string[]> {
+async function teardown(folder: string, app: SandboxApp | null, store: SandboxStore | null, keyStore: SandboxKeyStore | null, keychain: NamespacedKeychain, token: WorkshopToken): Promise<string[]> {
   const problems: string[] = [];
   const attempt = async (what: string, work: () => Promise<unknown>) => {
     try {

@@ -1,4 +1,4 @@
-import type { SecretStore } from '../keys/keychain.types.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
 
 /** Every account the sandbox keeps in the OS keychain starts with this, so none can meet one of the user's. */
 export const WORKSHOP_ACCOUNT_PREFIX = 'workshop/';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignetError } from '../errors.ts';
-import type { Pkcs11Driver, TokenSelector } from '../keys/pkcs11.types.ts';
-import { installedSoftHsmModule } from '../system/pkcs11-locations.ts';
+import type { Pkcs11Driver, TokenSelector } from '../platform/pkcs11.types.ts';
+import { installedSoftHsmModule } from '../platform/pkcs11-locations.ts';
 import { findTool, runTool } from './tool.finder.ts';
 
 /** The one SoftHSM token the workshop uses; it holds nothing but the sandbox's throw-away keys. */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { delimiter } from 'node:path';
-import { findExecutable } from '../system/tools.probe.ts';
+import { findExecutable } from '../platform/tools.probe.ts';
 
 // The sandbox uses a helper only when it is really there; Signet's own tool folders win over PATH, as for the peer tools.
 export function findTool(name: string, env: NodeJS.ProcessEnv): Promise<string | null> {

@@ -2,16 +2,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { Happened, Lesson, SandboxView, StepResult } from '../../shared/model/workshop.model.ts';
-import type { AppContext, AppOptions } from '../app/app.context.ts';
 import { SignetError, type InternalErrorLog } from '../errors.ts';
-import type { SecretStore } from '../keys/keychain.types.ts';
-import type { Pkcs11Driver } from '../keys/pkcs11.types.ts';
+import type { SecretStore } from '../platform/keychain.types.ts';
+import type { Pkcs11Driver } from '../platform/pkcs11.types.ts';
 import { LessonCatalog, shippedLessonsFolder } from './lesson.catalog.ts';
 import { LessonRunner } from './lesson.runner.ts';
 import { Sandbox } from './sandbox.factory.ts';
 import type { ImageStoreMode } from './sandbox.store.ts';
 import type { KeyStoreMode } from './sandbox.token.ts';
 import { SAMPLE_NAMES } from './samples.builder.ts';
+import type { CreateSandboxApp } from './sandbox-app.types.ts';
 
 export interface WorkshopDeps {
   /** The user's data folder: trainers' lessons are read from its `lessons` folder, and nothing is ever written to it. */
@@ -23,7 +23,7 @@ export interface WorkshopDeps {
   pkcs11: Pkcs11Driver;
   now: () => Date;
   /** How a sandbox app is made: the same composition root as the real one. */
-  createApp(options: AppOptions): AppContext;
+  createApp: CreateSandboxApp;
   log?: InternalErrorLog;
   /** Where the shipped lessons are; found next to the app when not given. */
   lessonsFolder?: string | null;

@@ -1,6 +1,6 @@
 // Places an RFC 3161 TimeStampToken in a Notary Project envelope's unprotected `io.cncf.notary.timestampSignature`
 // header, JWS or COSE, leaving every signed byte as it was (the header is outside the signature).
-import { encodeCbor } from '../../main/signatures/cbor.ts';
+import { encodeCbor } from '../../main/encoding/cbor.ts';
 import { CaseError } from './case-format.ts';
 
 const HEADER = 'io.cncf.notary.timestampSignature';

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { derPrintableString, derOid, derSequence, derSet, derUtf8String, derInteger } from '../../main/signatures/der-writer.ts';
+import { derPrintableString, derOid, derSequence, derSet, derUtf8String, derInteger } from '../../main/encoding/der-writer.ts';
 import type { VerificationLevel } from '../../main/signatures/notation.verifier.ts';
 import { notationEnvelope, notationParts, notationSignedBytes } from '../../main/signing/envelopes.ts';
 import { EKU, makeCertificate, opensslTimestamp, type CertificateOptions, type Issued } from '../support/certificate-factory.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventChannels, requestChannels } from '../../shared/contract.ts';
 import { run } from '../support/processes.ts';
@@ -82,5 +82,58 @@ test('the linter enforces the import boundaries between worlds and adapters', as
   assert.match(await lint('renderer/app/probe.ts', "import { readFile } from 'fs';\nexport const a = readFile;\n"), /fs/);
   assert.match(await lint('shared/probe.ts', "import React from 'react';\nexport const a = React;\n"), /react/);
   assert.doesNotMatch(await lint('main/electron/probe.ts', "import { app } from 'electron';\nexport const a = app;\n"), /error/);
-  assert.doesNotMatch(await lint('main/keys/pkcs11.adapter.ts', "import * as p from 'pkcs11js';\nexport const a = p;\n"), /error/);
+  assert.doesNotMatch(await lint('main/platform/pkcs11.adapter.ts', "import * as p from 'pkcs11js';\nexport const a = p;\n"), /error/);
+});
+
+test('the linter keeps the floors of main: no file imports from a higher floor', async () => {
+  const groundOnCapability = await lint('main/encoding/probe.ts', "import { KeyService } from '../keys/keys.service.ts';\nexport const a = KeyService;\n");
+  assert.match(groundOnCapability, /floors\/no-upward-imports/);
+  assert.match(groundOnCapability, /main\/keys/);
+  assert.match(await lint('main/platform/probe.ts', "import type { AuditLog } from '../audit/audit.log.ts';\nexport type A = AuditLog;\n"), /floors\/no-upward-imports/);
+  assert.match(await lint('main/errors.ts', "import { KeyService } from './keys/keys.service.ts';\nexport const a = KeyService;\n"), /floors\/no-upward-imports/);
+  const capabilityOnApp = await lint('main/workshop/probe.ts', "import type { AppContext } from '../app/app.context.ts';\nexport type A = AppContext;\n");
+  assert.match(capabilityOnApp, /floors\/no-upward-imports/);
+  assert.match(capabilityOnApp, /main\/app/);
+  assert.match(await lint('main/keys/probe.ts', "export const a = () => import('../cli/prompt.ts');\n"), /floors\/no-upward-imports/);
+  assert.doesNotMatch(await lint('main/keys/probe.ts', "import { encodeOid } from '../encoding/der.ts';\nexport const a = encodeOid;\n"), /error/);
+  assert.doesNotMatch(await lint('main/cli/probe.ts', "import { KeyService } from '../keys/keys.service.ts';\nexport const a = KeyService;\n"), /error/);
+});
+
+// The folders of main/ and the folders each imports from (relative imports, type-only ones included).
+async function folderImports(): Promise<Map<string, Set<string>>> {
+  const main = join(root, 'main');
+  const graph = new Map<string, Set<string>>();
+  for (const file of await sourceFiles(main)) {
+    const from = relative(main, file).split(sep)[0] ?? '';
+    const text = await readFile(file, 'utf8');
+    for (const match of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+      const target = relative(main, resolve(dirname(file), match[1] ?? ''));
+      const to = target.split(sep)[0] ?? '';
+      if (target.startsWith('..') || to === from) continue;
+      if (!graph.has(from)) graph.set(from, new Set());
+      graph.get(from)?.add(to);
+    }
+  }
+  return graph;
+}
+
+test('the folders of main import one way: no folder reaches itself through others', async () => {
+  const graph = await folderImports();
+  assert.ok((graph.get('app')?.size ?? 0) > 5, 'the import scan found the composition root importing the capabilities');
+  const circles: string[] = [];
+  for (const start of graph.keys()) {
+    const paths: string[][] = [[start]];
+    const seen = new Set<string>();
+    while (paths.length > 0) {
+      const path = paths.shift() ?? [];
+      for (const next of graph.get(path[path.length - 1] ?? '') ?? []) {
+        if (next === start) circles.push([...path, next].join(' -> '));
+        else if (!seen.has(next)) {
+          seen.add(next);
+          paths.push([...path, next]);
+        }
+      }
+    }
+  }
+  assert.deepEqual(circles, []);
 });

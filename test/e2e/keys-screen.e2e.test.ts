@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { OsKeychain } from '../../main/keys/keychain.adapter.ts';
+import { OsKeychain } from '../../main/platform/keychain.adapter.ts';
 import { KeychainPins } from '../../main/keys/pin.source.ts';
 import { type BrowserStack, openScreen, SCREENSHOTS, startBrowserStack } from '../support/browser.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';

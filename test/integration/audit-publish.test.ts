@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { anchorAccount } from '../../main/audit/audit-anchor.ts';
 import { entryHash } from '../../main/audit/audit.log.ts';
-import { OsKeychain } from '../../main/keys/keychain.adapter.ts';
+import { OsKeychain } from '../../main/platform/keychain.adapter.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';

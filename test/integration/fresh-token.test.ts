@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
 import type { DrillKey } from '../../main/recovery/drill.runner.ts';
 import { drillOnFreshSoftHsm, type FreshTokenRequest } from '../../main/recovery/fresh-token.drill.ts';
-import { runAsChildProcess } from '../../main/processes/script-runner.ts';
+import { runAsChildProcess } from '../../main/platform/script-runner.ts';
 import { utilityProcessRunner } from '../../main/electron/utility-process.runner.ts';
 import { SOFTHSM_MODULE } from '../support/softhsm.fixture.ts';
 import { forkLikeUtilityProcess } from '../support/utility-fork.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Settings, SettingsIntentView } from '../../shared/model/settings.model.ts';
 import { credentialsMayTravel } from '../../main/registry/registry.client.ts';
-import { probeTools } from '../../main/system/tools.probe.ts';
+import { probeTools } from '../../main/platform/tools.probe.ts';
 import { startWebHost, type WebHost } from '../../main/web/web.host.ts';
 import { PageConfirmation } from '../../main/web/page-confirmation.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';

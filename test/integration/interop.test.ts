@@ -10,7 +10,7 @@ import { RegistrySource } from '../../main/images/registry.source.ts';
 import { VerifyEngine } from '../../main/images/verify.engine.ts';
 import { RegistryClient } from '../../main/registry/registry.client.ts';
 import { publicKeysFromPem, TIMESTAMP_ANNOTATION, verifyCosignSignature } from '../../main/signatures/cosign.verifier.ts';
-import { fingerprintOf } from '../../main/keys/key-encoding.ts';
+import { fingerprintOf } from '../../main/encoding/key-encoding.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';

@@ -7,7 +7,7 @@ import type { KeyRecord, IntentView } from '../../shared/model/keys.model.ts';
 import type { AuditEntry, AuditVerification } from '../../shared/model/audit.model.ts';
 import { parsePkcs11Uri } from '../../main/keys/pkcs11-uri.ts';
 import { readDataItemText } from '../../main/storage/data-items.ts';
-import { Pkcs11jsDriver } from '../../main/keys/pkcs11.adapter.ts';
+import { Pkcs11jsDriver } from '../../main/platform/pkcs11.adapter.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
@@ -159,7 +159,7 @@ test('rotation: both keys sign the statement, the old key signs through the over
   await refused('keys.confirm', { intentId: intent.intentId }, 'Conflict', /already/);
   const statementFile = join(app.dataDir, 'keys', 'rotations', `${old.id}--${successor.id}.json`);
   const signed = JSON.parse(await readFile(statementFile, 'utf8')) as { statement: Record<string, unknown>; signatures: { keyFingerprint: string; signature: string }[] };
-  const { canonicalJson } = await import('../../main/audit/canonical-json.ts');
+  const { canonicalJson } = await import('../../main/encoding/canonical-json.ts');
   const message = Buffer.from(canonicalJson(signed.statement));
   for (const key of [old, successor]) {
     const entry = signed.signatures.find((s) => s.keyFingerprint === key.fingerprint);
@@ -202,7 +202,7 @@ test('revocation: the key stops signing, the list is signed by the admin key, an
   const list = JSON.parse(file.text) as { document: { entries: { fingerprint: string }[]; signer: { fingerprint: string } }; signature: string };
   assert.ok(list.document.entries.some((e) => e.fingerprint === victim.fingerprint));
   assert.equal(list.document.signer.fingerprint, admin.fingerprint);
-  const { canonicalJson } = await import('../../main/audit/canonical-json.ts');
+  const { canonicalJson } = await import('../../main/encoding/canonical-json.ts');
   assert.ok(verifies(admin, Buffer.from(canonicalJson(list.document)), Buffer.from(list.signature, 'base64')), 'the list verifies with the admin key');
 
   const tampered = JSON.parse(file.text) as typeof list;

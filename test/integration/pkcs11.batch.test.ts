@@ -5,8 +5,8 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pkcs11jsDriver } from '../../main/keys/pkcs11.adapter.ts';
-import type { Pkcs11Token } from '../../main/keys/pkcs11.types.ts';
+import { Pkcs11jsDriver } from '../../main/platform/pkcs11.adapter.ts';
+import type { Pkcs11Token } from '../../main/platform/pkcs11.types.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 
 let hsm: SoftHsm;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IntentView, KeyRecord, RevocationReason, RevocationSigner } from '../../shared/model/keys.model.ts';
-import { canonicalJson } from '../../main/audit/canonical-json.ts';
+import { canonicalJson } from '../../main/encoding/canonical-json.ts';
 import { REVOCATIONS_TYPE } from '../../main/keys/revocation-list.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { SignIntentView, SignPlan, SignResult } from '../../shared/model/signing.model.ts';
 import { LessonSchema, type Happened, type Lesson, type SandboxView, type StepResult } from '../../shared/model/workshop.model.ts';
-import { Pkcs11jsDriver } from '../../main/keys/pkcs11.adapter.ts';
+import { Pkcs11jsDriver } from '../../main/platform/pkcs11.adapter.ts';
 import { WORKSHOP_TOKEN_LABEL, WORKSHOP_TOKEN_PIN } from '../../main/workshop/sandbox.token.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';

@@ -1,6 +1,6 @@
 // Test certificates with exactly the names and extensions a case needs (URI, email, DNS, IP and otherName SANs, Fulcio issuer extensions).
 import { generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { derBitString, derBoolean, derExplicit, derInteger, derOctetString, derOid, derSequence, derSet, derTime, derTlv, derUtf8String } from '../../main/signatures/der-writer.ts';
+import { derBitString, derBoolean, derExplicit, derInteger, derOctetString, derOid, derSequence, derSet, derTime, derTlv, derUtf8String } from '../../main/encoding/der-writer.ts';
 
 export type TestName =
   | { email: string }

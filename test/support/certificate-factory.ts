@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { derBitString, derBoolean, derTlv, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derUtf8String } from '../../main/signatures/der-writer.ts';
+import { derBitString, derBoolean, derTlv, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derUtf8String } from '../../main/encoding/der-writer.ts';
 
 export const KEY_USAGE = { digitalSignature: 0, nonRepudiation: 1, keyEncipherment: 2, dataEncipherment: 3, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 } as const;
 export const EKU = { codeSigning: '1.3.6.1.5.5.7.3.3', timeStamping: '1.3.6.1.5.5.7.3.8', serverAuth: '1.3.6.1.5.5.7.3.1', any: '2.5.29.37.0' } as const;

@@ -1,7 +1,7 @@
 // CRLs and CRL distribution points for test certificates, so revocation can be checked the way notation checks it online.
 import { sign } from 'node:crypto';
-import { certificateParts } from '../../main/signatures/der.ts';
-import { derBitString, derExplicit, derInteger, derOctetString, derOid, derSequence, derTime, derTlv } from '../../main/signatures/der-writer.ts';
+import { certificateParts } from '../../main/encoding/der.ts';
+import { derBitString, derExplicit, derInteger, derOctetString, derOid, derSequence, derTime, derTlv } from '../../main/encoding/der-writer.ts';
 import type { Issued } from './certificate-factory.ts';
 
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';

@@ -1,4 +1,4 @@
-import type { SecretStore } from '../../main/keys/keychain.types.ts';
+import type { SecretStore } from '../../main/platform/keychain.types.ts';
 
 /** A keychain in memory, for unit tests of code above the keychain; integration tests use gnome-keyring. */
 export class MemoryKeychain implements SecretStore {

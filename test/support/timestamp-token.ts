@@ -1,8 +1,8 @@
 // RFC 3161 TimeStampTokens written directly, for the cases OpenSSL's `ts -reply` will not make: a stamped time in the
 // past, or a signer certificate without the timeStamping extended key usage. Everything else is as OpenSSL writes it.
 import { createHash, sign } from 'node:crypto';
-import { certificateParts } from '../../main/signatures/der.ts';
-import { derExplicit, derGeneralizedTime, derImplicit, derInteger, derNull, derOctetString, derOid, derSequence, derSet } from '../../main/signatures/der-writer.ts';
+import { certificateParts } from '../../main/encoding/der.ts';
+import { derExplicit, derGeneralizedTime, derImplicit, derInteger, derNull, derOctetString, derOid, derSequence, derSet } from '../../main/encoding/der-writer.ts';
 import type { Issued } from './certificate-factory.ts';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeCbor, type CborValue } from '../../main/signatures/cbor.ts';
+import { decodeCbor, type CborValue } from '../../main/encoding/cbor.ts';
 import { verifyNotationEnvelope } from '../../main/signatures/notation.verifier.ts';
 import { acceptanceFolder, evaluateCase, runCaseFolder } from '../acceptance/acceptance.ts';
 import { CaseError, parseExpected } from '../acceptance/case-format.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { constants, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { hashFor, issueCertificate, issueCrl, toPem, type DistinguishedName, type IssuerAlgorithm, type RevokedEntry, type TbsSigner } from '../../main/trust/certificate-authority.ts';
 import { checkRevocation, parseCrl } from '../../main/signatures/crl.ts';
-import { derBitString, derGeneralizedTime, derImplicit, derInteger, derNamedBits, derOctetString, derSet, derTime, derUtf8String } from '../../main/signatures/der-writer.ts';
+import { derBitString, derGeneralizedTime, derImplicit, derInteger, derNamedBits, derOctetString, derSet, derTime, derUtf8String } from '../../main/encoding/der-writer.ts';
 import { verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { test } from 'node:test';
-import { ecdsaDerToRaw, ecdsaRawToDer } from '../../main/keys/key-encoding.ts';
+import { ecdsaDerToRaw, ecdsaRawToDer } from '../../main/encoding/key-encoding.ts';
 
 const CURVES = [
   { curve: 'prime256v1', size: 32 },

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifySigstoreBundle } from '../../main/signatures/sigstore-bundle.verifier.ts';
 import { publicGoodTrustedRoot } from '../../main/trust/public-good.ts';
-import { cosignTrustFromTrustedRoot } from '../../main/trust/trusted-root.ts';
+import { cosignTrustFromTrustedRoot } from '../../main/signatures/trusted-root.ts';
 
 const conformance = resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'sigstore-conformance', 'bundle-verify');
 const missing = existsSync(conformance) ? false : `the sigstore conformance bundles are not at ${conformance} (set SIGNET_ACCEPTANCE_DIR)`;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, sign } from 'node:crypto';
 import { checkSignerIdentity, FULCIO_USERNAME_OID, verifyHostname, type SignerIdentity } from '../../main/signatures/certificate-identity.ts';
 import { CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, verifyCosignSignature, type CosignTrust } from '../../main/signatures/cosign.verifier.ts';
-import { subjectAltNames } from '../../main/signatures/der.ts';
+import { subjectAltNames } from '../../main/encoding/der.ts';
 import { loadTrust, notationStoreKinds, type TrustSources } from '../../main/trust/trust-sources.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalJson } from '../../main/audit/canonical-json.ts';
+import { canonicalJson } from '../../main/encoding/canonical-json.ts';
 import { verifySigstoreBundle, type BundlePolicy } from '../../main/signatures/sigstore-bundle.verifier.ts';
 import { publicGoodTrustedRoot } from '../../main/trust/public-good.ts';
-import { cosignTrustFromTrustedRoot, trustedRootProblem } from '../../main/trust/trusted-root.ts';
+import { cosignTrustFromTrustedRoot, trustedRootProblem } from '../../main/signatures/trusted-root.ts';
 
 const conformance = resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'sigstore-conformance', 'bundle-verify');
 const missing = existsSync(conformance) ? false : `the sigstore conformance bundles are not at ${conformance} (set SIGNET_ACCEPTANCE_DIR)`;

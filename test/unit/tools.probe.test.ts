@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeTools } from '../../main/system/tools.probe.ts';
+import { probeTools } from '../../main/platform/tools.probe.ts';
 
 test('tools are found in the extra folders first, with their versions, and broken ones are named', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'signet-tools-'));

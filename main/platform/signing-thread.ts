@@ -50,7 +50,7 @@ export function unpackBuffers(bytes: Uint8Array, lengths: number[]): Buffer[] {
 
 // The thread's script is the built file beside the bundle, or the source file when Signet runs from source.
 function threadScript(): string | null {
-  const candidates = [new URL('../keys/pkcs11-signer.worker.js', import.meta.url), new URL('./pkcs11-signer.worker.ts', import.meta.url)];
+  const candidates = [new URL('../platform/pkcs11-signer.worker.js', import.meta.url), new URL('./pkcs11-signer.worker.ts', import.meta.url)];
   const found = candidates.find((c) => existsSync(c));
   return found ? fileURLToPath(found) : null;
 }

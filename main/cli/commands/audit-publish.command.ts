@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { parseJsonOrUndefined } from '../../shared/json.ts';
-import { AuditEntrySchema, type AuditVerification } from '../../shared/model/audit.model.ts';
-import { parseImageReference } from '../../shared/model/image-reference.parser.ts';
-import type { Settings } from '../../shared/model/settings.model.ts';
-import { SignetError } from '../errors.ts';
-import { resolveImageTarget } from '../images/image-target.ts';
-import { sha256Digest, type CredentialSource } from '../registry/registry.client.ts';
-import { entryHash, type AuditLog } from './audit.log.ts';
+import { parseJsonOrUndefined } from '../../../shared/json.ts';
+import { AuditEntrySchema, type AuditVerification } from '../../../shared/model/audit.model.ts';
+import { parseImageReference } from '../../../shared/model/image-reference.parser.ts';
+import type { Settings } from '../../../shared/model/settings.model.ts';
+import { SignetError } from '../../errors.ts';
+import { resolveImageTarget } from '../../images/image-target.ts';
+import { sha256Digest, type CredentialSource } from '../../registry/registry.client.ts';
+import { entryHash, type AuditLog } from '../../audit/audit.log.ts';
 
 /** The artifact type of a published checkpoint: one layer holding {@link PublishedCheckpointSchema}. */
 export const CHECKPOINT_ARTIFACT_TYPE = 'application/vnd.signet.audit.checkpoint.v1+json';

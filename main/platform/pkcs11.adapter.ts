@@ -5,7 +5,7 @@ import type { ErrorCode } from '../../shared/errors.ts';
 import type { Pkcs11Driver, Pkcs11ModuleReport, Pkcs11Token, SignMechanism, TokenKey, TokenSelector, UnwrapTarget, WrappedPrivateKey } from './pkcs11.types.ts';
 import type { SlotStatus, TokenStatus } from '../../shared/model/system.model.ts';
 import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
-import { algorithmOf, spkiFromJwk } from './key-encoding.ts';
+import { algorithmOf, spkiFromJwk } from '../encoding/key-encoding.ts';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
