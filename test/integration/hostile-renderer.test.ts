@@ -67,9 +67,10 @@ after(async () => {
   page?.close();
   await host?.close();
   await app?.cleanup();
+  registry?.closeAllConnections();
   await new Promise((resolve) => registry?.close(resolve));
   (dns as { lookup: unknown }).lookup = originalLookup;
-  await rm(work, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 // A folder of "tools" that, if main ever ran one, would leave a marker behind.
@@ -149,6 +150,8 @@ test('a hostile page cannot make main run a script: tool folders change only thr
   await pageRefused(page.api.settings.confirmProtected({ intentId: approved.intentId }), ['Conflict', 'Unauthorized']);
   await page.api.system.status({ refresh: true });
   assert.equal(await ran(trap.marker), true, 'the folder confirmed at the machine is used');
+  // Later probes must not keep running the trap's tools while the test folder is removed.
+  await app.settings.update({ toolDirs: [] });
 });
 
 test('a hostile page cannot make main load a library: PKCS#11 module paths are refused the same way', async () => {
