@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
-function step(title, command, args, env = process.env) {
+// A step that outlives its bound is stopped and fails in words, so a process that never exits cannot hold the run forever.
+function step(title, command, args, env = process.env, timeoutMinutes = 20) {
   console.log(`\n== ${title}`);
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, timeout: timeoutMinutes * 60_000, killSignal: 'SIGKILL' });
+  if (result.error?.code === 'ETIMEDOUT') console.log(`== ${title}: stopped after ${timeoutMinutes} minutes; a test process did not exit`);
   console.log(`== ${title}: ${result.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
