@@ -51,17 +51,21 @@ function describeMissing(error: unknown, path: string, what: string): SignetErro
   return new SignetError('Forbidden', `${what} ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}.`);
 }
 
+// The real path behind a location, or an error in words when nothing is there.
+async function resolved(path: string, what: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    throw describeMissing(error, path, what);
+  }
+}
+
 // A tool folder: an existing folder nobody else can write, whose entries Signet may run are regular executables nobody else can write.
 export async function checkToolFolder(path: string): Promise<string> {
   const what = 'Tool folder';
   assertPlainAbsolute(path, what);
   if (process.platform === 'win32') throw new SignetError('Forbidden', 'Tool folders are checked for who may write them only on Linux and macOS; on Windows add the tools to PATH instead.');
-  let real: string;
-  try {
-    real = await realpath(path);
-  } catch (error) {
-    throw describeMissing(error, path, what);
-  }
+  const real = await resolved(path, what);
   const info = await stat(real);
   if (!info.isDirectory()) throw new SignetError('Forbidden', `${what} ${path} is not a folder.`);
   if (info.mode & WORLD_WRITABLE) throw new SignetError('Forbidden', `${what} ${path} can be written by anyone on this machine; Signet would run whatever was put there.`);
@@ -78,12 +82,7 @@ export async function checkToolFolder(path: string): Promise<string> {
 export async function checkModuleFile(path: string): Promise<string> {
   const what = 'PKCS#11 module';
   assertPlainAbsolute(path, what);
-  let real: string;
-  try {
-    real = await realpath(path);
-  } catch (error) {
-    throw describeMissing(error, path, what);
-  }
+  const real = await resolved(path, what);
   const info = await stat(real);
   if (!info.isFile()) throw new SignetError('Forbidden', `${what} ${path} is not a regular file.`);
   if (process.platform !== 'win32') {
