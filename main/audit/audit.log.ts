@@ -7,6 +7,7 @@ import { DataStore, type StoreReader, type StoreTransaction } from '../storage/d
 import { canonicalJson } from '../encoding/canonical-json.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import type { AnchorPoint, AuditAnchor } from './audit-anchor.ts';
+import { PinnedAuditKey } from './audit-signer.ts';
 
 const GENESIS = '0'.repeat(64);
 /** Runs a function in the context this module loaded in, outside any store write: the anchor update is a write of its own,
@@ -56,6 +57,8 @@ export class AuditLog {
   readonly file: string;
   readonly store: DataStore;
   private readonly signer: AuditSigner | null;
+  /** Checks checkpoint signatures: the signer, or without one the pinned public key, so every process verifies the same way. */
+  private readonly checker: Pick<AuditSigner, 'verify' | 'publicKeyPem'>;
   private readonly checkpointEvery: number;
   private readonly now: () => Date;
   private readonly anchor: AuditAnchor | null;
@@ -72,6 +75,7 @@ export class AuditLog {
     this.store = DataStore.for(dataDir);
     this.file = this.store.file;
     this.signer = options.signer ?? null;
+    this.checker = this.signer ?? new PinnedAuditKey(dataDir);
     this.anchor = options.anchor ?? null;
     this.checkpointEvery = options.checkpointEvery ?? 256;
     this.now = options.now ?? (() => new Date());
@@ -222,15 +226,15 @@ export class AuditLog {
 
   /** The audit key's pinned public half, or null when no checkpoint was ever signed here. */
   async auditKeyPem(): Promise<string | null> {
-    return (await this.signer?.publicKeyPem?.()) ?? null;
+    return (await this.checker.publicKeyPem?.()) ?? null;
   }
 
   // Whether a checkpoint entry (this log's or a published one) is signed by the pinned audit key over what it says it covers.
   async checkpointSignatureHolds(entry: AuditEntry): Promise<boolean> {
-    if (!this.signer || entry.action !== 'audit.checkpoint') return false;
+    if (entry.action !== 'audit.checkpoint') return false;
     const details = entry.details as { upTo?: unknown; chainHash?: unknown; keyFingerprint?: unknown; signature?: unknown };
     if (typeof details.upTo !== 'number' || typeof details.chainHash !== 'string' || typeof details.signature !== 'string' || typeof details.keyFingerprint !== 'string') return false;
-    return this.signer.verify(checkpointMessage(details.upTo, details.chainHash), Buffer.from(details.signature, 'base64'), details.keyFingerprint);
+    return this.checker.verify(checkpointMessage(details.upTo, details.chainHash), Buffer.from(details.signature, 'base64'), details.keyFingerprint);
   }
 
   // After a confirmed restore the log is the backup's on purpose: the anchor follows it to its last signed checkpoint, and the
@@ -309,7 +313,7 @@ export class AuditLog {
         const problem = await this.checkCheckpoint(entry, previous);
         if (problem) return fail(number, entry.seq, problem);
         checkpoints++;
-        if (this.signer) signed = { seq: entry.seq, line: number };
+        signed = { seq: entry.seq, line: number };
       }
       if (point && entry.seq === point.seq) {
         if (entry.hash !== point.hash) {
@@ -326,7 +330,7 @@ export class AuditLog {
     }
     const tail = lines.length - signed.line;
     if (tail > this.checkpointEvery) {
-      const after = signed.seq > 0 ? `the last signed checkpoint (entry ${signed.seq})` : this.signer ? 'the start of the log, which holds no signed checkpoint' : 'the start of the log (no audit key is at hand here to check checkpoint signatures)';
+      const after = signed.seq > 0 ? `the last signed checkpoint (entry ${signed.seq})` : 'the start of the log, which holds no signed checkpoint';
       const reason = `${tail} entries follow ${after}, more than the ${this.checkpointEvery} after which one is always written: checkpoints were removed, or the entries were written without the audit key`;
       return result(false, signed.line, { seq: signed.seq + 1, line: signed.line + 1, reason }, anchorCheck(), tail);
     }
@@ -337,8 +341,7 @@ export class AuditLog {
   private async checkCheckpoint(entry: AuditEntry, previous: { seq: number; hash: string }): Promise<string | null> {
     const details = entry.details as { upTo?: number; chainHash?: string; keyFingerprint?: string; signature?: string };
     if (details.upTo !== previous.seq || details.chainHash !== previous.hash) return 'the checkpoint does not cover the entries before it';
-    if (!this.signer) return null;
-    const valid = await this.signer.verify(checkpointMessage(previous.seq, previous.hash), Buffer.from(details.signature ?? '', 'base64'), details.keyFingerprint ?? '');
+    const valid = await this.checker.verify(checkpointMessage(previous.seq, previous.hash), Buffer.from(details.signature ?? '', 'base64'), details.keyFingerprint ?? '');
     return valid ? null : 'the checkpoint signature does not verify with the audit key';
   }
 

@@ -125,6 +125,24 @@ test('an unsigned tail longer than the checkpoint interval is not verified; one 
   assert.match(over.firstBad?.reason ?? '', /4 entries follow the last signed checkpoint \(entry 3\), more than the 3 after which one is always written/);
 });
 
+test('a process that holds no audit key checks checkpoints with the pinned public key, so a long signed log verifies there too', async () => {
+  const { dir, log } = await anchoredLog(3);
+  await appendMany(log, 0, 10);
+  const elsewhere = await new AuditLog(dir, { checkpointEvery: 3 }).verify();
+  assert.equal(elsewhere.ok, true, JSON.stringify(elsewhere.firstBad));
+  assert.ok(elsewhere.checkpoints >= 3);
+  const lines = storedAuditLines(dir);
+  const checkpoint = lines.findIndex((line) => line.includes('"audit.checkpoint"'));
+  const forged = JSON.parse(lines[checkpoint]!) as AuditEntry & { details: { signature: string } };
+  forged.details.signature = Buffer.from('not a signature').toString('base64');
+  const { hash: _old, ...body } = forged;
+  lines[checkpoint] = JSON.stringify({ ...body, hash: entryHash(body) });
+  rewriteAuditLines(dir, lines);
+  const refused = await new AuditLog(dir, { checkpointEvery: 3 }).verify();
+  assert.equal(refused.ok, false);
+  assert.match(refused.firstBad?.reason ?? '', /checkpoint signature does not verify|does not chain/);
+});
+
 test('a locked keychain: appends and checkpoints still commit, and verify says the anchor could not be read', async () => {
   const { dir, keychain, log } = await anchoredLog(3);
   await appendMany(log, 0, 3);
