@@ -99,7 +99,8 @@ async function evaluate(reference: string): Promise<{ verdict: string | null; ad
 const mentions = (text: string, key: KeyRecord) => text.includes(key.label) || text.includes(key.id) || text.includes(key.fingerprint.slice(0, 12));
 
 test('a policy written in the editor: two inventory keys, threshold 2, refused by main until it is valid, saved and listed after a reload', async () => {
-  assert.match(await page.locator('main').innerText(), /No policies yet/);
+  // The list is read from main after the screen opens: wait for it instead of reading the placeholder.
+  await page.locator('main').getByText(/No policies yet/).waitFor({ timeout: 15_000 });
   await page.getByRole('button', { name: 'New policy' }).click();
   const editor = page.getByTestId('policy-editor');
   await editor.waitFor();
