@@ -66,8 +66,11 @@ export function decodeCbor(bytes: Buffer): CborValue {
   return value;
 }
 
-// Encodes the few shapes a COSE Sig_structure needs: arrays, byte and text strings.
-export function encodeCbor(value: string | Buffer | (string | Buffer)[]): Buffer {
+/** What encodeCbor writes: integers, text and byte strings, arrays, maps (in the order given) and tags. */
+export type CborWritable = number | string | Buffer | CborWritable[] | Map<CborWritable, CborWritable> | { tag: number; value: CborWritable };
+
+// Encodes what COSE needs (a Sig_structure, headers and envelopes), in definite lengths and in the order given.
+export function encodeCbor(value: CborWritable): Buffer {
   const head = (major: number, size: number): Buffer => {
     if (size < 24) return Buffer.from([(major << 5) | size]);
     if (size < 256) return Buffer.from([(major << 5) | 24, size]);
@@ -77,10 +80,16 @@ export function encodeCbor(value: string | Buffer | (string | Buffer)[]): Buffer
     out.writeUInt32BE(size, 1);
     return out;
   };
-  if (Array.isArray(value)) return Buffer.concat([head(4, value.length), ...value.map((v) => encodeCbor(v))]);
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || Math.abs(value) > 0xffffffff) throw new Error(`CBOR integer out of range: ${value}`);
+    return value >= 0 ? head(0, value) : head(1, -1 - value);
+  }
   if (typeof value === 'string') {
     const bytes = Buffer.from(value, 'utf8');
     return Buffer.concat([head(3, bytes.length), bytes]);
   }
-  return Buffer.concat([head(2, value.length), value]);
+  if (Buffer.isBuffer(value)) return Buffer.concat([head(2, value.length), value]);
+  if (Array.isArray(value)) return Buffer.concat([head(4, value.length), ...value.map((v) => encodeCbor(v))]);
+  if (value instanceof Map) return Buffer.concat([head(5, value.size), ...[...value].flatMap(([k, v]) => [encodeCbor(k), encodeCbor(v)])]);
+  return Buffer.concat([head(6, value.tag), encodeCbor(value.value)]);
 }

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import { SignetError } from '../errors.ts';
+import { fingerprintOf } from '../encoding/key-encoding.ts';
 import { identityConfigurationProblem, type SignerIdentity } from '../signatures/certificate-identity.ts';
 import { publicKeysFromPem, type CosignTrust } from '../signatures/cosign.verifier.ts';
 import type { NotationTrust } from '../signatures/notation.verifier.ts';
@@ -177,7 +178,8 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
 export function describeTrust(options: VerifyTrust, origin: string): string[] {
   const lines = [origin];
   const inventory = options.inventory ?? [];
-  const fromInventory = options.keys.filter((key) => inventory.some((record) => publicKeysFromPem(record.publicKeyPem).some((k) => k.equals(key)))).length;
+  const inInventory = new Set(inventory.map((record) => record.fingerprint));
+  const fromInventory = options.keys.filter((key) => inInventory.has(fingerprintOf(key.export({ type: 'spki', format: 'der' })))).length;
   if (fromInventory > 0) lines.push(`${fromInventory} inventory key(s), each judged by its record (revoked, expired)`);
   if (options.keys.length > fromInventory) lines.push(`${options.keys.length - fromInventory} public key(s) from files`);
   const cosign = options.cosign;

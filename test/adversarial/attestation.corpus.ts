@@ -1,6 +1,7 @@
 // cosign attestations in the `.att` tag layout: DSSE envelopes carrying in-toto statements, made by cosign and by
 // this file, then mutations re-signed with the case's key so that each breaks exactly one rule of the DSSE or
 // in-toto specifications (payload type, statement type, subject, predicate type, duplicate keys) or only a signature.
+import { dsse } from '@sigstore/core';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -29,7 +30,6 @@ interface AttestationKey {
   publicKeyFile: string;
 }
 
-const pae = (type: string, payload: Buffer) => Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
 
 class AttestationCases {
   private readonly factory: ImageFactory;
@@ -59,7 +59,7 @@ class AttestationCases {
 
   // A DSSE envelope over the payload, signed over its PAE as cosign signs it (SHA-256 ECDSA, DER).
   private envelope(key: AttestationKey, payload: Buffer, payloadType = IN_TOTO): Buffer {
-    const sig = sign('sha256', pae(payloadType, payload), key.privateKey!).toString('base64');
+    const sig = sign('sha256', dsse.preAuthEncoding(payloadType, payload), key.privateKey!).toString('base64');
     return Buffer.from(JSON.stringify({ payloadType, payload: payload.toString('base64'), signatures: [{ keyid: '', sig }] }));
   }
 

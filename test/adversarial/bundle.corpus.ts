@@ -3,6 +3,7 @@
 // referrers fallback index, since the loopback registry has no referrers API. Good bundles come from cosign 3.1
 // itself, from Signet's own signer and from this file; the mutations keep every signature valid (re-signed with the
 // case's test key) and break exactly one rule of the bundle, DSSE, in-toto or OCI referrer specifications.
+import { dsse } from '@sigstore/core';
 import { createHash, generateKeyPairSync, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -63,7 +64,6 @@ interface BundleParts {
 }
 
 const sha256hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const pae = (type: string, payload: Buffer) => Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
 const hintOf = (key: KeyObject) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('base64');
 
 function exec(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
@@ -124,7 +124,7 @@ class BundleCases {
   // A DSSE bundle over `payload`, signed (over its PAE) by `signer`, naming `hintKey` (the signer by default).
   private dsse(signer: TestKey, payload: Buffer, options: { payloadType?: string; hintKey?: KeyObject } = {}): BundleParts {
     const payloadType = options.payloadType ?? IN_TOTO;
-    const sig = sign('sha256', pae(payloadType, payload), signer.privateKey).toString('base64');
+    const sig = sign('sha256', dsse.preAuthEncoding(payloadType, payload), signer.privateKey).toString('base64');
     return { verificationMaterial: { publicKey: { hint: hintOf(options.hintKey ?? signer.publicKey) } }, dsseEnvelope: { payload: payload.toString('base64'), payloadType, signatures: [{ sig }] } };
   }
 

@@ -27,8 +27,6 @@ const DAY = 86_400_000;
 const TOOLS = fileURLToPath(new URL('../../.tools/', import.meta.url));
 const run = promisify(execFile);
 
-const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
-
 /** A private CA's chain as one case uses it: what the signature carries, and what the verifiers are told to trust. */
 interface PkiChain {
   root: Issued;
@@ -183,14 +181,14 @@ class CosignCases {
       {
         payload,
         signature: sign('sha256', payload, chain.leaf.privateKey).toString('base64'),
-        annotations: { [CERTIFICATE_ANNOTATION]: pem((chain.presented ?? chain.leaf).der), [CHAIN_ANNOTATION]: carried.map((c) => pem(c.der)).join('') },
+        annotations: { [CERTIFICATE_ANNOTATION]: (chain.presented ?? chain.leaf).cert.toString(), [CHAIN_ANNOTATION]: carried.map((c) => c.cert.toString()).join('') },
       },
     ]);
     const files = join(this.dir, repository.replace(/\//g, '_'));
     await mkdir(files, { recursive: true });
     const pki = { rootsFile: join(files, 'roots.pem'), intermediatesFile: join(files, 'intermediates.pem'), trustedRootFile: join(files, 'trusted_root.json'), email: SIGNER_EMAIL };
-    await writeFile(pki.rootsFile, pem(trustedRoot.der));
-    await writeFile(pki.intermediatesFile, pem(chain.intermediate.der));
+    await writeFile(pki.rootsFile, trustedRoot.cert.toString());
+    await writeFile(pki.intermediatesFile, chain.intermediate.cert.toString());
     await writeFile(pki.trustedRootFile, JSON.stringify(privateTrustedRoot(chain.intermediate, trustedRoot)));
     for (const target of ['v1', digest]) {
       this.cases.push({

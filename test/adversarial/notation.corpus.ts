@@ -12,6 +12,7 @@ import { derPrintableString, derOid, derSequence, derSet, derUtf8String, derInte
 import type { VerificationLevel } from '../../main/signatures/notation.verifier.ts';
 import { notationEnvelope, notationParts, notationSignedBytes } from '../../main/signing/envelopes.ts';
 import { EKU, makeCertificate, opensslTimestamp, type CertificateOptions, type Issued } from '../support/certificate-factory.ts';
+import { encodeCbor, type CborWritable } from '../../main/encoding/cbor.ts';
 import { distributionPoint, writeCrl } from '../support/crl-writer.ts';
 import { ImageFactory, type Pushed } from '../support/image-factory.ts';
 import { writeTimestampToken } from '../support/timestamp-token.ts';
@@ -102,20 +103,6 @@ interface EnvelopeSpec {
   timestamp?: (signature: Buffer) => Buffer;
 }
 
-type Cbor = number | string | Buffer | Cbor[] | Map<Cbor, Cbor> | { tag: number; value: Cbor };
-
-// Just enough CBOR for COSE_Sign1: integers, text, bytes, arrays, maps and tags, in the order given.
-function cbor(value: Cbor): Buffer {
-  const head = (major: number, n: number) =>
-    n < 24 ? Buffer.from([(major << 5) | n]) : n < 256 ? Buffer.from([(major << 5) | 24, n]) : n < 65536 ? Buffer.from([(major << 5) | 25, n >> 8, n & 0xff]) : Buffer.from([(major << 5) | 26, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
-  if (typeof value === 'number') return value >= 0 ? head(0, value) : head(1, -1 - value);
-  if (typeof value === 'string') return Buffer.concat([head(3, Buffer.byteLength(value)), Buffer.from(value)]);
-  if (Buffer.isBuffer(value)) return Buffer.concat([head(2, value.length), value]);
-  if (Array.isArray(value)) return Buffer.concat([head(4, value.length), ...value.map(cbor)]);
-  if (value instanceof Map) return Buffer.concat([head(5, value.size), ...[...value].flatMap(([k, v]) => [cbor(k), cbor(v)])]);
-  return Buffer.concat([head(6, value.tag), cbor(value.value)]);
-}
-
 // JWS and COSE sign the same way: ECDSA as r || s, RSASSA-PSS with a salt as long as the hash.
 function signBytes(alg: string, key: KeyObject, bytes: Buffer, longSalt = false): Buffer {
   const hash = `sha${alg.slice(2)}`;
@@ -154,8 +141,8 @@ function jwsEnvelope(spec: EnvelopeSpec): Buffer {
 // A tagged COSE_Sign1 with the protected headers Notation writes: alg, crit, content type, then the notary labels.
 function coseEnvelope(spec: EnvelopeSpec): Buffer {
   const scheme = spec.scheme ?? 'notary.x509';
-  const time = (date: Date): Cbor => ({ tag: 1, value: Math.floor(date.getTime() / 1000) });
-  const entries: [Cbor, Cbor][] = [
+  const time = (date: Date): CborWritable => ({ tag: 1, value: Math.floor(date.getTime() / 1000) });
+  const entries: [CborWritable, CborWritable][] = [
     [1, COSE_ALG[spec.alg] ?? 0],
     [2, spec.crit ?? defaultCrit({ ...spec, scheme })],
     [3, spec.contentType ?? PAYLOAD_TYPE],
@@ -164,13 +151,13 @@ function coseEnvelope(spec: EnvelopeSpec): Buffer {
   ];
   if (spec.expiry) entries.push([EXPIRY, time(spec.expiry)]);
   for (const [label, value] of Object.entries(spec.extra ?? {})) entries.push([label, value instanceof Date ? time(value) : typeof value === 'boolean' ? (value ? 'true' : 'false') : value]);
-  const protectedBytes = cbor(new Map(entries));
+  const protectedBytes = encodeCbor(new Map(entries));
   const payload = Buffer.from(JSON.stringify(spec.payload));
-  const signature = signBytes(spec.alg, spec.key, cbor(['Signature1', protectedBytes, Buffer.alloc(0), payload]), spec.longSalt);
-  const unprotected = new Map<Cbor, Cbor>([[33, spec.chain.map((c) => c.raw)], ['io.cncf.notary.signingAgent', 'signet-adversarial/1.0'], ...Object.entries(spec.unprotectedExtra ?? {})]);
+  const signature = signBytes(spec.alg, spec.key, encodeCbor(['Signature1', protectedBytes, Buffer.alloc(0), payload]), spec.longSalt);
+  const unprotected = new Map<CborWritable, CborWritable>([[33, spec.chain.map((c) => c.raw)], ['io.cncf.notary.signingAgent', 'signet-adversarial/1.0'], ...Object.entries(spec.unprotectedExtra ?? {})]);
   if (spec.timestamp) unprotected.set(TIMESTAMP, spec.timestamp(signature));
-  const sign1: Cbor = [protectedBytes, unprotected, payload, signature];
-  return cbor(spec.untagged ? sign1 : { tag: 18, value: sign1 });
+  const sign1: CborWritable = [protectedBytes, unprotected, payload, signature];
+  return encodeCbor(spec.untagged ? sign1 : { tag: 18, value: sign1 });
 }
 
 function envelope(format: Format, spec: EnvelopeSpec): Buffer {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { notationEnvelopeLayer, verifyNotationEnvelope, type NotationTrust } from '../../main/signatures/notation.verifier.ts';
 import { EKU, makeCertificate, makeChain, opensslTimestamp } from '../support/certificate-factory.ts';
+import { encodeCbor, type CborWritable } from '../../main/encoding/cbor.ts';
 import { distributionPoint, writeCrl } from '../support/crl-writer.ts';
 
 const base = resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'notation-go');
@@ -35,24 +36,12 @@ function jws(key: KeyObject, chain: X509Certificate[], headers: Record<string, u
   return Buffer.from(JSON.stringify({ payload: encodedPayload, protected: encodedProtected, header: { x5c: chain.map((c) => c.raw.toString('base64')), ...unprotected }, signature: signature.toString('base64url') }));
 }
 
-// Minimal CBOR writer for test COSE envelopes: integers, text, bytes, arrays, maps and tags.
-type Cbor = number | string | Buffer | Cbor[] | Map<Cbor, Cbor> | { tag: number; value: Cbor };
-function cbor(value: Cbor): Buffer {
-  const head = (major: number, n: number) => (n < 24 ? Buffer.from([(major << 5) | n]) : n < 256 ? Buffer.from([(major << 5) | 24, n]) : n < 65536 ? Buffer.from([(major << 5) | 25, n >> 8, n & 0xff]) : Buffer.concat([Buffer.from([(major << 5) | 26]), Buffer.from([n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff])]));
-  if (typeof value === 'number') return value >= 0 ? head(0, value) : head(1, -1 - value);
-  if (typeof value === 'string') return Buffer.concat([head(3, Buffer.byteLength(value)), Buffer.from(value)]);
-  if (Buffer.isBuffer(value)) return Buffer.concat([head(2, value.length), value]);
-  if (Array.isArray(value)) return Buffer.concat([head(4, value.length), ...value.map(cbor)]);
-  if (value instanceof Map) return Buffer.concat([head(5, value.size), ...[...value].flatMap(([k, v]) => [cbor(k), cbor(v)])]);
-  return Buffer.concat([head(6, value.tag), cbor(value.value)]);
-}
-
-function cose(key: KeyObject, chain: X509Certificate[], crit: Cbor[], extra: [Cbor, Cbor][] = []): Buffer {
-  const protectedMap = new Map<Cbor, Cbor>([[1, -7], [2, crit], [3, 'application/vnd.cncf.notary.payload.v1+json'], ['io.cncf.notary.signingScheme', 'notary.x509'], ['io.cncf.notary.signingTime', { tag: 1, value: Math.floor(now.getTime() / 1000) }], ...extra]);
-  const protectedBytes = cbor(protectedMap);
+function cose(key: KeyObject, chain: X509Certificate[], crit: CborWritable[], extra: [CborWritable, CborWritable][] = []): Buffer {
+  const protectedMap = new Map<CborWritable, CborWritable>([[1, -7], [2, crit], [3, 'application/vnd.cncf.notary.payload.v1+json'], ['io.cncf.notary.signingScheme', 'notary.x509'], ['io.cncf.notary.signingTime', { tag: 1, value: Math.floor(now.getTime() / 1000) }], ...extra]);
+  const protectedBytes = encodeCbor(protectedMap);
   const payload = Buffer.from(JSON.stringify({ targetArtifact: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'cd'.repeat(32)}`, size: 1 } }));
-  const signature = sign('sha256', cbor(['Signature1', protectedBytes, Buffer.alloc(0), payload]), { key, dsaEncoding: 'ieee-p1363' });
-  return cbor({ tag: 18, value: [protectedBytes, new Map<Cbor, Cbor>([[33, chain.map((c) => c.raw)]]), payload, signature] });
+  const signature = sign('sha256', encodeCbor(['Signature1', protectedBytes, Buffer.alloc(0), payload]), { key, dsaEncoding: 'ieee-p1363' });
+  return encodeCbor({ tag: 18, value: [protectedBytes, new Map<CborWritable, CborWritable>([[33, chain.map((c) => c.raw)]]), payload, signature] });
 }
 
 function tsaChain(rootOverrides = {}) {

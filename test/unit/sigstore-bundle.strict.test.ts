@@ -1,5 +1,6 @@
 // Regression tests for the sigstore bundle rules the adversarial bundle corpus found unchecked: each bundle here
 // carries a valid signature by the trusted key and breaks exactly one rule, so only that rule can refuse it.
+import { dsse } from '@sigstore/core';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
@@ -22,7 +23,6 @@ const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: `sha256:${hex(Buffer.from('{}'))}`, size: 2 }, layers: [] }));
 const artifact = { sha256: sha256(manifest) };
 
-const pae = (type: string, payload: Buffer) => Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
 const statementText = (edit: (s: Record<string, unknown>) => void = () => undefined) => {
   const statement: Record<string, unknown> = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'image', digest: { sha256: hex(manifest) } }], predicateType: 'https://sigstore.dev/cosign/sign/v1', predicate: {} };
   edit(statement);
@@ -32,7 +32,7 @@ const statementText = (edit: (s: Record<string, unknown>) => void = () => undefi
 // A key-signed v0.3 DSSE bundle over `payload`; `hash` is the digest the ECDSA signature is made with.
 function dsseBundle(payload: string, options: { key?: KeyObject; payloadType?: string; hash?: string; extraSignature?: 'before' | 'after' } = {}): Record<string, unknown> {
   const payloadType = options.payloadType ?? IN_TOTO;
-  const sig = sign(options.hash ?? 'sha256', pae(payloadType, Buffer.from(payload)), options.key ?? p256.privateKey).toString('base64');
+  const sig = sign(options.hash ?? 'sha256', dsse.preAuthEncoding(payloadType, Buffer.from(payload)), options.key ?? p256.privateKey).toString('base64');
   const bad = sign('sha256', Buffer.from('other bytes'), other.privateKey).toString('base64');
   const signatures = options.extraSignature === 'before' ? [{ sig: bad }, { sig }] : options.extraSignature === 'after' ? [{ sig }, { sig: bad }] : [{ sig }];
   return { mediaType: BUNDLE_V03, verificationMaterial: { publicKey: { hint: 'hint' } }, dsseEnvelope: { payload: Buffer.from(payload).toString('base64'), payloadType, signatures } };
