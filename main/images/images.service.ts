@@ -8,7 +8,7 @@ import { RegistryClient } from '../registry/registry.client.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
-import { describeTrust, loadTrust, readCertificates } from '../trust/trust-sources.ts';
+import { CONFIGURED_TRUST, describeTrust, loadTrust, readCertificates } from '../trust/trust-sources.ts';
 import { assertConfiguredLayout, resolveImageTarget } from './image-target.ts';
 import { LayoutSource } from './layout.source.ts';
 import { VerifyEngine, type VerifyOptions } from './verify.engine.ts';
@@ -16,8 +16,6 @@ import type { AuthorityService } from '../trust/authority.service.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 
 const RECENT_LIMIT = 20;
-/** How a report names the trust every host shares when nothing narrows it. */
-export const CONFIGURED_TRUST = "Signet's configured trust: System › Trust, every inventory key and Signet's own certificate authority";
 /** cosign's attachment tags and the referrers fallback index are not images of their own. */
 const ATTACHMENT_TAG = /^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/;
 

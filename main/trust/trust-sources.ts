@@ -174,6 +174,9 @@ export async function loadTrust(sources: TrustSources, inventory: KeyRecord[]): 
   }
 }
 
+/** How a report names the trust every host shares when nothing narrows it. */
+export const CONFIGURED_TRUST = "Signet's configured trust: System › Trust, every inventory key and Signet's own certificate authority";
+
 // A verdict is only as good as the trust behind it, so every report says in words what that trust was.
 export function describeTrust(options: VerifyTrust, origin: string): string[] {
   const lines = [origin];

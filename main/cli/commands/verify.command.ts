@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import type { ChainReport, Verdict } from '../../../shared/model/chain.model.ts';
 import type { AppContext } from '../../app/app.context.ts';
 import { resolveImageTarget } from '../../images/image-target.ts';
-import { CONFIGURED_TRUST } from '../../images/images.service.ts';
 import { VerifyEngine, type VerifyOptions } from '../../images/verify.engine.ts';
-import { describeTrust, loadTrust } from '../../trust/trust-sources.ts';
+import { CONFIGURED_TRUST, describeTrust, loadTrust } from '../../trust/trust-sources.ts';
 import { escapeControls } from '../../../shared/terminal-text.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
