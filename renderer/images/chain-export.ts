@@ -1,7 +1,7 @@
 import { getNodesBounds, getViewportForBounds, type Node } from '@xyflow/react';
 import { toPng, toSvg } from 'html-to-image';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
-import { saveFile } from '../app/save-file.ts';
+import { saveFile } from '../ui/save-file.ts';
 
 const PADDING = 24;
 

@@ -2,11 +2,11 @@ import { useCallback, useEffect, useState, type ChangeEvent } from 'react';
 import type { AppError } from '../../shared/errors.ts';
 import { effectiveStatus, type KeyRecord, type RevocationSigner } from '../../shared/model/keys.model.ts';
 import { api } from '../api/client.ts';
-import { ErrorBox } from '../app/error-box.tsx';
-import { saveFile } from '../app/save-file.ts';
-import { StatusBadge } from '../app/status-badge.tsx';
-import { useKeys } from '../stores/keys.store.ts';
-import { asAppError } from '../stores/request-state.ts';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { saveFile } from '../ui/save-file.ts';
+import { StatusBadge } from '../ui/status-badge.tsx';
+import { useKeys } from '../state/keys.store.ts';
+import { asAppError } from '../state/request-state.ts';
 
 // The officer chooses the key that signs the revocation list; without one no list is published, so the card says so and offers the choice.
 export function RevocationListCard({ keys }: { keys: KeyRecord[] }) {

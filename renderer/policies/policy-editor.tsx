@@ -2,8 +2,8 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import type { Enforcement } from '../../shared/model/policy.model.ts';
 import { EnforcementSchema } from '../../shared/model/policy.model.ts';
 import { FORMAT_NAMES, SignatureFormatSchema } from '../../shared/model/signing.model.ts';
-import { ErrorBox } from '../app/error-box.tsx';
-import { SUGGESTED_PREDICATES, usePolicies, type RuleDraft } from '../stores/policies.store.ts';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { SUGGESTED_PREDICATES, usePolicies, type RuleDraft } from './policies.store.ts';
 import { SignerList, SignerPicker } from './signer-picker.tsx';
 
 const ENFORCEMENT: Record<Enforcement, { name: string; means: string }> = {

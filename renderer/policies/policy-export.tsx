@@ -1,8 +1,8 @@
 import type { FormEvent } from 'react';
 import { POLICY_TARGET_NAMES, PolicyTargetSchema } from '../../shared/model/policy.model.ts';
-import { ErrorBox } from '../app/error-box.tsx';
-import { saveFile } from '../app/save-file.ts';
-import { usePolicies } from '../stores/policies.store.ts';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { saveFile } from '../ui/save-file.ts';
+import { usePolicies } from './policies.store.ts';
 
 // Export: the selected policy for one admission target, every file in full, and what the target cannot express shown first.
 export function PolicyExportPanel({ policyId }: { policyId: string }) {

@@ -1,9 +1,9 @@
 import type { FormEvent } from 'react';
 import type { Enforcement, PolicyEvaluation } from '../../shared/model/policy.model.ts';
-import { ErrorBox } from '../app/error-box.tsx';
-import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
-import { usePolicies } from '../stores/policies.store.ts';
-import { BusyLine } from '../app/busy-line.tsx';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { StatusBadge, type BadgeTone } from '../ui/status-badge.tsx';
+import { usePolicies } from './policies.store.ts';
+import { BusyLine } from '../ui/busy-line.tsx';
 
 const VERDICT_VIEW: Record<PolicyEvaluation['verdict'], { tone: BadgeTone; icon: string; words: string }> = {
   pass: { tone: 'ok', icon: '✓', words: 'Pass: the image meets the rule that applies to it.' },

@@ -1,9 +1,9 @@
 import { useState, type KeyboardEvent } from 'react';
 import { effectiveStatus, type EffectiveKeyStatus, type KeyRecord } from '../../shared/model/keys.model.ts';
 import type { PolicySigner } from '../../shared/model/policy.model.ts';
-import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
-import { useKeys } from '../stores/keys.store.ts';
-import { usePolicies, type RuleDraft } from '../stores/policies.store.ts';
+import { StatusBadge, type BadgeTone } from '../ui/status-badge.tsx';
+import { useKeys } from '../state/keys.store.ts';
+import { usePolicies, type RuleDraft } from './policies.store.ts';
 
 type SignerKind = PolicySigner['kind'];
 

@@ -1,5 +1,5 @@
 import { COVERAGE_WORDS, type CoverageClass } from '../../shared/model/scan.model.ts';
-import type { BadgeTone } from '../app/status-badge.tsx';
+import type { BadgeTone } from '../ui/status-badge.tsx';
 
 /** Each class has an icon and words besides its colour (the `cov-` classes in styles.css), so nothing relies on colour alone. */
 export const COVERAGE_VIEW: Record<CoverageClass, { icon: string; words: string; tone: BadgeTone }> = {

@@ -1,6 +1,6 @@
-import { ErrorBox } from '../app/error-box.tsx';
-import { StatusBadge } from '../app/status-badge.tsx';
-import { useScan } from '../stores/scan.store.ts';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { StatusBadge } from '../ui/status-badge.tsx';
+import { useScan } from './scan.store.ts';
 import { percent, when } from './coverage-view.ts';
 import { ScanDiffView } from './scan-diff.tsx';
 import { TrendChart } from './trend-chart.tsx';

@@ -1,6 +1,6 @@
 import type { ScanSchedule } from '../../shared/model/scan.model.ts';
-import { ErrorBox } from '../app/error-box.tsx';
-import { MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, useScan } from '../stores/scan.store.ts';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, useScan } from './scan.store.ts';
 
 // A schedule in words: what it scans, how, and how often.
 function describe(schedule: ScanSchedule): string {

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { CoverageClassSchema, type CoverageClass, type ScanImage } from '../../shared/model/scan.model.ts';
-import { StatusBadge, type BadgeTone } from '../app/status-badge.tsx';
-import { useScan, visibleImages, type SortColumn } from '../stores/scan.store.ts';
+import { StatusBadge, type BadgeTone } from '../ui/status-badge.tsx';
+import { useScan, visibleImages, type SortColumn } from './scan.store.ts';
 import { CoverageBadge } from './coverage-badge.tsx';
 import { COVERAGE_VIEW } from './coverage-view.ts';
 

@@ -2,10 +2,10 @@ import { useEffect, useState } from 'react';
 import { effectiveStatus, type EffectiveKeyStatus, type KeyRecord } from '../../shared/model/keys.model.ts';
 import { FORMAT_NAMES, SignatureFormatSchema } from '../../shared/model/signing.model.ts';
 import { api } from '../api/client.ts';
-import { useKeys } from '../stores/keys.store.ts';
-import { useNav } from '../stores/nav.store.ts';
-import { useSettings } from '../stores/settings.store.ts';
-import { annotationRecord, useSign, type SignChoices } from '../stores/sign.store.ts';
+import { useKeys } from '../state/keys.store.ts';
+import { useNav } from '../state/nav.store.ts';
+import { useSettings } from '../state/settings.store.ts';
+import { annotationRecord, useSign, type SignChoices } from './sign.store.ts';
 
 const STATUS_WORDS: Record<EffectiveKeyStatus, string> = {
   active: 'active',

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
-import { ErrorBox } from '../app/error-box.tsx';
-import { StatusBadge } from '../app/status-badge.tsx';
-import { ChainGraph } from '../images/chain-graph.tsx';
-import { useCollapsedNodes } from '../images/collapsed-nodes.ts';
-import { NodeDetails } from '../images/node-details.tsx';
-import { VERDICT_VIEW } from '../images/verdict.ts';
-import { useSign } from '../stores/sign.store.ts';
-import { BusyLine } from '../app/busy-line.tsx';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { StatusBadge } from '../ui/status-badge.tsx';
+import { ChainGraph } from '../ui/chain-graph.tsx';
+import { useCollapsedNodes } from '../state/collapsed-nodes.ts';
+import { NodeDetails } from '../ui/node-details.tsx';
+import { VERDICT_VIEW } from '../ui/verdict.ts';
+import { useSign } from './sign.store.ts';
+import { BusyLine } from '../ui/busy-line.tsx';
 
 // The resolved image: its pinned digest up front and a checklist of the manifests under it, all chosen to begin with.
 export function SignPlanPanel() {

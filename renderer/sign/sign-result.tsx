@@ -1,11 +1,11 @@
 import { FORMAT_NAMES } from '../../shared/model/signing.model.ts';
-import { StatusBadge } from '../app/status-badge.tsx';
-import { TableHead } from '../app/table-head.tsx';
-import { VERDICT_VIEW } from '../images/verdict.ts';
-import { useImages } from '../stores/images.store.ts';
-import { useKeys } from '../stores/keys.store.ts';
-import { useNav } from '../stores/nav.store.ts';
-import { useSign } from '../stores/sign.store.ts';
+import { StatusBadge } from '../ui/status-badge.tsx';
+import { TableHead } from '../ui/table-head.tsx';
+import { VERDICT_VIEW } from '../ui/verdict.ts';
+import { useImages } from '../state/images.store.ts';
+import { useKeys } from '../state/keys.store.ts';
+import { useNav } from '../state/nav.store.ts';
+import { useSign } from './sign.store.ts';
 
 // What main signed, wrote and then verified, per digest, with the verdict in words and a way to inspect it.
 export function SignResultPanel() {

@@ -1,6 +1,6 @@
-import { DeadlineNotice, FactList, useDeadline } from '../app/intent-facts.tsx';
+import { DeadlineNotice, FactList, useDeadline } from '../ui/intent-facts.tsx';
 import type { SignProgress } from '../../shared/model/signing.model.ts';
-import { useSign } from '../stores/sign.store.ts';
+import { useSign } from './sign.store.ts';
 
 // Main's intent, fact by fact and digest by digest; signing happens only on the explicit confirm below it.
 export function SignReview() {

@@ -1,5 +1,5 @@
-import { ErrorBox } from '../app/error-box.tsx';
-import { useWorkshop } from '../stores/workshop.store.ts';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { useWorkshop } from './workshop.store.ts';
 
 // A failed workshop action stays on screen, on the list and in a lesson alike, until the trainer dismisses it.
 export function WorkshopActionError() {

@@ -1,6 +1,6 @@
-import { ErrorBox } from '../app/error-box.tsx';
-import { TableHead } from '../app/table-head.tsx';
-import { useWorkshop } from '../stores/workshop.store.ts';
+import { ErrorBox } from '../ui/error-box.tsx';
+import { TableHead } from '../ui/table-head.tsx';
+import { useWorkshop } from './workshop.store.ts';
 
 function clock(time: string): string {
   const parsed = Date.parse(time);

@@ -1,11 +1,11 @@
 import type { SandboxView } from '../../shared/model/workshop.model.ts';
-import { ErrorBox } from '../app/error-box.tsx';
+import { ErrorBox } from '../ui/error-box.tsx';
 import { WorkshopActionError } from './action-error.tsx';
-import { useImages } from '../stores/images.store.ts';
-import { useNav } from '../stores/nav.store.ts';
-import { stepsRun, useWorkshop } from '../stores/workshop.store.ts';
+import { useImages } from '../state/images.store.ts';
+import { useNav } from '../state/nav.store.ts';
+import { stepsRun, useWorkshop } from './workshop.store.ts';
 import { sandboxWords } from './lesson-words.ts';
-import { BusyLine } from '../app/busy-line.tsx';
+import { BusyLine } from '../ui/busy-line.tsx';
 
 // One line on where the sandbox keeps keys and images, which sample images it has, and where the lesson stands.
 export function SandboxStatus({ sandbox }: { sandbox: SandboxView }) {

@@ -1,14 +1,14 @@
 import { useEffect, useRef } from 'react';
 import type { Lesson, LessonStep } from '../../shared/model/workshop.model.ts';
-import { ErrorBox } from '../app/error-box.tsx';
+import { ErrorBox } from '../ui/error-box.tsx';
 import { WorkshopActionError } from './action-error.tsx';
-import { STALE_INTENT_CODES, stepsRun, useWorkshop } from '../stores/workshop.store.ts';
+import { STALE_INTENT_CODES, stepsRun, useWorkshop } from './workshop.store.ts';
 import { HappenedPanel } from './happened-panel.tsx';
 import { actionWords, CONFIRMED_KINDS, expectWords } from './lesson-words.ts';
 import { StepResultPanel } from './step-result.tsx';
 import { StepReview } from './step-review.tsx';
 import { latestChain, WorkshopChain } from './workshop-chain.tsx';
-import { BusyLine } from '../app/busy-line.tsx';
+import { BusyLine } from '../ui/busy-line.tsx';
 
 // Keys a presenter's clicker or keyboard sends; form fields and the chain picture keep their own arrow keys.
 function usePresenterKeys(active: boolean): void {

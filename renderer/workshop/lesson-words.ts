@@ -3,7 +3,7 @@ import { ALGORITHM_NAMES, type RevocationReason } from '../../shared/model/keys.
 import { POLICY_TARGET_NAMES } from '../../shared/model/policy.model.ts';
 import { FORMAT_NAMES } from '../../shared/model/signing.model.ts';
 import type { LessonAction, LessonStep, SandboxView } from '../../shared/model/workshop.model.ts';
-import { VERDICT_VIEW } from '../images/verdict.ts';
+import { VERDICT_VIEW } from '../ui/verdict.ts';
 
 const SAMPLE_WORDS: Record<string, string> = {
   web: 'the web sample image (one platform)',

@@ -1,5 +1,5 @@
 import type { LessonStep, StepResult } from '../../shared/model/workshop.model.ts';
-import { StatusBadge } from '../app/status-badge.tsx';
+import { StatusBadge } from '../ui/status-badge.tsx';
 import { expectWords } from './lesson-words.ts';
 
 // What a step did, in words: the outcome, main's facts, and whether it showed what the lesson expects, said plainly when it did not.

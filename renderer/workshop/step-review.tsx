@@ -1,6 +1,6 @@
-import { DeadlineNotice, FactList, useDeadline } from '../app/intent-facts.tsx';
-import { useWorkshop } from '../stores/workshop.store.ts';
-import { BusyLine } from '../app/busy-line.tsx';
+import { DeadlineNotice, FactList, useDeadline } from '../ui/intent-facts.tsx';
+import { useWorkshop } from './workshop.store.ts';
+import { BusyLine } from '../ui/busy-line.tsx';
 
 // Main's statement of what a signing, rotating or revoking step will do; it runs only on the explicit Confirm below.
 export function StepReview() {

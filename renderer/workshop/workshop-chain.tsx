@@ -2,11 +2,11 @@ import { useEffect, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { Lesson, StepResult } from '../../shared/model/workshop.model.ts';
-import { StatusBadge } from '../app/status-badge.tsx';
-import { ChainGraph } from '../images/chain-graph.tsx';
-import { useCollapsedNodes } from '../images/collapsed-nodes.ts';
-import { NodeDetails } from '../images/node-details.tsx';
-import { VERDICT_VIEW } from '../images/verdict.ts';
+import { StatusBadge } from '../ui/status-badge.tsx';
+import { ChainGraph } from '../ui/chain-graph.tsx';
+import { useCollapsedNodes } from '../state/collapsed-nodes.ts';
+import { NodeDetails } from '../ui/node-details.tsx';
+import { VERDICT_VIEW } from '../ui/verdict.ts';
 
 // The sandbox's latest trust chain up to the step on screen: later steps have not happened yet as far as the picture goes.
 export function latestChain(lesson: Lesson, results: Record<string, StepResult>, view: number): { chain: ChainReport; step: number } | null {
