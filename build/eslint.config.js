@@ -17,7 +17,7 @@ const intoRenderer = { group: ['**/renderer/**'], message: 'main and shared neve
 const intoMain = { group: ['**/main/**'], message: 'The renderer reaches main only through the typed client.' };
 
 // Import boundaries: shared is pure, the renderer has no Node, the core has no Electron, native packages have one adapter each,
-// and inside main/ no file imports from a higher floor (build/eslint-floors.js, ARCHITECTURE.md).
+// and inside main/ and renderer/ no file imports from a higher floor, nor one renderer feature from another (build/eslint-floors.js, ARCHITECTURE.md).
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', '.tools/**', 'dist/**', 'test-results/**'] },
   js.configs.recommended,
@@ -67,6 +67,11 @@ export default tseslint.config(
   },
   {
     files: ['main/**/*.ts'],
+    plugins: { floors },
+    rules: { 'floors/no-upward-imports': 'error' },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
     plugins: { floors },
     rules: { 'floors/no-upward-imports': 'error' },
   },

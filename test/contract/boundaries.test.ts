@@ -99,15 +99,36 @@ test('the linter keeps the floors of main: no file imports from a higher floor',
   assert.doesNotMatch(await lint('main/cli/probe.ts', "import { KeyService } from '../keys/keys.service.ts';\nexport const a = KeyService;\n"), /error/);
 });
 
-// The folders of main/ and the folders each imports from (relative imports, type-only ones included).
-async function folderImports(): Promise<Map<string, Set<string>>> {
-  const main = join(root, 'main');
+test('the linter keeps the floors of the renderer: features import shared state and widgets, never each other', async () => {
+  const featureOnFeature = await lint('renderer/sign/probe.ts', "import { ImagesScreen } from '../images/images.screen.tsx';\nexport const a = ImagesScreen;\n");
+  assert.match(featureOnFeature, /floors\/no-upward-imports/);
+  assert.match(featureOnFeature, /renderer\/images/);
+  assert.match(await lint('renderer/workshop/probe.ts', "import type { SignStep } from '../sign/sign.store.ts';\nexport type A = SignStep;\n"), /floors\/no-upward-imports/);
+  assert.match(await lint('renderer/sign/probe.ts', "export const a = () => import('../workshop/workshop.store.ts');\n"), /floors\/no-upward-imports/);
+  const uiOnFeature = await lint('renderer/ui/probe.ts', "import { KeysScreen } from '../keys/keys.screen.tsx';\nexport const a = KeysScreen;\n");
+  assert.match(uiOnFeature, /floors\/no-upward-imports/);
+  assert.match(uiOnFeature, /renderer\/keys/);
+  assert.match(await lint('renderer/state/probe.ts', "import { usePolicies } from '../policies/policies.store.ts';\nexport const a = usePolicies;\n"), /floors\/no-upward-imports/);
+  assert.match(await lint('renderer/keys/probe.ts', "import { AppShell } from '../shell/app.shell.tsx';\nexport const a = AppShell;\n"), /floors\/no-upward-imports/);
+  assert.match(await lint('renderer/ui/probe.ts', "import { AppShell } from '../shell/app.shell.tsx';\nexport const a = AppShell;\n"), /floors\/no-upward-imports/);
+  assert.match(await lint('renderer/pin/probe.ts', "import { ErrorBox } from '../ui/error-box.tsx';\nexport const a = ErrorBox;\n"), /floors\/no-upward-imports/);
+  assert.match(await lint('renderer/keys/probe.ts', "import * as pin from '../pin/pin.ts';\nexport const a = pin;\n"), /floors\/no-upward-imports/);
+  assert.doesNotMatch(await lint('renderer/sign/probe.ts', "import { ErrorBox } from '../ui/error-box.tsx';\nimport { useKeys } from '../state/keys.store.ts';\nimport { api } from '../api/client.ts';\nimport { useSign } from './sign.store.ts';\nexport const a = [ErrorBox, useKeys, api, useSign];\n"), /error/);
+  assert.doesNotMatch(await lint('renderer/keys/recovery/probe.ts', "import { useCompromise } from '../compromise/compromise.store.ts';\nexport const a = useCompromise;\n"), /error/);
+  assert.doesNotMatch(await lint('renderer/ui/probe.ts', "import { useSettings } from '../state/settings.store.ts';\nexport const a = useSettings;\n"), /error/);
+  assert.doesNotMatch(await lint('renderer/shell/probe.ts', "import { KeysScreen } from '../keys/keys.screen.tsx';\nimport { useNav } from '../state/nav.store.ts';\nexport const a = [KeysScreen, useNav];\n"), /error/);
+  assert.doesNotMatch(await lint('renderer/main.tsx', "import { AppShell } from './shell/app.shell.tsx';\nexport const a = AppShell;\n"), /error/);
+});
+
+// The folders of a world and the folders each imports from (relative imports, type-only ones included).
+async function folderImports(world: 'main' | 'renderer'): Promise<Map<string, Set<string>>> {
+  const top = join(root, world);
   const graph = new Map<string, Set<string>>();
-  for (const file of await sourceFiles(main)) {
-    const from = relative(main, file).split(sep)[0] ?? '';
+  for (const file of await sourceFiles(top)) {
+    const from = relative(top, file).split(sep)[0] ?? '';
     const text = await readFile(file, 'utf8');
     for (const match of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)) {
-      const target = relative(main, resolve(dirname(file), match[1] ?? ''));
+      const target = relative(top, resolve(dirname(file), match[1] ?? ''));
       const to = target.split(sep)[0] ?? '';
       if (target.startsWith('..') || to === from) continue;
       if (!graph.has(from)) graph.set(from, new Set());
@@ -117,9 +138,8 @@ async function folderImports(): Promise<Map<string, Set<string>>> {
   return graph;
 }
 
-test('the folders of main import one way: no folder reaches itself through others', async () => {
-  const graph = await folderImports();
-  assert.ok((graph.get('app')?.size ?? 0) > 5, 'the import scan found the composition root importing the capabilities');
+// Every path by which a folder reaches itself again through the folders it imports.
+function circlesIn(graph: Map<string, Set<string>>): string[] {
   const circles: string[] = [];
   for (const start of graph.keys()) {
     const paths: string[][] = [[start]];
@@ -135,5 +155,19 @@ test('the folders of main import one way: no folder reaches itself through other
       }
     }
   }
+  return circles;
+}
+
+test('the folders of main import one way: no folder reaches itself through others', async () => {
+  const graph = await folderImports('main');
+  assert.ok((graph.get('app')?.size ?? 0) > 5, 'the import scan found the composition root importing the capabilities');
+  const circles = circlesIn(graph);
   assert.deepEqual(circles, []);
+});
+
+test('the folders of the renderer import one way: no folder reaches itself through others', async () => {
+  const graph = await folderImports('renderer');
+  assert.ok((graph.get('shell')?.size ?? 0) > 5, 'the import scan found the shell importing the features');
+  assert.ok(graph.get('keys')?.has('state'), 'the import scan found a feature importing shared state');
+  assert.deepEqual(circlesIn(graph), []);
 });
