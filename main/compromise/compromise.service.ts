@@ -19,6 +19,7 @@ import type { IntentService } from '../intents/intent.service.ts';
 import { fingerprintOf, HASH_FOR } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import { strengthens, strongestRevocation } from '../keys/revocation-list.ts';
+import { settlePool } from '../platform/task-pool.ts';
 import { inventoryRecordOf } from '../policy/policy-signers.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
 import { RegistryClient, type CredentialSource } from '../registry/registry.client.ts';
@@ -384,7 +385,7 @@ export class CompromiseService {
       notes.push(`${config.name} does not list its repositories (${error instanceof Error ? error.message : String(error)}); name the repositories to search there.`);
       return;
     }
-    const work: (() => Promise<void>)[] = [];
+    const work: { repository: string; tag: string }[] = [];
     const seen = new Set<string>();
     for (const repository of repositories) {
       let tags: string[];
@@ -394,23 +395,22 @@ export class CompromiseService {
         notes.push(`${host}/${repository} could not be listed: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
-      for (const tag of tags) {
-        work.push(async () => {
-          try {
-            const report = await new VerifyEngine(source).verify(repository, tag, { reference: `${host}/${repository}:${tag}`, ...trust, now: this.deps.now() });
-            for (const signature of await signaturesBy(report, key.fingerprint, source, repository)) {
-              const name = `${repository}/${signature.attachment}/${signature.manifest}/${signature.time ?? ''}`;
-              if (seen.has(name)) continue;
-              seen.add(name);
-              found(`${host}/${repository}`, signature);
-            }
-          } catch (error) {
-            notes.push(`${host}/${repository}:${tag} could not be read: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        });
-      }
+      for (const tag of tags) work.push({ repository, tag });
     }
-    await inPool(work, WALK_CONCURRENCY);
+    // Every tag is read; one that cannot be is a note, never the end of the walk.
+    const outcomes = await settlePool(work, async ({ repository, tag }) => {
+      const report = await new VerifyEngine(source).verify(repository, tag, { reference: `${host}/${repository}:${tag}`, ...trust, now: this.deps.now() });
+      for (const signature of await signaturesBy(report, key.fingerprint, source, repository)) {
+        const name = `${repository}/${signature.attachment}/${signature.manifest}/${signature.time ?? ''}`;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        found(`${host}/${repository}`, signature);
+      }
+    }, { concurrency: WALK_CONCURRENCY });
+    outcomes.forEach((outcome, index) => {
+      const { repository, tag } = work[index]!;
+      if (outcome.status === 'failed') notes.push(`${host}/${repository}:${tag} could not be read: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
+    });
   }
 }
 
@@ -494,10 +494,3 @@ function safeVerify(hash: 'sha256' | 'sha384' | null, payload: Buffer, key: Retu
   }
 }
 
-async function inPool(steps: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < steps.length) await steps[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, steps.length) }, worker));
-}

@@ -7,6 +7,7 @@ import type { CredentialSource } from '../registry/registry.client.ts';
 import { RegistryClient } from '../registry/registry.client.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { WriteQueue } from '../storage/write-queue.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { CONFIGURED_TRUST, describeTrust, loadTrust, readCertificates } from '../trust/trust-sources.ts';
 import { assertConfiguredLayout, resolveImageTarget } from './image-target.ts';
@@ -37,7 +38,7 @@ export interface ImagesServiceOptions {
 export class ImagesService {
   private readonly options: ImagesServiceOptions;
   private readonly recentFile: string;
-  private recentWrite: Promise<unknown> = Promise.resolve();
+  private readonly recentWrite = new WriteQueue();
 
   constructor(options: ImagesServiceOptions) {
     this.options = options;
@@ -93,12 +94,11 @@ export class ImagesService {
   }
 
   // Serialised so two inspections finishing together both land in the list.
-  private remember(reference: string): Promise<unknown> {
-    this.recentWrite = this.recentWrite.then(async () => {
+  private remember(reference: string): Promise<void> {
+    return this.recentWrite.run(async () => {
       const list = [reference, ...(await this.recent()).filter((r) => r !== reference)].slice(0, RECENT_LIMIT);
       await writeFileAtomic(this.recentFile, `${JSON.stringify(list, null, 2)}\n`);
     });
-    return this.recentWrite;
   }
 
   async repositories(store: ImageStoreRef): Promise<{ repositories: string[]; note: string | null }> {

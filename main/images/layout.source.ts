@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../storage/atomic-file.ts';
+import { KeyedWriteQueue } from '../storage/write-queue.ts';
 import { join, sep } from 'node:path';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
@@ -23,7 +24,7 @@ interface Descriptor {
 }
 
 /** Writes to one layout's index.json run one at a time, whichever LayoutSource asks. */
-const indexWrites = new Map<string, Promise<unknown>>();
+const indexWrites = new KeyedWriteQueue();
 
 /** An OCI image-layout folder (as skopeo `oci:` and oras write it): offline images for work and workshops. */
 export class LayoutSource implements ImageSource, ImageWriter {
@@ -104,16 +105,13 @@ export class LayoutSource implements ImageSource, ImageWriter {
     const { digest, size } = await this.putBlob(repository, bytes);
     if (DIGEST.test(reference) && reference !== digest) throw new SignetError('BadInput', `The manifest's digest is ${digest}, not ${reference}.`);
     const tag = DIGEST.test(reference) ? null : reference;
-    const previous = indexWrites.get(this.root) ?? Promise.resolve();
-    const write = previous.then(async () => {
+    await indexWrites.run(this.root, async () => {
       const text = (await this.readInside('index.json', MAX_INDEX_BYTES, 'index.json')).toString('utf8');
       const index = readDocument(text, LayoutIndexSchema, `${this.root}/index.json`) as { manifests?: Descriptor[] } & Record<string, unknown>;
       const manifests = (index.manifests ?? []).filter((d) => (tag ? d.annotations?.[REF_NAME] !== tag : !(d.digest === digest && !d.annotations?.[REF_NAME])));
       manifests.push({ mediaType, digest, size, ...(tag ? { annotations: { [REF_NAME]: tag } } : {}) });
       await writeFileAtomic(join(this.root, 'index.json'), JSON.stringify({ ...index, schemaVersion: 2, manifests }), 0o644);
     });
-    indexWrites.set(this.root, write.catch(() => undefined));
-    await write;
     return digest;
   }
 

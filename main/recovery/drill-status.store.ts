@@ -4,6 +4,7 @@ import { KeyIdSchema } from '../../shared/model/keys.model.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { WriteQueue } from '../storage/write-queue.ts';
 
 const DrillStatusFileSchema = z
   .object({
@@ -16,7 +17,7 @@ export type DrillStatusFile = z.infer<typeof DrillStatusFileSchema>;
 /** When each key last passed and last failed a restore drill; one file, replaced crash-safely. */
 export class DrillStatusStore {
   readonly file: string;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writing = new WriteQueue();
 
   constructor(dataDir: string) {
     this.file = join(dataDir, 'recovery', 'drills.json');
@@ -33,7 +34,7 @@ export class DrillStatusStore {
 
   // Records one drill's outcome per key; drills run one after another here, so none overwrites another's.
   async record(at: string, outcomes: { keyId: string; passed: boolean }[]): Promise<void> {
-    const run = this.writing.then(async () => {
+    return this.writing.run(async () => {
       const status = await this.load();
       for (const outcome of outcomes) {
         const entry = status.keys[outcome.keyId] ?? { lastPassed: null, lastFailed: null };
@@ -43,7 +44,5 @@ export class DrillStatusStore {
       }
       await writeFileAtomic(this.file, `${JSON.stringify(status, null, 2)}\n`);
     });
-    this.writing = run.catch(() => undefined);
-    return run;
   }
 }

@@ -10,6 +10,7 @@ import { HASH_FOR } from '../encoding/key-encoding.ts';
 import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
 import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { WriteQueue } from '../storage/write-queue.ts';
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 
 const TWIN_TYPE = 'https://signet.dev/twin/v1';
@@ -36,7 +37,7 @@ export class TwinService {
   private readonly keys: KeyService;
   private readonly audit: AuditLog;
   private readonly now: () => Date;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writing = new WriteQueue();
 
   constructor(deps: { dataDir: string; keys: KeyService; audit: AuditLog; now?: () => Date }) {
     this.dataDir = deps.dataDir;
@@ -89,9 +90,7 @@ export class TwinService {
   }
 
   private serialise<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(work);
-    this.writing = run.catch(() => undefined);
-    return run;
+    return this.writing.run(work);
   }
 }
 

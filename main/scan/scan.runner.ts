@@ -4,6 +4,7 @@ import type { AttachmentKind, ManifestNode } from '../../shared/model/image-grap
 import type { PolicyEvaluation } from '../../shared/model/policy.model.ts';
 import type { CoverageClass, ScanImage, ScanProgress, StartScan } from '../../shared/model/scan.model.ts';
 import { VerifyEngine, type VerifyOptions } from '../images/verify.engine.ts';
+import { runPool } from '../platform/task-pool.ts';
 import { sha256Digest } from '../registry/registry.client.ts';
 import { tagKey, type SourceState, type TagState } from './scan-history.store.ts';
 import { ATTACHMENT_TAG, ImageProbe, SharedReads, type ScanTarget } from './scan-target.source.ts';
@@ -93,7 +94,7 @@ export class ScanRunner {
     const repositories = await target.repositories(named);
     const tasks: Task[] = [];
     let attempted = 0;
-    await pool(repositories, this.options.concurrency, () => control.cancelled, async (repository) => {
+    await runPool(repositories, async (repository) => {
       attempted++;
       let tags: string[];
       try {
@@ -106,23 +107,22 @@ export class ScanRunner {
       const images = tags.filter((t) => !ATTACHMENT_TAG.test(t) && matchesGlob(input.tagPattern, t)).sort();
       listed.set(repository, new Set(images));
       for (const tag of images) tasks.push({ repository, tag, tags: all });
-    });
+    }, { concurrency: this.options.concurrency, stop: () => control.cancelled });
     tasks.sort((a, b) => a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag));
-    const results: (ScanImage[] | undefined)[] = new Array(tasks.length);
     const checked = new Map<string, TagState | null>();
     let done = 0;
     let lastEmit = 0;
     progress('checking', 0, tasks.length, tasks[0] ? `${tasks[0].repository}:${tasks[0].tag}` : null);
-    await pool(tasks, this.options.concurrency, () => control.cancelled, async (task, index) => {
+    const results = await runPool(tasks, async (task) => {
       const outcome = await this.check(task);
-      results[index] = outcome.images;
       checked.set(tagKey(task.repository, task.tag), outcome.state);
       done++;
       if (performance.now() - lastEmit >= PROGRESS_EVERY_MS) {
         lastEmit = performance.now();
         progress('checking', done, tasks.length, `${task.repository}:${task.tag}`);
       }
-    });
+      return outcome.images;
+    }, { concurrency: this.options.concurrency, stop: () => control.cancelled });
     const cancelled = control.cancelled && (done < tasks.length || attempted < repositories.length);
     if (cancelled && done < tasks.length) missing.push(`${tasks.length - done} of ${tasks.length} tags were not checked: the scan was cancelled`);
     if (attempted < repositories.length) missing.push(`${repositories.length - attempted} of ${repositories.length} repositories were not listed: the scan was cancelled`);
@@ -255,18 +255,6 @@ function classify(task: Task, report: ChainReport, errors: string[]): ScanImage[
 
 function unique(values: (string | undefined)[]): string[] {
   return [...new Set(values.filter((v): v is string => typeof v === 'string'))].sort();
-}
-
-// A fixed number of workers take the next item until none is left or `stop` says so; items in hand finish.
-async function pool<T>(items: T[], size: number, stop: () => boolean, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (!stop() && next < items.length) {
-      const index = next++;
-      await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
 }
 
 function message(error: unknown): string {

@@ -19,6 +19,7 @@ import { VerifyEngine } from '../images/verify.engine.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import { ecdsaDerToRaw } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
+import { runPool } from '../platform/task-pool.ts';
 import type { CredentialSource } from '../registry/registry.client.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
@@ -359,18 +360,9 @@ export class SignService {
   }
 }
 
-// Runs the steps with at most `limit` in flight; the first failure is thrown once the others have settled.
+// The steps with at most `limit` in flight, stopping early: the first failure is thrown once the running ones have settled.
 async function inPool(steps: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < steps.length && errors.length === 0) {
-      const step = steps[next++]!;
-      await step().catch((error: unknown) => errors.push(error));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, steps.length) }, worker));
-  if (errors.length > 0) throw errors[0];
+  await runPool(steps, (step) => step(), { concurrency: limit });
 }
 
 function platformName(platform: { os?: string; architecture?: string; variant?: string } | null | undefined): string | null {

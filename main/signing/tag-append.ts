@@ -1,21 +1,10 @@
 import { SignetError } from '../errors.ts';
 import type { ImageSource, ImageWriter } from '../images/image-source.types.ts';
 import { sha256Digest } from '../registry/registry.client.ts';
+import { KeyedWriteQueue } from '../storage/write-queue.ts';
 
-const queues = new Map<string, Promise<unknown>>();
+const tagWrites = new KeyedWriteQueue();
 const MAX_ATTEMPTS = 5;
-
-// Writes that share a tag run one after another inside this process, whichever caller starts them.
-export function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  const settled = run.catch(() => undefined);
-  queues.set(key, settled);
-  void settled.then(() => {
-    if (queues.get(key) === settled) queues.delete(key);
-  });
-  return run;
-}
 
 export interface TagEdit {
   /** The manifest to write given what the tag holds now (null: nothing yet), or null when it already holds the entry. */
@@ -31,7 +20,8 @@ export interface TagEdit {
  * then read back; when another writer replaced the tag in between, the merge runs again.
  */
 export async function appendToTag(source: ImageSource, writer: ImageWriter, repository: string, tag: string, edit: TagEdit): Promise<string | null> {
-  return serialised(`${writer.name}/${repository}:${tag}`, async () => {
+  // Writes that share a tag run one after another inside this process, whichever caller starts them.
+  return tagWrites.run(`${writer.name}/${repository}:${tag}`, async () => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await source.tryManifest(repository, tag);
       const parsed = current ? parseManifest(current.bytes, tag) : null;

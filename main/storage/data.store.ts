@@ -4,6 +4,7 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { SignetError } from '../errors.ts';
+import { WriteQueue } from './write-queue.ts';
 
 /** The one file that holds the data folder's shared state. */
 export const STORE_FILE = 'signet.db';
@@ -89,7 +90,7 @@ export class DataStore {
   readonly dataDir: string;
   readonly file: string;
   private connections: Promise<Connections> | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new WriteQueue();
   private migrationNotice: string | null = null;
 
   private constructor(dataDir: string) {
@@ -156,14 +157,12 @@ export class DataStore {
   write<T>(fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
     // A write started inside another would wait on itself for ever; it is a programming error, said at once.
     if (writing.getStore() === this) return Promise.reject(new Error('A store write was started inside another store write; use the transaction given to the outer one.'));
-    const run = this.queue.then(async () => {
+    return this.queue.run(async () => {
       await this.dropIfReplaced();
       const connections = await this.ready();
       await this.begin(connections.writer);
       return this.within(connections, fn);
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private async within<T>({ writer, statements }: Connections, fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
@@ -413,7 +412,7 @@ export class DataStore {
   async close(): Promise<void> {
     const pending = this.connections;
     if (!pending) return;
-    await this.queue;
+    await this.queue.idle();
     this.connections = null;
     const connections = await pending.catch(() => null);
     connections?.writer.close();

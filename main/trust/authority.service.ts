@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit.log.ts';
 import { SignetError } from '../errors.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
+import { WriteQueue } from '../storage/write-queue.ts';
 import { issueCertificate, issueCrl, toPem, type DistinguishedName, type IssuerAlgorithm, type RevokedEntry } from './certificate-authority.ts';
 
 interface Leaf {
@@ -44,7 +45,7 @@ export class AuthorityService {
   private readonly keys: KeyService;
   private readonly audit: AuditLog;
   private readonly now: () => Date;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writing = new WriteQueue();
 
   constructor(dataDir: string, keys: KeyService, audit: AuditLog, now: () => Date = () => new Date()) {
     this.file = join(dataDir, 'authority', 'authority.json');
@@ -199,9 +200,7 @@ export class AuthorityService {
   }
 
   private serialise<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(work);
-    this.writing = run.catch(() => undefined);
-    return run;
+    return this.writing.run(work);
   }
 }
 

@@ -5,6 +5,7 @@ import type { Happened, Lesson, SandboxView, StepResult } from '../../shared/mod
 import { SignetError, type InternalErrorLog } from '../errors.ts';
 import type { SecretStore } from '../platform/keychain.types.ts';
 import type { Pkcs11Driver } from '../platform/pkcs11.types.ts';
+import { WriteQueue } from '../storage/write-queue.ts';
 import { LessonCatalog, shippedLessonsFolder } from './lesson.catalog.ts';
 import { LessonRunner } from './lesson.runner.ts';
 import { Sandbox } from './sandbox.factory.ts';
@@ -46,7 +47,7 @@ export class WorkshopService {
   private runner: LessonRunner | null = null;
   /** What the last leave could not remove, said until the next sandbox is made. */
   private leftovers: string[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new WriteQueue();
 
   constructor(deps: WorkshopDeps) {
     this.deps = deps;
@@ -151,9 +152,7 @@ export class WorkshopService {
 
   // One sandbox operation at a time: a reset never interleaves with a step.
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(work);
   }
 }
 

@@ -4,6 +4,8 @@ import type { Client } from '../../../shared/client.ts';
 import type { CompromiseAssessment, CompromiseReport } from '../../../shared/model/compromise.model.ts';
 import { PolicyTargetSchema } from '../../../shared/model/policy.model.ts';
 import { SignetError } from '../../errors.ts';
+import { flag, listOf, many, string } from './command.options.ts';
+import type { CommandTable, Values } from './command.types.ts';
 
 export interface CompromiseArguments {
   key: string;
@@ -73,3 +75,24 @@ async function writeReportFiles(folder: string, report: CompromiseReport): Promi
   }
   return written;
 }
+
+const compromiseOptions = { since: string, registry: many } as const;
+
+// The flags of both compromise verbs, as the functions above read them.
+function compromiseArguments(key: string, v: Values): CompromiseArguments {
+  return { key, since: v.since, registries: listOf(v, 'registry'), resign: v['no-resign'] !== true, removeSignatures: v['remove-signatures'] === true, exportTargets: listOf(v, 'export'), output: v.output };
+}
+
+/** `signet compromise assess` and `signet compromise respond`. */
+export const compromiseCommands: CommandTable = {
+  'compromise assess': {
+    options: compromiseOptions,
+    positionals: 1,
+    run: async (session, v, [key]) => assessCompromise(await session.client(), compromiseArguments(key!, v)),
+  },
+  'compromise respond': {
+    options: { ...compromiseOptions, 'no-resign': flag, 'remove-signatures': flag, export: many, output: string },
+    positionals: 1,
+    run: async (session, v, [key]) => respondToCompromise(await session.client(), compromiseArguments(key!, v)),
+  },
+};

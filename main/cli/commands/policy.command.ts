@@ -1,21 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { KeyRecord } from '../../../shared/model/keys.model.ts';
 import { PolicyTargetSchema, type Policy, type PolicyEvaluation, type PolicyExport } from '../../../shared/model/policy.model.ts';
 import { SignetError } from '../../errors.ts';
-import type { CredentialSource } from '../../registry/registry.client.ts';
+import type { VerifyContext } from '../../images/verify-context.types.ts';
 import { PolicyEvaluator } from '../../policy/policy.evaluator.ts';
 import { signerName } from '../../policy/policy-signers.ts';
 import { readTwins } from '../../recovery/twin.service.ts';
 import { exportForTarget, findPolicy, readPolicies } from '../../policy/policy.service.ts';
-import type { KeyInventory, SettingsReader, SignetAuthority } from '../../policy/policy.types.ts';
+import type { SignetAuthority } from '../../policy/policy.types.ts';
+import { flag, string, UsageError } from './command.options.ts';
+import type { CommandTable, Session } from './command.types.ts';
 
 /** What the CLI's evaluate and export read: the same parts `verify` uses, and Signet's CA only when a policy trusts a CA. */
-export interface PolicyCommandContext {
-  dataDir: string;
-  settings: SettingsReader;
-  keys: KeyInventory;
-  registryCredentials: CredentialSource;
+export interface PolicyCommandContext extends VerifyContext {
   authority?: SignetAuthority;
 }
 
@@ -87,3 +85,70 @@ export function showPolicy(policies: Policy[], policyId: string, inventory: KeyR
   const policy = findPolicy(policies, policyId);
   return { policy, text: formatPolicy(policy, inventory) };
 }
+
+// Signet's CA (and with it the app) is opened only when a policy trusts a CA root.
+function policyAuthority(session: Session): SignetAuthority {
+  return {
+    rootPem: async () => (await (await session.app()).authority.view()).rootPem,
+    trust: async () => (await session.app()).authority.trust('cli'),
+  };
+}
+
+/** `signet policy ...`: list, import, show, remove, evaluate against an image and export for admission controllers. */
+export const policyCommands: CommandTable = {
+  'policy list': {
+    options: {},
+    positionals: 0,
+    run: async (session) => {
+      const policies = await (await session.client()).policies.list({});
+      return { text: formatPolicies(policies), json: policies };
+    },
+  },
+  'policy import': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [file]) => {
+      const policy = readPolicyJson(await readFile(file!, 'utf8'), file!);
+      const saved = await (await session.client()).policies.save(policy as never);
+      return { text: `Saved policy ${saved.id} "${saved.name}" (${saved.rules.length} rule${saved.rules.length === 1 ? '' : 's'})`, json: saved };
+    },
+  },
+  'policy show': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [policyId]) => {
+      const call = await session.client();
+      const [policies, keys] = await Promise.all([call.policies.list({}), call.keys.list({})]);
+      const { policy, text } = showPolicy(policies, policyId!, keys);
+      return { text, json: policy };
+    },
+  },
+  'policy remove': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [policyId]) => {
+      const result = await (await session.client()).policies.remove({ policyId: policyId! });
+      return { text: result.removed ? `Removed policy ${policyId}.` : `No policy ${policyId}; nothing was removed.`, json: result, code: result.removed ? 0 : 1 };
+    },
+  },
+  'policy evaluate': {
+    options: { insecure: flag },
+    positionals: 2,
+    run: async (session, v, [policyId, image]) => {
+      const evaluation = await evaluatePolicy({ ...(await session.verifyContext()), authority: policyAuthority(session) }, policyId!, image!, v.insecure === true);
+      return { text: formatEvaluation(evaluation), json: evaluation, code: evaluation.admitted ? 0 : 1 };
+    },
+  },
+  'policy export': {
+    options: { target: string, output: string },
+    positionals: 1,
+    run: async (session, v, [policyId]) => {
+      if (typeof v.target !== 'string') throw new UsageError('--target is required: kyverno, policy-controller, containers-policy or notation');
+      const exported = await exportPolicyFor({ ...(await session.verifyContext()), authority: policyAuthority(session) }, policyId!, v.target);
+      for (const gap of exported.gaps) process.stderr.write(`gap: ${gap}\n`);
+      if (typeof v.output !== 'string') return { text: exported.files.map((f) => `# ${f.filename}\n${f.text.trimEnd()}`).join('\n\n'), json: exported };
+      const written = await writeExport(v.output, exported);
+      return { text: `Wrote ${written.join(', ')}`, json: exported };
+    },
+  },
+};

@@ -4,6 +4,8 @@ import type { AppContext } from '../../app/app.context.ts';
 import { readSecret } from '../prompt.ts';
 import { SignetError } from '../../errors.ts';
 import type { PassphraseOpen } from '../../recovery/recovery.service.ts';
+import { flag, listOf, many, string, UsageError } from './command.options.ts';
+import type { CommandTable, Values } from './command.types.ts';
 
 type Output = { text: string; json: unknown; code?: number };
 
@@ -115,3 +117,58 @@ function formatRestore(result: RestoreResult): string {
     ...(missing.length ? ['Not in the backup:', ...missing] : []),
   ].join('\n');
 }
+
+// A backup opens with the passphrase (asked without echo) or with recovery sheets, never both.
+function backupUnlock(v: Values): CliUnlock {
+  const shareFiles = listOf(v, 'share');
+  if ((v.passphrase === true) === shareFiles.length > 0) throw new UsageError('give --passphrase, or --share SHEET once per recovery sheet');
+  return v.passphrase === true ? { passphrase: true } : { shareFiles };
+}
+
+/** `signet backup ...`: create, inspect, drill and restore backups; the backup key and key twins on a second token. */
+export const backupCommands: CommandTable = {
+  'backup create': {
+    options: { output: string, passphrase: flag, custodians: string, threshold: string },
+    positionals: 0,
+    run: async (session, v) => {
+      if (typeof v.output !== 'string') throw new UsageError('--output DIR is required');
+      if ((v.passphrase === true) === (typeof v.custodians === 'string')) throw new UsageError('give --passphrase, or --custodians NAME,NAME,... with --threshold M');
+      if (typeof v.custodians === 'string' && typeof v.threshold !== 'string') throw new UsageError('--threshold M is required with --custodians');
+      const passphrase = v.passphrase === true ? await newPassphrase() : null;
+      return createBackup(await session.app(), { outputDir: v.output, passphrase, custodians: (v.custodians as string | undefined) ?? null, threshold: (v.threshold as string | undefined) ?? null });
+    },
+  },
+  'backup inspect': {
+    options: {},
+    positionals: 1,
+    run: async (session, _v, [file]) => inspectBackup(await session.app(), file!),
+  },
+  'backup drill': {
+    options: { passphrase: flag, share: many },
+    positionals: 1,
+    run: async (session, v, [file]) => drillBackup(await session.app(), file!, backupUnlock(v)),
+  },
+  'backup restore': {
+    options: { passphrase: flag, share: many },
+    positionals: 1,
+    run: async (session, v, [file]) => restoreBackup(await session.app(), file!, backupUnlock(v)),
+  },
+  'backup key': {
+    options: { module: string, token: string },
+    positionals: 1,
+    run: async (session, v, [verb]) => {
+      if (verb === 'show') return showBackupKey(await session.app());
+      if (verb !== 'create') throw new UsageError('backup key create|show');
+      if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module PATH and --token LABEL name the second token');
+      return createBackupKey(await session.app(), { modulePath: v.module, tokenLabel: v.token });
+    },
+  },
+  'backup twin': {
+    options: { module: string, token: string, label: string },
+    positionals: 1,
+    run: async (session, v, [keyId]) => {
+      if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module PATH and --token LABEL name the second token');
+      return twinKey(await session.app(), keyId!, { modulePath: v.module, tokenLabel: v.token }, v.label as string | undefined);
+    },
+  },
+};

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { ChainReport, Verdict } from '../../../shared/model/chain.model.ts';
-import type { AppContext } from '../../app/app.context.ts';
 import { resolveImageTarget } from '../../images/image-target.ts';
+import type { VerifyContext } from '../../images/verify-context.types.ts';
 import { VerifyEngine, type VerifyOptions } from '../../images/verify.engine.ts';
 import { CONFIGURED_TRUST, describeTrust, loadTrust } from '../../trust/trust-sources.ts';
 import { escapeControls } from '../../../shared/terminal-text.ts';
-
-type Values = Record<string, string | boolean | string[] | undefined>;
+import { flag, many, string } from './command.options.ts';
+import type { CommandTable, Session, Values } from './command.types.ts';
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : []);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
@@ -16,13 +16,16 @@ export const TRUST_FLAGS = ['key', 'keyref', 'rekor-key', 'ca', 'tsa', 'notation
 
 // True when the command line names its own trust instead of the configured trust every host shares.
 export function narrowsTrust(v: Values): boolean {
-  return TRUST_FLAGS.some((flag) => (Array.isArray(v[flag]) ? (v[flag] as string[]).length > 0 : v[flag] !== undefined && v[flag] !== false));
+  return TRUST_FLAGS.some((name) => {
+    const value = v[name];
+    return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false;
+  });
 }
 
 // Without trust flags, the trust the Images screen uses over the same data folder (`configured`); with them, only what they name.
-export async function verifyImage(app: AppContext, image: string, v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<ChainReport> {
-  const settings = await app.settings.get();
-  const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(app.dataDir, 'cache'), credentials: app.registryCredentials });
+export async function verifyImage(context: VerifyContext, image: string, v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<ChainReport> {
+  const settings = await context.settings.get();
+  const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(context.dataDir, 'cache'), credentials: context.registryCredentials });
   const now = new Date();
   const engine = new VerifyEngine(target.source);
   // The registry is read while the inventory and the trust load; their errors still come first, as when they were read first.
@@ -33,7 +36,7 @@ export async function verifyImage(app: AppContext, image: string, v: Values, con
     const report = await engine.chain(await graph, { reference: target.display, ...trust, now });
     return { ...namingSigners(report), trust: describeTrust(trust, CONFIGURED_TRUST) };
   }
-  const inventory = await app.keys.list();
+  const inventory = await context.keys.list();
   const trust = await loadTrust(
     {
       keyFiles: list(v.key),
@@ -119,3 +122,46 @@ export function formatTree(report: ChainReport): string {
   walk('reference', '', null, true, 0);
   return [...lines, ...problemLines(report)].join('\n');
 }
+
+const verifyOptions = {
+  key: many,
+  keyref: many,
+  'trusted-root': string,
+  identity: string,
+  'identity-regexp': string,
+  issuer: string,
+  'issuer-regexp': string,
+  'rekor-key': many,
+  ca: many,
+  'notation-store': many,
+  crl: many,
+  tsa: many,
+  'require-tlog': flag,
+  'no-public-good': flag,
+  insecure: flag,
+} as const;
+
+// The light verify context serves the flags' trust; the configured trust opens the app only when no flag narrows it.
+async function verified(session: Session, image: string, v: Values): Promise<ChainReport> {
+  return verifyImage(await session.verifyContext(), image, v, async () => (await session.app()).images.trustOptions('cli'));
+}
+
+/** `signet verify` and `signet tree`: one check, printed as a verdict or as the trust-chain tree; exit 0 only when verified. */
+export const verifyCommands: CommandTable = {
+  verify: {
+    options: verifyOptions,
+    positionals: 1,
+    run: async (session, v, [image]) => {
+      const report = await verified(session, image!, v);
+      return { text: formatVerdict(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    },
+  },
+  tree: {
+    options: verifyOptions,
+    positionals: 1,
+    run: async (session, v, [image]) => {
+      const report = await verified(session, image!, v);
+      return { text: formatTree(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+    },
+  },
+};

@@ -1,0 +1,36 @@
+import { output, string, UsageError } from './command.options.ts';
+import type { CommandTable } from './command.types.ts';
+
+/** `signet authority ...`: Signet's certificate authority for Notation. */
+export const authorityCommands: CommandTable = {
+  'authority create': {
+    options: { name: string, backend: string, module: string, token: string },
+    positionals: 0,
+    run: async (session, v) => {
+      if (typeof v.name !== 'string') throw new UsageError('--name is required');
+      const call = await session.client();
+      const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
+      const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
+      const view = await call.authority.create({ name: v.name, backend });
+      return { text: `Created the certificate authority "${v.name}"\n${view.rootPem ?? ''}${view.intermediatePem ?? ''}`.trimEnd(), json: view };
+    },
+  },
+  'authority show': {
+    options: {},
+    positionals: 0,
+    run: async (session) => {
+      const view = await (await session.client()).authority.get({});
+      if (!view.exists) return { text: 'No certificate authority yet; create one with `signet authority create --name NAME`.', json: view };
+      const leaves = view.leaves.map((l) => `  ${l.serial} ${l.subject} until ${l.notAfter}${l.revoked ? ' (revoked)' : ''}`);
+      return { text: `${view.rootPem}${view.intermediatePem}Issued leaves:\n${leaves.join('\n') || '  none'}`, json: view };
+    },
+  },
+  'authority crl': {
+    options: { output: string },
+    positionals: 0,
+    run: async (session, v) => {
+      const file = await (await session.client()).authority.crl({});
+      return { text: await output(v, file), json: file };
+    },
+  },
+};

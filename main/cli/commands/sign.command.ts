@@ -1,0 +1,60 @@
+import type { Client } from '../../../shared/client.ts';
+import type { SignResult } from '../../../shared/model/signing.model.ts';
+import { flag, listOf, many, string, UsageError } from './command.options.ts';
+import type { CommandTable, Values } from './command.types.ts';
+
+const signOptions = { key: string, format: string, 'index-only': flag, annotation: many, timestamp: flag, insecure: flag } as const;
+
+// --annotation K=V, repeatable; the contract checks the characters.
+function annotations(values: Values): Record<string, string> {
+  return Object.fromEntries(
+    listOf(values, 'annotation').map((item) => {
+      const at = item.indexOf('=');
+      if (at <= 0) throw new UsageError(`--annotation ${item}: write KEY=VALUE`);
+      return [item.slice(0, at), item.slice(at + 1)];
+    }),
+  );
+}
+
+async function keyIdOf(call: Client, wanted: unknown): Promise<string> {
+  if (typeof wanted !== 'string') throw new UsageError('--key is required (a key id or label)');
+  const key = (await call.keys.list({})).find((k) => k.id === wanted || k.label === wanted);
+  if (!key) throw new UsageError(`no key ${wanted} in the inventory`);
+  return key.id;
+}
+
+function signedText(result: SignResult): string {
+  const lines = result.signed.map((s) => `${s.verdict.padEnd(11)} ${s.digest}${s.platform ? ` ${s.platform}` : s.tag ? ` ${s.tag}` : ''}
+            ${s.reason}
+            wrote ${s.written.join(', ') || 'nothing new'}`);
+  return `${result.cancelled ? 'Cancelled after' : 'Signed'} ${result.signed.length} manifest(s) as ${result.format} with ${result.fingerprint} (${result.requests} registry requests)\n${lines.join('\n')}`;
+}
+
+/** `signet sign` and `signet sign-tags`: one intent, confirmed at the terminal, then the signatures pushed and verified. */
+export const signCommands: CommandTable = {
+  sign: {
+    options: signOptions,
+    positionals: 1,
+    run: async (session, v, [image]) => {
+      const call = await session.client();
+      const keyId = await keyIdOf(call, v.key);
+      const plan = await call.signing.plan({ reference: image!, insecure: v.insecure === true });
+      const manifests = v['index-only'] === true ? [plan.digest] : plan.manifests.map((m) => m.digest);
+      const intent = await call.signing.prepare({ reference: image!, digest: plan.digest, manifests, keyId, format: v.format as never, annotations: annotations(v), timestamp: v.timestamp === true, insecure: v.insecure === true });
+      const result = await call.signing.confirm({ intentId: intent.intentId });
+      return { text: signedText(result), json: result };
+    },
+  },
+  'sign-tags': {
+    options: { ...signOptions, tags: string },
+    positionals: 1,
+    run: async (session, v, [repository]) => {
+      if (typeof v.tags !== 'string') throw new UsageError('--tags PATTERN is required');
+      const call = await session.client();
+      const keyId = await keyIdOf(call, v.key);
+      const intent = await call.signing.prepareBulk({ repository: repository!, tagPattern: v.tags, platforms: v['index-only'] !== true, keyId, format: v.format as never, annotations: annotations(v), timestamp: v.timestamp === true, insecure: v.insecure === true });
+      const result = await call.signing.confirm({ intentId: intent.intentId });
+      return { text: signedText(result), json: result };
+    },
+  },
+};

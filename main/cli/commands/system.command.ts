@@ -1,0 +1,42 @@
+import { string, UsageError } from './command.options.ts';
+import type { CommandTable } from './command.types.ts';
+
+/** `signet status`, `registries login` and `tokens remember-pin`: this machine and the secrets kept in its keychain. */
+export const systemCommands: CommandTable = {
+  status: {
+    options: {},
+    positionals: 0,
+    run: async (session) => {
+      const call = await session.client();
+      const status = await call.system.status({ refresh: true });
+      const { formatStatus } = await import('../status.format.ts');
+      return { text: formatStatus(status), json: status };
+    },
+  },
+  'registries login': {
+    options: { username: string },
+    positionals: 1,
+    run: async (session, v, [host]) => {
+      if (typeof v.username !== 'string') throw new UsageError('--username is required');
+      const { readSecret } = await import('../prompt.ts');
+      const password = await readSecret(`Password for ${v.username} at ${host}: `);
+      if (password.length === 0) throw new UsageError('no password was given');
+      const app = await session.app();
+      await app.registryCredentials.remember(host!, { username: v.username, password });
+      return { text: `The credentials for ${host} are now kept in the OS keychain.`, json: { remembered: true } };
+    },
+  },
+  'tokens remember-pin': {
+    options: { module: string, token: string },
+    positionals: 0,
+    run: async (session, v) => {
+      if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module and --token are required');
+      const { readSecret } = await import('../prompt.ts');
+      const pin = await readSecret(`PIN for token "${v.token}": `);
+      if (pin.length === 0) throw new UsageError('no PIN was given');
+      const app = await session.app();
+      await app.pins.remember({ modulePath: v.module, tokenLabel: v.token }, pin);
+      return { text: `The PIN for token "${v.token}" is now kept in the OS keychain.`, json: { remembered: true } };
+    },
+  },
+};
