@@ -30,6 +30,11 @@ function signedText(result: SignResult): string {
   return `${result.cancelled ? 'Cancelled after' : 'Signed'} ${result.signed.length} manifest(s) as ${result.format} with ${result.fingerprint} (${result.requests} registry requests)\n${lines.join('\n')}`;
 }
 
+// A signature that was pushed but does not verify on read-back is a failure a pipeline must see.
+function exitCode(result: SignResult): number {
+  return result.signed.every((s) => s.verdict === 'verified') ? 0 : 1;
+}
+
 /** `signet sign` and `signet sign-tags`: one intent, confirmed at the terminal, then the signatures pushed and verified. */
 export const signCommands: CommandTable = {
   sign: {
@@ -42,7 +47,7 @@ export const signCommands: CommandTable = {
       const manifests = v['index-only'] === true ? [plan.digest] : plan.manifests.map((m) => m.digest);
       const intent = await call.signing.prepare({ reference: image!, digest: plan.digest, manifests, keyId, format: v.format as never, annotations: annotations(v), timestamp: v.timestamp === true, insecure: v.insecure === true });
       const result = await call.signing.confirm({ intentId: intent.intentId });
-      return { text: signedText(result), json: result };
+      return { text: signedText(result), json: result, code: exitCode(result) };
     },
   },
   'sign-tags': {
@@ -54,7 +59,7 @@ export const signCommands: CommandTable = {
       const keyId = await keyIdOf(call, v.key);
       const intent = await call.signing.prepareBulk({ repository: repository!, tagPattern: v.tags, platforms: v['index-only'] !== true, keyId, format: v.format as never, annotations: annotations(v), timestamp: v.timestamp === true, insecure: v.insecure === true });
       const result = await call.signing.confirm({ intentId: intent.intentId });
-      return { text: signedText(result), json: result };
+      return { text: signedText(result), json: result, code: exitCode(result) };
     },
   },
 };
