@@ -8,6 +8,7 @@ import { exportPicture, exportReport } from './chain-export.ts';
 import { NodeDetails } from '../ui/node-details.tsx';
 import { VERDICT_VIEW } from '../ui/verdict.ts';
 import { useImages } from '../state/images.store.ts';
+import { resultFor } from '../state/request-state.ts';
 import { useSettings } from '../state/settings.store.ts';
 
 function ExportButtons({ report }: { report: ChainReport }) {
@@ -88,7 +89,7 @@ function BrowsePanel() {
 
 // The Images screen: an image reference in, its whole trust chain out, as a picture with reasons.
 export function ImagesScreen() {
-  const { reference, report, reportFor, loading, progress, error, recent, selected, collapsed, setReference, inspect, loadRecent, select, toggle, requestedAt } = useImages();
+  const { reference, report: held, reportFor, loading, progress, error, recent, selected, collapsed, setReference, inspect, loadRecent, select, toggle, requestedAt } = useImages();
   const loadSettings = useSettings((s) => s.load);
   const [drawn, setDrawn] = useState<{ report: ChainReport; ms: number } | null>(null);
   useEffect(() => {
@@ -100,6 +101,8 @@ export function ImagesScreen() {
     (drawnReport: ChainReport) => setDrawn((earlier) => (earlier?.report === drawnReport ? earlier : { report: drawnReport, ms: Math.round(performance.now() - requestedAt) })),
     [requestedAt],
   );
+  // Only a report for exactly the reference in the field is drawn; one for an earlier reference is never left beside it.
+  const report = loading || error ? null : resultFor(held, reportFor, reference);
   const drawnIn = drawn && drawn.report === report ? drawn.ms : null;
   const selectedNode = report?.nodes.find((n) => n.id === selected) ?? null;
   const verdict = report ? VERDICT_VIEW[report.verdict] : null;

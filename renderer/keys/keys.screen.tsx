@@ -112,7 +112,7 @@ export function KeysScreen() {
           </table>
         )}
       </div>
-      {current && <KeyDetail keyRecord={current} all={keys ?? []} />}
+      {current && <KeyDetail key={current.id} keyRecord={current} all={keys ?? []} />}
       {keys && <RevocationListCard keys={keys} />}
       <CompromiseFlow />
       <BackupsCard />

@@ -3,7 +3,7 @@ import type { AppError } from '../../shared/errors.ts';
 import type { Enforcement, Policy, PolicyEvaluation, PolicyExport, PolicySigner, PolicyTarget } from '../../shared/model/policy.model.ts';
 import { SignatureFormatSchema, type SignatureFormat } from '../../shared/model/signing.model.ts';
 import { api } from '../api/client.ts';
-import { asAppError } from '../state/request-state.ts';
+import { asAppError, sameInput } from '../state/request-state.ts';
 
 /** One signer in the editor, with a key that stays stable while rows are added and removed. */
 export interface SignerRow {
@@ -63,6 +63,8 @@ interface PoliciesState {
   reference: string;
   evaluating: boolean;
   evaluation: PolicyEvaluation | null;
+  /** The policy and the reference as typed that the evaluation on screen answers. */
+  evaluatedFor: { policyId: string; reference: string } | null;
   evaluateError: AppError | null;
   target: PolicyTarget;
   exporting: boolean;
@@ -161,7 +163,7 @@ export function sameSigner(a: PolicySigner, b: PolicySigner): boolean {
   return false;
 }
 
-const cleared = { evaluation: null, evaluateError: null, evaluating: false, exported: null, exportError: null, exporting: false };
+const cleared = { evaluation: null, evaluatedFor: null, evaluateError: null, evaluating: false, exported: null, exportError: null, exporting: false };
 
 // Policies, the one being edited, and what was last evaluated or exported for the selected one.
 export const usePolicies = create<PoliciesState>((set, get) => {
@@ -189,6 +191,7 @@ export const usePolicies = create<PoliciesState>((set, get) => {
     reference: '',
     evaluating: false,
     evaluation: null,
+    evaluatedFor: null,
     evaluateError: null,
     target: 'kyverno',
     exporting: false,
@@ -301,16 +304,24 @@ export const usePolicies = create<PoliciesState>((set, get) => {
         return false;
       }
     },
-    setReference: (reference) => set({ reference }),
+    setReference: (reference) => {
+      if (sameInput(reference, get().reference)) {
+        set({ reference });
+        return;
+      }
+      // A verdict or a refusal for the old reference says nothing about the new one.
+      tickets.evaluate++;
+      set({ reference, evaluation: null, evaluatedFor: null, evaluateError: null, evaluating: false });
+    },
     evaluate: async () => {
       const { selected, reference } = get();
       const wanted = reference.trim();
       if (!selected || wanted === '') return;
       const mine = ++tickets.evaluate;
-      set({ evaluating: true, evaluation: null, evaluateError: null });
+      set({ evaluating: true, evaluation: null, evaluatedFor: null, evaluateError: null });
       try {
         const evaluation = await api.policies.evaluate({ policyId: selected, reference: wanted });
-        if (mine === tickets.evaluate) set({ evaluation, evaluating: false });
+        if (mine === tickets.evaluate) set({ evaluation, evaluatedFor: { policyId: selected, reference: wanted }, evaluating: false });
       } catch (error) {
         if (mine === tickets.evaluate) set({ evaluateError: asAppError(error), evaluating: false });
       }

@@ -3,6 +3,7 @@ import type { Enforcement, PolicyEvaluation } from '../../shared/model/policy.mo
 import { ErrorBox } from '../ui/error-box.tsx';
 import { StatusBadge, type BadgeTone } from '../ui/status-badge.tsx';
 import { usePolicies } from './policies.store.ts';
+import { resultFor } from '../state/request-state.ts';
 import { BusyLine } from '../ui/busy-line.tsx';
 
 const VERDICT_VIEW: Record<PolicyEvaluation['verdict'], { tone: BadgeTone; icon: string; words: string }> = {
@@ -28,7 +29,9 @@ function admissionWords(evaluation: PolicyEvaluation): string {
 
 // Try it: one image reference against the selected policy's saved rules, with the verdict and every reason main gave.
 export function PolicyTrial({ policyId }: { policyId: string }) {
-  const { reference, evaluating, evaluation, evaluateError, setReference, evaluate } = usePolicies();
+  const { reference, evaluating, evaluation: held, evaluatedFor, evaluateError, setReference, evaluate } = usePolicies();
+  // The verdict stays only beside the policy and the reference it was given for.
+  const evaluation = evaluatedFor?.policyId === policyId ? resultFor(held, evaluatedFor.reference, reference) : null;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void evaluate();

@@ -235,7 +235,8 @@ export const useScan = create<ScanState>((set, get) => ({
   },
   select: async (scanId) => {
     const mine = ++tickets.select;
-    set({ selected: scanId, recordLoading: true, recordError: null, exportError: null });
+    // The summary and table on screen were for the scan chosen before: they leave until this one's record arrives.
+    set({ selected: scanId, record: null, recordLoading: true, recordError: null, exportError: null });
     try {
       const record = await api.scan.get({ scanId });
       if (mine === tickets.select) set({ record, recordLoading: false });

@@ -7,6 +7,7 @@ import { useCollapsedNodes } from '../state/collapsed-nodes.ts';
 import { NodeDetails } from '../ui/node-details.tsx';
 import { VERDICT_VIEW } from '../ui/verdict.ts';
 import { useSign } from './sign.store.ts';
+import { resultFor } from '../state/request-state.ts';
 import { BusyLine } from '../ui/busy-line.tsx';
 
 // The resolved image: its pinned digest up front and a checklist of the manifests under it, all chosen to begin with.
@@ -75,7 +76,8 @@ export function SignPlanPanel() {
 
 // What is already attached to the image, drawn with the Images screen's chain picture.
 export function SignChainPanel() {
-  const { chain, chainLoading, chainError, plan, refreshChain } = useSign();
+  const { chain: held, chainFor, reference, chainLoading, chainError, plan, refreshChain } = useSign();
+  const chain = resultFor(held, chainFor, reference);
   const { collapsed, toggle } = useCollapsedNodes();
   const [selected, setSelected] = useState<string | null>(null);
   if (!chain && !chainLoading && !chainError) return null;

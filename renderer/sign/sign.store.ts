@@ -3,7 +3,7 @@ import type { AppError } from '../../shared/errors.ts';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { SignatureFormat, SignIntentView, SignPlan, SignProgress, SignResult } from '../../shared/model/signing.model.ts';
 import { api, on } from '../api/client.ts';
-import { asAppError } from '../state/request-state.ts';
+import { asAppError, latestRequest, sameInput } from '../state/request-state.ts';
 
 export type SignMode = 'single' | 'bulk';
 /** form: choosing; preparing: asking main for an intent; review: the intent on screen; confirming: main signs; done: the result. */
@@ -33,6 +33,8 @@ interface SignState {
   planFor: string | null;
   chosen: ReadonlySet<string>;
   chain: ChainReport | null;
+  /** The reference the chain picture was read for. */
+  chainFor: string | null;
   chainLoading: boolean;
   chainError: AppError | null;
   repository: string;
@@ -85,8 +87,10 @@ export function annotationRecord(rows: readonly AnnotationRow[]): { record: Reco
 }
 
 let nextRow = 1;
-/** Bumped by every resolve, so an answer for an older reference never replaces a newer one. */
-let ticket = 0;
+/** Bumped by every resolve and every edit of the reference, so an answer for an older reference never replaces a newer one. */
+const resolves = latestRequest();
+/** What the single-image form holds of no resolved image: the plan, the picture and any result are for one reference only. */
+const UNRESOLVED = { resolving: false, plan: null, planFor: null, chosen: new Set<string>(), chain: null, chainFor: null, chainLoading: false, chainError: null, result: null, resultRefs: {} };
 
 export const useSign = create<SignState>((set, get) => ({
   mode: 'single',
@@ -97,6 +101,7 @@ export const useSign = create<SignState>((set, get) => ({
   planFor: null,
   chosen: new Set(),
   chain: null,
+  chainFor: null,
   chainLoading: false,
   chainError: null,
   repository: '',
@@ -115,7 +120,17 @@ export const useSign = create<SignState>((set, get) => ({
     if (phase !== 'form' && phase !== 'done') return;
     set({ mode, phase: 'form', result: null, error: null });
   },
-  setReference: (reference) => set({ reference }),
+  setReference: (reference) => {
+    const { phase, mode } = get();
+    if (phase !== 'form' && phase !== 'done') return;
+    if (mode !== 'single' || sameInput(reference, get().reference)) {
+      set({ reference });
+      return;
+    }
+    // Another reference is another image: what was resolved, read or signed for the old one leaves the screen with it.
+    resolves.drop();
+    set({ reference, ...UNRESOLVED, error: null, phase: 'form' });
+  },
   setRepository: (repository) => set({ repository }),
   setTagPattern: (tagPattern) => set({ tagPattern }),
   setPlatforms: (platforms) => set({ platforms }),
@@ -134,20 +149,20 @@ export const useSign = create<SignState>((set, get) => ({
   resolve: async (reference = get().reference) => {
     const wanted = reference.trim();
     if (!wanted) return;
-    const mine = ++ticket;
-    set({ reference: wanted, resolving: true, plan: null, planFor: null, chosen: new Set(), chain: null, chainError: null, error: null, review: null, result: null, phase: 'form' });
+    const mine = resolves.next();
+    set({ reference: wanted, ...UNRESOLVED, resolving: true, error: null, review: null, phase: 'form' });
     void loadChain(wanted, mine);
     try {
       const plan = await api.signing.plan({ reference: wanted });
-      if (mine !== ticket) return;
+      if (!resolves.isLatest(mine)) return;
       set({ plan, planFor: wanted, chosen: new Set(plan.manifests.map((m) => m.digest)), resolving: false });
     } catch (error) {
-      if (mine === ticket) set({ resolving: false, error: { step: 'plan', error: asAppError(error) } });
+      if (resolves.isLatest(mine)) set({ resolving: false, error: { step: 'plan', error: asAppError(error) } });
     }
   },
   refreshChain: async () => {
     const planFor = get().planFor;
-    if (planFor) await loadChain(planFor, ticket);
+    if (planFor) await loadChain(planFor, resolves.current());
   },
   prepare: async () => {
     const state = get();
@@ -221,9 +236,9 @@ async function loadChain(reference: string, mine: number): Promise<void> {
   useSign.setState({ chainLoading: true, chainError: null });
   try {
     const chain = await api.images.inspect({ reference });
-    if (mine === ticket) useSign.setState({ chain, chainLoading: false });
+    if (resolves.isLatest(mine)) useSign.setState({ chain, chainFor: reference, chainLoading: false });
   } catch (error) {
-    if (mine === ticket) useSign.setState({ chainError: asAppError(error), chainLoading: false });
+    if (resolves.isLatest(mine)) useSign.setState({ chain: null, chainFor: null, chainError: asAppError(error), chainLoading: false });
   }
 }
 

@@ -4,7 +4,7 @@ import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { ImageStoreRef, InspectProgress } from '../../shared/model/images.model.ts';
 import { api, on } from '../api/client.ts';
 import { toggled } from './collapsed-nodes.ts';
-import { asAppError } from './request-state.ts';
+import { asAppError, latestRequest, sameInput } from './request-state.ts';
 
 interface Browse {
   store: ImageStoreRef | null;
@@ -39,6 +39,10 @@ interface ImagesState {
 }
 
 const EMPTY_BROWSE: Browse = { store: null, repositories: null, note: null, repository: null, tags: null, error: null };
+/** What the screen holds of no report: used whenever the report on screen would no longer be for the reference typed. */
+const NO_REPORT = { report: null, reportFor: null, selected: null };
+/** Bumped by each inspect and each edit of the reference, so an answer for an older reference never lands. */
+const inspects = latestRequest();
 
 export const useImages = create<ImagesState>((set, get) => ({
   reference: '',
@@ -52,18 +56,27 @@ export const useImages = create<ImagesState>((set, get) => ({
   collapsed: new Set(),
   browse: EMPTY_BROWSE,
   requestedAt: 0,
-  setReference: (reference) => set({ reference }),
+  setReference: (reference) => {
+    if (sameInput(reference, get().reference)) {
+      set({ reference });
+      return;
+    }
+    // A changed reference asks another question: the verdict, the error and any answer on its way were for the old one.
+    inspects.drop();
+    set({ reference, ...NO_REPORT, error: null, loading: false, progress: null });
+  },
   inspect: async (reference = get().reference) => {
     const wanted = reference.trim();
     if (!wanted) return;
-    set({ reference: wanted, loading: true, error: null, progress: null, requestedAt: performance.now() });
+    const mine = inspects.next();
+    set({ reference: wanted, ...NO_REPORT, loading: true, error: null, progress: null, requestedAt: performance.now() });
     try {
       const report = await api.images.inspect({ reference: wanted });
-      if (get().reference !== wanted) return;
+      if (!inspects.isLatest(mine)) return;
       set({ report, reportFor: wanted, loading: false, selected: null, collapsed: new Set(), progress: null });
       void get().loadRecent();
     } catch (error) {
-      if (get().reference === wanted) set({ error: asAppError(error), loading: false, progress: null });
+      if (inspects.isLatest(mine)) set({ ...NO_REPORT, error: asAppError(error), loading: false, progress: null });
     }
   },
   loadRecent: async () => {

@@ -20,7 +20,8 @@ export const useSystem = create<SystemState>((set) => ({
     try {
       set({ status: await api.system.status({ refresh }), loading: false });
     } catch (error) {
-      set({ error: asAppError(error), loading: false });
+      // What an earlier check found is not shown under a check that failed, as if it still held.
+      set({ status: null, error: asAppError(error), loading: false });
     }
   },
 }));
