@@ -181,7 +181,6 @@ class UnknownFlag extends UsageError {}
 
 // What parseArgs refused, said in the verb's terms: an unknown flag with the nearest known one, a flag without its value.
 async function describeParseError(error: unknown, argv: string[], name: string | undefined, options: Readonly<Record<string, Flag>>): Promise<UsageError> {
-  const raw = error instanceof Error ? error.message : String(error);
   const known: Readonly<Record<string, { type: 'string' | 'boolean' }>> = { ...GLOBAL_OPTIONS, ...options };
   const { tokens } = process.getBuiltinModule('node:util').parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true, options: { ...GLOBAL_OPTIONS, ...options } });
   const unknown = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(known, t.name));
@@ -196,7 +195,13 @@ async function describeParseError(error: unknown, argv: string[], name: string |
     const placeholder = options[bare.name]?.value;
     return new UsageError(`${bare.rawName} needs its value${placeholder ? ` (${placeholder})` : ''}`);
   }
-  return new UsageError(raw);
+  return new UsageError(error instanceof Error ? error.message : String(error));
+}
+
+// What to run next after a wrong command line: the verb's own help when a verb was named, else the overview.
+function usageHint(error: UsageError, name: string | undefined): string {
+  if (error instanceof UnknownFlag) return '';
+  return name ? `Run signet ${name} --help for its options, or signet --help for every command.` : 'Run signet --help for usage.';
 }
 
 // The exit code is the command's own, or the class of the error it ended with (see exit-code.table.ts).
@@ -221,7 +226,8 @@ async function main(argv: string[], named: { name?: string }): Promise<number> {
   const { values, positionals } = parsed;
   if (values.help) {
     const help = await import('./command-help.format.ts');
-    process.stdout.write(command && name ? help.commandHelp(name, command) : words[0] !== undefined && Object.keys(table).some((n) => n.startsWith(`${words[0]} `)) ? help.groupHelp(words[0], table) : HELP);
+    const group = words[0] !== undefined && Object.keys(table).some((n) => n.startsWith(`${words[0]} `)) ? words[0] : undefined;
+    process.stdout.write(command && name ? help.commandHelp(name, command) : group ? help.groupHelp(group, table) : HELP);
     return 0;
   }
   if (values.version) {
@@ -257,14 +263,15 @@ async function describe(error: unknown): Promise<AppError> {
 }
 
 const json = process.argv.includes('--json');
+// The verb main resolved, so a usage error can point at that verb's own help.
 const named: { name?: string } = {};
 main(process.argv.slice(2), named).then(
   (code) => process.exit(code),
   async (error: unknown) => {
     if (error instanceof UsageError) {
-      const hint = error instanceof UnknownFlag ? '' : named.name ? ` Run signet ${named.name} --help for its options, or signet --help for every command.` : ' Run signet --help for usage.';
-      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'Usage', message: `${error.message}${error instanceof UnknownFlag ? '' : `.${hint}`}` } }, null, 2)}\n`);
-      else process.stderr.write(`signet: ${escapeControls(error.message)}\n${hint.trim() ? `${hint.trim()}\n` : ''}`);
+      const hint = usageHint(error, named.name);
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'Usage', message: hint ? `${error.message.replace(/\.$/, '')}. ${hint}` : error.message } }, null, 2)}\n`);
+      else process.stderr.write(`signet: ${escapeControls(error.message)}\n${hint ? `${hint}\n` : ''}`);
       process.exit(EXIT.usage);
     }
     const appError = await describe(error);

@@ -2,7 +2,7 @@ import type { Command, CommandTable } from './commands/command.types.ts';
 import { EXIT_CODE_LINES } from './exit-code.table.ts';
 
 /** The flags every verb takes besides its own, with their help lines. */
-export const COMMON_FLAGS: readonly (readonly [string, string])[] = [
+const COMMON_FLAGS: readonly (readonly [string, string])[] = [
   ['--json', 'machine-readable output'],
   ['--help, -h', 'this help'],
 ];

@@ -6,7 +6,7 @@ export const auditCommands: CommandTable = {
   'audit verify': {
     summary: 'check the audit chain, its signed checkpoints and the last checkpoint kept in the OS keychain',
     options: {
-      against: string('REGISTRY/REPO[:TAG|@DIGEST]', 'also hold the log against a published checkpoint'),
+      against: string('REF', 'also hold the log against the checkpoint published at REF, REGISTRY/REPO[:TAG|@DIGEST]'),
       insecure: flag('talk to the registry over plain HTTP or with an unverified certificate'),
     },
     positionals: [],
