@@ -408,7 +408,7 @@ test('a confirmation declined at the terminal exits 4 and changes nothing', asyn
   const key = KeyRecordSchema.parse(JSON.parse((await signet(['--json', 'keys', 'generate', '--label', 'declined key'])).stdout));
   const declined = await atTerminal(['keys', 'revoke', key.id, '--reason', 'superseded'], 'no');
   assert.equal(declined.code, 4, declined.output);
-  assert.match(declined.output, /Cancelled: The confirmation was declined/);
+  assert.match(declined.output, /Type "revoke" to confirm/);
   const keys = KeyRecordSchema.array().parse(JSON.parse((await signet(['--json', 'keys', 'list'])).stdout));
   assert.equal(keys.find((k) => k.id === key.id)?.status, 'active');
 });
