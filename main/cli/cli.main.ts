@@ -4,7 +4,8 @@ import type { Client } from '../../shared/client.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { escapeControls } from '../../shared/terminal-text.ts';
 import { UsageError } from './commands/command.options.ts';
-import type { CommandTable, Session, Values } from './commands/command.types.ts';
+import type { CommandTable, Flag, Session, Values } from './commands/command.types.ts';
+import { EXIT, exitCodeFor } from './exit-code.table.ts';
 
 const HELP = `signet: manage signing keys and container-image signatures
 
@@ -168,8 +169,43 @@ function openSession(): Session & { close(): Promise<void> } {
   };
 }
 
-// Exit codes: 0 done, 1 the operation failed or was refused, 2 the command line was wrong.
-async function main(argv: string[]): Promise<number> {
+/** The flags every command line may carry, whatever the verb. */
+const GLOBAL_OPTIONS = {
+  json: { type: 'boolean', default: false, help: 'machine-readable output' },
+  help: { type: 'boolean', short: 'h', default: false, help: 'this help' },
+  version: { type: 'boolean', default: false, help: 'the version' },
+} as const;
+
+/** A flag the verb does not have: its message names the verb's own help, so no second hint follows. */
+class UnknownFlag extends UsageError {}
+
+// What parseArgs refused, said in the verb's terms: an unknown flag with the nearest known one, a flag without its value.
+async function describeParseError(error: unknown, argv: string[], name: string | undefined, options: Readonly<Record<string, Flag>>): Promise<UsageError> {
+  const known: Readonly<Record<string, { type: 'string' | 'boolean' }>> = { ...GLOBAL_OPTIONS, ...options };
+  const { tokens } = process.getBuiltinModule('node:util').parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true, options: { ...GLOBAL_OPTIONS, ...options } });
+  const unknown = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(known, t.name));
+  if (unknown?.kind === 'option') {
+    const { nearestFlag } = await import('./command-help.format.ts');
+    const near = unknown.rawName.startsWith('--') ? nearestFlag(unknown.name, Object.keys(known)) : undefined;
+    const guess = near ? `; did you mean --${near}?` : '.';
+    return new UnknownFlag(name ? `${name} has no option ${unknown.rawName}${guess} Run signet ${name} --help for its options.` : `unknown option ${unknown.rawName}${guess} Run signet --help for usage.`);
+  }
+  const bare = tokens.find((t) => t.kind === 'option' && known[t.name]?.type === 'string' && t.value === undefined);
+  if (bare?.kind === 'option') {
+    const placeholder = options[bare.name]?.value;
+    return new UsageError(`${bare.rawName} needs its value${placeholder ? ` (${placeholder})` : ''}`);
+  }
+  return new UsageError(error instanceof Error ? error.message : String(error));
+}
+
+// What to run next after a wrong command line: the verb's own help when a verb was named, else the overview.
+function usageHint(error: UsageError, name: string | undefined): string {
+  if (error instanceof UnknownFlag) return '';
+  return name ? `Run signet ${name} --help for its options, or signet --help for every command.` : 'Run signet --help for usage.';
+}
+
+// The exit code is the command's own, or the class of the error it ended with (see exit-code.table.ts).
+async function main(argv: string[], named: { name?: string }): Promise<number> {
   const words = argv.filter((a) => !a.startsWith('-'));
   // The conformance protocol has its own fixed command line, so it is handed over whole rather than parsed here.
   if (words[0] === 'conformance') {
@@ -179,20 +215,19 @@ async function main(argv: string[]): Promise<number> {
   const table = await tableFor(words[0]);
   const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n !== undefined && Object.hasOwn(table, n));
   const command = name ? table[name] : undefined;
+  named.name = name;
   let parsed;
   try {
     // Taken from the loaded module: importing node:util as ESM first builds its whole export list, a few milliseconds per run.
-    parsed = process.getBuiltinModule('node:util').parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, version: { type: 'boolean', default: false }, ...command?.options },
-    });
+    parsed = process.getBuiltinModule('node:util').parseArgs({ args: argv, allowPositionals: true, options: { ...GLOBAL_OPTIONS, ...command?.options } });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw await describeParseError(error, argv, name, command?.options ?? {});
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(HELP);
+    const help = await import('./command-help.format.ts');
+    const group = words[0] !== undefined && Object.keys(table).some((n) => n.startsWith(`${words[0]} `)) ? words[0] : undefined;
+    process.stdout.write(command && name ? help.commandHelp(name, command) : group ? help.groupHelp(group, table) : HELP);
     return 0;
   }
   if (values.version) {
@@ -203,7 +238,11 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('no command given');
   if (!command || !name) throw new UsageError(`unknown command ${positionals.slice(0, 2).join(' ')}`);
   const args = positionals.slice(name.split(' ').length);
-  if (args.length !== command.positionals) throw new UsageError(`${name} takes ${command.positionals === 0 ? 'no arguments' : 'one argument'}${args.length > command.positionals ? `, not ${args.at(-1)}` : ''}`);
+  const wanted = command.positionals;
+  if (args.length !== wanted.length) {
+    const takes = wanted.length === 0 ? 'no arguments' : `${wanted.length === 1 ? 'one argument' : `${wanted.length} arguments`} (${wanted.map((a) => a.name).join(' ')})`;
+    throw new UsageError(`${name} takes ${takes}${args.length > wanted.length ? `, not ${args.at(-1)}` : ''}`);
+  }
   const session = openSession();
   try {
     const result = await command.run(session, values as Values, args);
@@ -224,16 +263,20 @@ async function describe(error: unknown): Promise<AppError> {
 }
 
 const json = process.argv.includes('--json');
-main(process.argv.slice(2)).then(
+// The verb main resolved, so a usage error can point at that verb's own help.
+const named: { name?: string } = {};
+main(process.argv.slice(2), named).then(
   (code) => process.exit(code),
   async (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`signet: ${escapeControls(error.message)}\nRun signet --help for usage.\n`);
-      process.exit(2);
+      const hint = usageHint(error, named.name);
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'Usage', message: hint ? `${error.message.replace(/\.$/, '')}. ${hint}` : error.message } }, null, 2)}\n`);
+      else process.stderr.write(`signet: ${escapeControls(error.message)}\n${hint ? `${hint}\n` : ''}`);
+      process.exit(EXIT.usage);
     }
     const appError = await describe(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: appError }, null, 2)}\n`);
     else process.stderr.write(`signet: ${appError.code}: ${escapeControls(appError.message)}\n${(appError.details ?? []).map((d) => `  ${escapeControls(d)}\n`).join('')}`);
-    process.exit(1);
+    process.exit(exitCodeFor(appError.code));
   },
 );

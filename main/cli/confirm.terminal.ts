@@ -13,9 +13,9 @@ export class TerminalConfirmation implements ConfirmationService {
     this.output = output;
   }
 
-  // Without a terminal nobody can be asked, so nothing happens; "y" alone is not enough to sign.
+  // Without a terminal nobody can be asked, so the operation is refused (Forbidden, exit 1); "y" alone is not enough to sign.
   async confirm(request: ConfirmationRequest): Promise<boolean> {
-    if (!this.input.isTTY) throw new SignetError('Unavailable', 'This needs a confirmation typed at a terminal; run the command interactively.');
+    if (!this.input.isTTY) throw new SignetError('Forbidden', 'This needs a confirmation typed at a terminal; run the command interactively.');
     const word = request.confirmLabel.toLowerCase();
     // Each fact is shown as the characters it holds: no control, bidi override or separator can hide or reorder what is approved.
     const lines = [escapeControls(request.title), escapeControls(request.message, { keepNewlines: true }), ...request.facts.map((f) => `  ${escapeForConfirmation(f.label)}: ${escapeForConfirmation(f.value)}`)];

@@ -13,6 +13,8 @@ import { writeFile } from 'node:fs/promises';
 import { ImageFactory } from '../support/image-factory.ts';
 import { startRegistry } from '../support/registry.fixture.ts';
 import { rewriteAuditLines, storedAuditLines } from '../support/store-tamper.ts';
+import { freePort } from '../support/processes.ts';
+import type { Command } from '../../main/cli/commands/command.types.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let hsm: SoftHsm;
@@ -30,11 +32,11 @@ after(async () => {
 });
 
 // Runs the installed `signet` bin as a user would, through package.json's bin path.
-async function signet(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function signet(args: string[], input = '', env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
   return new Promise((resolve) => {
     const child = spawn(join(root, pkg.bin.signet), args, {
-      env: { ...process.env, ...keychain.env, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools', 'bin'), PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
+      env: { ...process.env, ...keychain.env, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools', 'bin'), PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}`, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -182,12 +184,12 @@ test('signet policy import, evaluate and export: exit 0 only when the policy adm
     assert.match(exported.stderr, /^gap: Rule .*images signed only as sigstore-bundle are rejected\.$/m);
     assert.equal(JSON.parse(await readFile(join(out, 'policy.json'), 'utf8')).default[0].type, 'reject');
     const unknown = await signet(['policy', 'export', 'cli-policy', '--target', 'gatekeeper']);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 3);
     assert.match(unknown.stderr, /--target must be one of kyverno, policy-controller, containers-policy, notation/);
     assert.match((await signet(['policy', 'show', 'cli-policy'])).stdout, new RegExp(`Rule 1: ${host}/cli/\\* \\(enforce\\)\n  1 of 1 signers`));
     assert.equal((await signet(['policy', 'remove', 'cli-policy'])).code, 0);
     const gone = await signet(['policy', 'evaluate', 'cli-policy', `${host}/cli/pol:signed`]);
-    assert.equal(gone.code, 1);
+    assert.equal(gone.code, 3);
     assert.match(gone.stderr, /NotFound: No policy cli-policy/);
   } finally {
     await registry.stop();
@@ -248,7 +250,7 @@ test('signet compromise: assess lists what the key signed after the time; respon
     assert.match(assessed.stdout, new RegExp(`^Key "cmp key" \\(${key.fingerprint}\\), invalid since ${since.replace(/[.]/g, '\\.')}: 1 affected image\\(s\\)`));
     assert.ok(assessed.stdout.includes(image.digest), assessed.stdout);
     assert.match(assessed.stdout, /found in (the audit log|.*scan)/);
-    assert.equal((await signet(['compromise', 'assess', 'cmp key'])).code, 1, 'without --since the time is unknown');
+    assert.equal((await signet(['compromise', 'assess', 'cmp key'])).code, 3, 'without --since the time is unknown');
 
     const refused = await signet(['compromise', 'respond', 'cmp key', '--since', since, '--registry', 'cli-cmp']);
     assert.equal(refused.code, 1);
@@ -309,4 +311,121 @@ test('signet scan: a registry scan prints its summary and exits 0; history, diff
   } finally {
     await registry.stop();
   }
+});
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test('signet VERB --help prints that verb\'s usage, read from its table, and exits 0; signet --help stays the overview', async () => {
+  const [{ keysCommands }, { verifyCommands }, { scanCommands }, { backupCommands }, { systemCommands }] = await Promise.all([
+    import('../../main/cli/commands/keys.command.ts'),
+    import('../../main/cli/commands/verify.command.ts'),
+    import('../../main/cli/commands/scan.command.ts'),
+    import('../../main/cli/commands/recovery.command.ts'),
+    import('../../main/cli/commands/system.command.ts'),
+  ]);
+  const cases: [string[], string, Command | undefined][] = [
+    [['keys', 'generate', '--help'], 'keys generate', keysCommands['keys generate']],
+    [['verify', '--help'], 'verify', verifyCommands.verify],
+    [['--json', 'scan', 'diff', '-h'], 'scan diff', scanCommands['scan diff']],
+    [['backup', 'key', '--help'], 'backup key', backupCommands['backup key']],
+    [['status', '--help'], 'status', systemCommands.status],
+  ];
+  for (const [args, name, command] of cases) {
+    assert.ok(command, name);
+    const result = await signet(args);
+    assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+    assert.equal(result.stderr, '');
+    assert.ok(result.stdout.startsWith(`signet ${name}: ${command.summary}\n\nUsage: signet [--json] ${[name, ...command.positionals.map((a) => a.name)].join(' ')}`), result.stdout);
+    for (const [flag, option] of Object.entries(command.options)) assert.match(result.stdout, new RegExp(`^  --${escapeRegExp(flag)}${option.value ? ` ${escapeRegExp(option.value)}` : ''} +${escapeRegExp(option.help)}$`, 'm'), `${name} --${flag}`);
+    for (const argument of command.positionals) assert.match(result.stdout, new RegExp(`^  ${escapeRegExp(argument.name)} +${escapeRegExp(argument.help)}$`, 'm'), `${name} ${argument.name}`);
+    assert.match(result.stdout, /^ {2}--json +machine-readable output$/m);
+    assert.match(result.stdout, /\nExit codes:\n {2}0 .*\n {2}1 .*not verified.*\n {2}2 .*command line.*\n {2}3 .*could not check.*\n {2}4 .*declined\n$/);
+  }
+  const overview = await signet(['--help']);
+  assert.equal(overview.code, 0);
+  assert.ok(overview.stdout.startsWith('signet: manage signing keys and container-image signatures\n\nUsage: signet [--json] COMMAND [ARGS]\n'));
+  assert.doesNotMatch(overview.stdout, /Exit codes:/);
+  assert.equal((await signet(['-h'])).stdout, overview.stdout);
+  const group = await signet(['keys', '--help']);
+  assert.equal(group.code, 0);
+  assert.match(group.stdout, /^ {2}keys generate +make a key/m);
+});
+
+test('usage errors: an unknown option names the verb and the nearest flag, --json puts the error on stdout, and each exits 2', async () => {
+  const near = await signet(['verify', 'registry.example/app:v1', '--keyrf', 'ci key']);
+  assert.equal(near.code, 2);
+  assert.equal(near.stderr, 'signet: verify has no option --keyrf; did you mean --keyref? Run signet verify --help for its options.\n');
+  const far = await signet(['keys', 'generate', '--label', 'x', '--frobnicate']);
+  assert.equal(far.code, 2);
+  assert.equal(far.stderr, 'signet: keys generate has no option --frobnicate. Run signet keys generate --help for its options.\n');
+  const json = await signet(['--json', 'verify', 'registry.example/app:v1', '--foo']);
+  assert.equal(json.code, 2);
+  assert.equal(json.stderr, '');
+  assert.deepEqual(JSON.parse(json.stdout), { error: { code: 'Usage', message: 'verify has no option --foo. Run signet verify --help for its options.' } });
+  const count = await signet(['--json', 'scan', 'diff', 'one']);
+  assert.equal(count.code, 2);
+  assert.equal(count.stderr, '');
+  const error = (JSON.parse(count.stdout) as { error: { code: string; message: string } }).error;
+  assert.equal(error.code, 'Usage');
+  assert.match(error.message, /^scan diff takes 2 arguments \(FROM TO\)\. Run signet scan diff --help/);
+  const bare = await signet(['keys', 'generate', '--label']);
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /^signet: --label needs its value \(NAME\)\nRun signet keys generate --help/);
+});
+
+test('signet verify exits 0 when verified, 1 when unsigned, 3 when the tag is not found or the registry cannot be reached', async () => {
+  const registry = await startRegistry();
+  try {
+    const host = new URL(registry.url).host;
+    const factory = new ImageFactory(registry.url);
+    await factory.image('cli/exit', 'signed', { os: 'linux', architecture: 'amd64' }, 'exit signed');
+    await factory.image('cli/exit', 'unsigned', { os: 'linux', architecture: 'amd64' }, 'exit unsigned');
+    assert.equal((await signet(['keys', 'generate', '--label', 'exit signer'])).code, 0);
+    const signed = await atTerminal(['sign', `${host}/cli/exit:signed`, '--key', "'exit signer'"], 'sign');
+    assert.equal(signed.code, 0, signed.output);
+    const verified = await signet(['verify', `${host}/cli/exit:signed`, '--keyref', 'exit signer']);
+    assert.equal(verified.code, 0, verified.stderr + verified.stdout);
+    assert.match(verified.stdout, /^✓ verified /);
+    const unsigned = await signet(['verify', `${host}/cli/exit:unsigned`, '--keyref', 'exit signer']);
+    assert.equal(unsigned.code, 1, unsigned.stderr + unsigned.stdout);
+    assert.match(unsigned.stdout, /^! unsigned /);
+    const missing = await signet(['verify', `${host}/cli/exit:missing`, '--keyref', 'exit signer']);
+    assert.equal(missing.code, 3, missing.stderr + missing.stdout);
+    assert.match(missing.stderr, /^signet: NotFound: /);
+    const missingJson = await signet(['--json', 'tree', `${host}/cli/exit:missing`, '--keyref', 'exit signer']);
+    assert.equal(missingJson.code, 3);
+    assert.equal((JSON.parse(missingJson.stdout) as { error: { code: string } }).error.code, 'NotFound');
+  } finally {
+    await registry.stop();
+  }
+  const port = await freePort();
+  const unreachable = await signet(['verify', `127.0.0.1:${port}/cli/exit:signed`, '--keyref', 'exit signer']);
+  assert.equal(unreachable.code, 3, unreachable.stderr + unreachable.stdout);
+  assert.match(unreachable.stderr, new RegExp(`^signet: Unavailable: Nothing is listening at 127\\.0\\.0\\.1:${port}`));
+});
+
+test('a confirmation declined at the terminal exits 4 and changes nothing', async () => {
+  const key = KeyRecordSchema.parse(JSON.parse((await signet(['--json', 'keys', 'generate', '--label', 'declined key'])).stdout));
+  const declined = await atTerminal(['keys', 'revoke', key.id, '--reason', 'superseded'], 'no');
+  assert.equal(declined.code, 4, declined.output);
+  assert.match(declined.output, /Type "revoke" to confirm/);
+  const keys = KeyRecordSchema.array().parse(JSON.parse((await signet(['--json', 'keys', 'list'])).stdout));
+  assert.equal(keys.find((k) => k.id === key.id)?.status, 'active');
+});
+
+test('signet status writes nothing on stderr with SoftHSM and the TPM module loaded; without a TPM the TSS2 stack stays quiet too', async () => {
+  const { startTpm } = await import('../support/tpm.fixture.ts');
+  const tpm = await startTpm('cli-tpm');
+  try {
+    const result = await signet(['status'], '', { ...tpm.env, TSS2_LOG: undefined, TPM2_PKCS11_LOG_LEVEL: undefined });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /token "cli-token"/);
+    assert.match(result.stdout, /token "cli-tpm"/);
+    assert.equal(result.stderr, '');
+  } finally {
+    await tpm.stop();
+  }
+  const withoutTpm = await signet(['status'], '', { TSS2_LOG: undefined, TPM2_PKCS11_LOG_LEVEL: undefined });
+  assert.equal(withoutTpm.code, 0, withoutTpm.stderr);
+  assert.doesNotMatch(withoutTpm.stderr, /:tcti:|TSS2/);
 });

@@ -231,7 +231,7 @@ test('verify and inspect of hostile registry documents end in a clear verdict or
     const command = index % 2 === 0 ? 'verify' : 'tree';
     const { code, stdout, stderr } = await signet([command, reference, '--no-public-good']);
     const output = `${stdout}${stderr}`;
-    assert.equal(code, 1, `seed ${SEED}: signet ${command} ${reference} exited ${code}: ${output}`);
+    assert.equal(code, /^signet: [A-Za-z]+: /.test(stderr) ? 3 : 1, `seed ${SEED}: signet ${command} ${reference} exited ${code}: ${output}`);
     assert.ok(output.trim().length > 0, `seed ${SEED}: signet ${command} ${reference} said nothing`);
     assert.doesNotMatch(output, STACK, `seed ${SEED}: signet ${command} ${reference}: ${output}`);
     assert.doesNotMatch(output, RAW_ESCAPE, `seed ${SEED}: signet ${command} ${reference} printed a raw escape: ${JSON.stringify(output)}`);

@@ -108,20 +108,20 @@ test('a signature by a key later revoked as compromised no longer counts', async
 
 test('bad references and unknown keys are refused with a clear error', async () => {
   const bad = await signet(['verify', 'Not A Reference', '--key', join(dir, 'cosign.pub')]);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 3);
   assert.match(bad.stderr, /BadInput/);
   const missing = await signet(['verify', `${host}/shop/api:v1`, '--keyref', 'no such key']);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 3);
   assert.match(missing.stderr, /NotFound: No key no such key/);
 });
 
 test('a keyless identity is all or nothing: an issuer alone or an identity without its issuer is refused before anything is verified', async () => {
   const image = `${host}/shop/api:v1`;
   const issuerOnly = await signet(['verify', image, '--issuer', 'https://token.actions.githubusercontent.com']);
-  assert.equal(issuerOnly.code, 1);
+  assert.equal(issuerOnly.code, 3);
   assert.match(issuerOnly.stderr, /BadInput: An OIDC issuer alone names no signer/);
   const noIssuer = await signet(['verify', image, '--identity', 'spiffe://cluster.example/ns/prod/sa/builder']);
-  assert.equal(noIssuer.code, 1);
+  assert.equal(noIssuer.code, 3);
   assert.match(noIssuer.stderr, /BadInput: A keyless signer identity needs the OIDC issuer/);
   const both = await signet(['verify', image, '--identity', 'a@example.com', '--identity-regexp', '.*', '--issuer', 'https://accounts.google.com']);
   assert.match(both.stderr, /BadInput: Give the signer identity exactly \(--identity\) or as a pattern \(--identity-regexp\), not both/);

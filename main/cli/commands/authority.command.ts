@@ -4,8 +4,14 @@ import type { CommandTable } from './command.types.ts';
 /** `signet authority ...`: Signet's certificate authority for Notation. */
 export const authorityCommands: CommandTable = {
   'authority create': {
-    options: { name: string, backend: string, module: string, token: string },
-    positionals: 0,
+    summary: "make Signet's certificate authority for Notation: a root and an intermediate",
+    options: {
+      name: string('NAME', "the authority's name (required)"),
+      backend: string('KIND', 'software or pkcs11 (default: pkcs11 with --module, else software)'),
+      module: string('PATH', 'the PKCS#11 module, for keys on a token'),
+      token: string('LABEL', 'the token label, for keys on a token'),
+    },
+    positionals: [],
     run: async (session, v) => {
       if (typeof v.name !== 'string') throw new UsageError('--name is required');
       const call = await session.client();
@@ -16,8 +22,9 @@ export const authorityCommands: CommandTable = {
     },
   },
   'authority show': {
+    summary: 'the root and intermediate certificates and the issued leaves',
     options: {},
-    positionals: 0,
+    positionals: [],
     run: async (session) => {
       const view = await (await session.client()).authority.get({});
       if (!view.exists) return { text: 'No certificate authority yet; create one with `signet authority create --name NAME`.', json: view };
@@ -26,8 +33,9 @@ export const authorityCommands: CommandTable = {
     },
   },
   'authority crl': {
-    options: { output: string },
-    positionals: 0,
+    summary: 'the current CRL of the intermediate',
+    options: { output: string('FILE', 'write the CRL to FILE instead of printing it') },
+    positionals: [],
     run: async (session, v) => {
       const file = await (await session.client()).authority.crl({});
       return { text: await output(v, file), json: file };

@@ -1,13 +1,20 @@
 import { writeFile } from 'node:fs/promises';
-import type { Values } from './command.types.ts';
+import type { Argument, Flag, Values } from './command.types.ts';
 
 /** A mistake on the command line: reported with a hint and exit code 2. */
 export class UsageError extends Error {}
 
-/** parseArgs shorthands: a string flag, a repeatable string flag, a boolean flag that defaults to false. */
-export const string = { type: 'string' } as const;
-export const many = { type: 'string', multiple: true } as const;
-export const flag = { type: 'boolean', default: false } as const;
+/** A string flag: the placeholder of its value and its line in the verb's --help. */
+export const string = (value: string, help: string): Flag => ({ type: 'string', value, help });
+
+/** A repeatable string flag, given once per value. */
+export const many = (value: string, help: string): Flag => ({ type: 'string', multiple: true, value, help });
+
+/** A boolean flag that defaults to false. */
+export const flag = (help: string): Flag => ({ type: 'boolean', default: false, help });
+
+/** A positional argument: its placeholder and what it names. */
+export const arg = (name: string, help: string): Argument => ({ name, help });
 
 // A repeatable flag's values; none when it was not given.
 export function listOf(values: Values, name: string): string[] {

@@ -1,4 +1,3 @@
-import type { ParseArgsConfig } from 'node:util';
 import type { AppContext } from '../../app/app.context.ts';
 import type { VerifyContext } from '../../images/verify-context.types.ts';
 import type { Client } from '../../../shared/client.ts';
@@ -20,10 +19,29 @@ export interface CommandResult {
   code?: number;
 }
 
-/** One verb: its flags, how many positional arguments it takes, and what it does. */
+/** One flag: what parseArgs reads (type, multiple, default) and the line the verb's --help prints for it. */
+export interface Flag {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  readonly default?: boolean;
+  /** The placeholder for the flag's value in the help (FILE, NAME); none for a boolean flag. */
+  readonly value?: string;
+  readonly help: string;
+}
+
+/** One positional argument: its placeholder and what it names, for the verb's --help. */
+export interface Argument {
+  readonly name: string;
+  readonly help: string;
+}
+
+/** One verb: what it does in a line, its flags, its positional arguments and what it does when run. */
 export interface Command {
-  options: NonNullable<ParseArgsConfig['options']>;
-  positionals: number;
+  summary: string;
+  options: Readonly<Record<string, Flag>>;
+  positionals: readonly Argument[];
+  /** Lines printed after the flags in the verb's --help: how flags combine, what the exit code means here. */
+  notes?: readonly string[];
   run(session: Session, values: Values, args: string[]): Promise<CommandResult>;
 }
 

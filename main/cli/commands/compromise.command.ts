@@ -4,7 +4,7 @@ import type { Client } from '../../../shared/client.ts';
 import type { CompromiseAssessment, CompromiseReport } from '../../../shared/model/compromise.model.ts';
 import { PolicyTargetSchema } from '../../../shared/model/policy.model.ts';
 import { SignetError } from '../../errors.ts';
-import { flag, listOf, many, string } from './command.options.ts';
+import { arg, flag, listOf, many, string } from './command.options.ts';
 import type { CommandTable, Values } from './command.types.ts';
 
 export interface CompromiseArguments {
@@ -76,7 +76,12 @@ async function writeReportFiles(folder: string, report: CompromiseReport): Promi
   return written;
 }
 
-const compromiseOptions = { since: string, registry: many } as const;
+const compromiseOptions = {
+  since: string('DATE', 'from when the key is no longer trusted, such as 2026-05-01T09:00:00Z (required)'),
+  registry: many('NAME', 'a configured registry to scan for what the key signed; repeat for more'),
+} as const;
+
+const compromisedKey = arg('KEY', 'the key id or label');
 
 // The flags of both compromise verbs, as the functions above read them.
 function compromiseArguments(key: string, v: Values): CompromiseArguments {
@@ -86,13 +91,21 @@ function compromiseArguments(key: string, v: Values): CompromiseArguments {
 /** `signet compromise assess` and `signet compromise respond`. */
 export const compromiseCommands: CommandTable = {
   'compromise assess': {
+    summary: 'the images the key signed after DATE, from the audit log and registry scans',
     options: compromiseOptions,
-    positionals: 1,
+    positionals: [compromisedKey],
     run: async (session, v, [key]) => assessCompromise(await session.client(), compromiseArguments(key!, v)),
   },
   'compromise respond': {
-    options: { ...compromiseOptions, 'no-resign': flag, 'remove-signatures': flag, export: many, output: string },
-    positionals: 1,
+    summary: 'rotate, revoke for keyCompromise and re-sign every affected image with the successor, after one typed confirmation',
+    options: {
+      ...compromiseOptions,
+      'no-resign': flag('do not re-sign the affected images'),
+      'remove-signatures': flag("remove the compromised key's signatures from the registry"),
+      export: many('TARGET', 'export the updated policies: kyverno, policy-controller, containers-policy or notation; repeat for more'),
+      output: string('DIR', 'write the revocation list, the report and the exports into DIR'),
+    },
+    positionals: [compromisedKey],
     run: async (session, v, [key]) => respondToCompromise(await session.client(), compromiseArguments(key!, v)),
   },
 };

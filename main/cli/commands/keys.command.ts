@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { KeyRecord, PrepareKeyAction } from '../../../shared/model/keys.model.ts';
-import { flag, output, string, UsageError } from './command.options.ts';
+import { arg, flag, output, string, UsageError } from './command.options.ts';
 import type { CommandTable, Session } from './command.types.ts';
 
 // Rotate, revoke, destroy and set-admin go through one intent; destroying also asks for the key's label to be typed.
@@ -16,6 +16,11 @@ async function confirmAction(session: Session, request: PrepareKeyAction): Promi
   return call.keys.confirm({ intentId: intent.intentId, typedConfirmation: typed });
 }
 
+const keyId = arg('ID', 'the key id (k-...) from keys list');
+const outputFlag = (what: string) => string('FILE', `write ${what} to FILE instead of printing it`);
+const moduleFlag = string('PATH', 'the PKCS#11 module (required)');
+const tokenFlag = string('LABEL', 'the token label (required)');
+
 // The cosign convention: COSIGN_PASSWORD when set, otherwise asked at the terminal without echo.
 async function password(question: string): Promise<string> {
   const fromEnv = process.env.COSIGN_PASSWORD;
@@ -28,8 +33,9 @@ async function password(question: string): Promise<string> {
 /** `signet keys ...`: the inventory, its keys' life cycle, cosign keys and the revocation list. */
 export const keysCommands: CommandTable = {
   'keys list': {
+    summary: 'every key with its status, expiry and use',
     options: {},
-    positionals: 0,
+    positionals: [],
     run: async (session) => {
       const call = await session.client();
       const keys = await call.keys.list({});
@@ -38,8 +44,17 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys generate': {
-    options: { label: string, backend: string, module: string, token: string, algorithm: string, expires: string, wrappable: flag },
-    positionals: 0,
+    summary: 'make a key in the software store or on a PKCS#11 token',
+    options: {
+      label: string('NAME', "the key's name in the inventory (required)"),
+      backend: string('KIND', 'software or pkcs11 (default: pkcs11 with --module, else software)'),
+      module: string('PATH', 'the PKCS#11 module, for a token key'),
+      token: string('LABEL', 'the token label, for a token key'),
+      algorithm: string('ALG', 'ecdsa-p256, ecdsa-p384, ed25519, rsa-3072 or rsa-4096'),
+      expires: string('DATE', 'when the key stops signing, such as 2027-01-01'),
+      wrappable: flag('a token key backups may hold, wrapped under the backup key'),
+    },
+    positionals: [],
     run: async (session, v) => {
       if (typeof v.label !== 'string') throw new UsageError('--label is required');
       const call = await session.client();
@@ -51,8 +66,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys export': {
-    options: { format: string, output: string },
-    positionals: 1,
+    summary: 'print or write the public key',
+    options: { format: string('FORMAT', 'pem (default), cosign-pub or jwk'), output: outputFlag('the public key') },
+    positionals: [keyId],
     run: async (session, v, [keyId]) => {
       const call = await session.client();
       const file = await call.keys.exportPublic({ keyId: keyId!, format: (v.format ?? 'pem') as never });
@@ -60,8 +76,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys rotate': {
-    options: { 'overlap-days': string, label: string },
-    positionals: 1,
+    summary: 'make a successor key and a statement cross-signed by both, after a typed confirmation',
+    options: { 'overlap-days': string('N', 'days the old key may still sign (default 7)'), label: string('NAME', "the successor's name") },
+    positionals: [keyId],
     run: async (session, v, [keyId]) => {
       const overlapDays = v['overlap-days'] === undefined ? undefined : Number(v['overlap-days']);
       const key = await confirmAction(session, { action: 'rotate', keyId: keyId!, overlapDays: overlapDays as number, label: v.label as string | undefined });
@@ -69,8 +86,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys revoke': {
-    options: { reason: string, 'invalid-since': string },
-    positionals: 1,
+    summary: 'revoke a key, after a typed confirmation',
+    options: { reason: string('REASON', 'the RFC 5280 reason: keyCompromise, superseded, cessationOfOperation, ... (required)'), 'invalid-since': string('DATE', 'from when its signatures no longer count (default: now)') },
+    positionals: [keyId],
     run: async (session, v, [keyId]) => {
       if (typeof v.reason !== 'string') throw new UsageError('--reason is required (keyCompromise, superseded, cessationOfOperation, ...)');
       const invalidSince = new Date(typeof v['invalid-since'] === 'string' ? v['invalid-since'] : Date.now()).toISOString();
@@ -79,16 +97,18 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys destroy': {
+    summary: "erase the private key; its record stays (asks for the key's label to be typed)",
     options: {},
-    positionals: 1,
+    positionals: [keyId],
     run: async (session, _v, [keyId]) => {
       const key = await confirmAction(session, { action: 'destroy', keyId: keyId! });
       return { text: `Destroyed the private key of ${key.id} "${key.label}"; its record stays.`, json: key };
     },
   },
   'keys import-cosign': {
-    options: { label: string },
-    positionals: 1,
+    summary: 'a cosign.key becomes a sealed software key (password: COSIGN_PASSWORD or asked at the terminal)',
+    options: { label: string('NAME', "the key's name in the inventory (required)") },
+    positionals: [arg('FILE', 'the cosign.key')],
     run: async (session, v, [file]) => {
       if (typeof v.label !== 'string') throw new UsageError('--label is required');
       const pem = await readFile(file!, 'utf8');
@@ -98,8 +118,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys export-cosign': {
-    options: { output: string },
-    positionals: 1,
+    summary: 'a software key as cosign.key, encrypted with a password you choose (COSIGN_PASSWORD or asked)',
+    options: { output: string('FILE', 'the cosign.key to write; it must not exist (required)') },
+    positionals: [keyId],
     run: async (session, v, [keyId]) => {
       if (typeof v.output !== 'string') throw new UsageError('--output is required: the private key is never printed');
       const app = await session.app();
@@ -109,8 +130,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys discover': {
-    options: { module: string, token: string },
-    positionals: 0,
+    summary: 'the keys on a token, and which the inventory knows',
+    options: { module: moduleFlag, token: tokenFlag },
+    positionals: [],
     run: async (session, v) => {
       const call = await session.client();
       const keys = await call.keys.discover({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') });
@@ -119,8 +141,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys adopt': {
-    options: { module: string, token: string, label: string },
-    positionals: 1,
+    summary: 'take a key made elsewhere on a token into the inventory',
+    options: { module: moduleFlag, token: tokenFlag, label: string('NAME', "the key's name in the inventory (required)") },
+    positionals: [arg('OBJECT_ID', 'the object id keys discover printed')],
     run: async (session, v, [objectId]) => {
       const call = await session.client();
       const key = await call.keys.adopt({ modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? ''), objectId: objectId!, label: String(v.label ?? '') });
@@ -128,8 +151,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys rotation-statement': {
-    options: { output: string },
-    positionals: 1,
+    summary: 'the cross-signed rotation statement of a rotated key',
+    options: { output: outputFlag('the statement') },
+    positionals: [keyId],
     run: async (session, v, [keyId]) => {
       const call = await session.client();
       const file = await call.keys.rotationStatement({ keyId: keyId! });
@@ -137,8 +161,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys import-revocations': {
+    summary: 'apply a newer revocation list signed by the admin key',
     options: {},
-    positionals: 1,
+    positionals: [arg('FILE', 'the signed revocation list')],
     run: async (session, _v, [file]) => {
       const call = await session.client();
       const result = await call.keys.importRevocations({ text: await readFile(file!, 'utf8') });
@@ -146,16 +171,18 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys set-admin': {
+    summary: 'the key that signs the revocation list, after a typed confirmation',
     options: {},
-    positionals: 1,
+    positionals: [keyId],
     run: async (session, _v, [keyId]) => {
       const key = await confirmAction(session, { action: 'set-admin', keyId: keyId! });
       return { text: `${key.id} "${key.label}" now signs the revocation list.`, json: key };
     },
   },
   'keys reconcile': {
+    summary: 'compare the inventory with the tokens and the sealed store; changes nothing',
     options: {},
-    positionals: 0,
+    positionals: [],
     run: async (session) => {
       const call = await session.client();
       const differences = await call.keys.reconcile({});
@@ -163,8 +190,9 @@ export const keysCommands: CommandTable = {
     },
   },
   'keys revocations': {
-    options: { output: string },
-    positionals: 0,
+    summary: 'the signed revocation list',
+    options: { output: outputFlag('the list') },
+    positionals: [],
     run: async (session, v) => {
       const call = await session.client();
       const file = await call.keys.revocations({});

@@ -9,7 +9,7 @@ import { signerName } from '../../policy/policy-signers.ts';
 import { readTwins } from '../../recovery/twin.service.ts';
 import { exportForTarget, findPolicy, readPolicies } from '../../policy/policy.service.ts';
 import type { SignetAuthority } from '../../policy/policy.types.ts';
-import { flag, string, UsageError } from './command.options.ts';
+import { arg, flag, string, UsageError } from './command.options.ts';
 import type { CommandTable, Session } from './command.types.ts';
 
 /** What the CLI's evaluate and export read: the same parts `verify` uses, and Signet's CA only when a policy trusts a CA. */
@@ -94,19 +94,23 @@ function policyAuthority(session: Session): SignetAuthority {
   };
 }
 
+const policyId = arg('ID', 'the policy id from policy list');
+
 /** `signet policy ...`: list, import, show, remove, evaluate against an image and export for admission controllers. */
 export const policyCommands: CommandTable = {
   'policy list': {
+    summary: 'every trust policy',
     options: {},
-    positionals: 0,
+    positionals: [],
     run: async (session) => {
       const policies = await (await session.client()).policies.list({});
       return { text: formatPolicies(policies), json: policies };
     },
   },
   'policy import': {
+    summary: 'add or replace a policy from a JSON file (checked against the policy schema)',
     options: {},
-    positionals: 1,
+    positionals: [arg('FILE', 'the policy as JSON')],
     run: async (session, _v, [file]) => {
       const policy = readPolicyJson(await readFile(file!, 'utf8'), file!);
       const saved = await (await session.client()).policies.save(policy as never);
@@ -114,8 +118,9 @@ export const policyCommands: CommandTable = {
     },
   },
   'policy show': {
+    summary: "a policy's rules: scope, signers, threshold, formats, attestations, enforcement",
     options: {},
-    positionals: 1,
+    positionals: [policyId],
     run: async (session, _v, [policyId]) => {
       const call = await session.client();
       const [policies, keys] = await Promise.all([call.policies.list({}), call.keys.list({})]);
@@ -124,24 +129,29 @@ export const policyCommands: CommandTable = {
     },
   },
   'policy remove': {
+    summary: 'delete a policy',
     options: {},
-    positionals: 1,
+    positionals: [policyId],
+    notes: ['Exit 1 when there was no such policy.'],
     run: async (session, _v, [policyId]) => {
       const result = await (await session.client()).policies.remove({ policyId: policyId! });
       return { text: result.removed ? `Removed policy ${policyId}.` : `No policy ${policyId}; nothing was removed.`, json: result, code: result.removed ? 0 : 1 };
     },
   },
   'policy evaluate': {
-    options: { insecure: flag },
-    positionals: 2,
+    summary: "the policy's verdict on an image",
+    options: { insecure: flag('talk to the registry over plain HTTP or with an unverified certificate') },
+    positionals: [policyId, arg('IMAGE', 'REGISTRY/REPOSITORY[:TAG|@DIGEST], or oci:LAYOUT[:TAG]')],
+    notes: ['Exit 0 when the policy admits the image, 1 when it refuses it, 3 when it could not be checked.'],
     run: async (session, v, [policyId, image]) => {
       const evaluation = await evaluatePolicy({ ...(await session.verifyContext()), authority: policyAuthority(session) }, policyId!, image!, v.insecure === true);
       return { text: formatEvaluation(evaluation), json: evaluation, code: evaluation.admitted ? 0 : 1 };
     },
   },
   'policy export': {
-    options: { target: string, output: string },
-    positionals: 1,
+    summary: 'the policy for an admission controller; what it cannot express goes to stderr',
+    options: { target: string('TARGET', 'kyverno, policy-controller, containers-policy or notation (required)'), output: string('DIR', 'write the files into DIR instead of printing them') },
+    positionals: [policyId],
     run: async (session, v, [policyId]) => {
       if (typeof v.target !== 'string') throw new UsageError('--target is required: kyverno, policy-controller, containers-policy or notation');
       const exported = await exportPolicyFor({ ...(await session.verifyContext()), authority: policyAuthority(session) }, policyId!, v.target);

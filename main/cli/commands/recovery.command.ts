@@ -4,7 +4,7 @@ import type { AppContext } from '../../app/app.context.ts';
 import { readSecret } from '../prompt.ts';
 import { SignetError } from '../../errors.ts';
 import type { PassphraseOpen } from '../../recovery/recovery.service.ts';
-import { flag, listOf, many, string, UsageError } from './command.options.ts';
+import { arg, flag, listOf, many, string, UsageError } from './command.options.ts';
 import type { CommandTable, Values } from './command.types.ts';
 
 type Output = { text: string; json: unknown; code?: number };
@@ -14,7 +14,7 @@ export type CliUnlock = { passphrase: true } | { shareFiles: string[] };
 
 // Asked twice without echo: a mistyped passphrase would make the backup unopenable.
 export async function newPassphrase(): Promise<string> {
-  if (!process.stdin.isTTY) throw new SignetError('BadInput', 'A backup passphrase is typed at a terminal; run the command interactively.');
+  if (!process.stdin.isTTY) throw new SignetError('Forbidden', 'A backup passphrase is typed at a terminal; run the command interactively.');
   const first = await readSecret('Passphrase for the backup (at least 12 characters): ');
   const again = await readSecret('The same passphrase again: ');
   if (first !== again) throw new SignetError('BadInput', 'The two passphrases differ; nothing was written.');
@@ -125,11 +125,22 @@ function backupUnlock(v: Values): CliUnlock {
   return v.passphrase === true ? { passphrase: true } : { shareFiles };
 }
 
+const backupFile = arg('FILE', 'the .signet-backup file');
+const unlockOptions = { passphrase: flag('open the backup with its passphrase, typed at the terminal'), share: many('SHEET', 'a recovery sheet file; repeat up to the threshold') } as const;
+const secondToken = { module: string('PATH', 'the PKCS#11 module of the second token (required)'), token: string('LABEL', 'the label of the second token (required)') } as const;
+
 /** `signet backup ...`: create, inspect, drill and restore backups; the backup key and key twins on a second token. */
 export const backupCommands: CommandTable = {
   'backup create': {
-    options: { output: string, passphrase: flag, custodians: string, threshold: string },
-    positionals: 0,
+    summary: 'encrypt the software keys, inventory, policies, revocations, settings and audit log, after a typed confirmation',
+    options: {
+      output: string('DIR', 'the folder the backup (and the recovery sheets) go into (required)'),
+      passphrase: flag('encrypt under a passphrase, typed twice at the terminal'),
+      custodians: string('NAME,NAME,...', 'split the key among custodians, one printable recovery sheet each'),
+      threshold: string('M', 'how many custodians open the backup (required with --custodians)'),
+    },
+    positionals: [],
+    notes: ['Give --passphrase, or --custodians with --threshold.'],
     run: async (session, v) => {
       if (typeof v.output !== 'string') throw new UsageError('--output DIR is required');
       if ((v.passphrase === true) === (typeof v.custodians === 'string')) throw new UsageError('give --passphrase, or --custodians NAME,NAME,... with --threshold M');
@@ -139,23 +150,29 @@ export const backupCommands: CommandTable = {
     },
   },
   'backup inspect': {
+    summary: "a backup's manifest: each item with its SHA-256, and the keys that stay on tokens",
     options: {},
-    positionals: 1,
+    positionals: [backupFile],
     run: async (session, _v, [file]) => inspectBackup(await session.app(), file!),
   },
   'backup drill': {
-    options: { passphrase: flag, share: many },
-    positionals: 1,
+    summary: 'restore into fresh stores, sign with every key and check the published public keys',
+    options: unlockOptions,
+    positionals: [backupFile],
+    notes: ['Give --passphrase, or --share once per recovery sheet. Exit 0 when every key passes, 1 when one fails.'],
     run: async (session, v, [file]) => drillBackup(await session.app(), file!, backupUnlock(v)),
   },
   'backup restore': {
-    options: { passphrase: flag, share: many },
-    positionals: 1,
+    summary: 'restore a backup, after a typed confirmation; nothing is written unless all of it opens',
+    options: unlockOptions,
+    positionals: [backupFile],
+    notes: ['Give --passphrase, or --share once per recovery sheet.'],
     run: async (session, v, [file]) => restoreBackup(await session.app(), file!, backupUnlock(v)),
   },
   'backup key': {
-    options: { module: string, token: string },
-    positionals: 1,
+    summary: 'make (create) or print (show) the backup key, RSA-3072 and unwrap only, on a second token',
+    options: { module: string('PATH', 'the PKCS#11 module of the second token (required by create)'), token: string('LABEL', 'the label of the second token (required by create)') },
+    positionals: [arg('create|show', 'make the backup key, or print where it lives and its fingerprint')],
     run: async (session, v, [verb]) => {
       if (verb === 'show') return showBackupKey(await session.app());
       if (verb !== 'create') throw new UsageError('backup key create|show');
@@ -164,8 +181,9 @@ export const backupCommands: CommandTable = {
     },
   },
   'backup twin': {
-    options: { module: string, token: string, label: string },
-    positionals: 1,
+    summary: 'a second key on another token, cross-signed with a token key no backup can hold',
+    options: { ...secondToken, label: string('NAME', "the twin's name") },
+    positionals: [arg('ID', 'the token key to twin')],
     run: async (session, v, [keyId]) => {
       if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module PATH and --token LABEL name the second token');
       return twinKey(await session.app(), keyId!, { modulePath: v.module, tokenLabel: v.token }, v.label as string | undefined);

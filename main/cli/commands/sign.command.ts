@@ -1,9 +1,18 @@
 import type { Client } from '../../../shared/client.ts';
 import type { SignResult } from '../../../shared/model/signing.model.ts';
-import { flag, listOf, many, string, UsageError } from './command.options.ts';
+import { arg, flag, listOf, many, string, UsageError } from './command.options.ts';
 import type { CommandTable, Values } from './command.types.ts';
 
-const signOptions = { key: string, format: string, 'index-only': flag, annotation: many, timestamp: flag, insecure: flag } as const;
+const signOptions = {
+  key: string('ID|LABEL', 'the inventory key to sign with (required)'),
+  format: string('FORMAT', 'cosign (default), sigstore-bundle or notation'),
+  'index-only': flag('sign only the index, not each platform manifest'),
+  annotation: many('K=V', 'an annotation in the signature; repeat for more'),
+  timestamp: flag('add an RFC 3161 timestamp from the configured timestamp authority'),
+  insecure: flag('talk to the registry over plain HTTP or with an unverified certificate'),
+} as const;
+
+const signNotes = ['What will be signed is shown first and the word "sign" must be typed at the terminal; nothing goes to a public transparency log.', 'Exit 1 when a pushed signature does not verify on read-back.'];
 
 // --annotation K=V, repeatable; the contract checks the characters.
 function annotations(values: Values): Record<string, string> {
@@ -38,8 +47,10 @@ function exitCode(result: SignResult): number {
 /** `signet sign` and `signet sign-tags`: one intent, confirmed at the terminal, then the signatures pushed and verified. */
 export const signCommands: CommandTable = {
   sign: {
+    summary: 'sign an image (an index and each platform manifest) after a typed confirmation',
     options: signOptions,
-    positionals: 1,
+    positionals: [arg('IMAGE', 'REGISTRY/REPOSITORY[:TAG|@DIGEST]')],
+    notes: signNotes,
     run: async (session, v, [image]) => {
       const call = await session.client();
       const keyId = await keyIdOf(call, v.key);
@@ -51,8 +62,10 @@ export const signCommands: CommandTable = {
     },
   },
   'sign-tags': {
-    options: { ...signOptions, tags: string },
-    positionals: 1,
+    summary: 'sign every tag matching a pattern after one confirmation listing every digest',
+    options: { ...signOptions, tags: string('PATTERN', 'the tags to sign, with * and ? (required)') },
+    positionals: [arg('REPOSITORY', 'REGISTRY/REPOSITORY')],
+    notes: signNotes,
     run: async (session, v, [repository]) => {
       if (typeof v.tags !== 'string') throw new UsageError('--tags PATTERN is required');
       const call = await session.client();

@@ -1,11 +1,12 @@
-import { string, UsageError } from './command.options.ts';
+import { arg, string, UsageError } from './command.options.ts';
 import type { CommandTable } from './command.types.ts';
 
 /** `signet status`, `registries login` and `tokens remember-pin`: this machine and the secrets kept in its keychain. */
 export const systemCommands: CommandTable = {
   status: {
+    summary: 'key backends, keychain, registries and tools on this machine',
     options: {},
-    positionals: 0,
+    positionals: [],
     run: async (session) => {
       const call = await session.client();
       const status = await call.system.status({ refresh: true });
@@ -14,8 +15,9 @@ export const systemCommands: CommandTable = {
     },
   },
   'registries login': {
-    options: { username: string },
-    positionals: 1,
+    summary: 'keep a registry password in the OS keychain (read from the terminal or stdin)',
+    options: { username: string('NAME', 'the user name at the registry (required)') },
+    positionals: [arg('HOST', 'the registry host, such as ghcr.io or registry.example:5000')],
     run: async (session, v, [host]) => {
       if (typeof v.username !== 'string') throw new UsageError('--username is required');
       const { readSecret } = await import('../prompt.ts');
@@ -27,8 +29,9 @@ export const systemCommands: CommandTable = {
     },
   },
   'tokens remember-pin': {
-    options: { module: string, token: string },
-    positionals: 0,
+    summary: 'keep the token PIN in the OS keychain (read from the terminal or stdin)',
+    options: { module: string('PATH', 'the PKCS#11 module (required)'), token: string('LABEL', 'the token label (required)') },
+    positionals: [],
     run: async (session, v) => {
       if (typeof v.module !== 'string' || typeof v.token !== 'string') throw new UsageError('--module and --token are required');
       const { readSecret } = await import('../prompt.ts');

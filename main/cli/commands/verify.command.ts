@@ -5,7 +5,8 @@ import type { VerifyContext } from '../../images/verify-context.types.ts';
 import { VerifyEngine, type VerifyOptions } from '../../images/verify.engine.ts';
 import { CONFIGURED_TRUST, describeTrust, loadTrust } from '../../trust/trust-sources.ts';
 import { escapeControls } from '../../../shared/terminal-text.ts';
-import { flag, many, string } from './command.options.ts';
+import { EXIT } from '../exit-code.table.ts';
+import { arg, flag, many, string } from './command.options.ts';
 import type { CommandTable, Session, Values } from './command.types.ts';
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : []);
@@ -124,22 +125,29 @@ export function formatTree(report: ChainReport): string {
 }
 
 const verifyOptions = {
-  key: many,
-  keyref: many,
-  'trusted-root': string,
-  identity: string,
-  'identity-regexp': string,
-  issuer: string,
-  'issuer-regexp': string,
-  'rekor-key': many,
-  ca: many,
-  'notation-store': many,
-  crl: many,
-  tsa: many,
-  'require-tlog': flag,
-  'no-public-good': flag,
-  insecure: flag,
+  key: many('FILE', 'a public key (PEM or cosign.pub) to trust; repeat for more'),
+  keyref: many('ID', 'an inventory key (id or label) to trust; repeat for more'),
+  'trusted-root': string('FILE', 'a sigstore trusted_root.json to trust instead of the built-in public-good root'),
+  identity: string('SAN', "a keyless signer's certificate name, exactly (email, URI, SPIFFE ID, DNS name)"),
+  'identity-regexp': string('RE', 'the same as a pattern the whole name must match'),
+  issuer: string('URL', 'the OIDC issuer that vouched for the keyless signer (required with an identity)'),
+  'issuer-regexp': string('RE', 'the same as a pattern the whole issuer must match'),
+  'rekor-key': many('FILE', 'a transparency log public key to trust'),
+  ca: many('FILE', 'a CA certificate (PEM) to trust for certificate signatures'),
+  'notation-store': many('DIR', 'a Notation trust store folder, optionally prefixed ca:, signingAuthority: or tsa:'),
+  crl: many('FILE', 'a CRL to check certificates against'),
+  tsa: many('FILE', 'a timestamp authority certificate to trust'),
+  'require-tlog': flag('refuse a signature without a transparency log entry'),
+  'no-public-good': flag("do not trust sigstore's public-good root"),
+  insecure: flag('talk to the registry over plain HTTP or with an unverified certificate'),
 } as const;
+
+const imageArgument = arg('IMAGE', 'REGISTRY/REPOSITORY[:TAG|@DIGEST], or oci:LAYOUT[:TAG]');
+
+const verifyNotes = [
+  'Without trust flags the configured trust is used (the same as the Images screen); any trust flag narrows it to what the flags name.',
+  'Exit 0 only when the image is verified.',
+];
 
 // The light verify context serves the flags' trust; the configured trust opens the app only when no flag narrows it.
 async function verified(session: Session, image: string, v: Values): Promise<ChainReport> {
@@ -149,19 +157,23 @@ async function verified(session: Session, image: string, v: Values): Promise<Cha
 /** `signet verify` and `signet tree`: one check, printed as a verdict or as the trust-chain tree; exit 0 only when verified. */
 export const verifyCommands: CommandTable = {
   verify: {
+    summary: 'verify every signature and attestation of an image',
     options: verifyOptions,
-    positionals: 1,
+    positionals: [imageArgument],
+    notes: verifyNotes,
     run: async (session, v, [image]) => {
       const report = await verified(session, image!, v);
-      return { text: formatVerdict(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+      return { text: formatVerdict(report), json: report, code: report.verdict === 'verified' ? EXIT.done : EXIT.notVerified };
     },
   },
   tree: {
+    summary: 'the same check as verify, printed as the trust-chain tree',
     options: verifyOptions,
-    positionals: 1,
+    positionals: [imageArgument],
+    notes: verifyNotes,
     run: async (session, v, [image]) => {
       const report = await verified(session, image!, v);
-      return { text: formatTree(report), json: report, code: report.verdict === 'verified' ? 0 : 1 };
+      return { text: formatTree(report), json: report, code: report.verdict === 'verified' ? EXIT.done : EXIT.notVerified };
     },
   },
 };
