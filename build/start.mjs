@@ -27,5 +27,7 @@ if (reason === null) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log(`Signet: ${reason}; starting the browser host instead.`);
+  // Where a display exists the host opens the app in a window of its own; the printed address stays for headless machines.
+  if (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY) process.env.SIGNET_OPEN_WINDOW = '1';
   await import(new URL('../out/main/web/web.main.js', import.meta.url).href);
 }

@@ -18,6 +18,8 @@ export interface WebHostOptions {
   /** Serving beyond loopback exposes key operations to the network; it must be asked for by name. */
   allowRemote?: boolean;
   token?: string;
+  /** Told when a page has connected with the token (the app window's launch file is then removed). */
+  onClient?: () => void;
   /** Where socket and connection errors are written: the host's own log, never a page. */
   log?: (message: string) => void;
 }
@@ -119,6 +121,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const send = (message: SocketMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
+    options.onClient?.();
     const unsubscribe = options.app.events.subscribe((event, payload) => send({ kind: 'event', event, payload }));
     ws.on('close', unsubscribe);
     // ws closes a socket whose frame is over maxPayload (1009) or broken (1002) and reports it here; without a listener it would end the process.

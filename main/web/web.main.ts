@@ -4,6 +4,8 @@ import { keepServingOnUnexpectedErrors } from '../app/last-resort.ts';
 import { rendererDirectory } from '../app/paths.ts';
 import { SignetError } from '../errors.ts';
 import { startWebHost } from './web.host.ts';
+import { openAppWindow, type AppWindow } from '../platform/app-window.adapter.ts';
+import { join } from 'node:path';
 import { PageConfirmation } from './page-confirmation.ts';
 import { TerminalConfirmation } from '../cli/confirm.terminal.ts';
 
@@ -25,8 +27,10 @@ async function main(): Promise<void> {
   // What main runs, loads or sends in clear is confirmed at the terminal the host runs in, where the page cannot answer.
   const app = createApp({ host: 'web', confirmations: new PageConfirmation(), hostConfirmations: new TerminalConfirmation(), askPin });
   await reportStoreStart(app, (line) => console.log(`signet web: ${line}`));
+  let appWindow: AppWindow | null = null;
   const host = await startWebHost({
     app,
+    onClient: () => void appWindow?.launched(),
     staticDir: rendererDirectory(),
     host: values.host,
     port,
@@ -34,8 +38,17 @@ async function main(): Promise<void> {
   });
   console.log(`Signet is running in the browser host. Open ${host.url}`);
   console.log(`Data folder: ${app.dataDir}. Press Ctrl+C to stop.`);
+  // `npm start` without Electron asks for a window of its own where a display exists; headless machines keep the printed address.
+  if (process.env.SIGNET_OPEN_WINDOW === '1') {
+    appWindow = await openAppWindow(host.url, { profileDir: join(app.dataDir, 'app-window') }).catch((error: unknown) => {
+      console.log(`signet web: could not open a window (${error instanceof Error ? error.message : String(error)}); open the address above instead.`);
+      return null;
+    });
+    if (appWindow) console.log(`Opened Signet in a window of its own (${appWindow.openedWith}).`);
+  }
   // The app closes after the socket server, so the audit checkpoint at exit covers every request served.
   const stop = () => {
+    appWindow?.close();
     void host
       .close()
       .then(() => app.close())
