@@ -48,6 +48,7 @@ async function acquireModule(modulePath: string): Promise<LoadedModule> {
     again.users++;
     return again;
   }
+  quietTokenLibraries();
   const module = new pkcs11js.PKCS11();
   try {
     module.load(modulePath);
@@ -185,6 +186,13 @@ function splitEvenly<T>(items: T[], parts: number): T[][] {
     at += size;
   }
   return shares;
+}
+
+// The TPM's PKCS#11 library and the TSS2 stack log to stderr when loaded, burying a PIN prompt in the terminal; Signet
+// reports failures in its own words, so they are quiet unless the person set their own level.
+function quietTokenLibraries(): void {
+  process.env.TSS2_LOG ??= 'all+none';
+  process.env.TPM2_PKCS11_LOG_LEVEL ??= '0';
 }
 
 // Inside a signing thread: this process initialised the module already, so the thread only loads it and signs.
