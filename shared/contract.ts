@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppErrorSchema, type AppError } from './errors.ts';
-import { ProtectedSettingsPatchSchema, SettingsIntentViewSchema, SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
+import { ProtectedSettingsPatchSchema, SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
+import { IntentViewSchema } from './model/intent.model.ts';
 import { SystemStatusSchema } from './model/system.model.ts';
 import {
   ConfirmKeyActionSchema,
@@ -9,8 +10,8 @@ import {
   TokenSelectorSchema,
   ExportedFileSchema,
   GenerateKeyInputSchema,
-  IntentViewSchema,
   KeyDifferenceSchema,
+  KeyIntentViewSchema,
   KeyIdSchema,
   KeyRecordSchema,
   PrepareKeyActionSchema,
@@ -31,8 +32,8 @@ import {
 } from './model/signing.model.ts';
 import { PolicyEvaluationSchema, PolicyExportSchema, PolicyIdSchema, PolicySchema, PolicyTargetSchema } from './model/policy.model.ts';
 import { ScanAlertSchema, ScanDiffSchema, ScanProgressSchema, ScanRecordSchema, ScanScheduleSchema, ScanSummarySchema, StartScanSchema } from './model/scan.model.ts';
-import { BackupKeySchema, BackupManifestSchema, BackupResultSchema, CreateBackupKeySchema, DrillResultSchema, DrillStatusSchema, OpenBackupSchema, PrepareBackupSchema, RecoveryIntentViewSchema, RestoreResultSchema } from './model/recovery.model.ts';
-import { HappenedSchema, LessonSchema, SandboxViewSchema, StepResultSchema, WorkshopIntentSchema } from './model/workshop.model.ts';
+import { BackupKeySchema, BackupManifestSchema, BackupResultSchema, CreateBackupKeySchema, DrillResultSchema, DrillStatusSchema, OpenBackupSchema, PrepareBackupSchema, RestoreResultSchema } from './model/recovery.model.ts';
+import { HappenedSchema, LessonSchema, SandboxViewSchema, StepResultSchema } from './model/workshop.model.ts';
 import { CompromiseAssessmentSchema, CompromiseIntentSchema, CompromiseReportSchema, CompromiseScopeSchema, PrepareCompromiseSchema } from './model/compromise.model.ts';
 import { ImageStoreRefSchema, InspectInputSchema, InspectProgressSchema, RepositoryListSchema, TagListSchema } from './model/images.model.ts';
 
@@ -63,7 +64,7 @@ export const requests = {
   'settings.prepareProtected': {
     summary: 'Ask main for an intent to change tool folders, PKCS#11 modules or cleartext credential hosts, after checking each location',
     input: ProtectedSettingsPatchSchema,
-    output: SettingsIntentViewSchema,
+    output: IntentViewSchema,
   },
   'settings.confirmProtected': {
     summary: "Confirm a protected settings change; main asks through its own channel, never the page's, then saves once",
@@ -88,7 +89,7 @@ export const requests = {
   'keys.prepare': {
     summary: 'Ask main for an intent to rotate, revoke or destroy a key',
     input: PrepareKeyActionSchema,
-    output: IntentViewSchema,
+    output: KeyIntentViewSchema,
   },
   'keys.confirm': {
     summary: 'Confirm an intent; main asks through its own channel, then acts once',
@@ -258,7 +259,7 @@ export const requests = {
   'recovery.prepareBackup': {
     summary: 'Ask main for an intent to back up keys, inventory, policies, revocations and the audit log',
     input: PrepareBackupSchema,
-    output: RecoveryIntentViewSchema,
+    output: IntentViewSchema,
   },
   'recovery.confirmBackup': {
     summary: 'Confirm a backup intent; main writes the encrypted backup and one recovery sheet per custodian',
@@ -283,7 +284,7 @@ export const requests = {
   'recovery.prepareRestore': {
     summary: 'Ask main for an intent to restore a backup; nothing is overwritten unless the whole backup opens',
     input: OpenBackupSchema,
-    output: RecoveryIntentViewSchema,
+    output: IntentViewSchema,
   },
   'recovery.confirmRestore': {
     summary: 'Confirm a restore intent',
@@ -318,7 +319,7 @@ export const requests = {
   'workshop.prepare': {
     summary: 'For a step that signs, rotates or revokes: the intent to confirm; null for other steps',
     input: z.object({ lessonId: z.string().min(1).max(64), stepId: z.string().min(1).max(64) }).strict(),
-    output: WorkshopIntentSchema,
+    output: IntentViewSchema.nullable(),
   },
   'workshop.run': {
     summary: 'Run one step in the sandbox and show what it did',
