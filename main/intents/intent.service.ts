@@ -9,8 +9,7 @@ import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmat
  * (`declare module '../intents/intent.service.ts' { interface IntentPayloads { ... } }`),
  * so this folder imports none of them and a new operation adds its action the same way.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- every member comes from the capability that owns it
-export interface IntentPayloads {}
+export interface IntentPayloads {} // eslint-disable-line @typescript-eslint/no-empty-object-type -- every member comes from the capability that owns it
 
 export type IntentAction = keyof IntentPayloads;
 
@@ -26,6 +25,7 @@ export interface Intent<A extends IntentAction = IntentAction> {
   expiresAt: number;
 }
 
+/** What an operation asks main to issue: the facts to show and the payload of its action. */
 export interface IntentRequest<A extends IntentAction> {
   action: A;
   title: string;
@@ -60,6 +60,7 @@ export interface ConfirmStep<A extends IntentAction, R> {
   recheck: (intent: Intent<A>) => Promise<Rechecked<R>> | Rechecked<R>;
 }
 
+/** The facts as they stand after the yes, and what the operation read to state them. */
 export interface Rechecked<R> {
   facts: ConfirmationFact[];
   state: R;
@@ -68,6 +69,7 @@ export interface Rechecked<R> {
 /** A confirmed and spent intent: its payload, what the recheck read, and the host it was confirmed on. */
 export type ConfirmedIntent<A extends IntentAction, R> = Intent<A> & { state: R; host: HostKind };
 
+/** What the composition root binds once: the host, who may say yes, and the clock. */
 export interface IntentServiceOptions {
   /** The host this app runs in; every confirmed operation runs, and is recorded, as done through it. */
   host: HostKind;

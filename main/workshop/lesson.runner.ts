@@ -13,7 +13,6 @@ import type { SampleName } from './samples.builder.ts';
 
 type Fact = { label: string; value: string };
 
-
 /** What one step showed, before it is judged against the lesson's expectation. */
 interface Shown {
   outcome: string;
