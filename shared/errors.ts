@@ -29,3 +29,6 @@ export const AppErrorSchema = z
   })
   .strict();
 export type AppError = z.infer<typeof AppErrorSchema>;
+
+/** The refusals that mean the intent on screen is no longer usable (expired, used, or unknown): the page asks main for a new one. */
+export const STALE_INTENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['Expired', 'Conflict', 'Unauthorized']);

@@ -6,7 +6,7 @@ import type { InternalErrorLog } from '../errors.ts';
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher.ts';
 import { EventHub } from '../ipc/event-hub.ts';
 import { createHandlers, type HandlerServices } from '../ipc/handlers.ts';
-import { IntentService } from '../intents/intent.service.ts';
+import { askHost, IntentService } from '../intents/intent.service.ts';
 import { AuditLog } from '../audit/audit.log.ts';
 import { SoftwareAuditSigner } from '../audit/audit-signer.ts';
 import { KeychainAuditAnchor } from '../audit/audit-anchor.ts';
@@ -95,8 +95,10 @@ export function createApp(options: AppOptions): AppContext {
   const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), anchor: new KeychainAuditAnchor(dataDir, keychain), now });
   const pins = new KeychainPins(keychain, options.askPin ?? null);
   const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
-  const intents = new IntentService(() => now().getTime());
-  const protectedSettings = new ProtectedSettings(settings, intents, options.hostConfirmations ?? null);
+  const confirmations = options.confirmations ?? null;
+  // Who may say yes is decided here, once: the host's channel, and for protected settings only a channel the page never reaches.
+  const intents = new IntentService({ host: options.host, now: () => now().getTime(), policy: askHost(confirmations, { settings: options.hostConfirmations ?? null }) });
+  const protectedSettings = new ProtectedSettings(settings, intents);
   const keyActions = new KeyActions(keys, intents, audit, now, settings, () => policies.list());
   const probes: SystemProbes = {
     pkcs11,
@@ -116,7 +118,6 @@ export function createApp(options: AppOptions): AppContext {
     );
   });
   keys.onChange((list) => events.emit.keys.changed(list));
-  const confirmations = options.confirmations ?? null;
   const registryCredentials = new KeychainRegistryCredentials(keychain, new DockerCredentials(env));
   const authority = new AuthorityService(dataDir, keys, audit, now);
   const images = new ImagesService({ dataDir, settings, keys, authority, credentials: registryCredentials, onProgress: (progress) => events.emit.images.progress(progress) });
@@ -129,8 +130,8 @@ export function createApp(options: AppOptions): AppContext {
   const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now, runScript: options.runScript });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
-  const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, confirmations }), options.log);
-  return { dataDir, store, settings, system, intents, confirmations, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () =>
+  const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise }), options.log);
+  return { dataDir, store, settings, system, intents, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () =>
       workshop
         .close()
         .then(() => scan.close())

@@ -8,7 +8,7 @@ import { isLoopbackHost, type Settings } from '../../shared/model/settings.model
 import { FORMAT_NAMES, type SignatureFormat } from '../../shared/model/signing.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
-import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { ConfirmationFact } from '../confirm/confirmation.types.ts';
 import { SignetError } from '../errors.ts';
 import { attachmentTag } from '../images/discovery.ts';
 import type { ImageSource } from '../images/image-source.types.ts';
@@ -38,6 +38,12 @@ export interface CompromiseServiceDeps {
   intents: IntentService;
   credentials: CredentialSource;
   now: () => Date;
+}
+
+declare module '../intents/intent.service.ts' {
+  interface IntentPayloads {
+    compromise: CompromiseOrder;
+  }
 }
 
 /** What a compromise intent stands for; the facts shown are rebuilt from it before anything is done. */
@@ -179,11 +185,15 @@ export class CompromiseService {
   }
 
   // Asked through main's own channel; the facts are rebuilt and must equal those confirmed, then each step is timed into the report.
-  async confirm(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<CompromiseReport> {
-    const pending = await this.deps.intents.confirmAction(intentId, 'compromise', confirmations, 'respond to a compromise');
-    const order = pending.payload as CompromiseOrder;
-    const key = await this.deps.keys.get(order.input.keyId);
-    this.deps.intents.consume(intentId, 'compromise', await this.facts(order, key));
+  async confirm(intentId: string): Promise<CompromiseReport> {
+    const confirmed = await this.deps.intents.confirm(intentId, ['compromise'], {
+      doing: 'respond to a compromise',
+      recheck: async ({ payload }) => {
+        const key = await this.deps.keys.get(payload.input.keyId);
+        return { facts: await this.facts(payload, key), state: key };
+      },
+    });
+    const { payload: order, state: key, host } = confirmed;
 
     const timeline: CompromiseReport['timeline'] = [];
     const step = (what: string) => timeline.push({ time: this.deps.now().toISOString(), what });

@@ -1,4 +1,5 @@
 import {
+  declaresError,
   isRequestChannel,
   requests,
   splitChannel,
@@ -9,6 +10,7 @@ import {
   type Result,
 } from '../../shared/contract.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
+import type { AppError } from '../../shared/errors.ts';
 import { describeIssues, toAppError, type InternalErrorLog } from '../errors.ts';
 
 /** Who is calling: the host that received the request, for handlers that care. */
@@ -26,8 +28,22 @@ export type HandlerTable = ChannelTree<RequestChannel, { [C in RequestChannel]: 
 
 export type Dispatch = (channel: unknown, input: unknown, context: CallContext) => Promise<Result<unknown>>;
 
+export interface DispatchOptions {
+  /** Told of a refusal whose code the channel's contract entry does not declare; by default a warning in main's log outside production. */
+  onUndeclared?: (channel: RequestChannel, error: AppError) => void;
+  /** Answer an undeclared code as Internal (the detail goes to the log), so the contract's error lists hold at runtime. */
+  enforceDeclaredErrors?: boolean;
+}
+
+// Outside production an undeclared code is worth a line in the log: the contract's list, or the handler, needs a look.
+function warnUndeclared(channel: RequestChannel, error: AppError): void {
+  if (process.env.NODE_ENV === 'production') return;
+  console.warn(`[signet] ${channel} answered ${error.code}, which its contract entry does not declare: ${error.message}`);
+}
+
 // Every host goes through this one function, so validation and error shaping cannot differ between them.
-export function createDispatcher(handlers: HandlerTable, log?: InternalErrorLog): Dispatch {
+export function createDispatcher(handlers: HandlerTable, log?: InternalErrorLog, options: DispatchOptions = {}): Dispatch {
+  const onUndeclared = options.onUndeclared ?? warnUndeclared;
   return async (channel, rawInput, context) => {
     if (!isRequestChannel(channel)) {
       return {
@@ -52,7 +68,11 @@ export function createDispatcher(handlers: HandlerTable, log?: InternalErrorLog)
       }
       return { ok: true, value: checked.data };
     } catch (error) {
-      return { ok: false, error: toAppError(error, log) };
+      const answer = toAppError(error, log);
+      if (declaresError(channel, answer.code)) return { ok: false, error: answer };
+      onUndeclared(channel, answer);
+      if (!options.enforceDeclaredErrors) return { ok: false, error: answer };
+      return { ok: false, error: toAppError(new Error(`${channel} answered ${answer.code}, which it does not declare: ${answer.message}`), log) };
     }
   };
 }

@@ -1,6 +1,5 @@
 import type { HandlerTable } from './dispatcher.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
-import type { ConfirmationService } from '../confirm/confirmation.types.ts';
 import type { ImagesService } from '../images/images.service.ts';
 import type { KeyActions } from '../keys/key-actions.ts';
 import type { KeyService } from '../keys/keys.service.ts';
@@ -33,7 +32,6 @@ export interface HandlerServices {
   recovery: RecoveryService;
   workshop: WorkshopService;
   compromise: CompromiseService;
-  confirmations: ConfirmationService | null;
   protectedSettings: ProtectedSettings;
   /** Module paths named by the environment the host was started in (SIGNET_PKCS11_MODULES). */
   extraModules: readonly string[];
@@ -65,7 +63,7 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       },
       exportPublic: (input) => services.keys.exportPublic(input.keyId, input.format),
       prepare: (input) => services.keyActions.prepare(input),
-      confirm: (input, context) => services.keyActions.confirm(input.intentId, input.typedConfirmation, services.confirmations, context.host),
+      confirm: (input) => services.keyActions.confirm(input.intentId, input.typedConfirmation),
       revocationSigner: () => services.keys.revocationSigner(),
       discover: async (input, context) => {
         await knownModule(services, input.modulePath, context.host);
@@ -93,7 +91,7 @@ export function createHandlers(services: HandlerServices): HandlerTable {
       plan: (input) => services.signing.plan(input),
       prepare: (input) => services.signing.prepare(input),
       prepareBulk: (input) => services.signing.prepareBulk(input),
-      confirm: (input, context) => services.signing.confirm(input.intentId, services.confirmations, context.host),
+      confirm: (input) => services.signing.confirm(input.intentId),
       cancel: async (input) => services.signing.cancel(input.intentId),
     },
     authority: {
@@ -127,12 +125,12 @@ export function createHandlers(services: HandlerServices): HandlerTable {
     },
     recovery: {
       prepareBackup: (input) => services.recovery.prepareBackup(input),
-      confirmBackup: (input, context) => services.recovery.confirmBackup(input.intentId, services.confirmations, context.host),
+      confirmBackup: (input) => services.recovery.confirmBackup(input.intentId),
       inspect: (input) => services.recovery.inspect(input.backupFile),
       drill: (input, context) => services.recovery.drill(input, context.host),
       drills: () => services.recovery.drills(),
       prepareRestore: (input) => services.recovery.prepareRestore(input),
-      confirmRestore: (input, context) => services.recovery.confirmRestore(input.intentId, services.confirmations, context.host),
+      confirmRestore: (input) => services.recovery.confirmRestore(input.intentId),
       backupKey: () => services.recovery.backupKey(),
       createBackupKey: async (input, context) => {
         await knownModule(services, input.modulePath, context.host);
@@ -152,7 +150,7 @@ export function createHandlers(services: HandlerServices): HandlerTable {
     compromise: {
       assess: (input, context) => services.compromise.assess(input, context.host),
       prepare: (input, context) => services.compromise.prepare(input, context.host),
-      confirm: (input, context) => services.compromise.confirm(input.intentId, services.confirmations, context.host),
+      confirm: (input) => services.compromise.confirm(input.intentId),
     },
     audit: {
       list: (input) => services.audit.list(input),

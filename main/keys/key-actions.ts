@@ -1,7 +1,6 @@
-import type { IntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
+import type { KeyIntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import { ALGORITHM_NAMES, effectiveStatus } from '../../shared/model/keys.model.ts';
-import type { HostKind } from '../../shared/model/system.model.ts';
-import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { ConfirmationFact } from '../confirm/confirmation.types.ts';
 import { SignetError } from '../errors.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import type { KeyService } from './keys.service.ts';
@@ -9,6 +8,17 @@ import { strengthens } from './revocation-list.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { Policy } from '../../shared/model/policy.model.ts';
+
+declare module '../intents/intent.service.ts' {
+  interface IntentPayloads {
+    rotate: PrepareKeyAction;
+    revoke: PrepareKeyAction;
+    destroy: PrepareKeyAction;
+    'set-admin': PrepareKeyAction;
+  }
+}
+
+const KEY_ACTIONS = ['rotate', 'revoke', 'destroy', 'set-admin'] as const;
 
 const TITLES = { rotate: 'Rotate signing key', revoke: 'Revoke signing key', destroy: 'Destroy signing key', 'set-admin': 'Designate the revocation-list admin key' } as const;
 
@@ -35,7 +45,7 @@ export class KeyActions {
   }
 
   // The facts come from main's own records, never from the request's wording.
-  async prepare(request: PrepareKeyAction): Promise<IntentView> {
+  async prepare(request: PrepareKeyAction): Promise<KeyIntentView> {
     const key = await this.keys.get(request.keyId);
     this.assertPossible(request, key);
     const facts = await this.facts(request, key);
@@ -51,19 +61,23 @@ export class KeyActions {
     };
   }
 
-  // Re-reads the key after confirmation: if anything it showed has changed, nothing is done.
-  async confirm(intentId: string, typed: string | undefined, confirmations: ConfirmationService | null, host: HostKind): Promise<KeyRecord> {
-    if (!confirmations) throw new SignetError('Unavailable', 'This host has no way to ask for a confirmation, so keys cannot be rotated, revoked or destroyed here.');
-    const pending = this.intents.peek(intentId);
-    const request = pending.payload as PrepareKeyAction;
-    if (request.action === 'destroy') {
-      const key = await this.keys.get(request.keyId);
-      if (typed !== key.label) throw new SignetError('BadInput', `Type the key's label, "${key.label}", exactly to destroy it.`);
-    }
-    await this.intents.confirm(intentId, confirmations);
-    const key = await this.keys.get(request.keyId);
-    this.assertPossible(request, key);
-    this.intents.consume(intentId, request.action, await this.facts(request, key));
+  // Destroy asks for the label typed back before anyone is asked; after the yes the key is read again, and if anything it showed has changed, nothing is done.
+  async confirm(intentId: string, typed: string | undefined): Promise<KeyRecord> {
+    const confirmed = await this.intents.confirm(intentId, KEY_ACTIONS, {
+      doing: 'rotate, revoke, destroy or designate keys',
+      unavailable: 'This host has no way to ask for a confirmation, so keys cannot be rotated, revoked or destroyed here.',
+      precheck: async ({ payload: request }) => {
+        if (request.action !== 'destroy') return;
+        const key = await this.keys.get(request.keyId);
+        if (typed !== key.label) throw new SignetError('BadInput', `Type the key's label, "${key.label}", exactly to destroy it.`);
+      },
+      recheck: async ({ payload: request }) => {
+        const key = await this.keys.get(request.keyId);
+        this.assertPossible(request, key);
+        return { facts: await this.facts(request, key), state: null };
+      },
+    });
+    const { payload: request, host } = confirmed;
     switch (request.action) {
       case 'rotate':
         return (await this.keys.rotate(request.keyId, { overlapDays: request.overlapDays, label: request.label }, host)).successor;

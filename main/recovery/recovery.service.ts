@@ -5,7 +5,7 @@ import { ALGORITHM_NAMES, type KeyRecord } from '../../shared/model/keys.model.t
 import { CustodiansSchema, type BackupKey, type BackupManifest, type BackupResult, type Custodians, type DrillResult, type OpenBackup, type PrepareBackup, type RecoveryIntentView, type RestoreResult } from '../../shared/model/recovery.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
-import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { ConfirmationFact } from '../confirm/confirmation.types.ts';
 import { SignetError } from '../errors.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import { OsKeychain } from '../platform/keychain.adapter.ts';
@@ -57,6 +57,13 @@ export interface PassphraseBackup {
 export interface PassphraseOpen {
   backupFile: string;
   passphrase: string;
+}
+
+declare module '../intents/intent.service.ts' {
+  interface IntentPayloads {
+    backup: BackupOrder;
+    restore: RestoreOrder;
+  }
 }
 
 type BackupOrder = { outputDir: string; unlock: { kind: 'shares'; custodians: Custodians } | { kind: 'passphrase' } };
@@ -122,15 +129,19 @@ export class RecoveryService {
   }
 
   // Writes the encrypted backup and, for custodians, one recovery sheet each; the data key exists only in memory meanwhile.
-  async confirmBackup(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<BackupResult> {
+  async confirmBackup(intentId: string): Promise<BackupResult> {
     try {
-      const pending = await this.deps.intents.confirmAction(intentId, 'backup', confirmations, 'make backups');
-      const order = pending.payload as BackupOrder;
-      const plan = await this.plan();
-      this.deps.intents.consume(intentId, 'backup', backupFacts(order, plan));
+      const confirmed = await this.deps.intents.confirm(intentId, ['backup'], {
+        doing: 'make backups',
+        recheck: async ({ payload }) => {
+          const plan = await this.plan();
+          return { facts: backupFacts(payload, plan), state: plan };
+        },
+      });
+      const { payload: order, state: plan } = confirmed;
       const passphrase = this.passphrases.get(intentId);
       if (order.unlock.kind === 'passphrase' && passphrase === undefined) throw new SignetError('Expired', 'The passphrase for this backup is no longer held; start again.');
-      return await this.writeBackup(order, plan, passphrase ?? null, host);
+      return await this.writeBackup(order, plan, passphrase ?? null, confirmed.host);
     } finally {
       this.passphrases.delete(intentId);
     }
@@ -190,15 +201,18 @@ export class RecoveryService {
   }
 
   // Opens the backup again (the files may have changed since), then writes keys first, then the inventory, then the records.
-  async confirmRestore(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<RestoreResult> {
+  async confirmRestore(intentId: string): Promise<RestoreResult> {
     try {
-      const pending = await this.deps.intents.confirmAction(intentId, 'restore', confirmations, 'restore backups');
-      const order = pending.payload as RestoreOrder;
-      const passphrase = this.passphrases.get(intentId);
-      if (order.shareFiles === null && passphrase === undefined) throw new SignetError('Expired', 'The passphrase for this restore is no longer held; start again.');
-      const opened = await this.open(order.shareFiles ? { backupFile: order.backupFile, shareFiles: order.shareFiles } : { backupFile: order.backupFile, passphrase: passphrase! });
-      this.deps.intents.consume(intentId, 'restore', await this.restoreFacts(opened));
-      return await this.restore(opened, host);
+      const confirmed = await this.deps.intents.confirm(intentId, ['restore'], {
+        doing: 'restore backups',
+        recheck: async ({ payload: order }) => {
+          const passphrase = this.passphrases.get(intentId);
+          if (order.shareFiles === null && passphrase === undefined) throw new SignetError('Expired', 'The passphrase for this restore is no longer held; start again.');
+          const opened = await this.open(order.shareFiles ? { backupFile: order.backupFile, shareFiles: order.shareFiles } : { backupFile: order.backupFile, passphrase: passphrase! });
+          return { facts: await this.restoreFacts(opened), state: opened };
+        },
+      });
+      return await this.restore(confirmed.state, confirmed.host);
     } finally {
       this.passphrases.delete(intentId);
     }
@@ -448,11 +462,7 @@ export class RecoveryService {
 
   private forgetStale(): void {
     for (const id of this.passphrases.keys()) {
-      try {
-        this.deps.intents.peek(id);
-      } catch {
-        this.passphrases.delete(id);
-      }
+      if (!this.deps.intents.isLive(id)) this.passphrases.delete(id);
     }
   }
 }

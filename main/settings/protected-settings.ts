@@ -1,10 +1,17 @@
-import type { ProtectedSettingsPatch, Settings, SettingsIntentView, SettingsPatch } from '../../shared/model/settings.model.ts';
+import type { IntentView } from '../../shared/model/intent.model.ts';
+import type { ProtectedSettingsPatch, Settings, SettingsPatch } from '../../shared/model/settings.model.ts';
 import { isLoopbackHost } from '../../shared/model/settings.model.ts';
-import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { ConfirmationFact } from '../confirm/confirmation.types.ts';
 import { SignetError } from '../errors.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import { checkModuleFile, checkToolFolder } from './executable-locations.ts';
 import type { SettingsService } from './settings.service.ts';
+
+declare module '../intents/intent.service.ts' {
+  interface IntentPayloads {
+    settings: ProtectedSettingsPatch;
+  }
+}
 
 const PROTECTED = ['toolDirs', 'pkcs11Modules', 'cleartextCredentialHosts'] as const;
 type ProtectedName = (typeof PROTECTED)[number];
@@ -38,12 +45,10 @@ export function protectedChanges(current: Settings, patch: SettingsPatch): Prote
 export class ProtectedSettings {
   private readonly settings: SettingsService;
   private readonly intents: IntentService;
-  private readonly confirmations: ConfirmationService | null;
 
-  constructor(settings: SettingsService, intents: IntentService, confirmations: ConfirmationService | null) {
+  constructor(settings: SettingsService, intents: IntentService) {
     this.settings = settings;
     this.intents = intents;
-    this.confirmations = confirmations;
   }
 
   // The page's own path: every other setting changes here; a change to a protected one is refused, naming the way that works.
@@ -59,7 +64,7 @@ export class ProtectedSettings {
   }
 
   // Checks every new location first, so nobody is asked to approve a path that would be refused anyway.
-  async prepare(patch: ProtectedSettingsPatch): Promise<SettingsIntentView> {
+  async prepare(patch: ProtectedSettingsPatch): Promise<IntentView> {
     const facts = await this.facts(patch);
     const intent = this.intents.issue({
       action: 'settings',
@@ -73,11 +78,12 @@ export class ProtectedSettings {
 
   // Asked through main's own channel; the locations are checked again after the yes, and the facts must equal those confirmed.
   async confirm(intentId: string): Promise<Settings> {
-    if (!this.confirmations) throw new SignetError('Unavailable', 'This host has no confirmation channel of its own (a native dialog or a terminal), so tool folders, modules and cleartext hosts cannot be changed here.');
-    const pending = await this.intents.confirmAction(intentId, 'settings', this.confirmations, 'change what Signet runs, loads or sends in clear');
-    const patch = pending.payload as ProtectedSettingsPatch;
-    this.intents.consume(intentId, 'settings', await this.facts(patch));
-    return this.settings.update(patch);
+    const confirmed = await this.intents.confirm(intentId, ['settings'], {
+      doing: 'change what Signet runs, loads or sends in clear',
+      unavailable: 'This host has no confirmation channel of its own (a native dialog or a terminal), so tool folders, modules and cleartext hosts cannot be changed here.',
+      recheck: async ({ payload }) => ({ facts: await this.facts(payload), state: null }),
+    });
+    return this.settings.update(confirmed.payload);
   }
 
   private async facts(patch: ProtectedSettingsPatch): Promise<ConfirmationFact[]> {

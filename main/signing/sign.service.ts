@@ -9,7 +9,7 @@ import type { Settings } from '../../shared/model/settings.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import { matchesGlob } from '../../shared/glob.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
-import type { ConfirmationFact, ConfirmationService } from '../confirm/confirmation.types.ts';
+import type { ConfirmationFact } from '../confirm/confirmation.types.ts';
 import { SignetError } from '../errors.ts';
 import { Discovery } from '../images/discovery.ts';
 import { assertConfiguredLayout, resolveImageTarget, type ImageTarget } from '../images/image-target.ts';
@@ -60,6 +60,12 @@ interface Target {
   size: number;
   tag: string | null;
   platform: string | null;
+}
+
+declare module '../intents/intent.service.ts' {
+  interface IntentPayloads {
+    sign: SignOrder;
+  }
 }
 
 /** Everything an intent stands for; facts shown to the person are rebuilt from it before acting. */
@@ -160,20 +166,24 @@ export class SignService {
   }
 
   // The person is asked by main's own channel; then every pinned tag is re-read and nothing is pushed if one moved.
-  async confirm(intentId: string, confirmations: ConfirmationService | null, host: HostKind): Promise<SignResult> {
-    const pending = await this.deps.intents.confirmAction(intentId, 'sign', confirmations, 'sign');
-    const order = pending.payload as SignOrder;
-    const target = await this.target(order.reference, order.insecure);
-    const key = await this.usableKey(order.keyId, order.format, await this.deps.settings.get(), target);
-    await inPool(order.pins.map((pin) => async () => {
-      const now = await target.source.getManifest(target.repository, pin.tag);
-      if (now.digest !== pin.digest) throw new SignetError('Conflict', `${pin.tag} moved from ${pin.digest} to ${now.digest} after it was reviewed; nothing was signed.`);
-    }), PUSH_CONCURRENCY);
-    this.deps.intents.consume(intentId, 'sign', await this.facts(order, key, target));
+  async confirm(intentId: string): Promise<SignResult> {
+    const confirmed = await this.deps.intents.confirm(intentId, ['sign'], {
+      doing: 'sign',
+      recheck: async ({ payload: order }) => {
+        const target = await this.target(order.reference, order.insecure);
+        const key = await this.usableKey(order.keyId, order.format, await this.deps.settings.get(), target);
+        await inPool(order.pins.map((pin) => async () => {
+          const now = await target.source.getManifest(target.repository, pin.tag);
+          if (now.digest !== pin.digest) throw new SignetError('Conflict', `${pin.tag} moved from ${pin.digest} to ${now.digest} after it was reviewed; nothing was signed.`);
+        }), PUSH_CONCURRENCY);
+        return { facts: await this.facts(order, key, target), state: { key, target } };
+      },
+    });
+    const { key, target } = confirmed.state;
     const control = { cancelled: false };
     this.running.set(intentId, control);
     try {
-      return await this.run(intentId, order, key, target, control, host);
+      return await this.run(intentId, confirmed.payload, key, target, control, confirmed.host);
     } finally {
       this.running.delete(intentId);
     }

@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import { ALGORITHM_NAMES, effectiveStatus, GenerateKeyInputSchema, PrepareKeyActionSchema } from '../../shared/model/keys.model.ts';
 import { POLICY_TARGET_NAMES, PolicySchema } from '../../shared/model/policy.model.ts';
 import { FORMAT_NAMES, PrepareSignSchema, type SignPlan } from '../../shared/model/signing.model.ts';
+import type { IntentView } from '../../shared/model/intent.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { Happened, Lesson, LessonAction, LessonStep, StepResult } from '../../shared/model/workshop.model.ts';
 import { SignetError } from '../errors.ts';
@@ -11,14 +12,6 @@ import { short } from './sandbox.registry.ts';
 import type { SampleName } from './samples.builder.ts';
 
 type Fact = { label: string; value: string };
-
-/** What main states before a confirmed step runs: the sandbox's own intent, as the real thing would show it. */
-interface WorkshopIntent {
-  intentId: string;
-  title: string;
-  facts: Fact[];
-  expiresAt: string;
-}
 
 /** What one step showed, before it is judged against the lesson's expectation. */
 interface Shown {
@@ -76,10 +69,10 @@ export class LessonRunner {
   }
 
   // A confirmed step's intent, from the sandbox's signing or key service; null for a step that needs none.
-  async prepare(stepId: string): Promise<WorkshopIntent | null> {
+  async prepare(stepId: string): Promise<IntentView | null> {
     const step = this.next(stepId);
     const action = step.action;
-    let intent: WorkshopIntent;
+    let intent: IntentView;
     switch (action.kind) {
       case 'sign': {
         const reference = this.sandbox.store.reference(action.image);
@@ -203,7 +196,7 @@ export class LessonRunner {
   }
 
   private async sign(action: ActionOf<'sign'>, intentId: string): Promise<Shown> {
-    const result = await this.sandbox.app.signing.confirm(intentId, this.sandbox.app.confirmations, this.host);
+    const result = await this.sandbox.app.signing.confirm(intentId);
     for (const item of result.signed) {
       const signers = this.signatures.get(item.digest) ?? new Set<string>();
       signers.add(result.keyId);
@@ -275,7 +268,7 @@ export class LessonRunner {
   }
 
   private async rotate(action: ActionOf<'rotate'>, intentId: string): Promise<Shown> {
-    const successor = await this.sandbox.keyActions.confirm(intentId, undefined, this.sandbox.app.confirmations, this.host);
+    const successor = await this.sandbox.keyActions.confirm(intentId, undefined);
     this.keys.set(action.as, successor.id);
     const old = await this.sandbox.app.keys.get(this.keyId(action.key));
     const image = this.signedImages.get(old.id)?.at(-1) ?? null;
@@ -293,7 +286,7 @@ export class LessonRunner {
   }
 
   private async revoke(action: ActionOf<'revoke'>, intentId: string): Promise<Shown> {
-    const key = await this.sandbox.keyActions.confirm(intentId, undefined, this.sandbox.app.confirmations, this.host);
+    const key = await this.sandbox.keyActions.confirm(intentId, undefined);
     const image = this.signedImages.get(key.id)?.at(-1) ?? null;
     const chain = image ? await this.inspect(image) : null;
     const verdicts = await this.signedVerdicts();

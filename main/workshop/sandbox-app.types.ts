@@ -37,7 +37,6 @@ export interface SandboxApp {
   signing: SignService;
   authority: AuthorityService;
   policies: PolicyService;
-  confirmations: ConfirmationService | null;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppError } from '../../shared/errors.ts';
+import { STALE_INTENT_CODES, type AppError } from '../../shared/errors.ts';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import type { SignatureFormat, SignIntentView, SignPlan, SignProgress, SignResult } from '../../shared/model/signing.model.ts';
 import { api, on } from '../api/client.ts';
@@ -70,8 +70,8 @@ interface SignState {
   dismissError(): void;
 }
 
-/** Intent errors that mean this review can no longer be used and a new one is needed. */
-export const STALE_INTENT_CODES: ReadonlySet<string> = new Set(['Expired', 'Conflict', 'Unauthorized']);
+/** Intent errors that mean this review can no longer be used and a new one is needed; the sign screen reads them from here. */
+export { STALE_INTENT_CODES };
 
 // Empty rows are ignored, but a value without a key or a key given twice is refused here, in words, before main sees it.
 export function annotationRecord(rows: readonly AnnotationRow[]): { record: Record<string, string> } | { problem: string } {

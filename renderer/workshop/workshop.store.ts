@@ -1,11 +1,12 @@
 import { create } from 'zustand';
-import type { z } from 'zod';
 import type { AppError } from '../../shared/errors.ts';
-import type { Happened, Lesson, SandboxView, StepResult, WorkshopIntentSchema } from '../../shared/model/workshop.model.ts';
+import type { IntentView } from '../../shared/model/intent.model.ts';
+import type { Happened, Lesson, SandboxView, StepResult } from '../../shared/model/workshop.model.ts';
 import { api } from '../api/client.ts';
 import { asAppError } from '../state/request-state.ts';
 
-export type WorkshopIntent = NonNullable<z.infer<typeof WorkshopIntentSchema>>;
+/** A confirmed step's intent, as main states it. */
+export type WorkshopIntent = IntentView;
 
 /** idle: the step can be run; preparing: asking main what the step will do; review: main's intent on screen; running: main runs the step. */
 export type StepPhase = 'idle' | 'preparing' | 'review' | 'running';
@@ -52,8 +53,8 @@ interface WorkshopState {
   dismissError(): void;
 }
 
-/** Intent errors that mean this review can no longer be used and a new one is needed. */
-export const STALE_INTENT_CODES: ReadonlySet<string> = new Set(['Expired', 'Conflict', 'Unauthorized']);
+/** Intent errors that mean this review can no longer be used and a new one is needed; the lesson view reads them from here. */
+export { STALE_INTENT_CODES } from '../../shared/errors.ts';
 
 /** Bumped by every start, reset and leave, so an answer about an earlier sandbox state never lands on a newer one. */
 let epoch = 0;

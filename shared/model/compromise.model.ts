@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeyIdSchema } from './keys.model.ts';
+import { IntentViewSchema } from './intent.model.ts';
 import { SignatureFormatSchema, SignedTargetSchema } from './signing.model.ts';
 import { PolicyTargetSchema } from './policy.model.ts';
 
@@ -38,15 +39,8 @@ export const PrepareCompromiseSchema = CompromiseScopeSchema.extend({
 }).strict();
 export type PrepareCompromise = z.infer<typeof PrepareCompromiseSchema>;
 
-export const CompromiseIntentSchema = z
-  .object({
-    intentId: z.string(),
-    title: z.string(),
-    facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()),
-    affected: z.array(AffectedImageSchema),
-    expiresAt: z.iso.datetime(),
-  })
-  .strict();
+/** The response's intent lists every affected image next to the facts. */
+export const CompromiseIntentSchema = IntentViewSchema.extend({ affected: z.array(AffectedImageSchema) }).strict();
 export type CompromiseIntent = z.infer<typeof CompromiseIntentSchema>;
 
 /** Everything done, with times: the report a security officer files. */

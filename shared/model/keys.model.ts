@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AbsolutePathSchema } from './settings.model.ts';
+import { IntentViewSchema } from './intent.model.ts';
 
 export const KeyAlgorithmSchema = z.enum(['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-3072', 'rsa-4096']);
 export type KeyAlgorithm = z.infer<typeof KeyAlgorithmSchema>;
@@ -142,19 +143,15 @@ export const PrepareKeyActionSchema = z.discriminatedUnion('action', [
 ]);
 export type PrepareKeyAction = z.infer<typeof PrepareKeyActionSchema>;
 
-/** What main will do, exactly, shown to the person before they confirm. */
-export const IntentViewSchema = z
-  .object({
-    intentId: z.string(),
-    action: z.enum(['rotate', 'revoke', 'destroy', 'set-admin']),
-    title: z.string(),
-    facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()),
-    expiresAt: z.iso.datetime(),
-    /** Destroy asks for the key's label to be typed back. */
-    typeToConfirm: z.string().nullable(),
-  })
-  .strict();
-export type IntentView = z.infer<typeof IntentViewSchema>;
+/** A key action's intent names the action, and for destroy the label to type back. */
+export const KeyIntentViewSchema = IntentViewSchema.extend({
+  action: z.enum(['rotate', 'revoke', 'destroy', 'set-admin']),
+  /** Destroy asks for the key's label to be typed back. */
+  typeToConfirm: z.string().nullable(),
+}).strict();
+export type KeyIntentView = z.infer<typeof KeyIntentViewSchema>;
+/** The key screens' name for the key intent view. */
+export type IntentView = KeyIntentView;
 
 export const ConfirmKeyActionSchema = z
   .object({ intentId: z.string().min(1).max(64), typedConfirmation: z.string().max(128).optional() })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AbsolutePathSchema } from './settings.model.ts';
 import { KeyIdSchema } from './keys.model.ts';
+import type { IntentView } from './intent.model.ts';
 
 /**
  * A backup's secret never crosses to the renderer: it is split among custodians (M of N) and each
@@ -86,11 +87,8 @@ export type DrillResult = z.infer<typeof DrillResultSchema>;
 /** When each key's backup last passed a drill. */
 export const DrillStatusSchema = z.array(z.object({ keyId: KeyIdSchema, lastPassed: z.iso.datetime().nullable(), lastFailed: z.iso.datetime().nullable() }).strict());
 
-/** What main will do for a backup or a restore, shown before the person confirms. */
-export const RecoveryIntentViewSchema = z
-  .object({ intentId: z.string(), title: z.string(), facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()), expiresAt: z.iso.datetime() })
-  .strict();
-export type RecoveryIntentView = z.infer<typeof RecoveryIntentViewSchema>;
+/** What main will do for a backup or a restore: the plain intent view. */
+export type RecoveryIntentView = IntentView;
 
 export const RestoreResultSchema = z
   .object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isLoopbackHost } from './loopback-host.ts';
+import type { IntentView } from './intent.model.ts';
 
 export { isLoopbackHost };
 
@@ -187,15 +188,7 @@ export const ProtectedSettingsPatchSchema = z
   .refine((patch) => Object.keys(patch).length > 0, 'name at least one of toolDirs, pkcs11Modules, cleartextCredentialHosts');
 export type ProtectedSettingsPatch = z.infer<typeof ProtectedSettingsPatchSchema>;
 
-/** What main will change, shown before it asks through its own channel. */
-export const SettingsIntentViewSchema = z
-  .object({
-    intentId: z.string(),
-    title: z.string(),
-    facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()),
-    expiresAt: z.iso.datetime(),
-  })
-  .strict();
-export type SettingsIntentView = z.infer<typeof SettingsIntentViewSchema>;
+/** What main will change, shown before it asks through its own channel: the plain intent view. */
+export type SettingsIntentView = IntentView;
 
 export { DEFAULT_SETTINGS } from './settings.defaults.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KeyBackendSpecSchema, KeyIdSchema } from './keys.model.ts';
 import { InspectInputSchema } from './images.model.ts';
+import { IntentViewSchema } from './intent.model.ts';
 
 /** The formats Signet writes: cosign's `.sig` tag, a sigstore bundle as an OCI referrer, a Notation JWS. */
 export const SignatureFormatSchema = z.enum(['cosign', 'sigstore-bundle', 'notation']);
@@ -74,16 +75,10 @@ export const PrepareBulkSignSchema = SignChoicesSchema.extend({
 export type PrepareBulkSign = z.infer<typeof PrepareBulkSignSchema>;
 
 /** What main will sign, exactly; nothing else can be signed with this intent. */
-export const SignIntentViewSchema = z
-  .object({
-    intentId: z.string(),
-    title: z.string(),
-    facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()),
-    /** Every digest that will be signed, with the tag it came from. */
-    targets: z.array(z.object({ digest: DigestSchema, tag: z.string().nullable(), platform: z.string().nullable() }).strict()),
-    expiresAt: z.iso.datetime(),
-  })
-  .strict();
+export const SignIntentViewSchema = IntentViewSchema.extend({
+  /** Every digest that will be signed, with the tag it came from. */
+  targets: z.array(z.object({ digest: DigestSchema, tag: z.string().nullable(), platform: z.string().nullable() }).strict()),
+}).strict();
 export type SignIntentView = z.infer<typeof SignIntentViewSchema>;
 
 export const SignedTargetSchema = z

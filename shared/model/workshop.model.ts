@@ -88,8 +88,3 @@ export const StepResultSchema = z
   .strict();
 export type StepResult = z.infer<typeof StepResultSchema>;
 
-/** A step that signs, rotates or revokes is confirmed like the real thing: main states it first. */
-export const WorkshopIntentSchema = z
-  .object({ intentId: z.string(), title: z.string(), facts: z.array(z.object({ label: z.string(), value: z.string() }).strict()), expiresAt: z.iso.datetime() })
-  .strict()
-  .nullable();

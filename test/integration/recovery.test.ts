@@ -245,7 +245,7 @@ test('a passphrase backup (the CLI path): short and wrong passphrases fail clear
   await refused(app.recovery.prepareBackup({ outputDir: 'relative/folder', passphrase: 'correct horse battery' }), ['BadInput'], /absolute path/);
   const intent = await app.recovery.prepareBackup({ outputDir: out, passphrase: 'correct horse battery' });
   assert.doesNotMatch(JSON.stringify(intent), /correct horse/);
-  const result = await app.recovery.confirmBackup(intent.intentId, confirmations, 'cli');
+  const result = await app.recovery.confirmBackup(intent.intentId);
   assert.deepEqual(result.sheets, []);
   assert.deepEqual(result.manifest.unlock, { kind: 'passphrase', kdf: 'scrypt', N: 131072, r: 8, p: 1 });
   assert.doesNotMatch(await readFile(result.backupFile, 'latin1'), /correct horse/);

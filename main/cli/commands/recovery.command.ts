@@ -28,7 +28,7 @@ export async function createBackup(app: AppContext, input: { outputDir: string; 
     input.passphrase !== null
       ? await app.recovery.prepareBackup({ outputDir, passphrase: input.passphrase })
       : await app.recovery.prepareBackup({ outputDir, custodians: { names: (input.custodians ?? '').split(',').map((n) => n.trim()).filter((n) => n.length > 0), threshold: Number(input.threshold) } });
-  const result = await app.recovery.confirmBackup(intent.intentId, app.confirmations, 'cli');
+  const result = await app.recovery.confirmBackup(intent.intentId);
   return { text: formatBackupResult(result), json: result };
 }
 
@@ -47,7 +47,7 @@ export async function drillBackup(app: AppContext, file: string, unlock: CliUnlo
 // The whole backup is opened and checked first; then the facts are printed and "restore" must be typed.
 export async function restoreBackup(app: AppContext, file: string, unlock: CliUnlock): Promise<Output> {
   const intent = await app.recovery.prepareRestore(await openInput(file, unlock));
-  const result = await app.recovery.confirmRestore(intent.intentId, app.confirmations, 'cli');
+  const result = await app.recovery.confirmRestore(intent.intentId);
   return { text: formatRestore(result), json: result };
 }
 
