@@ -6,7 +6,8 @@ import { SignResultPanel } from './sign-result.tsx';
 import { SignReview } from './sign-review.tsx';
 import { useKeys } from '../state/keys.store.ts';
 import { useSettings } from '../state/settings.store.ts';
-import { STALE_INTENT_CODES, useSign, type SignMode } from './sign.store.ts';
+import { STALE_INTENT_CODES } from '../../shared/errors.ts';
+import { useSign, type SignMode } from './sign.store.ts';
 import { BusyLine } from '../ui/busy-line.tsx';
 
 const MODES: { mode: SignMode; label: string }[] = [

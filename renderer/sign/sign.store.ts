@@ -71,7 +71,6 @@ interface SignState {
 }
 
 /** Intent errors that mean this review can no longer be used and a new one is needed; the sign screen reads them from here. */
-export { STALE_INTENT_CODES };
 
 // Empty rows are ignored, but a value without a key or a key given twice is refused here, in words, before main sees it.
 export function annotationRecord(rows: readonly AnnotationRow[]): { record: Record<string, string> } | { problem: string } {

@@ -54,7 +54,6 @@ interface WorkshopState {
 }
 
 /** Intent errors that mean this review can no longer be used and a new one is needed; the lesson view reads them from here. */
-export { STALE_INTENT_CODES } from '../../shared/errors.ts';
 
 /** Bumped by every start, reset and leave, so an answer about an earlier sandbox state never lands on a newer one. */
 let epoch = 0;
