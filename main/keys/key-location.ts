@@ -3,16 +3,16 @@ import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import type { BackupCustody, TokenLocation } from './key-backend.types.ts';
 
 /** How a location is named and carried, read from the record alone (no session, no PIN). */
-export interface LocationFacts {
+export type LocationFacts = {
   /** In confirmation facts: the token key's PKCS#11 URI, or where a software key is sealed. */
   heldIn: string;
   /** In audit entries: the token key's URI, or "software". */
   audit: string;
-  /** How a backup carries the key. */
-  backup: BackupCustody;
-  /** The token the key is held on; null for a sealed software key. */
-  token: TokenLocation | null;
-}
+} & (
+  | { backup: Extract<BackupCustody, 'copy'>; token: null }
+  /** The token the key is held on. */
+  | { backup: Exclude<BackupCustody, 'copy'>; token: TokenLocation }
+);
 
 // The one place a record's location is put into words, so every screen, fact and audit entry names it the same way.
 export function describeLocation(location: KeyLocation): LocationFacts {
