@@ -36,8 +36,8 @@ export interface BackendOffers {
   exportPrivate: boolean;
   /** Many digests are signed as one batch across the location's sessions. */
   batchSigning: boolean;
-  /** A key can be moved here from a backup (relocated), and twinned onto another location of this kind. */
-  tokenFeatures: boolean;
+  /** A key held here can be recorded at another place of the same kind (a token key restored onto the backup key's token). */
+  relocation: boolean;
 }
 
 /**

@@ -50,6 +50,7 @@ const ROTATION_TYPE = 'https://signet.dev/rotation/v1';
 
 /**
  * Key lifecycle: generate, sign, rotate, revoke, destroy, over HSM, TPM and sealed software keys.
+ * What differs by where a key lives is its backend's (key-backend.types.ts, picked in key-backends.ts).
  * Every change is written to the inventory (crash-safe) after the key material exists, and to the
  * audit log; nothing here ever deletes a key to make the inventory agree with a token.
  */
@@ -467,7 +468,7 @@ export class KeyService {
   async relocate(id: string, location: TokenLocation, host: HostKind): Promise<KeyRecord> {
     return this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
-      if (!this.backendOf(key).offers.tokenFeatures) throw new SignetError('BadInput', `"${key.label}" is a software key; it has no token to move from.`);
+      if (!this.backendOf(key).offers.relocation) throw new SignetError('BadInput', `"${key.label}" is a software key; it has no token to move from.`);
       const from = describeLocation(key.location).audit;
       key.location = location;
       return { result: structuredClone(key), audit: { host, action: 'key.relocate', subject: id, details: { from, to: location.uri } } };

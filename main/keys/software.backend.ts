@@ -143,7 +143,7 @@ export class SoftwareKeyStore {
 
 /** The software location: keys sealed in the data folder under the keychain's data key. */
 export class SoftwareKeyBackend implements KeyBackend {
-  readonly offers: BackendOffers = { exportPrivate: true, batchSigning: false, tokenFeatures: false };
+  readonly offers: BackendOffers = { exportPrivate: true, batchSigning: false, relocation: false };
   private readonly store: SoftwareKeyStore;
 
   constructor(store: SoftwareKeyStore) {

@@ -21,7 +21,7 @@ export interface AdoptableKey {
 
 /** One token behind a PKCS#11 module (an HSM, SoftHSM, any module): keys are made and used on it and never leave in the clear. */
 export class TokenKeyBackend implements KeyBackend {
-  readonly offers: BackendOffers = { exportPrivate: false, batchSigning: true, tokenFeatures: true };
+  readonly offers: BackendOffers = { exportPrivate: false, batchSigning: true, relocation: true };
   readonly selector: TokenSelector;
   private readonly sessions: TokenSessions;
 
