@@ -18,6 +18,7 @@ import { VerifyEngine, type VerifyOptions } from '../images/verify.engine.ts';
 import type { IntentService } from '../intents/intent.service.ts';
 import { fingerprintOf, HASH_FOR } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
+import { describeLocation, specOf } from '../keys/key-location.ts';
 import { strengthens, strongestRevocation } from '../keys/revocation-list.ts';
 import { settlePool } from '../platform/task-pool.ts';
 import { inventoryRecordOf } from '../policy/policy-signers.ts';
@@ -265,7 +266,7 @@ export class CompromiseService {
       step(`Rotated "${key.label}" to the successor "${rotated.successor.label}" (${rotated.successor.fingerprint}) on the same backend, before revoking: only an active key can be rotated. The rotation statement is cross-signed by the compromised key too, so it shows only that the key's holder agreed.`);
       return rotated.successor;
     }
-    const backend = key.location.kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel } : { kind: 'software' as const };
+    const backend = specOf(key.location);
     const all = await this.deps.keys.list();
     let label = `${key.label.replace(/ r\d+$/, '')} r2`;
     for (let n = 3; all.some((k) => k.status !== 'destroyed' && k.label.toLowerCase() === label.toLowerCase()); n++) label = `${key.label.replace(/ r\d+$/, '')} r${n}`;
@@ -347,7 +348,7 @@ export class CompromiseService {
     const inventory = await this.deps.keys.list();
     const naming = namingPolicies(await this.deps.policies.list(), key, inventory);
     const status = effectiveStatus(key, this.deps.now());
-    const backend = key.location.kind === 'pkcs11' ? key.location.uri : 'software, sealed by the OS keychain';
+    const backend = describeLocation(key.location).heldIn;
     const successor = key.successor
       ? `the existing successor ${key.successor}`
       : status === 'active'

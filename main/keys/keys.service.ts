@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import {
   ALGORITHM_NAMES,
   effectiveStatus,
-  TPM_ALGORITHMS,
   type GenerateKeyInput,
   type KeyRecord,
   type PublicKeyFormat,
@@ -17,14 +16,14 @@ import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { findKey, type Inventory, type InventoryStore } from './inventory.store.ts';
 import type { StoreReader, StoreTransaction } from '../storage/data.store.ts';
-import { algorithmOf, ecdsaRawToDer, fingerprintOf, HASH_FOR, rsaDigestInfo, spkiToPem } from '../encoding/key-encoding.ts';
+import { algorithmOf, fingerprintOf, HASH_FOR, spkiToPem } from '../encoding/key-encoding.ts';
 import { openCosignKey, sealCosignKey } from './cosign-key.ts';
 import type { PinSource } from './pin.source.ts';
-import { formatPkcs11Uri } from './pkcs11-uri.ts';
-import type { Pkcs11Driver, Pkcs11Token, TokenSelector } from '../platform/pkcs11.types.ts';
+import type { Pkcs11Driver, Pkcs11Token, TokenSelector, WrappedPrivateKey } from '../platform/pkcs11.types.ts';
 import type { SoftwareKeyStore } from './software.backend.ts';
-import { signOnToken } from './token-signing.ts';
-import { moduleKind } from '../platform/pkcs11-locations.ts';
+import type { Difference, KeyAttestation, KeyBackend, SignInput, TokenLocation } from './key-backend.types.ts';
+import { KeyBackends } from './key-backends.ts';
+import { describeLocation } from './key-location.ts';
 import { checkImportedList, REVOCATIONS_TYPE, SignedRevocationListSchema, strengthens, strongestRevocation, usableAdmin, type RevocationDocument, type RevocationEntry, type SignedRevocationList } from './revocation-list.ts';
 import { RevocationSequenceStore } from './revocation-sequence.store.ts';
 
@@ -40,36 +39,32 @@ export interface KeyServiceDeps {
   sessionsPerToken?: number;
 }
 
-export type SignInput = { payload: Buffer } | { digest: Buffer };
+export type { Difference, SignInput } from './key-backend.types.ts';
 
 export interface SignedStatement {
   statement: Record<string, unknown>;
   signatures: { keyFingerprint: string; algorithm: string; signature: string }[];
 }
 
-export interface Difference {
-  keyId: string | null;
-  kind: 'missing-on-token' | 'not-in-inventory' | 'sealed-key-missing' | 'token-unavailable';
-  message: string;
-}
-
 const ROTATION_TYPE = 'https://signet.dev/rotation/v1';
 
 /**
  * Key lifecycle: generate, sign, rotate, revoke, destroy, over HSM, TPM and sealed software keys.
+ * What differs by where a key lives is its backend's (key-backend.types.ts, picked in key-backends.ts).
  * Every change is written to the inventory (crash-safe) after the key material exists, and to the
  * audit log; nothing here ever deletes a key to make the inventory agree with a token.
  */
 export class KeyService {
   private readonly deps: KeyServiceDeps;
   private readonly now: () => Date;
-  private readonly tokens = new Map<string, Promise<Pkcs11Token>>();
+  private readonly backends: KeyBackends;
   private readonly listeners = new Set<(keys: KeyRecord[]) => void>();
   private readonly sequences: RevocationSequenceStore;
 
   constructor(deps: KeyServiceDeps) {
     this.deps = deps;
     this.sequences = new RevocationSequenceStore(deps.dataDir);
+    this.backends = new KeyBackends({ software: deps.software, pkcs11: deps.pkcs11, pins: deps.pins, sessionsPerToken: deps.sessionsPerToken });
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -93,25 +88,18 @@ export class KeyService {
     if (input.notAfter && Date.parse(input.notAfter) <= this.now().getTime()) {
       throw new SignetError('BadInput', 'The expiry date is in the past.');
     }
-    if (input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2' && !TPM_ALGORITHMS.includes(input.algorithm)) {
-      throw new SignetError('BadInput', `A TPM signs with ${TPM_ALGORITHMS.map((a) => ALGORITHM_NAMES[a]).join(', ')}; it has no ${ALGORITHM_NAMES[input.algorithm]}.`);
-    }
-    if (input.wrappable && input.backend.kind !== 'pkcs11') throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
-    if (input.wrappable && input.backend.kind === 'pkcs11' && moduleKind(input.backend.modulePath) === 'tpm2') {
-      throw new SignetError('BadInput', 'A TPM key never leaves the TPM, not even wrapped; make a twin on another token for redundancy.');
-    }
-    if (input.backend.kind === 'pkcs11') {
-      // Checked again under the write lock; here so a taken label is said before any PIN is asked.
-      this.assertLabelFree(await this.load(), label);
-      await this.token(input.backend, `Generate ${ALGORITHM_NAMES[input.algorithm]} key "${label}" on this token.`);
-    }
+    const backend = this.backends.forSpec(input.backend);
+    backend.checkGenerate(input.algorithm, input.wrappable === true);
+    // Checked again under the write lock; here so a taken label is said before any PIN is asked.
+    this.assertLabelFree(await this.load(), label);
+    await backend.open(`Generate ${ALGORITHM_NAMES[input.algorithm]} key "${label}" on this token.`);
     return this.mutate(async (inventory) => {
       this.assertLabelFree(inventory, label);
-      const record = await this.makeKey(input.backend, input.algorithm, label, input.notAfter ?? null, input.wrappable === true);
+      const record = await this.makeKey(backend, input.algorithm, label, input.notAfter ?? null, input.wrappable === true);
       inventory.keys.push(record);
       return {
         result: record,
-        audit: { host, action: 'key.generate', subject: record.id, details: { label, algorithm: record.algorithm, fingerprint: record.fingerprint, location: record.location.kind === 'pkcs11' ? record.location.uri : 'software', wrappable: input.wrappable === true } },
+        audit: { host, action: 'key.generate', subject: record.id, details: { label, algorithm: record.algorithm, fingerprint: record.fingerprint, location: describeLocation(record.location).audit, wrappable: input.wrappable === true } },
       };
     });
   }
@@ -149,10 +137,11 @@ export class KeyService {
     return this.mutate(async (inventory) => {
       this.assertLabelFree(inventory, label);
       const id = `k-${randomBytes(8).toString('hex')}`;
-      const spki = await this.deps.software.adopt(id, algorithm, privateKey);
-      const record = this.record(id, label, algorithm, spki, { kind: 'software' }, null);
+      const sealed = this.backends.software;
+      const { spki, location } = await sealed.importPrivate(id, algorithm, privateKey);
+      const record = this.record(id, label, algorithm, spki, location, null);
       if (inventory.keys.some((k) => k.fingerprint === record.fingerprint && k.status !== 'destroyed')) {
-        await this.deps.software.destroy(id);
+        await sealed.destroy(record);
         throw new SignetError('Conflict', 'This key is already in the inventory.');
       }
       inventory.keys.push(record);
@@ -163,10 +152,11 @@ export class KeyService {
   // Only software keys can leave as cosign.key; keys on a token stay there by design.
   async exportCosignKey(id: string, password: string, host: HostKind): Promise<string> {
     const key = await this.get(id);
-    if (key.location.kind !== 'software') throw new SignetError('Forbidden', `"${key.label}" lives on a token and cannot be exported; export its public key instead.`);
+    const backend = this.backendOf(key);
+    if (!backend.offers.exportPrivate) throw new SignetError('Forbidden', `"${key.label}" lives on a token and cannot be exported; export its public key instead.`);
     if (key.status === 'destroyed') throw new SignetError('Conflict', `"${key.label}" is destroyed.`);
     if (password.length < 8) throw new SignetError('BadInput', 'Use a password of at least 8 characters for an exported private key.');
-    const pem = await sealCosignKey(await this.deps.software.unsealForExport(id, key.algorithm), password);
+    const pem = await sealCosignKey(await backend.exportPrivate(key), password);
     await this.deps.audit.append({ host, action: 'key.exportPrivate', subject: id, details: { fingerprint: key.fingerprint, format: 'cosign.key' } });
     return pem;
   }
@@ -177,14 +167,11 @@ export class KeyService {
     this.assertCanSign(key);
     const hash = HASH_FOR[key.algorithm];
     const length = hash === 'sha384' ? 48 : 32;
-    if (!hash || key.location.kind !== 'pkcs11') throw new SignetError('BadInput', 'Bulk digest signing needs an ECDSA or RSA key on a token.');
+    const backend = this.backendOf(key);
+    if (!hash || !backend.offers.batchSigning) throw new SignetError('BadInput', 'Bulk digest signing needs an ECDSA or RSA key on a token.');
     if (digests.length === 0 || digests.length > 10_000) throw new SignetError('BadInput', 'Sign between 1 and 10,000 digests at a time.');
     if (digests.some((d) => d.length !== length)) throw new SignetError('BadInput', `Every ${hash.toUpperCase()} digest is ${length} bytes.`);
-    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Sign ${digests.length} digest${digests.length === 1 ? '' : 's'} with key "${key.label}".`);
-    const objectId = Buffer.from(key.location.objectId, 'hex');
-    const signatures = key.algorithm.startsWith('ecdsa')
-      ? (await token.signMany(objectId, 'ecdsa', digests)).map(ecdsaRawToDer)
-      : await token.signMany(objectId, 'rsa-pkcs1', digests.map((d) => rsaDigestInfo(hash, d)));
+    const signatures = await backend.signDigests(key, digests, `Sign ${digests.length} digest${digests.length === 1 ? '' : 's'} with key "${key.label}".`);
     await this.recordSignatures(id, signatures.length, { host, action: 'key.signBatch', subject: key.id, details: { fingerprint: key.fingerprint, count: digests.length, digests: digests.map((d) => `${hash}:${d.toString('hex')}`) } });
     return signatures;
   }
@@ -194,7 +181,7 @@ export class KeyService {
     const key = findKey(await this.load(), id);
     this.assertCanSign(key);
     const hash = HASH_FOR[key.algorithm];
-    if (key.location.kind === 'pkcs11' && hash && payloads.length > 1) {
+    if (this.backendOf(key).offers.batchSigning && hash && payloads.length > 1) {
       return this.signDigests(id, payloads.map((p) => createHash(hash).update(p).digest()), host);
     }
     const signatures: Buffer[] = [];
@@ -223,8 +210,7 @@ export class KeyService {
       if (old.successor) throw new SignetError('Conflict', `Key "${old.label}" was already rotated.`);
       const label = options.label?.trim() || this.successorLabel(inventory, old.label);
       this.assertLabelFree(inventory, label);
-      const backend = old.location.kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: old.location.modulePath, tokenLabel: old.location.tokenLabel } : { kind: 'software' as const };
-      const successor = await this.makeKey(backend, old.algorithm, label, old.notAfter ? this.shiftedExpiry(old) : null, old.location.kind === 'pkcs11' && old.location.wrappable === true);
+      const successor = await this.makeKey(this.backendOf(old), old.algorithm, label, old.notAfter ? this.shiftedExpiry(old) : null, describeLocation(old.location).backup === 'wrapped');
       successor.predecessor = old.id;
       const time = this.now().toISOString();
       const statement = {
@@ -282,13 +268,7 @@ export class KeyService {
     return this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
       if (key.status === 'destroyed') throw new SignetError('Conflict', `Key "${key.label}" is already destroyed.`);
-      let removed: number;
-      if (key.location.kind === 'pkcs11') {
-        const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Destroy key "${key.label}" on this token.`);
-        removed = await token.destroy(Buffer.from(key.location.objectId, 'hex'));
-      } else {
-        removed = (await this.deps.software.destroy(key.id)) ? 1 : 0;
-      }
+      const removed = await this.backendOf(key).destroy(key);
       key.status = 'destroyed';
       key.destroyedAt = this.now().toISOString();
       if (inventory.adminKeyId === key.id) inventory.adminKeyId = null;
@@ -368,40 +348,28 @@ export class KeyService {
   // Lists what a token holds, marking the keys the inventory already knows, so the rest can be adopted.
   async discover(selector: TokenSelector): Promise<{ objectId: string; label: string; algorithm: KeyRecord['algorithm'] | null; adoptedAs: string | null }[]> {
     const inventory = await this.load();
-    const onToken = await (await this.token(selector, 'List the keys on this token so they can be adopted.')).listKeys();
-    return onToken
-      .filter((k) => k.hasPrivateKey && k.canSign)
-      .map((k) => ({
-        objectId: k.objectId.toString('hex'),
-        label: k.label,
-        algorithm: k.algorithm,
-        adoptedAs: inventory.keys.find((r) => r.location.kind === 'pkcs11' && r.location.modulePath === selector.modulePath && r.location.objectId === k.objectId.toString('hex'))?.id ?? null,
-      }));
+    const token = this.backends.token(selector);
+    return (await token.signingKeys('List the keys on this token so they can be adopted.')).map((k) => ({
+      objectId: k.objectId.toString('hex'),
+      label: k.label,
+      algorithm: k.algorithm,
+      adoptedAs: inventory.keys.find((r) => token.holdsObject(r, k.objectId.toString('hex')))?.id ?? null,
+    }));
   }
 
   // Takes a key made outside Signet into the inventory; the key itself is not touched.
   async adopt(selector: TokenSelector, objectId: string, label: string, host: HostKind): Promise<KeyRecord> {
-    await this.token(selector, `Adopt key ${objectId} as "${label}".`);
+    const token = this.backends.token(selector);
+    const operation = `Adopt key ${objectId} as "${label}".`;
+    await token.open(operation);
     return this.mutate(async (inventory) => {
       this.assertLabelFree(inventory, label);
-      const token = await this.token(selector, `Adopt key ${objectId} as "${label}".`);
-      const found = (await token.listKeys()).find((k) => k.objectId.toString('hex') === objectId && k.hasPrivateKey && k.canSign);
-      if (!found) throw new SignetError('NotFound', `Token "${selector.tokenLabel}" has no private key with id ${objectId}.`);
-      if (!found.publicKeySpki || !found.algorithm) throw new SignetError('BadInput', `Key ${objectId} has no public key on the token, or an algorithm Signet does not sign with.`);
-      if (inventory.keys.some((k) => k.location.kind === 'pkcs11' && k.location.modulePath === selector.modulePath && k.location.objectId === objectId)) {
+      const { algorithm, spki, location } = await token.adoptable(objectId, operation);
+      if (inventory.keys.some((k) => token.holdsObject(k, objectId))) {
         throw new SignetError('Conflict', 'This key is already in the inventory.');
       }
       const id = `k-${randomBytes(8).toString('hex')}`;
-      const location: KeyRecord['location'] = {
-        kind: 'pkcs11',
-        uri: formatPkcs11Uri({ token: token.label, serial: token.serial, object: found.label || undefined, id: found.objectId, type: 'private', modulePath: selector.modulePath }),
-        modulePath: selector.modulePath,
-        tokenLabel: token.label,
-        tokenSerial: token.serial,
-        objectId,
-        ...(found.extractable ? { wrappable: true } : {}),
-      };
-      const record = this.record(id, label, found.algorithm, found.publicKeySpki, location, null);
+      const record = this.record(id, label, algorithm, spki, location, null);
       inventory.keys.push(record);
       return { result: record, audit: { host, action: 'key.adopt', subject: id, details: { label, fingerprint: record.fingerprint, uri: location.uri } } };
     });
@@ -421,38 +389,13 @@ export class KeyService {
   async reconcile(): Promise<Difference[]> {
     const inventory = await this.load();
     const differences: Difference[] = [];
-    const byToken = new Map<string, KeyRecord[]>();
+    const held = new Map<KeyBackend, KeyRecord[]>([[this.backends.software, []]]);
     for (const key of inventory.keys) {
       if (key.status === 'destroyed') continue;
-      if (key.location.kind === 'software') {
-        if (!(await this.deps.software.exists(key.id))) differences.push({ keyId: key.id, kind: 'sealed-key-missing', message: `The sealed private key of "${key.label}" is missing.` });
-        continue;
-      }
-      const name = `${key.location.modulePath}\n${key.location.tokenLabel}`;
-      byToken.set(name, [...(byToken.get(name) ?? []), key]);
+      const backend = this.backendOf(key);
+      held.set(backend, [...(held.get(backend) ?? []), key]);
     }
-    for (const [name, keys] of byToken) {
-      const [modulePath, tokenLabel] = name.split('\n') as [string, string];
-      let onToken;
-      try {
-        onToken = await (await this.token({ modulePath, tokenLabel }, 'Compare the inventory with the keys on this token.')).listKeys();
-      } catch (error) {
-        differences.push({ keyId: null, kind: 'token-unavailable', message: `Token "${tokenLabel}" could not be read: ${(error as Error).message}` });
-        continue;
-      }
-      const present = new Set(onToken.filter((k) => k.hasPrivateKey).map((k) => k.objectId.toString('hex')));
-      for (const key of keys) {
-        if (key.location.kind === 'pkcs11' && !present.has(key.location.objectId)) {
-          differences.push({ keyId: key.id, kind: 'missing-on-token', message: `"${key.label}" is in the inventory but not on token "${tokenLabel}".` });
-        }
-      }
-      const known = new Set(keys.map((k) => (k.location.kind === 'pkcs11' ? k.location.objectId : '')));
-      for (const key of onToken) {
-        if (key.hasPrivateKey && key.canSign && !known.has(key.objectId.toString('hex'))) {
-          differences.push({ keyId: null, kind: 'not-in-inventory', message: `Token "${tokenLabel}" holds key "${key.label}" (id ${key.objectId.toString('hex')}) that is not in the inventory.` });
-        }
-      }
-    }
+    for (const [backend, keys] of held) differences.push(...(await backend.reconcile(keys)));
     return differences;
   }
 
@@ -466,40 +409,13 @@ export class KeyService {
 
   // Closes every token session; nothing is pending, since every change is committed before it returns.
   async close(): Promise<void> {
-    for (const pending of this.tokens.values()) await (await pending.catch(() => null))?.close();
-    this.tokens.clear();
+    await this.backends.close();
     await this.deps.audit.close();
   }
 
-  private async makeKey(backend: GenerateKeyInput['backend'], algorithm: KeyRecord['algorithm'], label: string, notAfter: string | null, wrappable: boolean): Promise<KeyRecord> {
+  private async makeKey(backend: KeyBackend, algorithm: KeyRecord['algorithm'], label: string, notAfter: string | null, wrappable: boolean): Promise<KeyRecord> {
     const id = `k-${randomBytes(8).toString('hex')}`;
-    let spki: Buffer;
-    let location: KeyRecord['location'];
-    if (backend.kind === 'software') {
-      spki = await this.deps.software.generate(id, algorithm);
-      location = { kind: 'software' };
-    } else {
-      const token = await this.token(backend, `Generate ${ALGORITHM_NAMES[algorithm]} key "${label}" on this token.`);
-      const objectId = randomBytes(16);
-      spki = await token.generateKeyPair(algorithm, label, objectId, { wrappable });
-      const refusal = wrappable ? await token.wrapRefusal(objectId).catch((error: unknown) => (error as Error).message) : null;
-      if (refusal !== null) {
-        await token.destroy(objectId);
-        throw new SignetError(
-          'BadInput',
-          `Token "${token.label}" makes ${ALGORITHM_NAMES[algorithm]} keys but cannot wrap them (${refusal}), so a wrappable one could never be backed up; the key was removed again. Make it without "wrappable" and give it a twin on a second token, or choose another algorithm.`,
-        );
-      }
-      location = {
-        kind: 'pkcs11',
-        uri: formatPkcs11Uri({ token: token.label, serial: token.serial, object: label, id: objectId, type: 'private', modulePath: backend.modulePath }),
-        modulePath: backend.modulePath,
-        tokenLabel: token.label,
-        tokenSerial: token.serial,
-        objectId: objectId.toString('hex'),
-        ...(wrappable ? { wrappable } : {}),
-      };
-    }
+    const { spki, location } = await backend.generate(id, algorithm, label, wrappable);
     return this.record(id, label, algorithm, spki, location, notAfter);
   }
 
@@ -524,49 +440,39 @@ export class KeyService {
   }
 
   private async signWith(key: KeyRecord, input: SignInput, digest: Buffer | null): Promise<Buffer> {
-    if (key.location.kind === 'software') {
-      if (!('payload' in input)) throw new SignetError('BadInput', 'Software keys sign the payload, not a bare digest.');
-      return this.deps.software.sign(key.id, key.algorithm, input.payload);
-    }
-    const token = await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Sign with key "${key.label}".`);
-    return signOnToken(token, Buffer.from(key.location.objectId, 'hex'), key.algorithm, 'payload' in input ? input.payload : null, digest);
+    return this.backendOf(key).sign(key, input, digest);
+  }
+
+  // The backend for a recorded key, picked once per location.
+  private backendOf(key: KeyRecord): KeyBackend {
+    return this.backends.of(key.location);
   }
 
   // Backups wrap and unwrap on the same logged-in tokens signing uses, so the PIN is asked once; main-only, never over IPC.
   async openToken(selector: TokenSelector, operation: string): Promise<Pkcs11Token> {
-    return this.token(selector, operation);
+    return this.backends.session(selector, operation);
+  }
+
+  // A backup holds a wrappable token key only encrypted under the backup key's public half, wrapped on the key's own token.
+  async wrapForBackup(key: KeyRecord, backupKeyPem: string): Promise<WrappedPrivateKey> {
+    return this.backendOf(key).wrap(key, createPublicKey(backupKeyPem).export({ type: 'spki', format: 'der' }));
+  }
+
+  // What the key's location can vouch for about it; none gives proof Signet checks yet.
+  async attest(id: string): Promise<KeyAttestation> {
+    const key = await this.get(id);
+    return this.backendOf(key).attest(key);
   }
 
   // Restoring a wrapped key onto another token moves its record there; only the location changes, through the change queue.
-  async relocate(id: string, location: Extract<KeyRecord['location'], { kind: 'pkcs11' }>, host: HostKind): Promise<KeyRecord> {
+  async relocate(id: string, location: TokenLocation, host: HostKind): Promise<KeyRecord> {
     return this.mutate(async (inventory) => {
       const key = findKey(inventory, id);
-      if (key.location.kind !== 'pkcs11') throw new SignetError('BadInput', `"${key.label}" is a software key; it has no token to move from.`);
-      const from = key.location.uri;
+      if (!this.backendOf(key).offers.relocation) throw new SignetError('BadInput', `"${key.label}" is a software key; it has no token to move from.`);
+      const from = describeLocation(key.location).audit;
       key.location = location;
       return { result: structuredClone(key), audit: { host, action: 'key.relocate', subject: id, details: { from, to: location.uri } } };
     });
-  }
-
-  // One logged-in token per module and label; a refused PIN is reported and never retried by itself.
-  // The token stays logged in, so `operation` names only the first use, the one the PIN is asked for.
-  private token(selector: TokenSelector, operation: string): Promise<Pkcs11Token> {
-    const name = `${selector.modulePath}\n${selector.tokenLabel}`;
-    let pending = this.tokens.get(name);
-    if (!pending) {
-      pending = (async () => {
-        const pin = await this.deps.pins.pinFor(selector, operation);
-        try {
-          return await this.deps.pkcs11.openToken(selector, pin, this.deps.sessionsPerToken ?? 4);
-        } catch (error) {
-          if (error instanceof SignetError && error.code === 'Unauthorized') this.deps.pins.rejected(selector, pin);
-          throw error;
-        }
-      })();
-      this.tokens.set(name, pending);
-      pending.catch(() => this.tokens.delete(name));
-    }
-    return pending;
   }
 
   // Every read goes to the store: another process may have changed the inventory since the last one.
@@ -578,7 +484,7 @@ export class KeyService {
   // Only for a key the operation would go ahead with: a refusal is said before any PIN is asked.
   private async openTokenOf(id: string, operation: string, proceeds: (key: KeyRecord) => boolean): Promise<void> {
     const key = findKey(await this.load(), id);
-    if (key.location.kind === 'pkcs11' && proceeds(key)) await this.token({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `${operation} "${key.label}" on this token.`);
+    if (proceeds(key)) await this.backendOf(key).open(`${operation} "${key.label}" on this token.`);
   }
 
   // A change is made on the inventory read inside its own write transaction and commits with its audit entry, or not at all.

@@ -2,11 +2,13 @@ import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, ge
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { KeyAlgorithm } from '../../shared/model/keys.model.ts';
+import type { KeyAlgorithm, KeyRecord } from '../../shared/model/keys.model.ts';
 import { SignetError } from '../errors.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import type { SecretStore } from '../platform/keychain.types.ts';
 import { HASH_FOR } from '../encoding/key-encoding.ts';
+import type { WrappedPrivateKey } from '../platform/pkcs11.types.ts';
+import type { BackendOffers, Difference, GeneratedKey, KeyAttestation, KeyBackend, SignInput } from './key-backend.types.ts';
 
 const generate = promisify(generateKeyPair);
 const DATA_KEY_ACCOUNT = 'software-keys-data-key';
@@ -136,6 +138,74 @@ export class SoftwareKeyStore {
     const fresh = randomBytes(32);
     await this.keychain.set(DATA_KEY_ACCOUNT, fresh.toString('base64'));
     return fresh;
+  }
+}
+
+/** The software location: keys sealed in the data folder under the keychain's data key. */
+export class SoftwareKeyBackend implements KeyBackend {
+  readonly offers: BackendOffers = { exportPrivate: true, batchSigning: false, relocation: false };
+  private readonly store: SoftwareKeyStore;
+
+  constructor(store: SoftwareKeyStore) {
+    this.store = store;
+  }
+
+  // Backups already hold software keys, so there is nothing to make wrappable.
+  checkGenerate(_algorithm: KeyAlgorithm, wrappable: boolean): void {
+    if (wrappable) throw new SignetError('BadInput', 'Only a token key is made wrappable; backups already hold software keys.');
+  }
+
+  // Nothing to open: the keychain is asked when a key is first sealed or unsealed.
+  async open(_operation: string): Promise<void> {}
+
+  // Made in memory and sealed at once.
+  async generate(id: string, algorithm: KeyAlgorithm): Promise<GeneratedKey> {
+    return { spki: await this.store.generate(id, algorithm), location: { kind: 'software' } };
+  }
+
+  // A private key that came from elsewhere (a cosign.key), sealed here like a key made here.
+  async importPrivate(id: string, algorithm: KeyAlgorithm, privateKey: KeyObject): Promise<GeneratedKey> {
+    return { spki: await this.store.adopt(id, algorithm, privateKey), location: { kind: 'software' } };
+  }
+
+  // A software key hashes the message itself, so it needs the payload.
+  async sign(key: KeyRecord, input: SignInput): Promise<Buffer> {
+    if (!('payload' in input)) throw new SignetError('BadInput', 'Software keys sign the payload, not a bare digest.');
+    return this.store.sign(key.id, key.algorithm, input.payload);
+  }
+
+  // Software keys sign one at a time; callers check `offers.batchSigning` first.
+  async signDigests(): Promise<Buffer[]> {
+    throw new SignetError('BadInput', 'Bulk digest signing needs an ECDSA or RSA key on a token.');
+  }
+
+  // The sealed key opened for a password-protected export.
+  async exportPrivate(key: KeyRecord): Promise<KeyObject> {
+    return this.store.unsealForExport(key.id, key.algorithm);
+  }
+
+  // Backups carry the sealed key itself; nothing is wrapped.
+  async wrap(): Promise<WrappedPrivateKey> {
+    throw new SignetError('Internal', 'Only token keys are wrapped.');
+  }
+
+  // One sealed file per key.
+  async destroy(key: KeyRecord): Promise<number> {
+    return (await this.store.destroy(key.id)) ? 1 : 0;
+  }
+
+  // A listed key whose sealed file is gone can never sign again; it is reported, not removed.
+  async reconcile(keys: KeyRecord[]): Promise<Difference[]> {
+    const differences: Difference[] = [];
+    for (const key of keys) {
+      if (!(await this.store.exists(key.id))) differences.push({ keyId: key.id, kind: 'sealed-key-missing', message: `The sealed private key of "${key.label}" is missing.` });
+    }
+    return differences;
+  }
+
+  // A sealed file proves nothing about where the key was made.
+  async attest(): Promise<KeyAttestation> {
+    return { attested: false, reason: 'A software key sealed by the OS keychain offers no attestation.' };
   }
 }
 

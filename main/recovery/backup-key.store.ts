@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/audit.log.ts';
 import { SignetError } from '../errors.ts';
 import { fingerprintOf, spkiToPem } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
+import { describeLocation, isOnToken } from '../keys/key-location.ts';
 import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 
@@ -57,8 +58,8 @@ export class BackupKeyStore {
     const existing = await this.current();
     if (existing) throw new SignetError('Conflict', `A backup key already exists on token "${existing.tokenLabel}" (${existing.fingerprint.slice(0, 16)}…); earlier backups need it, so it is not replaced.`);
     const inventory = await this.keys.list();
-    const sameToken = inventory.filter((k) => k.status !== 'destroyed' && k.location.kind === 'pkcs11' && k.location.modulePath === token.modulePath && k.location.tokenLabel === token.tokenLabel);
-    if (sameToken.some((k) => k.location.kind === 'pkcs11' && k.location.wrappable)) {
+    const sameToken = inventory.filter((k) => k.status !== 'destroyed' && isOnToken(k.location, token));
+    if (sameToken.some((k) => describeLocation(k.location).backup === 'wrapped')) {
       throw new SignetError('BadInput', `Token "${token.tokenLabel}" holds wrappable signing keys; their backup key must live on another token, or losing one token loses both.`);
     }
     const opened = await this.keys.openToken(token, 'Make the backup key on this token.');

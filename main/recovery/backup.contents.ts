@@ -6,6 +6,7 @@ import { SettingsSchema, type Settings } from '../../shared/model/settings.model
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
 import { algorithmOf, fingerprintOf } from '../encoding/key-encoding.ts';
+import { describeLocation, tokenOf } from '../keys/key-location.ts';
 import type { BackupItems } from './backup.format.ts';
 import { BACKUP_KEY_FILE, parseBackupKey } from './backup-key.store.ts';
 import { AUDIT_KEY, kindOf, parseInventory, SOFTWARE_KEY_PREFIX, type InventoryFile } from './backup.snapshot.ts';
@@ -55,7 +56,7 @@ export function checkContents(manifest: BackupManifest, items: BackupItems, name
     const published = keyId === AUDIT_KEY.id ? auditKeyFingerprint(text('audit/audit-key.pem')) : inventory?.keys.find((k) => k.id === keyId);
     if (!algorithm || (keyId === AUDIT_KEY.id && algorithm !== AUDIT_KEY.algorithm)) throw new SignetError('BadInput', `The private key ${keyId} in ${name} is of a kind Signet does not sign with; nothing was restored.`);
     const expected = typeof published === 'string' ? published : published?.fingerprint;
-    if (expected === undefined || (typeof published === 'object' && (published.location.kind !== 'software' || published.algorithm !== algorithm))) {
+    if (expected === undefined || (typeof published === 'object' && (describeLocation(published.location).backup !== 'copy' || published.algorithm !== algorithm))) {
       throw new SignetError('BadInput', `The private key ${keyId} in ${name} has no matching software key in the backup's inventory; nothing was restored.`);
     }
     if (expected !== fingerprintOf(spki)) throw new SignetError('BadInput', `The private key ${keyId} in ${name} is not the key its inventory publishes; nothing was restored.`);
@@ -72,7 +73,7 @@ export function checkContents(manifest: BackupManifest, items: BackupItems, name
     if (!itemName.startsWith(WRAPPED_KEY_PREFIX)) continue;
     const wrapped = decodeWrappedKey(data, itemName, name);
     const published = inventory?.keys.find((k) => k.id === wrapped.keyId);
-    if (!published || published.location.kind !== 'pkcs11' || published.fingerprint !== wrapped.fingerprint || published.algorithm !== wrapped.algorithm) {
+    if (!published || tokenOf(published.location) === null || published.fingerprint !== wrapped.fingerprint || published.algorithm !== wrapped.algorithm) {
       throw new SignetError('BadInput', `The wrapped key ${wrapped.keyId} in ${name} has no matching token key in the backup's inventory; nothing was restored.`);
     }
     if (!backupKey || backupKey.fingerprint !== wrapped.backupKeyFingerprint) throw new SignetError('BadInput', `The wrapped key ${wrapped.keyId} in ${name} was wrapped under a backup key the backup does not describe; nothing was restored.`);

@@ -7,6 +7,8 @@ import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
 import type { WrappedPrivateKey } from '../platform/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
+import type { TokenLocation } from '../keys/key-backend.types.ts';
+import { describeLocation, tokenOf } from '../keys/key-location.ts';
 import { isStoredItem, readDataItem, readDataItemText } from '../storage/data-items.ts';
 import type { BackupItems } from './backup.format.ts';
 import { BACKUP_KEY_FILE } from './backup-key.store.ts';
@@ -73,19 +75,18 @@ export async function planBackup(dataDir: string, software: SoftwareKeyStore, tw
   const notIncluded: NotIncluded[] = [];
   for (const key of inventory.keys) {
     if (key.status === 'destroyed') continue;
-    if (key.location.kind === 'pkcs11' && key.location.wrappable) {
-      const reason = wrapRefusal(key, backupKey);
+    const held = describeLocation(key.location);
+    if (held.backup === 'wrapped') {
+      const reason = wrapRefusal(key, held.token, backupKey);
       if (reason === null) wrappedKeys.push(key);
       else notIncluded.push({ keyId: key.id, label: key.label, reason });
-      continue;
-    }
-    if (key.location.kind === 'software') {
+    } else if (held.backup === 'copy') {
       if (key.status === 'revoked') notIncluded.push({ keyId: key.id, label: key.label, reason: `revoked (${key.revocation?.reason ?? 'unspecified'}); a revoked key's private half is not carried into backups.` });
       else if (!(await software.exists(key.id))) notIncluded.push({ keyId: key.id, label: key.label, reason: 'its sealed private key is missing from this machine, so there is nothing to back up; run `signet keys reconcile`.' });
       else softwareKeys.push(key);
-      continue;
+    } else {
+      notIncluded.push({ keyId: key.id, label: key.label, reason: tokenReason(key, held.token, inventory.keys, twins) });
     }
-    notIncluded.push({ keyId: key.id, label: key.label, reason: tokenReason(key, inventory.keys, twins) });
   }
   const files: string[] = [];
   for (const name of Object.keys(FIXED_ITEMS)) {
@@ -100,12 +101,11 @@ export async function planBackup(dataDir: string, software: SoftwareKeyStore, tw
 }
 
 // A wrappable key still stays out when it is revoked, when there is no backup key, or when the backup key shares its token.
-function wrapRefusal(key: KeyRecord, backupKey: BackupKey | null): string | null {
-  if (key.location.kind !== 'pkcs11') return null;
+function wrapRefusal(key: KeyRecord, token: TokenLocation, backupKey: BackupKey | null): string | null {
   if (key.status === 'revoked') return `revoked (${key.revocation?.reason ?? 'unspecified'}); a revoked key's private half is not carried into backups.`;
-  if (backupKey === null) return `wrappable on token "${key.location.tokenLabel}", but there is no backup key to wrap it under yet: make one on a second token (\`signet backup key create --module PATH --token LABEL\`).`;
-  if (backupKey.modulePath === key.location.modulePath && backupKey.tokenLabel === key.location.tokenLabel) {
-    return `wrappable, but on the backup key's own token "${key.location.tokenLabel}"; a backup that only that token opens does not survive losing it. Make a twin instead.`;
+  if (backupKey === null) return `wrappable on token "${token.tokenLabel}", but there is no backup key to wrap it under yet: make one on a second token (\`signet backup key create --module PATH --token LABEL\`).`;
+  if (backupKey.modulePath === token.modulePath && backupKey.tokenLabel === token.tokenLabel) {
+    return `wrappable, but on the backup key's own token "${token.tokenLabel}"; a backup that only that token opens does not survive losing it. Make a twin instead.`;
   }
   return null;
 }
@@ -129,15 +129,17 @@ export async function readBackupItems(dataDir: string, software: SoftwareKeyStor
 }
 
 // A key on a token stays there; the reason says so plainly and names the twin, or how to make one.
-function tokenReason(key: KeyRecord, keys: KeyRecord[], twins: Twin[]): string {
-  if (key.location.kind !== 'pkcs11') return '';
-  const held = `held non-extractable on token "${key.location.tokenLabel}" (${key.location.uri}); it cannot leave the token, so no backup can hold it.`;
+function tokenReason(key: KeyRecord, token: TokenLocation, keys: KeyRecord[], twins: Twin[]): string {
+  const held = `held non-extractable on token "${token.tokenLabel}" (${token.uri}); it cannot leave the token, so no backup can hold it.`;
   const made = twins
     .filter((t) => t.original === key.id || t.twin === key.id)
     .map((t) => keys.find((k) => k.id === (t.original === key.id ? t.twin : t.original)))
-    .filter((k): k is KeyRecord => k !== undefined && k.status !== 'destroyed' && k.location.kind === 'pkcs11');
+    .flatMap((k) => {
+      const home = k !== undefined && k.status !== 'destroyed' ? tokenOf(k.location) : null;
+      return k !== undefined && home !== null ? [{ label: k.label, id: k.id, tokenLabel: home.tokenLabel }] : [];
+    });
   if (made.length > 0) {
-    return `${held} Its twin${made.length > 1 ? 's' : ''} ${made.map((k) => `"${k.label}" (${k.id}) on token "${k.location.kind === 'pkcs11' ? k.location.tokenLabel : ''}"`).join(', ')} keep${made.length > 1 ? '' : 's'} signing if that token is lost; policies that name this key accept ${made.length > 1 ? 'them' : 'it'} as the same signer.`;
+    return `${held} Its twin${made.length > 1 ? 's' : ''} ${made.map((k) => `"${k.label}" (${k.id}) on token "${k.tokenLabel}"`).join(', ')} keep${made.length > 1 ? '' : 's'} signing if that token is lost; policies that name this key accept ${made.length > 1 ? 'them' : 'it'} as the same signer.`;
   }
   return `${held} Make a twin: a second key on another token, cross-signed with this one (\`signet backup twin ${key.id} --module PATH --token LABEL\`); policies that name this key then accept the twin as the same signer.`;
 }

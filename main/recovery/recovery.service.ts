@@ -12,6 +12,8 @@ import { OsKeychain } from '../platform/keychain.adapter.ts';
 import type { SecretStore } from '../platform/keychain.types.ts';
 import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
 import { formatPkcs11Uri } from '../keys/pkcs11-uri.ts';
+import type { TokenLocation } from '../keys/key-backend.types.ts';
+import { describeLocation, tokenOf } from '../keys/key-location.ts';
 import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import type { SoftwareKeyStore } from '../keys/software.backend.ts';
 import type { Policy } from '../../shared/model/policy.model.ts';
@@ -167,7 +169,7 @@ export class RecoveryService {
     const onToken = await drillOnFreshSoftHsm(keys, await installedSoftHsmModule(), this.deps.runScript ?? runAsChildProcess);
     const wrapped = await this.drillWrapped(opened, live);
     const uncovered = live
-      .filter((k) => k.location.kind === 'software' && k.status !== 'destroyed' && k.status !== 'revoked' && !opened.contents.softwareKeys.has(k.id))
+      .filter((k) => describeLocation(k.location).backup === 'copy' && k.status !== 'destroyed' && k.status !== 'revoked' && !opened.contents.softwareKeys.has(k.id))
       .map((k) => ({ keyId: k.id, label: k.label, passed: false, reason: 'a live software key that this backup does not hold (made after it, or left out of it), so it could not be restored from it; make a new backup.' }));
     const outcomes = [...drilled.outcomes.map((o) => bothStores(o, onToken.outcomes.get(o.keyId))), ...wrapped, ...uncovered];
     const at = this.now().toISOString();
@@ -186,7 +188,7 @@ export class RecoveryService {
   async drills(): Promise<{ keyId: string; lastPassed: string | null; lastFailed: string | null }[]> {
     const [status, keys] = await Promise.all([this.drillStatus.load(), this.deps.keys.list()]);
     return keys
-      .filter((k) => k.status !== 'destroyed' && (k.location.kind === 'software' || (k.location.kind === 'pkcs11' && k.location.wrappable === true) || status.keys[k.id] !== undefined))
+      .filter((k) => k.status !== 'destroyed' && (describeLocation(k.location).backup !== 'twin' || status.keys[k.id] !== undefined))
       .map((k) => ({ keyId: k.id, lastPassed: status.keys[k.id]?.lastPassed ?? null, lastFailed: status.keys[k.id]?.lastFailed ?? null }));
   }
 
@@ -248,15 +250,15 @@ export class RecoveryService {
   }
 
   // A wrapped key goes back only where it is missing: if its own token still holds it, it is left there; otherwise it is unwrapped onto the backup key's token.
-  private async restoreWrapped(opened: OpenedBackup): Promise<{ outcomes: RestoreResult['tokenKeys']; moved: Map<string, Extract<KeyRecord['location'], { kind: 'pkcs11' }>> }> {
+  private async restoreWrapped(opened: OpenedBackup): Promise<{ outcomes: RestoreResult['tokenKeys']; moved: Map<string, TokenLocation> }> {
     const outcomes: RestoreResult['tokenKeys'] = [];
-    const moved = new Map<string, Extract<KeyRecord['location'], { kind: 'pkcs11' }>>();
+    const moved = new Map<string, TokenLocation>();
     const backupKey = opened.contents.backupKey;
     const records = opened.contents.inventory?.keys ?? [];
     for (const item of opened.contents.wrappedKeys.values()) {
       const record = records.find((k) => k.id === item.keyId);
-      if (!record || record.location.kind !== 'pkcs11' || backupKey === null) continue;
-      const home = record.location;
+      const home = record ? tokenOf(record.location) : null;
+      if (!record || home === null || backupKey === null) continue;
       if (await this.tokenHolds({ modulePath: home.modulePath, tokenLabel: home.tokenLabel }, home.objectId)) {
         outcomes.push({ keyId: item.keyId, label: item.label, outcome: `still on its token "${home.tokenLabel}"; left as it is.` });
         continue;
@@ -295,15 +297,7 @@ export class RecoveryService {
   }
 
   private async writeBackup(order: BackupOrder, plan: BackupPlan, passphrase: string | null, host: HostKind): Promise<BackupResult> {
-    const items = await readBackupItems(this.deps.dataDir, this.deps.software, plan, async (key, backupKey) => {
-      if (key.location.kind !== 'pkcs11') throw new SignetError('Internal', 'Only token keys are wrapped.');
-      const token = await this.deps.keys.openToken({ modulePath: key.location.modulePath, tokenLabel: key.location.tokenLabel }, `Wrap key "${key.label}" for a backup.`);
-      try {
-        return await token.wrapPrivateKey(Buffer.from(key.location.objectId, 'hex'), createPublicKey(backupKey.publicKeyPem).export({ type: 'spki', format: 'der' }));
-      } catch (error) {
-        throw new SignetError(error instanceof SignetError ? error.code : 'Internal', `Key "${key.label}" could not be wrapped on token "${key.location.tokenLabel}", so no backup was written: ${(error as Error).message}`);
-      }
-    });
+    const items = await readBackupItems(this.deps.dataDir, this.deps.software, plan, (key, backupKey) => this.deps.keys.wrapForBackup(key, backupKey.publicKeyPem));
     const createdAt = this.now().toISOString();
     const salt = newSalt();
     const shareSetId = newShareSetId();
@@ -481,7 +475,7 @@ function backupFacts(order: BackupOrder, plan: BackupPlan): ConfirmationFact[] {
       value:
         plan.wrappedKeys.length === 0 || !plan.backupKey
           ? 'none'
-          : `${plan.wrappedKeys.map((k) => `${k.label} (${k.id}, ${k.location.kind === 'pkcs11' ? `token "${k.location.tokenLabel}"` : ''}, ${k.fingerprint.slice(0, 16)}…)`).join('\n')}\nwrapped on their tokens under the backup key on token "${plan.backupKey.tokenLabel}" (${plan.backupKey.fingerprint.slice(0, 16)}…); only that token opens them`,
+          : `${plan.wrappedKeys.map((k) => `${k.label} (${k.id}, token "${tokenOf(k.location)?.tokenLabel ?? ''}", ${k.fingerprint.slice(0, 16)}…)`).join('\n')}\nwrapped on their tokens under the backup key on token "${plan.backupKey.tokenLabel}" (${plan.backupKey.fingerprint.slice(0, 16)}…); only that token opens them`,
     },
     { label: 'Audit-log key', value: plan.includeAuditKey ? 'included' : 'none yet' },
     { label: `Keys not included (${plan.notIncluded.length})`, value: plan.notIncluded.length === 0 ? 'none' : plan.notIncluded.map((n) => `${n.label} (${n.keyId}): ${n.reason}`).join('\n') },

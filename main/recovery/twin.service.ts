@@ -8,6 +8,7 @@ import { canonicalJson } from '../encoding/canonical-json.ts';
 import { SignetError } from '../errors.ts';
 import { HASH_FOR } from '../encoding/key-encoding.ts';
 import type { KeyService, SignedStatement } from '../keys/keys.service.ts';
+import { isOnToken, tokenOf } from '../keys/key-location.ts';
 import type { TokenSelector } from '../platform/pkcs11.types.ts';
 import { readFileIfExists, writeFileAtomic } from '../storage/atomic-file.ts';
 import { WriteQueue } from '../storage/write-queue.ts';
@@ -55,11 +56,12 @@ export class TwinService {
   async make(originalId: string, token: TokenSelector, label: string | undefined, host: HostKind): Promise<{ original: KeyRecord; twin: KeyRecord; statement: SignedStatement }> {
     return this.serialise(async () => {
       const original = await this.keys.get(originalId);
-      if (original.location.kind !== 'pkcs11') throw new SignetError('BadInput', `"${original.label}" is a software key; backups carry it, so it needs no twin.`);
+      const home = tokenOf(original.location);
+      if (home === null) throw new SignetError('BadInput', `"${original.label}" is a software key; backups carry it, so it needs no twin.`);
       const status = effectiveStatus(original, this.now());
       if (status !== 'active') throw new SignetError('Conflict', `"${original.label}" is ${status}; only an active key gets a twin.`);
-      if (original.location.modulePath === token.modulePath && original.location.tokenLabel === token.tokenLabel) {
-        throw new SignetError('BadInput', `A twin must live on another token than "${original.location.tokenLabel}", or losing that token loses both.`);
+      if (isOnToken(original.location, token)) {
+        throw new SignetError('BadInput', `A twin must live on another token than "${home.tokenLabel}", or losing that token loses both.`);
       }
       const twin = await this.keys.generate(
         { backend: { kind: 'pkcs11', modulePath: token.modulePath, tokenLabel: token.tokenLabel }, algorithm: original.algorithm, label: label?.trim() || twinLabel(original.label), notAfter: original.notAfter ?? undefined },
@@ -68,7 +70,7 @@ export class TwinService {
       const statement = {
         type: TWIN_TYPE,
         time: this.now().toISOString(),
-        original: { id: original.id, fingerprint: original.fingerprint, token: original.location.tokenLabel },
+        original: { id: original.id, fingerprint: original.fingerprint, token: home.tokenLabel },
         twin: { id: twin.id, fingerprint: twin.fingerprint, algorithm: twin.algorithm, publicKeyPem: twin.publicKeyPem, token: token.tokenLabel },
       };
       const message = Buffer.from(canonicalJson(statement));

@@ -3,6 +3,7 @@ import { KeyAlgorithmSchema, KeyIdSchema, type KeyRecord } from '../../shared/mo
 import { parseJsonOrUndefined } from '../../shared/json.ts';
 import { SignetError } from '../errors.ts';
 import type { WrappedPrivateKey } from '../platform/pkcs11.types.ts';
+import { tokenOf } from '../keys/key-location.ts';
 
 export const WRAPPED_KEY_PREFIX = 'wrapped-keys/';
 
@@ -28,14 +29,15 @@ export type WrappedKeyItem = z.infer<typeof WrappedKeyItemSchema>;
 
 // The item a backup holds for a wrapped token key: ciphertext only, with what is needed to put it back as it was.
 export function encodeWrappedKey(key: KeyRecord, wrapped: WrappedPrivateKey, backupKeyFingerprint: string): Buffer {
-  if (key.location.kind !== 'pkcs11') throw new SignetError('Internal', 'Only token keys are wrapped.');
+  const token = tokenOf(key.location);
+  if (token === null) throw new SignetError('Internal', 'Only token keys are wrapped.');
   const item: WrappedKeyItem = {
     version: 1,
     keyId: key.id,
     label: key.label,
     algorithm: key.algorithm,
     fingerprint: key.fingerprint,
-    objectId: key.location.objectId,
+    objectId: token.objectId,
     scheme: 'AES-256 key wrap with padding (RFC 5649); the AES key under RSA-OAEP with the backup key',
     oaepHash: wrapped.oaepHash,
     backupKeyFingerprint,

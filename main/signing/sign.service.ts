@@ -20,6 +20,7 @@ import type { IntentService } from '../intents/intent.service.ts';
 import { ecdsaDerToRaw } from '../encoding/key-encoding.ts';
 import type { KeyService } from '../keys/keys.service.ts';
 import { runPool } from '../platform/task-pool.ts';
+import { describeLocation } from '../keys/key-location.ts';
 import type { CredentialSource } from '../registry/registry.client.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
@@ -255,7 +256,7 @@ export class SignService {
       { label: 'Key', value: key.label },
       { label: 'Key fingerprint (SHA-256)', value: key.fingerprint },
       { label: 'Key algorithm', value: ALGORITHM_NAMES[key.algorithm] },
-      { label: 'Key held in', value: key.location.kind === 'pkcs11' ? key.location.uri : 'software, sealed by the OS keychain' },
+      { label: 'Key held in', value: describeLocation(key.location).heldIn },
       { label: 'Format', value: FORMAT_NAMES[order.format] },
       { label: 'Destination', value: destination },
       { label: 'Annotations', value: Object.keys(order.annotations).length ? Object.entries(order.annotations).map(([k, v]) => `${k}=${v}`).join('\n') : 'none' },
