@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppErrorSchema, ErrorCodeSchema, type AppError, type ErrorCode } from './errors.ts';
 import { ProtectedSettingsPatchSchema, SettingsPatchSchema, SettingsSchema } from './model/settings.model.ts';
 import { IntentViewSchema } from './model/intent.model.ts';
-import { SystemStatusSchema } from './model/system.model.ts';
+import { PinRequestSchema, SystemStatusSchema } from './model/system.model.ts';
 import {
   ConfirmKeyActionSchema,
   DiscoveredKeySchema,
@@ -473,6 +473,7 @@ export const events = {
   'signing.progress': SignProgressSchema,
   'scan.progress': ScanProgressSchema,
   'scan.alert': ScanAlertSchema,
+  'tokens.pinRequest': PinRequestSchema,
 } as const;
 
 export type Requests = typeof requests;

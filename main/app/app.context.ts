@@ -93,7 +93,7 @@ export function createApp(options: AppOptions): AppContext {
   const now = options.now ?? (() => new Date());
   const software = new SoftwareKeyStore(dataDir, keychain);
   const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), anchor: new KeychainAuditAnchor(dataDir, keychain), now });
-  const pins = new KeychainPins(keychain, options.askPin ?? null);
+  const pins = new KeychainPins(keychain, options.askPin ? announced(options.askPin, options.host, events) : null);
   const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
   const confirmations = options.confirmations ?? null;
   // Who may say yes is decided here, once: the host's channel, and for protected settings only a channel the page never reaches.
@@ -141,6 +141,19 @@ export function createApp(options: AppOptions): AppContext {
 }
 
 // A failed exit checkpoint (a locked keychain) leaves an unsigned tail that verify reports past its bound; closing still completes.
+// While main asks for a PIN outside the page, the page says where, so a person is not left looking at "Generating…".
+function announced(ask: PinPrompt, host: HostKind, events: EventHub): PinPrompt {
+  const where = host === 'electron' ? 'window' : 'terminal';
+  return async (token, operation) => {
+    events.emit.tokens.pinRequest({ tokenLabel: token.tokenLabel, where, asking: true });
+    try {
+      return await ask(token, operation);
+    } finally {
+      events.emit.tokens.pinRequest({ tokenLabel: token.tokenLabel, where, asking: false });
+    }
+  };
+}
+
 async function checkpointAtExit(audit: AuditLog, host: HostKind, log: InternalErrorLog | undefined): Promise<void> {
   try {
     await audit.checkpointAtExit(host);

@@ -1,4 +1,5 @@
 import { SCREENS, useNav, type Screen } from '../state/nav.store.ts';
+import { PinRequestBanner } from '../ui/pin-request-banner.tsx';
 import { SystemScreen } from '../system/system.screen.tsx';
 import { KeysScreen } from '../keys/keys.screen.tsx';
 import { AuditScreen } from '../audit/audit.screen.tsx';
@@ -59,6 +60,7 @@ export function AppShell() {
         </ul>
       </nav>
       <main className="content">
+        <PinRequestBanner />
         <CurrentScreen screen={screen} />
       </main>
     </div>

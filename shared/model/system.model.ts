@@ -123,3 +123,13 @@ export const SystemStatusSchema = z
   })
   .strict();
 export type SystemStatus = z.infer<typeof SystemStatusSchema>;
+
+/** Main is asking for a token's PIN outside the page (the host's terminal, or Signet's own PIN window); PINs never reach the page. */
+export const PinRequestSchema = z
+  .object({
+    tokenLabel: z.string().max(256),
+    where: z.enum(['terminal', 'window']),
+    asking: z.boolean(),
+  })
+  .strict();
+export type PinRequest = z.infer<typeof PinRequestSchema>;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
+import { launchChromium } from '../support/browser.ts';
 import { connectToHost } from '../support/host-client.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { waitFor } from '../support/processes.ts';
@@ -18,7 +19,7 @@ let host: ChildProcess;
 let output = '';
 
 before(async () => {
-  hsm = await startSoftHsm('web-pin-token');
+  hsm = await startSoftHsm('web-pin-token', ['web-pin-second']);
   keychain = await startKeychain();
   const home = await mkdtemp(join(tmpdir(), 'signet-web-pin-'));
   // The browser host runs in a pseudo-terminal, as `npm start` does in a person's terminal.
@@ -49,5 +50,30 @@ test('a token PIN that is not remembered is asked at the host terminal for the o
     assert.ok(listed.some((k) => k.id === key.id));
   } finally {
     main.close();
+  }
+});
+
+test('while the PIN is asked at the terminal, the page says where to enter it, and stops saying so once it was given', async () => {
+  const address = /Open (http:\S+)/.exec(output)![1]!;
+  const browser = await launchChromium(null);
+  const main = await connectToHost(address);
+  try {
+    const page = await browser.newPage();
+    await page.goto(address);
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor();
+    const banner = page.getByTestId('pin-request');
+    assert.equal(await banner.count(), 0, 'nothing is said before a PIN is asked');
+    const asked = output.length;
+    // A token of its own: the first test's token stays logged in, so it would not be asked for again.
+    const generating = main.api.keys.generate({ backend: { kind: 'pkcs11', modulePath: SOFTHSM_MODULE, tokenLabel: 'web-pin-second' }, label: 'the page says where' });
+    await waitFor('the PIN prompt', async () => output.slice(asked).includes('PIN for token "web-pin-second"'), 20_000, () => output);
+    await banner.waitFor({ timeout: 10_000 });
+    assert.equal(await banner.textContent(), 'Enter the PIN for token “web-pin-second” in the terminal where Signet runs. Signet is waiting for it; this page never sees PINs.');
+    host.stdin!.write(`${hsm.userPin}\n`);
+    await generating;
+    await banner.waitFor({ state: 'detached', timeout: 10_000 });
+  } finally {
+    main.close();
+    await browser.close();
   }
 });
