@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { ChainNode } from '../../shared/model/chain.model.ts';
 import type { AttachmentKind } from '../../shared/model/image-graph.model.ts';
 import { compatibilityOf } from '../../shared/model/compatibility.model.ts';
@@ -18,8 +19,17 @@ const FIELD_WORDS: Record<string, string> = {
 
 const SUPPORT_WORDS = { yes: '✓ yes', partly: '~ partly', no: '✕ no' } as const;
 
-// Everything known about one node, the reason for its verdict first.
+// Everything known about one node, the reason for its verdict first; Esc closes it from anywhere on the screen.
 export function NodeDetails({ node, onClose }: { node: ChainNode; onClose(): void }) {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      event.preventDefault();
+      onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
   const view = VERDICT_VIEW[node.verdict];
   const entries = Object.entries(node.details);
   const short = entries.filter(([key, value]) => !LONG_FIELDS.has(key) && value.length < 300);
