@@ -7,7 +7,7 @@ import { ChainGraph } from '../ui/chain-graph.tsx';
 import { layoutChain } from '../ui/chain-layout.ts';
 import { exportPicture, exportReport } from './chain-export.ts';
 import { NodeDetails } from '../ui/node-details.tsx';
-import { VERDICT_VIEW } from '../ui/verdict.ts';
+import { nodeTitle, VERDICT_VIEW } from '../ui/verdict.ts';
 import { useImages } from '../state/images.store.ts';
 import { resultFor } from '../state/request-state.ts';
 import { useSettings } from '../state/settings.store.ts';
@@ -198,7 +198,7 @@ export function ImagesScreen() {
           )}
           {!report && !loading && !error && <p className="muted">Type an image reference, pick a recent one, or browse a registry.</p>}
         </div>
-        {selectedNode && <NodeDetails node={selectedNode} onClose={closeDetails} />}
+        {selectedNode && report && <NodeDetails node={selectedNode} title={nodeTitle(selectedNode, report)} onClose={closeDetails} />}
       </div>
     </section>
   );

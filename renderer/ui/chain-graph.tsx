@@ -183,9 +183,13 @@ export function ChainGraph({ report, collapsed, selected, onSelect, onToggle, on
     [layout],
   );
   const domNode = useStore((s) => s.domNode);
+  // An arrow key moves the one focusable node, bringing it into view first so a picture drawn only where it is seen has it in the page.
   const moveTo = useCallback(
     (id: string) => {
       setCurrent(id);
+      const placed = layout.nodes.find((n) => n.node.id === id);
+      const box = domNode?.getBoundingClientRect();
+      if (placed && box && !inView(placed, flow.getViewport(), box.width, box.height)) void flow.setCenter(placed.x + NODE_WIDTH / 2, placed.y + NODE_HEIGHT / 2, { zoom: flow.getZoom(), duration: 0 });
       let tries = 0;
       const focusIt = () => {
         const element = domNode?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
@@ -194,7 +198,7 @@ export function ChainGraph({ report, collapsed, selected, onSelect, onToggle, on
       };
       requestAnimationFrame(focusIt);
     },
-    [domNode],
+    [domNode, layout, flow],
   );
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (!(event.target instanceof HTMLElement)) return;
@@ -210,12 +214,6 @@ export function ChainGraph({ report, collapsed, selected, onSelect, onToggle, on
       if (next) moveTo(next);
     }
   };
-  const placedFocus = layout.nodes.find((n) => n.node.id === focused);
-  useEffect(() => {
-    if (!placedFocus || !domNode || current === null) return;
-    const { width, height } = domNode.getBoundingClientRect();
-    if (!inView(placedFocus, flow.getViewport(), width, height)) void flow.setCenter(placedFocus.x + NODE_WIDTH / 2, placedFocus.y + NODE_HEIGHT / 2, { zoom: flow.getZoom(), duration: 0 });
-  }, [placedFocus, domNode, current, flow]);
   return (
     <ReactFlow
       nodes={nodes}

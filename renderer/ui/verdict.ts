@@ -47,9 +47,9 @@ function lookup(report: ChainReport, id: string): ChainNode | undefined {
   return byId.get(id);
 }
 
-/** A signer's name without the fingerprint main appends to an inventory label: "release-key (SHA256:ab12…)" reads as "release-key". */
+/** A signer's name: an inventory label without the fingerprint main appends ("release-key (SHA256:ab12…)"), or a certificate subject's common name. */
 function signerName(label: string): string {
-  const named = /^(.+?) \(SHA256:[0-9a-fA-F]+…?\)$/.exec(label);
+  const named = /^(.+?) \(SHA256:[0-9a-fA-F]+…?\)$/.exec(label) ?? /(?:^|,\s*)CN=([^,]+)/.exec(label);
   return named?.[1] ?? label;
 }
 
@@ -88,16 +88,14 @@ export function nodeTitle(node: ChainNode, report: ChainReport): string {
       const what = node.kind === 'attestation' ? predicateWords(node.details.predicateType) : (ATTACHMENT_WORDS[node.details.attachmentKind ?? ''] ?? `${node.label} signature`);
       return signer ? `${what} by ${signerName(signer.label)}` : what;
     }
-    case 'signer': {
-      const name = signerName(node.label);
-      return node.details.fingerprint && name === node.label ? node.label.replace(/^key /, 'Unlisted key ') : name;
-    }
+    case 'signer':
+      return signerName(node.label).replace(/^key /, 'Key ');
     case 'certificate': {
       const role = node.details.role;
-      const issuer = node.details.issuer ?? '';
-      const fulcio = /sigstore/i.test(issuer) && role === 'signing certificate';
-      const what = fulcio ? 'Fulcio certificate' : role === 'trust anchor' ? 'Trust anchor' : role === 'intermediate' ? 'Intermediate CA' : 'Certificate';
-      return `${what} for ${certificateSubject(node)}`;
+      const fulcio = role === 'signing certificate' && /sigstore/i.test(node.details.issuer ?? '');
+      const what = fulcio ? 'Fulcio certificate' : role === 'trust anchor' ? 'Trust anchor' : role === 'intermediate' ? 'Intermediate CA' : 'Signing certificate';
+      const anchored = role !== 'trust anchor' && node.label.startsWith('Trust anchor: ') ? ' (trust anchor)' : '';
+      return `${what} for ${certificateSubject(node)}${anchored}`;
     }
     case 'tlog':
       return node.label.replace(/^Rekor #/, 'Rekor entry #');
