@@ -66,7 +66,7 @@ const NODE_TYPES = { chain: ChainNodeView };
 /** The zoom below which node text would be smaller than a reader can take in; a presenter view raises it with --chain-min-text-px. */
 function legibleZoom(element: HTMLElement | null): number {
   const wanted = element ? Number.parseFloat(getComputedStyle(element).getPropertyValue('--chain-min-text-px')) : Number.NaN;
-  return (Number.isFinite(wanted) && wanted > 0 ? wanted : LEGIBLE_TEXT_PX) / SMALLEST_NODE_TEXT_PX;
+  return Math.ceil(((Number.isFinite(wanted) && wanted > 0 ? wanted : LEGIBLE_TEXT_PX) / SMALLEST_NODE_TEXT_PX) * 100) / 100;
 }
 
 /** Whether a node lies wholly inside the visible part of the picture. */
