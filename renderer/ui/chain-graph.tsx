@@ -24,6 +24,7 @@ const HANDLES: NodeHandle[] = [
   { type: 'source', position: Position.Right, x: NODE_WIDTH - 1, y: NODE_HEIGHT / 2 - 1, width: 2, height: 2 },
 ];
 const NODE_STYLE = { width: NODE_WIDTH, height: NODE_HEIGHT };
+const LABEL_PADDING: [number, number] = [4, 2];
 const ARROWS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown']);
 const isArrow = (key: string): key is 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown' => ARROWS.has(key);
 
@@ -179,7 +180,7 @@ export function ChainGraph({ report, collapsed, selected, onSelect, onToggle, on
     [base, selected, focused],
   );
   const edges: Edge[] = useMemo(
-    () => layout.edges.map((e) => ({ id: `${e.from}->${e.to}`, source: e.from, target: e.to, label: e.label, className: 'chain-edge', labelBgPadding: [4, 2] as [number, number], labelBgBorderRadius: 3, focusable: false })),
+    () => layout.edges.map((e) => ({ id: `${e.from}->${e.to}`, source: e.from, target: e.to, label: e.label, className: 'chain-edge', labelBgPadding: LABEL_PADDING, labelBgBorderRadius: 3, focusable: false })),
     [layout],
   );
   const domNode = useStore((s) => s.domNode);

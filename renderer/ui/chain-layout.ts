@@ -20,7 +20,7 @@ export interface PlacedNode {
   /** How many nodes are hidden under this one because it is collapsed. */
   hidden: number;
   hasChildren: boolean;
-  /** Layout rank from the left, for keyboard moves between columns. */
+  /** The node this one hangs from in the chain, for the Left arrow key; null for the root. */
   parent: string | null;
 }
 

@@ -257,7 +257,10 @@ test('node text stays at 11 px or more on screen at 1440x900 and 1024x768; the p
       const frameBox = (await frame.boundingBox())!;
       assert.ok(!overlaps(frameBox, panel), `${width}x${height}: the picture and the details panel sit side by side`);
       assert.ok(inside((await signature.boundingBox())!, frameBox), `${width}x${height}: the chosen node is wholly in view beside the panel`);
-      for (const box of await page.locator('.react-flow__node').evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().toJSON() as Box))) {
+      for (const box of await page.locator('.react-flow__node').evaluateAll((nodes) => nodes.map((n): Box => {
+        const r = n.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }))) {
         const visible = { x: Math.max(box.x, frameBox.x), y: Math.max(box.y, frameBox.y), width: Math.min(box.x + box.width, frameBox.x + frameBox.width) - Math.max(box.x, frameBox.x), height: Math.min(box.y + box.height, frameBox.y + frameBox.height) - Math.max(box.y, frameBox.y) };
         if (visible.width > 0 && visible.height > 0) assert.ok(!overlaps(visible, panel), `${width}x${height}: no visible node is under the panel`);
       }
