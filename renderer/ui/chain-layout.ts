@@ -54,7 +54,7 @@ export function layoutChain(report: ChainReport, collapsed: ReadonlySet<string>)
   };
   walk(report.nodes[0]?.id ?? 'reference');
   const graph = new dagre.graphlib.Graph();
-  graph.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 64, marginx: 16, marginy: 16 });
+  graph.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 84, marginx: 16, marginy: 16 });
   graph.setDefaultEdgeLabel(() => ({}));
   for (const id of visible) graph.setNode(id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   const kept = report.edges.filter((e) => visible.has(e.from) && visible.has(e.to));
