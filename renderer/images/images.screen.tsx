@@ -1,22 +1,25 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
 import type { ChainReport } from '../../shared/model/chain.model.ts';
 import { ErrorBox } from '../ui/error-box.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { ChainGraph } from '../ui/chain-graph.tsx';
+import { layoutChain } from '../ui/chain-layout.ts';
 import { exportPicture, exportReport } from './chain-export.ts';
 import { NodeDetails } from '../ui/node-details.tsx';
-import { VERDICT_VIEW } from '../ui/verdict.ts';
+import { nodeTitle, VERDICT_VIEW } from '../ui/verdict.ts';
 import { useImages } from '../state/images.store.ts';
 import { resultFor } from '../state/request-state.ts';
 import { useSettings } from '../state/settings.store.ts';
 
-function ExportButtons({ report }: { report: ChainReport }) {
-  const flow = useReactFlow();
+/** How many recent images show before "Show more", so the chain stays above the fold. */
+const RECENT_SHOWN = 5;
+
+function ExportButtons({ report, collapsed }: { report: ChainReport; collapsed: ReadonlySet<string> }) {
   const [problem, setProblem] = useState<string | null>(null);
   const picture = (format: 'png' | 'svg') => {
     setProblem(null);
-    exportPicture(report, flow.getNodes(), format).catch((error: unknown) => setProblem(`The picture could not be made: ${(error as Error).message}`));
+    exportPicture(report, layoutChain(report, collapsed), format).catch((error: unknown) => setProblem(`The picture could not be made: ${(error as Error).message}`));
   };
   return (
     <div className="header-actions" role="group" aria-label="Export the chain">
@@ -34,6 +37,34 @@ function ExportButtons({ report }: { report: ChainReport }) {
   );
 }
 
+// The images inspected lately: the first few as chips, the rest one click away, so the list never pushes the chain down.
+function RecentImages({ recent, onPick }: { recent: string[]; onPick(reference: string): void }) {
+  const [all, setAll] = useState(false);
+  if (recent.length === 0) return null;
+  const shown = all ? recent : recent.slice(0, RECENT_SHOWN);
+  const more = recent.length - shown.length;
+  return (
+    <div className={`recent${all ? ' is-open' : ''}`} role="group" aria-label="Recent images">
+      <span className="muted">Recent:</span>
+      {shown.map((r) => (
+        <button key={r} type="button" className="chip" title={r} onClick={() => onPick(r)}>
+          {r}
+        </button>
+      ))}
+      {more > 0 && (
+        <button type="button" className="link" aria-expanded="false" onClick={() => setAll(true)}>
+          Show {more} more
+        </button>
+      )}
+      {all && recent.length > RECENT_SHOWN && (
+        <button type="button" className="link" aria-expanded="true" onClick={() => setAll(false)}>
+          Show fewer
+        </button>
+      )}
+    </div>
+  );
+}
+
 function BrowsePanel() {
   const settings = useSettings((s) => s.settings);
   const { browse, openStore, openRepository, inspect } = useImages();
@@ -45,7 +76,7 @@ function BrowsePanel() {
       <ul className="plain-list">
         {stores.map((store) => (
           <li key={`${store.kind}:${store.name}`}>
-            <button type="button" className="link" aria-current={browse.store?.name === store.name && browse.store.kind === store.kind ? 'true' : undefined} onClick={() => void openStore(store)}>
+            <button type="button" className="link one-line" title={store.name} aria-current={browse.store?.name === store.name && browse.store.kind === store.kind ? 'true' : undefined} onClick={() => void openStore(store)}>
               {store.kind === 'layout' ? '🗀 ' : '⛁ '}
               {store.name}
             </button>
@@ -60,7 +91,7 @@ function BrowsePanel() {
           <ul className="plain-list">
             {browse.repositories.map((repository) => (
               <li key={repository}>
-                <button type="button" className="link" aria-current={browse.repository === repository ? 'true' : undefined} onClick={() => void openRepository(repository)}>
+                <button type="button" className="link one-line" title={repository} aria-current={browse.repository === repository ? 'true' : undefined} onClick={() => void openRepository(repository)}>
                   {repository}
                 </button>
               </li>
@@ -75,7 +106,7 @@ function BrowsePanel() {
           <ul className="plain-list">
             {browse.tags.map(({ tag, reference }) => (
               <li key={tag}>
-                <button type="button" className="link" onClick={() => void inspect(reference)}>
+                <button type="button" className="link one-line" title={tag} onClick={() => void inspect(reference)}>
                   {tag}
                 </button>
               </li>
@@ -89,18 +120,24 @@ function BrowsePanel() {
 
 // The Images screen: an image reference in, its whole trust chain out, as a picture with reasons.
 export function ImagesScreen() {
-  const { reference, report: held, reportFor, loading, progress, error, recent, selected, collapsed, setReference, inspect, loadRecent, select, toggle, requestedAt } = useImages();
+  const { reference, report: held, reportFor, loading, progress, error, recent, selected, collapsed, setReference, inspect, loadRecent, select, toggle, arrivedAt, requestedAt } = useImages();
   const loadSettings = useSettings((s) => s.load);
-  const [drawn, setDrawn] = useState<{ report: ChainReport; ms: number } | null>(null);
+  const [drawn, setDrawn] = useState<{ report: ChainReport; ms: number; totalMs: number } | null>(null);
   useEffect(() => {
     void loadRecent();
     void loadSettings();
   }, [loadRecent, loadSettings]);
-  // Only the first full draw of a report counts: from the request to the frame after it was laid out.
+  // Only the first full draw of a report counts: from the report's arrival (and, in total, from the request) to the frame after its nodes were painted.
   const onDrawn = useCallback(
-    (drawnReport: ChainReport) => setDrawn((earlier) => (earlier?.report === drawnReport ? earlier : { report: drawnReport, ms: Math.round(performance.now() - requestedAt) })),
-    [requestedAt],
+    (drawnReport: ChainReport) =>
+      setDrawn((earlier) => {
+        if (earlier?.report === drawnReport) return earlier;
+        const now = performance.now();
+        return { report: drawnReport, ms: Math.round(now - arrivedAt), totalMs: Math.round(now - requestedAt) };
+      }),
+    [arrivedAt, requestedAt],
   );
+  const closeDetails = useCallback(() => select(null), [select]);
   // Only a report for exactly the reference in the field is drawn; one for an earlier reference is never left beside it.
   const report = loading || error ? null : resultFor(held, reportFor, reference);
   const drawnIn = drawn && drawn.report === report ? drawn.ms : null;
@@ -125,16 +162,7 @@ export function ImagesScreen() {
           {loading ? 'Inspecting…' : 'Inspect'}
         </button>
       </form>
-      {recent.length > 0 && (
-        <div className="recent" role="group" aria-label="Recent images">
-          <span className="muted">Recent:</span>
-          {recent.map((r) => (
-            <button key={r} type="button" className="chip" onClick={() => void inspect(r)}>
-              {r}
-            </button>
-          ))}
-        </div>
-      )}
+      <RecentImages recent={recent} onPick={(r) => void inspect(r)} />
       <div className="images-layout">
         <BrowsePanel />
         <div className="graph-column">
@@ -154,7 +182,7 @@ export function ImagesScreen() {
                 <span className="muted">
                   {report.nodes.length} nodes{drawnIn !== null ? `, drawn in ${drawnIn} ms` : ''}
                 </span>
-                <ExportButtons report={report} />
+                <ExportButtons report={report} collapsed={collapsed} />
               </div>
               {report.graph.problems.length > 0 && (
                 <ul className="notice notice-warning">
@@ -163,14 +191,14 @@ export function ImagesScreen() {
                   ))}
                 </ul>
               )}
-              <div className="graph-frame" data-testid="chain-graph" data-drawn={drawnIn !== null ? 'yes' : 'no'} data-drawn-ms={drawnIn ?? ''}>
+              <div className="graph-frame" data-testid="chain-graph" data-drawn={drawnIn !== null ? 'yes' : 'no'} data-drawn-ms={drawnIn ?? ''} data-total-ms={drawnIn !== null && drawn ? drawn.totalMs : ''}>
                 <ChainGraph report={report} collapsed={collapsed} selected={selected} onSelect={select} onToggle={toggle} onDrawn={onDrawn} />
               </div>
             </ReactFlowProvider>
           )}
           {!report && !loading && !error && <p className="muted">Type an image reference, pick a recent one, or browse a registry.</p>}
         </div>
-        {selectedNode && <NodeDetails node={selectedNode} onClose={() => select(null)} />}
+        {selectedNode && report && <NodeDetails node={selectedNode} title={nodeTitle(selectedNode, report)} onClose={closeDetails} />}
       </div>
     </section>
   );

@@ -29,6 +29,8 @@ interface ImagesState {
   browse: Browse;
   /** When the last graph was requested, for the time-to-draw measure the screen reports. */
   requestedAt: number;
+  /** When the report on screen arrived from main: the start of the time-to-draw the screen reports. */
+  arrivedAt: number;
   setReference(text: string): void;
   inspect(reference?: string): Promise<void>;
   loadRecent(): Promise<void>;
@@ -56,6 +58,7 @@ export const useImages = create<ImagesState>((set, get) => ({
   collapsed: new Set(),
   browse: EMPTY_BROWSE,
   requestedAt: 0,
+  arrivedAt: 0,
   setReference: (reference) => {
     if (sameInput(reference, get().reference)) {
       set({ reference });
@@ -73,7 +76,7 @@ export const useImages = create<ImagesState>((set, get) => ({
     try {
       const report = await api.images.inspect({ reference: wanted });
       if (!inspects.isLatest(mine)) return;
-      set({ report, reportFor: wanted, loading: false, selected: null, collapsed: new Set(), progress: null });
+      set({ report, reportFor: wanted, loading: false, selected: null, collapsed: new Set(), progress: null, arrivedAt: performance.now() });
       void get().loadRecent();
     } catch (error) {
       if (inspects.isLatest(mine)) set({ ...NO_REPORT, error: asAppError(error), loading: false, progress: null });

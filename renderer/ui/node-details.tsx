@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { ChainNode } from '../../shared/model/chain.model.ts';
 import type { AttachmentKind } from '../../shared/model/image-graph.model.ts';
 import { compatibilityOf } from '../../shared/model/compatibility.model.ts';
@@ -18,8 +19,17 @@ const FIELD_WORDS: Record<string, string> = {
 
 const SUPPORT_WORDS = { yes: '✓ yes', partly: '~ partly', no: '✕ no' } as const;
 
-// Everything known about one node, the reason for its verdict first.
-export function NodeDetails({ node, onClose }: { node: ChainNode; onClose(): void }) {
+// Everything known about one node, the reason for its verdict first; Esc closes it from anywhere on the screen.
+export function NodeDetails({ node, title, onClose }: { node: ChainNode; title?: string; onClose(): void }) {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      event.preventDefault();
+      onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
   const view = VERDICT_VIEW[node.verdict];
   const entries = Object.entries(node.details);
   const short = entries.filter(([key, value]) => !LONG_FIELDS.has(key) && value.length < 300);
@@ -30,7 +40,8 @@ export function NodeDetails({ node, onClose }: { node: ChainNode; onClose(): voi
       <div className="node-details-head">
         <div>
           <div className="muted">{KIND_WORDS[node.kind] ?? node.kind}</div>
-          <h3>{node.label}</h3>
+          <h3>{title ?? node.label}</h3>
+          {title && title !== node.label && <div className="muted node-details-label">{node.label}</div>}
         </div>
         <button type="button" className="link" onClick={onClose} aria-label="Close the details">
           Close

@@ -133,7 +133,7 @@ test('a multi-arch image: the index and seven platforms verify, the unsigned pla
   // Folding the index hides everything under it and says how much.
   const before = await page.locator('.chain-node').count();
   await page.getByRole('button', { name: /^Collapse Index/ }).click();
-  const toggle = page.getByRole('button', { name: /^Expand Index \(\d+ hidden\)/ });
+  const toggle = page.getByRole('button', { name: /^Expand Index of 8 platforms \(\d+ hidden\)/ });
   await toggle.waitFor();
   assert.ok((await page.locator('.chain-node').count()) < before);
   await toggle.click();
@@ -209,4 +209,173 @@ test('browsing the registry leads to a tag; a bad reference and an unknown host 
   await page.getByRole('alert').filter({ hasText: /could not be reached|Nothing is listening/ }).waitFor({ timeout: 30_000 });
   assert.equal(await page.getByRole('alert').getByRole('button', { name: 'Try again' }).count(), 1);
   await page.screenshot({ path: join(SCREENSHOTS, 'images-error.png') });
+});
+
+/** The smallest node or edge-label text on screen, in device-independent pixels: computed font size times the zoom of the picture. */
+const smallestTextPx = () =>
+  page.evaluate<number>(`(() => {
+    const frame = document.querySelector('[data-testid="chain-graph"]').getBoundingClientRect();
+    let smallest = Infinity;
+    for (const node of document.querySelectorAll('.chain-node')) {
+      const box = node.getBoundingClientRect();
+      if (box.right < frame.left || box.left > frame.right || box.bottom < frame.top || box.top > frame.bottom) continue;
+      const zoom = box.width / node.offsetWidth;
+      for (const text of node.querySelectorAll('.chain-node-kind, .chain-node-label, .chain-node-verdict')) smallest = Math.min(smallest, parseFloat(getComputedStyle(text).fontSize) * zoom);
+    }
+    for (const label of document.querySelectorAll('.react-flow__edge-text')) {
+      const zoom = label.getBoundingClientRect().height > 0 ? new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')).transform).a : 1;
+      smallest = Math.min(smallest, parseFloat(getComputedStyle(label).fontSize) * zoom);
+    }
+    return smallest;
+  })()`);
+
+type Box = { x: number; y: number; width: number; height: number };
+const inside = (inner: Box, outer: Box) => inner.x >= outer.x - 1 && inner.y >= outer.y - 1 && inner.x + inner.width <= outer.x + outer.width + 1 && inner.y + inner.height <= outer.y + outer.height + 1;
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const viewportTransform = () => page.locator('.react-flow__viewport').getAttribute('style');
+const settle = () => page.waitForTimeout(400);
+
+test('node text stays at 11 px or more on screen at 1440x900 and 1024x768; the picture refits when details open and close, none under the panel, and Esc closes them', async () => {
+  const multi = `${registryHost}/shop/app:multi`;
+  try {
+    for (const [width, height] of [[1440, 900], [1024, 768]] as const) {
+      await page.setViewportSize({ width, height });
+      await inspect(multi);
+      await settle();
+      const smallest = await smallestTextPx();
+      assert.ok(smallest >= 11, `${width}x${height}: the smallest node text is ${smallest.toFixed(1)} px`);
+
+      const frame = page.getByTestId('chain-graph');
+      const signature = page.locator('.chain-node[data-kind="signature"]').first();
+      const closed = await viewportTransform();
+      await signature.click();
+      const details = page.getByRole('complementary', { name: 'Node details' });
+      await details.waitFor();
+      await settle();
+      const opened = await viewportTransform();
+      const panel = (await details.boundingBox())!;
+      const frameBox = (await frame.boundingBox())!;
+      assert.ok(!overlaps(frameBox, panel), `${width}x${height}: the picture and the details panel sit side by side`);
+      assert.ok(inside((await signature.boundingBox())!, frameBox), `${width}x${height}: the chosen node is wholly in view beside the panel`);
+      for (const box of await page.locator('.react-flow__node').evaluateAll((nodes) => nodes.map((n): Box => {
+        const r = n.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }))) {
+        const visible = { x: Math.max(box.x, frameBox.x), y: Math.max(box.y, frameBox.y), width: Math.min(box.x + box.width, frameBox.x + frameBox.width) - Math.max(box.x, frameBox.x), height: Math.min(box.y + box.height, frameBox.y + frameBox.height) - Math.max(box.y, frameBox.y) };
+        if (visible.width > 0 && visible.height > 0) assert.ok(!overlaps(visible, panel), `${width}x${height}: no visible node is under the panel`);
+      }
+      assert.ok((await smallestTextPx()) >= 11, `${width}x${height}: text stays legible with the panel open`);
+      assert.notEqual(opened, closed, `${width}x${height}: the picture refits when the panel opens`);
+
+      await page.keyboard.press('Escape');
+      await details.waitFor({ state: 'detached' });
+      await settle();
+      assert.notEqual(await viewportTransform(), opened, `${width}x${height}: the picture refits when the panel closes`);
+    }
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 1000 });
+  }
+});
+
+test('the keyboard reaches the picture with one tab stop, moves between nodes with the arrow keys, opens details with Enter', async () => {
+  await inspect(`${registryHost}/shop/app:multi`);
+  assert.equal(await page.locator('.react-flow__node[tabindex="0"]').count(), 1, 'one node is in the tab order');
+  assert.equal(await page.locator('.chain-node-toggle[tabindex="0"]').count(), await page.locator('.react-flow__node[tabindex="0"] .chain-node-toggle').count(), 'only the focusable node lets Tab reach its fold button');
+  await page.getByRole('button', { name: 'Export SVG' }).focus();
+  let reached = false;
+  for (let press = 0; press < 3 && !reached; press++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate<boolean>(`Boolean(document.activeElement && document.activeElement.matches('.react-flow__node'))`);
+  }
+  assert.ok(reached, 'a few Tab presses after the export buttons land on the picture');
+  const active = () => page.evaluate<string>(`document.activeElement.getAttribute('data-id') || ''`);
+  assert.equal(await active(), 'reference', 'the first stop is the root');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') !== 'reference'`);
+  const index = await active();
+  assert.match(index, /^sha256:/);
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') !== ${JSON.stringify(index)}`);
+  const child = await active();
+  await page.keyboard.press('ArrowDown');
+  await page.waitForTimeout(200);
+  const down = (await active()) !== child;
+  if (!down) await page.keyboard.press('ArrowUp');
+  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') !== ${JSON.stringify(child)}`);
+  const sibling = await active();
+  await page.keyboard.press(down ? 'ArrowUp' : 'ArrowDown');
+  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') === ${JSON.stringify(child)}`);
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') === ${JSON.stringify(index)}`);
+  assert.notEqual(sibling, child);
+  assert.equal(await page.locator('.react-flow__node[tabindex="0"]').count(), 1, 'still one tab stop after moving');
+  await page.keyboard.press('Enter');
+  const details = page.getByRole('complementary', { name: 'Node details' });
+  await details.waitFor();
+  assert.match(await details.innerText(), /Index of 8 platforms/);
+  await page.keyboard.press('Escape');
+  await details.waitFor({ state: 'detached' });
+});
+
+test('nodes say what they are: platforms, signatures by their signer, the inventory label of a key', async () => {
+  await inspect(`${registryHost}/shop/app:multi`);
+  const titles = await page.locator('.chain-node-label').allInnerTexts();
+  assert.ok(titles.includes('Index of 8 platforms'), titles.join(' | '));
+  for (const platform of ['linux/amd64', 'linux/arm64', 'linux/riscv64']) assert.ok(titles.includes(platform), `${platform} in ${titles.join(' | ')}`);
+  assert.ok(titles.some((t) => /^cosign signature by key SHA256:[0-9a-f]{8}/i.test(t)), titles.join(' | '));
+  assert.ok(!titles.includes('Manifest') && !titles.includes('Policy'), 'no generic titles');
+  for (const reason of await page.locator('.react-flow__node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label') ?? ''))) assert.match(reason, /: [a-z ]+\. \S/, 'every node keeps its reason');
+
+  await inspect(`${registryHost}/shop/app:revoked`);
+  assert.equal(await page.locator('.chain-node[data-kind="signature"] .chain-node-label').innerText(), 'cosign signature by build bot');
+  assert.equal(await page.locator('.chain-node[data-kind="signer"] .chain-node-label').innerText(), 'build bot');
+  await inspect(`${registryHost}/shop/app:attested`);
+  assert.match(await page.locator('.chain-node[data-kind="attestation"] .chain-node-label').innerText(), /^SLSA provenance by key SHA256:/);
+});
+
+test('the SVG export is a vector drawing with a text for every node, and the PNG covers every node without black label boxes', async () => {
+  await inspect(`${registryHost}/shop/app:multi`);
+  const download = async (name: string) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
+    return readFile((await file.path())!);
+  };
+  const titles = await page.locator('.chain-node-label').allInnerTexts();
+  const svg = (await download('Export SVG')).toString('utf8');
+  assert.doesNotMatch(svg, /foreignObject/i, 'no HTML inside the SVG');
+  assert.doesNotMatch(svg, /fill="(#000|#000000|black)"/i, 'no black boxes');
+  const nodeTexts = [...svg.matchAll(/<text class="node-title"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  assert.equal(nodeTexts.length, titles.length, 'one title text per node');
+  for (const title of titles) assert.ok(nodeTexts.some((t) => t === title || (t.endsWith('…') && title.startsWith(t.slice(0, -1)))), `"${title}" is drawn as text`);
+  assert.equal([...svg.matchAll(/<text class="edge-label"/g)].length, await page.locator('.react-flow__edge').count(), 'every edge label is drawn');
+  const [, svgWidth, svgHeight] = /<svg[^>]* width="(\d+)" height="(\d+)"/.exec(svg)!.map(Number);
+  const [, left, top] = /viewBox="(-?\d+) (-?\d+)/.exec(svg)!.map(Number);
+  for (const [, x, y, w, h] of svg.matchAll(/<rect x="(-?[\d.]+)" y="(-?[\d.]+)" width="(\d+)" height="(\d+)" rx="8"/g)) {
+    assert.ok(Number(x) >= left! && Number(y) >= top! && Number(x) + Number(w) <= left! + svgWidth! && Number(y) + Number(h) <= top! + svgHeight!, 'every node lies inside the drawing');
+  }
+  const png = await download('Export PNG');
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+  const pngWidth = png.readUInt32BE(16);
+  const pngHeight = png.readUInt32BE(20);
+  assert.ok(pngWidth >= svgWidth! && pngHeight >= svgHeight!, `the PNG (${pngWidth}x${pngHeight}) covers the whole drawing (${svgWidth}x${svgHeight})`);
+  assert.ok(Math.abs(pngWidth / pngHeight - svgWidth! / svgHeight!) < 0.02, 'the PNG is not cropped');
+});
+
+test('the Recent list shows a few images with "show more", and repository names stay on one line', async () => {
+  await inspect(`${registryHost}/shop/app:original`);
+  const recent = page.getByRole('group', { name: 'Recent images' });
+  const chips = recent.locator('button.chip');
+  assert.ok((await chips.count()) <= 5, 'at most five chips before "show more"');
+  const more = recent.getByRole('button', { name: /^Show \d+ more$/ });
+  if ((await more.count()) > 0) {
+    await more.click();
+    assert.ok((await chips.count()) > 5);
+    await recent.getByRole('button', { name: 'Show fewer' }).click();
+    assert.ok((await chips.count()) <= 5);
+  }
+  const browse = page.getByRole('navigation', { name: 'Browse registries and layouts' });
+  await browse.getByRole('button', { name: /local/ }).click();
+  const repository = browse.getByRole('button', { name: 'shop/app', exact: true });
+  await repository.waitFor();
+  assert.equal(await repository.getAttribute('title'), 'shop/app');
+  assert.ok((await repository.evaluate((n) => n.clientHeight)) < 30, 'one line');
 });
