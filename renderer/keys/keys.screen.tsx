@@ -99,7 +99,7 @@ export function KeysScreen() {
                     <td>{key.signatureCount}</td>
                     <td className="mono small">
                       <span title={`SHA256:${key.fingerprint}`}>{key.fingerprint.slice(0, 16)}…</span>
-                      <CopyButton value={`SHA256:${key.fingerprint}`} label={`Copy the fingerprint of ${key.label}`} />
+                      <CopyButton value={`SHA256:${key.fingerprint}`} label={`Copy fingerprint SHA256:${key.fingerprint.slice(0, 16)}…`} />
                     </td>
                   </tr>
                 );
