@@ -21,7 +21,7 @@ export function CopyButton({ value, label }: { value: string; label: string }) {
   return (
     <span className="copy">
       <button type="button" className="copy-button" aria-label={label} title={label} onClick={() => void copy()}>
-        <span aria-hidden="true">⧉</span> Copy
+        Copy
       </button>
       <span role="status" className={`copy-note copy-${state}`}>
         {state === 'copied' ? 'Copied' : state === 'failed' ? 'Could not copy' : ''}

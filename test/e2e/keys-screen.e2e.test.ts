@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -226,3 +227,43 @@ test('audit details read as labelled values, with the logged JSON behind a toggl
   await details.getByRole('button', { name: 'Hide JSON' }).click();
   assert.equal(await json.count(), 0);
 });
+
+test('the badges, the danger zone, copy buttons, a toast and open audit JSON pass an automated WCAG 2.1 AA audit (axe-core)', async () => {
+  // The app's CSP allows no injected script, so the audit engine runs in a context of its own.
+  const context = await stack.browser.newContext({ viewport: { width: 1440, height: 1000 }, bypassCSP: true });
+  try {
+    const audited = await context.newPage();
+    const address = new URL(stack.url);
+    address.search = '?screen=keys';
+    await audited.goto(address.toString());
+    await audited.getByTestId('key-release 2027').getByRole('button', { name: 'release 2027', exact: true }).click();
+    await audited.getByTestId('danger-zone').waitFor();
+    await audited.getByRole('button', { name: 'Generate key' }).click();
+    const form = audited.getByRole('form', { name: 'Generate a key' });
+    await form.getByLabel('Label').fill('axe check');
+    await form.getByRole('button', { name: 'Generate' }).click();
+    await audited.getByTestId('toast').filter({ hasText: 'Generated “axe check”.' }).waitFor({ timeout: 15_000 });
+    await audited.getByTestId('key-release 2027').getByRole('button', { name: 'release 2027', exact: true }).click();
+    await audited.getByTestId('danger-zone').waitFor();
+    await audited.getByTestId('key-detail').getByRole('button', { name: 'Copy the fingerprint', exact: true }).click();
+    const onKeys = await axe(audited);
+    assert.equal(onKeys.length, 0, `Keys:\n${onKeys.join('\n')}`);
+    await audited.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Audit' }).click();
+    await audited.getByRole('button', { name: 'Show JSON' }).first().click();
+    await audited.getByTestId('audit-json').waitFor();
+    const onAudit = await axe(audited);
+    assert.equal(onAudit.length, 0, `Audit:\n${onAudit.join('\n')}`);
+  } finally {
+    await context.close();
+  }
+});
+
+// Runs axe-core's WCAG 2.1 A and AA rules on the page and names each violation with its first targets.
+async function axe(target: Page): Promise<string[]> {
+  await target.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return target.evaluate(async () => {
+    const scope = globalThis as unknown as { document: unknown; axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } };
+    const outcome = await scope.axe.run(scope.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return outcome.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+  });
+}
