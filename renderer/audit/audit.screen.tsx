@@ -7,6 +7,9 @@ import { saveFile } from '../ui/save-file.ts';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { TableHead } from '../ui/table-head.tsx';
 import { asAppError } from '../state/request-state.ts';
+import { AuditDetails } from './audit-details.tsx';
+import { CopyButton } from '../ui/copy-button.tsx';
+import { TimeText } from '../ui/time-text.tsx';
 
 // The Audit screen: whether the chain holds, and the entries, filtered and exportable.
 export function AuditScreen() {
@@ -75,13 +78,20 @@ export function AuditScreen() {
             <TableHead columns={['#', 'Time', 'From', 'Action', 'Subject', 'Details']} />
             <tbody>
               {entries.map((entry) => (
-                <tr key={entry.seq}>
+                <tr key={entry.seq} data-testid="audit-entry" data-seq={entry.seq} data-action={entry.action}>
                   <td className="mono">{entry.seq}</td>
-                  <td className="mono small">{entry.time}</td>
+                  <td className="small">
+                    <TimeText value={entry.time} />
+                  </td>
                   <td>{entry.host}</td>
                   <td className="mono">{entry.action}</td>
-                  <td className="mono small">{entry.subject ?? '—'}</td>
-                  <td className="mono small details">{JSON.stringify(entry.details)}</td>
+                  <td className="mono small">
+                    {entry.subject ?? '—'}
+                    {entry.subject && <CopyButton value={entry.subject} label={`Copy the subject of entry ${entry.seq}`} />}
+                  </td>
+                  <td className="details">
+                    <AuditDetails entry={entry} />
+                  </td>
                 </tr>
               ))}
             </tbody>

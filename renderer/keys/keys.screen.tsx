@@ -8,7 +8,6 @@ import {
   KeyAlgorithmSchema,
   RevocationReasonSchema,
   TPM_ALGORITHMS,
-  type EffectiveKeyStatus,
   type KeyAlgorithm,
   type KeyRecord,
   type PublicKeyFormat,
@@ -17,7 +16,11 @@ import {
 import { api } from '../api/client.ts';
 import { ErrorBox } from '../ui/error-box.tsx';
 import { saveFile } from '../ui/save-file.ts';
-import { StatusBadge, type BadgeTone } from '../ui/status-badge.tsx';
+import { CopyButton } from '../ui/copy-button.tsx';
+import { KeyStatusBadge } from '../ui/key-badge.tsx';
+import { EXPIRY_WARNING_DAYS } from '../ui/key-lifecycle.ts';
+import { TimeText } from '../ui/time-text.tsx';
+import { Toasts } from '../ui/toasts.tsx';
 import { TableHead } from '../ui/table-head.tsx';
 import { useKeys } from '../state/keys.store.ts';
 import { asAppError } from '../state/request-state.ts';
@@ -27,16 +30,7 @@ import { CompromiseFlow } from './compromise/compromise-flow.tsx';
 import { RevocationListCard } from './revocation-list-card.tsx';
 import { useCompromise } from './compromise/compromise.store.ts';
 
-const WARN_DAYS = 30;
 const DAY = 86_400_000;
-
-const STATUS_BADGE: Record<EffectiveKeyStatus, [BadgeTone, string]> = {
-  active: ['ok', 'Active'],
-  expired: ['fail', 'Expired'],
-  retired: ['off', 'Retired'],
-  revoked: ['fail', 'Revoked'],
-  destroyed: ['off', 'Destroyed'],
-};
 
 function isAppError(value: unknown): value is AppError {
   return typeof value === 'object' && value !== null && 'code' in value && 'message' in value && !('id' in value);
@@ -55,7 +49,7 @@ export function KeysScreen() {
   const now = new Date();
   const expiringSoon = (keys ?? []).filter((k) => {
     if (effectiveStatus(k, now) !== 'active' || !k.notAfter) return false;
-    return Date.parse(k.notAfter) - now.getTime() < WARN_DAYS * DAY;
+    return Date.parse(k.notAfter) - now.getTime() < EXPIRY_WARNING_DAYS * DAY;
   });
   const current = keys?.find((k) => k.id === selected) ?? null;
 
@@ -70,7 +64,7 @@ export function KeysScreen() {
       {error && <ErrorBox error={error} onRetry={() => void load()} />}
       {expiringSoon.map((k) => (
         <div key={k.id} className="notice notice-warning" role="status">
-          Key “{k.label}” expires on {k.notAfter!.slice(0, 10)}, in {Math.max(0, Math.ceil((Date.parse(k.notAfter!) - now.getTime()) / DAY))} days. Rotate it
+          Key “{k.label}” expires on <TimeText value={k.notAfter!} style="date" relative="never" />, in {Math.max(0, Math.ceil((Date.parse(k.notAfter!) - now.getTime()) / DAY))} days. Rotate it
           before then.
         </div>
       ))}
@@ -89,7 +83,6 @@ export function KeysScreen() {
             <TableHead columns={['Label', 'Status', 'Algorithm', 'Held in', 'Expires', 'Signatures', 'Fingerprint']} />
             <tbody>
               {keys.map((key) => {
-                const [tone, text] = STATUS_BADGE[effectiveStatus(key, now)];
                 return (
                   <tr key={key.id} data-testid={`key-${key.label}`} className={key.id === selected ? 'selected' : undefined}>
                     <th scope="row">
@@ -98,13 +91,16 @@ export function KeysScreen() {
                       </button>
                     </th>
                     <td>
-                      <StatusBadge tone={tone} text={text} />
+                      <KeyStatusBadge keyRecord={key} all={keys} />
                     </td>
                     <td>{ALGORITHM_NAMES[key.algorithm]}</td>
                     <td>{key.location.kind === 'pkcs11' ? `token ${key.location.tokenLabel}` : 'software (keychain)'}</td>
-                    <td>{key.notAfter ? key.notAfter.slice(0, 10) : 'never'}</td>
+                    <td>{key.notAfter ? <TimeText value={key.notAfter} style="date" /> : 'never'}</td>
                     <td>{key.signatureCount}</td>
-                    <td className="mono small">{key.fingerprint.slice(0, 16)}…</td>
+                    <td className="mono small">
+                      <span title={`SHA256:${key.fingerprint}`}>{key.fingerprint.slice(0, 16)}…</span>
+                      <CopyButton value={`SHA256:${key.fingerprint}`} label={`Copy fingerprint SHA256:${key.fingerprint.slice(0, 16)}…`} />
+                    </td>
                   </tr>
                 );
               })}
@@ -116,6 +112,7 @@ export function KeysScreen() {
       {keys && <RevocationListCard keys={keys} />}
       <CompromiseFlow />
       <BackupsCard />
+      <Toasts />
     </section>
   );
 }
@@ -201,7 +198,7 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
   const { prepare, select } = useKeys();
   const [failure, setFailure] = useState<AppError | null>(null);
   const [reason, setReason] = useState<RevocationReason>('superseded');
-  const [invalidSince, setInvalidSince] = useState(() => new Date().toISOString().slice(0, 16));
+  const [invalidSince, setInvalidSince] = useState(() => localInputValue(new Date()));
   const [overlap, setOverlap] = useState(7);
   const status = effectiveStatus(key, new Date());
   const name = (id: string) => all.find((k) => k.id === id)?.label ?? id;
@@ -221,20 +218,38 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
       <h2 id="detail-title">{key.label}</h2>
       <dl className="facts">
         <dt>Status</dt>
-        <dd>{STATUS_BADGE[status][1]}</dd>
+        <dd data-testid="key-detail-status">
+          <KeyStatusBadge keyRecord={key} all={all} />
+        </dd>
         <dt>Fingerprint</dt>
-        <dd className="mono small">SHA256:{key.fingerprint}</dd>
+        <dd className="mono small">
+          SHA256:{key.fingerprint} <CopyButton value={`SHA256:${key.fingerprint}`} label="Copy the fingerprint" />
+        </dd>
         <dt>Held in</dt>
-        <dd className="mono small">{key.location.kind === 'pkcs11' ? key.location.uri : 'software, sealed by the OS keychain'}</dd>
+        <dd className="mono small">
+          {key.location.kind === 'pkcs11' ? (
+            <>
+              {key.location.uri} <CopyButton value={key.location.uri} label="Copy the PKCS#11 URI" />
+            </>
+          ) : (
+            'software, sealed by the OS keychain'
+          )}
+        </dd>
         <dt>Created</dt>
-        <dd>{key.createdAt}</dd>
+        <dd>
+          <TimeText value={key.createdAt} />
+        </dd>
+        <dt>Expires</dt>
+        <dd>{key.notAfter ? <TimeText value={key.notAfter} relative="always" /> : 'never'}</dd>
         <dt>Signatures</dt>
         <dd>{key.signatureCount}</dd>
         <KeyDrillLine keyRecord={key} />
         {key.retireAt && (
           <>
             <dt>Retires</dt>
-            <dd>{key.retireAt}</dd>
+            <dd>
+              <TimeText value={key.retireAt} relative="always" />
+            </dd>
           </>
         )}
         {key.predecessor && <LineageLink title="Succeeds" id={key.predecessor} label={name(key.predecessor)} onSelect={select} />}
@@ -243,7 +258,15 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
           <>
             <dt>Revoked</dt>
             <dd>
-              {key.revocation.reason}, invalid since {key.revocation.invalidSince}
+              <TimeText value={key.revocation.revokedAt} />, {key.revocation.reason}, invalid since <TimeText value={key.revocation.invalidSince} />
+            </dd>
+          </>
+        )}
+        {key.destroyedAt && (
+          <>
+            <dt>Destroyed</dt>
+            <dd>
+              <TimeText value={key.destroyedAt} />
             </dd>
           </>
         )}
@@ -260,45 +283,58 @@ function KeyDetail({ keyRecord: key, all }: { keyRecord: KeyRecord; all: KeyReco
           Export JWK
         </button>
       </div>
-      {key.status !== 'destroyed' && (
+      {key.status !== 'destroyed' && status === 'active' && (
         <div className="actions">
-          {status === 'active' && (
-            <span className="inline-form">
-              <label htmlFor="overlap">Overlap days</label>
-              <input id="overlap" type="number" min={0} max={365} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} />
-              <button type="button" onClick={() => void act({ action: 'rotate', keyId: key.id, overlapDays: overlap })}>
-                Rotate…
-              </button>
-            </span>
-          )}
-          {key.revocation?.reason !== 'keyCompromise' && (
-            <span className="inline-form">
-              <label htmlFor="reason">Reason</label>
-              <select id="reason" value={reason} onChange={(e) => setReason(e.target.value as RevocationReason)}>
-                {RevocationReasonSchema.options.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
-              <label htmlFor="invalid-since">Invalid since</label>
-              <input id="invalid-since" type="datetime-local" value={invalidSince} onChange={(e) => setInvalidSince(e.target.value)} />
-              <button type="button" className="danger" onClick={() => void act({ action: 'revoke', keyId: key.id, reason, invalidSince: new Date(invalidSince).toISOString() })}>
-                {key.status === 'revoked' ? 'Revoke again, stronger…' : 'Revoke…'}
-              </button>
-            </span>
-          )}
-          <button type="button" className="danger" onClick={() => useCompromise.getState().open(key.id)}>
-            Respond to a compromise…
-          </button>
-          <button type="button" className="danger" onClick={() => void act({ action: 'destroy', keyId: key.id })}>
-            Destroy…
-          </button>
+          <span className="inline-form">
+            <label htmlFor="overlap">Overlap days</label>
+            <input id="overlap" type="number" min={0} max={365} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} />
+            <button type="button" onClick={() => void act({ action: 'rotate', keyId: key.id, overlapDays: overlap })}>
+              Rotate…
+            </button>
+          </span>
         </div>
+      )}
+      {key.status !== 'destroyed' && (
+        <section className="danger-zone" aria-labelledby="danger-zone-title" data-testid="danger-zone">
+          <h3 id="danger-zone-title">Danger zone</h3>
+          <p className="muted small">These cannot be undone: a revoked key never signs again and a destroyed key is gone for good. Each is reviewed before main does it.</p>
+          {key.revocation?.reason !== 'keyCompromise' && (
+            <div className="danger-row">
+              <span className="inline-form">
+                <label htmlFor="reason">Reason</label>
+                <select id="reason" value={reason} onChange={(e) => setReason(e.target.value as RevocationReason)}>
+                  {RevocationReasonSchema.options.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+                <label htmlFor="invalid-since">Invalid since</label>
+                <input id="invalid-since" type="datetime-local" value={invalidSince} onChange={(e) => setInvalidSince(e.target.value)} />
+                <button type="button" className="danger" onClick={() => void act({ action: 'revoke', keyId: key.id, reason, invalidSince: new Date(invalidSince).toISOString() })}>
+                  {key.status === 'revoked' ? 'Revoke again, stronger…' : 'Revoke…'}
+                </button>
+              </span>
+            </div>
+          )}
+          <div className="danger-row">
+            <button type="button" className="danger" onClick={() => useCompromise.getState().open(key.id)}>
+              Respond to a compromise…
+            </button>
+            <button type="button" className="danger" onClick={() => void act({ action: 'destroy', keyId: key.id })}>
+              Destroy…
+            </button>
+          </div>
+        </section>
       )}
       {failure && <ErrorBox error={failure} />}
     </div>
   );
+}
+
+// A datetime-local field holds the reader's local time, so now is written in that zone, not in UTC.
+function localInputValue(now: Date): string {
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
 // One step of a key's lineage, as a link to the other key.
@@ -338,7 +374,7 @@ function ReviewPanel() {
     <div className="card review" role="dialog" aria-labelledby="review-title" aria-describedby="review-note">
       <h2 id="review-title">{review.title}</h2>
       <p id="review-note" className="muted">
-        Main will do exactly this, once, if you confirm before {new Date(review.expiresAt).toLocaleTimeString()}.
+        Main will do exactly this, once, if you confirm before <TimeText value={review.expiresAt} relative="never" />.
       </p>
       <FactList facts={review.facts} />
       {review.typeToConfirm !== null && (

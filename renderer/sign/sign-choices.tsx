@@ -1,19 +1,21 @@
 import { useEffect, useState } from 'react';
-import { effectiveStatus, type EffectiveKeyStatus, type KeyRecord } from '../../shared/model/keys.model.ts';
+import { effectiveStatus, type KeyRecord } from '../../shared/model/keys.model.ts';
 import { FORMAT_NAMES, SignatureFormatSchema } from '../../shared/model/signing.model.ts';
 import { api } from '../api/client.ts';
 import { useKeys } from '../state/keys.store.ts';
 import { useNav } from '../state/nav.store.ts';
 import { useSettings } from '../state/settings.store.ts';
+import { KeyStatusBadge } from '../ui/key-badge.tsx';
+import { defaultSigningKey, keyLifecycle, lifecycleText } from '../ui/key-lifecycle.ts';
 import { annotationRecord, useSign, type SignChoices } from './sign.store.ts';
 
-const STATUS_WORDS: Record<EffectiveKeyStatus, string> = {
-  active: 'active',
-  expired: 'expired, cannot sign',
-  retired: 'retired, cannot sign',
-  revoked: 'revoked, cannot sign',
-  destroyed: 'destroyed, cannot sign',
-};
+// A key's lifecycle as an option can say it: lower case, and whether it can sign.
+function optionWords(key: KeyRecord, all: readonly KeyRecord[], now: Date): string {
+  const view = keyLifecycle(key, all, now);
+  const text = lifecycleText(view, now);
+  const words = `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  return view.signs ? (view.state === 'retiring' ? `${words}, still signs` : words) : `${words}, cannot sign`;
+}
 
 // Only a key that is active right now may be chosen; the rest stay listed so the user sees why they are missing.
 function activeKeys(keys: readonly KeyRecord[] | null, now: Date): KeyRecord[] {
@@ -40,14 +42,17 @@ export function SignChoicesFields() {
   const tsaUrl = settings?.signing.tsaUrl ?? null;
   const annotations = annotationRecord(choices.annotations);
 
-  // A chosen key that is no longer active (or none chosen yet) gives way to the first active one.
-  const usableIds = usable.map((key) => key.id).join(' ');
+  // A chosen key that no longer signs, or one that began retiring after it was chosen (or none chosen yet), gives way
+  // to the successor or the first active key; a retiring key is never the default.
+  const fallback = keys === null ? choices.keyId : defaultSigningKey(keys, choices.keyId, choices.retiringPicked, now);
   useEffect(() => {
-    if (keys === null) return;
-    const ids = usableIds === '' ? [] : usableIds.split(' ');
-    const fallback = ids[0] ?? '';
-    if (!ids.includes(choices.keyId) && choices.keyId !== fallback) setChoices({ keyId: fallback });
-  }, [keys, usableIds, choices.keyId, setChoices]);
+    if (keys !== null && fallback !== choices.keyId) setChoices({ keyId: fallback, retiringPicked: false });
+  }, [keys, fallback, choices.keyId, setChoices]);
+  const chosenKey = usable.find((key) => key.id === choices.keyId);
+  const pick = (keyId: string) => {
+    const key = keys?.find((k) => k.id === keyId);
+    setChoices({ keyId, retiringPicked: key !== undefined && keyLifecycle(key, keys ?? [], new Date()).state === 'retiring' });
+  };
   useEffect(() => {
     if (settings && tsaUrl === null && choices.timestamp) setChoices({ timestamp: false });
   }, [settings, tsaUrl, choices.timestamp, setChoices]);
@@ -66,17 +71,25 @@ export function SignChoicesFields() {
   return (
     <>
       <label htmlFor="sign-key">Signing key</label>
-      <select id="sign-key" value={choices.keyId} onChange={(event) => setChoices({ keyId: event.target.value })} disabled={usable.length === 0}>
-        {usable.length === 0 && <option value="">No active key</option>}
-        {(keys ?? []).map((key) => {
-          const status = effectiveStatus(key, now);
-          return (
-            <option key={key.id} value={key.id} disabled={status !== 'active'}>
-              {key.label} — {STATUS_WORDS[status]} — SHA256:{key.fingerprint.slice(0, 12)}…
-            </option>
-          );
-        })}
-      </select>
+      <div className="sign-key-choice">
+        <select id="sign-key" value={choices.keyId} onChange={(event) => pick(event.target.value)} disabled={usable.length === 0} aria-describedby={chosenKey ? 'sign-key-status' : undefined}>
+          {usable.length === 0 && <option value="">No active key</option>}
+          {usable.length > 0 && choices.keyId === '' && <option value="">Choose a key</option>}
+          {(keys ?? []).map((key) => {
+            const status = effectiveStatus(key, now);
+            return (
+              <option key={key.id} value={key.id} disabled={status !== 'active'}>
+                {key.label} — {optionWords(key, keys ?? [], now)} — SHA256:{key.fingerprint.slice(0, 12)}…
+              </option>
+            );
+          })}
+        </select>
+        {chosenKey && (
+          <span id="sign-key-status" data-testid="sign-key-status">
+            <KeyStatusBadge keyRecord={chosenKey} all={keys ?? []} />
+          </span>
+        )}
+      </div>
       {keysError && <p className="span problem">The keys could not be read: {keysError.message}</p>}
       {keys !== null && usable.length === 0 && (
         <p className="span notice notice-warning">

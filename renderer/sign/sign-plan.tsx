@@ -9,6 +9,7 @@ import { VERDICT_VIEW } from '../ui/verdict.ts';
 import { useSign } from './sign.store.ts';
 import { resultFor } from '../state/request-state.ts';
 import { BusyLine } from '../ui/busy-line.tsx';
+import { CopyButton } from '../ui/copy-button.tsx';
 
 // The resolved image: its pinned digest up front and a checklist of the manifests under it, all chosen to begin with.
 export function SignPlanPanel() {
@@ -24,6 +25,7 @@ export function SignPlanPanel() {
         <code className="mono pinned-digest" data-testid="pinned-digest">
           {plan.digest}
         </code>
+        <CopyButton value={plan.digest} label="Copy the pinned digest" />
       </div>
       <p className="muted">
         {plan.tag
@@ -32,7 +34,9 @@ export function SignPlanPanel() {
       </p>
       <dl className="facts">
         <dt>Repository</dt>
-        <dd className="mono">{plan.repository}</dd>
+        <dd className="mono">
+          {plan.repository} <CopyButton value={plan.repository} label="Copy the repository" />
+        </dd>
         <dt>Kind</dt>
         <dd data-testid="plan-kind" data-kind={plan.kind}>
           {plan.kind === 'index' ? `Multi-platform index with ${platforms} platform manifest${platforms === 1 ? '' : 's'}` : 'Single image manifest'}

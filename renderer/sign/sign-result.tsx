@@ -1,4 +1,6 @@
-import { FORMAT_NAMES } from '../../shared/model/signing.model.ts';
+import { FORMAT_NAMES, type SignResult } from '../../shared/model/signing.model.ts';
+import { CopyButton } from '../ui/copy-button.tsx';
+import { TimeText } from '../ui/time-text.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { TableHead } from '../ui/table-head.tsx';
 import { VERDICT_VIEW } from '../ui/verdict.ts';
@@ -6,6 +8,18 @@ import { useImages } from '../state/images.store.ts';
 import { useKeys } from '../state/keys.store.ts';
 import { useNav } from '../state/nav.store.ts';
 import { useSign } from './sign.store.ts';
+
+/** When the page received each result; main's answer carries no time of its own. */
+const finishedAt = new WeakMap<SignResult, string>();
+
+// The moment a result first reached the page, kept for as long as that result is on screen.
+export function resultTime(result: SignResult): string {
+  const known = finishedAt.get(result);
+  if (known) return known;
+  const now = new Date().toISOString();
+  finishedAt.set(result, now);
+  return now;
+}
 
 // What main signed, wrote and then verified, per digest, with the verdict in words and a way to inspect it.
 export function SignResultPanel() {
@@ -34,12 +48,16 @@ export function SignResultPanel() {
         reason are listed per manifest.
       </p>
       <dl className="facts">
+        <dt>Finished</dt>
+        <dd>
+          <TimeText value={resultTime(result)} />
+        </dd>
         <dt>Format</dt>
         <dd>{FORMAT_NAMES[result.format]}</dd>
         <dt>Key</dt>
         <dd>
           {key ? `${key.label} ` : ''}
-          <span className="mono small">SHA256:{result.fingerprint}</span>
+          <span className="mono small">SHA256:{result.fingerprint}</span> <CopyButton value={`SHA256:${result.fingerprint}`} label="Copy the key fingerprint" />
         </dd>
         <dt>Registry requests</dt>
         <dd data-testid="sign-requests">{result.requests}</dd>
@@ -54,7 +72,9 @@ export function SignResultPanel() {
                 const reference = resultRefs[target.digest];
                 return (
                   <tr key={target.digest} data-testid="signed-target" data-digest={target.digest} data-verdict={target.verdict}>
-                    <td className="mono small">{target.digest}</td>
+                    <td className="mono small">
+                      {target.digest} <CopyButton value={target.digest} label={`Copy ${target.digest}`} />
+                    </td>
                     <td>{target.tag ?? '—'}</td>
                     <td>{target.platform ?? '—'}</td>
                     <td>

@@ -1,6 +1,7 @@
 import { DeadlineNotice, FactList, useDeadline } from '../ui/intent-facts.tsx';
 import type { SignProgress } from '../../shared/model/signing.model.ts';
 import { useSign } from './sign.store.ts';
+import { CopyButton } from '../ui/copy-button.tsx';
 
 // Main's intent, fact by fact and digest by digest; signing happens only on the explicit confirm below it.
 export function SignReview() {
@@ -32,7 +33,9 @@ export function SignReview() {
           <tbody>
             {review.targets.map((target) => (
               <tr key={target.digest} data-testid="sign-target" data-digest={target.digest}>
-                <td className="mono small">{target.digest}</td>
+                <td className="mono small">
+                  {target.digest} <CopyButton value={target.digest} label={`Copy ${target.digest}`} />
+                </td>
                 <td>{target.tag ?? '—'}</td>
                 <td>{target.platform ?? (target.tag ? 'index or single image' : '—')}</td>
               </tr>

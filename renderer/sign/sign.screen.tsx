@@ -9,17 +9,36 @@ import { useSettings } from '../state/settings.store.ts';
 import { STALE_INTENT_CODES } from '../../shared/errors.ts';
 import { useSign, type SignMode } from './sign.store.ts';
 import { BusyLine } from '../ui/busy-line.tsx';
+import { showToast } from '../ui/toast.store.ts';
+import { Toasts } from '../ui/toasts.tsx';
+import type { SignResult } from '../../shared/model/signing.model.ts';
 
 const MODES: { mode: SignMode; label: string }[] = [
   { mode: 'single', label: 'One image' },
   { mode: 'bulk', label: 'Bulk: matching tags' },
 ];
 
+/** Results already announced, so coming back to the screen does not announce one again. */
+const announced = new WeakSet<SignResult>();
+
+// A finished run is announced once with what it signed and how many verified.
+function useResultToast(): void {
+  const result = useSign((s) => s.result);
+  useEffect(() => {
+    if (!result || announced.has(result)) return;
+    announced.add(result);
+    const verified = result.signed.filter((t) => t.verdict === 'verified').length;
+    const total = result.signed.length;
+    showToast(`${result.cancelled ? 'Signing stopped' : 'Signed'}: ${total} manifest${total === 1 ? '' : 's'}, ${verified} verified.`);
+  }, [result]);
+}
+
 // The Sign screen: resolve, choose, review main's intent, confirm; nothing is signed that was not shown first.
 export function SignScreen() {
   const { mode, phase } = useSign();
   const loadKeys = useKeys((s) => s.load);
   const loadSettings = useSettings((s) => s.load);
+  useResultToast();
   useEffect(() => {
     void loadKeys();
     void loadSettings();
@@ -34,6 +53,7 @@ export function SignScreen() {
       <div role="tabpanel" id={`sign-panel-${mode}`} aria-labelledby={`sign-tab-${mode}`} data-phase={phase}>
         {mode === 'single' ? <SingleImage /> : <Bulk />}
       </div>
+      <Toasts />
     </section>
   );
 }

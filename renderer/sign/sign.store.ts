@@ -18,6 +18,8 @@ export interface AnnotationRow {
 
 export interface SignChoices {
   keyId: string;
+  /** The key was picked while it was already retiring, so it is kept instead of giving way to its successor. */
+  retiringPicked: boolean;
   format: SignatureFormat;
   timestamp: boolean;
   annotations: AnnotationRow[];
@@ -106,7 +108,7 @@ export const useSign = create<SignState>((set, get) => ({
   repository: '',
   tagPattern: '*',
   platforms: true,
-  choices: { keyId: '', format: 'cosign', timestamp: false, annotations: [] },
+  choices: { keyId: '', retiringPicked: false, format: 'cosign', timestamp: false, annotations: [] },
   review: null,
   reviewMode: 'single',
   progress: null,

@@ -3,6 +3,18 @@ import type { AppError } from '../../shared/errors.ts';
 import type { GenerateKeyInput, IntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import { api, on } from '../api/client.ts';
 import { asAppError } from './request-state.ts';
+import { showToast } from '../ui/toast.store.ts';
+
+// What a confirmed action did, in one sentence for the toast; `key` is what main answered (the successor, for a rotation).
+function doneText(action: IntentView['action'], key: KeyRecord, before: readonly KeyRecord[] | null): string {
+  if (action === 'rotate') {
+    const old = before?.find((k) => k.id === key.predecessor);
+    return `Rotated${old ? ` “${old.label}”` : ''}: “${key.label}” signs from now on.`;
+  }
+  if (action === 'revoke') return `Revoked “${key.label}”.`;
+  if (action === 'destroy') return `Destroyed “${key.label}”.`;
+  return `“${key.label}” now signs revocation lists.`;
+}
 
 interface KeysState {
   keys: KeyRecord[] | null;
@@ -38,6 +50,7 @@ export const useKeys = create<KeysState>((set, get) => ({
     try {
       const key = await api.keys.generate(input);
       set({ selected: key.id });
+      showToast(`Generated “${key.label}”.`);
       return key;
     } catch (error) {
       return asAppError(error);
@@ -57,6 +70,7 @@ export const useKeys = create<KeysState>((set, get) => ({
     try {
       const key = await api.keys.confirm({ intentId: review.intentId, typedConfirmation: typed });
       set({ review: null, selected: key.id });
+      showToast(doneText(review.action, key, get().keys));
       return key;
     } catch (error) {
       return asAppError(error);

@@ -197,6 +197,8 @@ test('one multi-arch image: the tag is pinned to its digest, reviewed, confirmed
   for (const row of signed) assert.equal(row.verdict, 'verified', `${row.digest} verified`);
   assert.match(await rows.first().innerText(), /sha256-[0-9a-f]{64}\.sig[\s\S]*verified/);
   assert.ok(Number(await result.getByTestId('sign-requests').innerText()) > 0, 'the registry requests are counted');
+  await page.getByTestId('toast').filter({ hasText: 'Signed: 4 manifests, 4 verified.' }).waitFor();
+  assert.match((await result.locator('time').first().getAttribute('title')) ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/, 'the finish time has its UTC moment on hover');
   await page.screenshot({ path: join(SCREENSHOTS, 'sign-result.png'), fullPage: true });
 
   // The registry itself holds a cosign signature for every digest, over exactly that digest and the annotation.
@@ -409,4 +411,51 @@ test('bulk cancel: the run stops after the image in hand and only what is listed
   assert.ok(signed.size > 0 && signed.size < many.length, `${signed.size} of ${many.length} signed before the stop`);
   await page.screenshot({ path: join(SCREENSHOTS, 'sign-bulk-cancelled.png'), fullPage: true });
   for (const { digest } of many) assert.equal(await manifestStatus('shop/many', `sha256-${hex(digest)}.sig`), signed.has(digest) ? 200 : 404, digest);
+});
+
+test('after a rotation the successor is chosen by default; the retiring key stays choosable with its badge', async () => {
+  await openSign();
+  const again = page.getByRole('button', { name: 'Sign again' });
+  if ((await again.count()) > 0) await again.click();
+  await page.getByRole('tab', { name: 'One image' }).click();
+  await resolve(`${registryHost}/shop/app:v1`);
+  await chooseKey('release signing');
+  const keys = await main.api.keys.list({});
+  const old = keys.find((k) => k.label === 'release signing');
+  assert.ok(old, 'the release key exists');
+  const intent = await main.api.keys.prepare({ action: 'rotate', keyId: old.id, overlapDays: 7 });
+  const successor = await main.api.keys.confirm({ intentId: intent.intentId });
+
+  // The page hears of the rotation and gives up the key that is now retiring for its successor.
+  const select = page.getByLabel('Signing key');
+  await page.waitForFunction((id) => (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document.querySelector('#sign-key')?.value === id, successor.id, { timeout: 15_000 });
+  assert.equal(await select.inputValue(), successor.id);
+  assert.equal(await page.getByTestId('sign-key-status').locator('.key-badge').getAttribute('data-lifecycle'), 'rotating');
+  const retiring = select.locator('option').filter({ hasText: /^release signing — / });
+  assert.equal(await retiring.isDisabled(), false, 'the retiring key can still be chosen');
+  assert.match(await retiring.innerText(), /retiring · until .+, still signs/);
+
+  // Chosen on purpose, the retiring key stays chosen and shows its badge with its date.
+  await select.selectOption(old.id);
+  const badge = page.getByTestId('sign-key-status').locator('.key-badge');
+  assert.equal(await badge.getAttribute('data-lifecycle'), 'retiring');
+  assert.match(await badge.innerText(), /Retiring · until \S+/);
+  assert.equal(await select.inputValue(), old.id);
+  await page.screenshot({ path: join(SCREENSHOTS, 'sign-retiring-key.png'), fullPage: true });
+
+  // A fresh page starts with an active key, never the retiring or the revoked one.
+  const fresh = await openScreen(stack.browser, hostUrl, 'sign', 'Sign');
+  try {
+    await fresh.getByLabel('Image reference').fill(`${registryHost}/shop/app:v1`);
+    await fresh.getByRole('button', { name: 'Resolve' }).click();
+    await fresh.getByTestId('pinned-digest').waitFor({ timeout: 30_000 });
+    await fresh.getByTestId('sign-key-status').waitFor();
+    const chosen = await fresh.getByLabel('Signing key').inputValue();
+    const revoked = keys.find((k) => k.label === 'old release key');
+    assert.notEqual(chosen, old.id, 'the retiring key is not the default');
+    assert.notEqual(chosen, revoked?.id, 'the revoked key is not the default');
+    assert.match((await fresh.getByTestId('sign-key-status').locator('.key-badge').getAttribute('data-lifecycle')) ?? '', /^(active|rotating)$/);
+  } finally {
+    await fresh.close();
+  }
 });

@@ -4,6 +4,7 @@ import { TableHead } from '../../ui/table-head.tsx';
 import { VERDICT_VIEW } from '../../ui/verdict.ts';
 import { useCompromise } from './compromise.store.ts';
 import { useKeys } from '../../state/keys.store.ts';
+import { TimeText } from '../../ui/time-text.tsx';
 
 // Step 4: everything done, with times; the revocation list, the exports and the report itself can be saved.
 export function CompromiseReportView() {
@@ -24,7 +25,7 @@ export function CompromiseReportView() {
       <ol className="compromise-timeline" data-testid="compromise-timeline">
         {report.timeline.map((t, index) => (
           <li key={`${t.time}-${index}`}>
-            <time dateTime={t.time}>{new Date(t.time).toLocaleTimeString()}</time> {t.what}
+            <TimeText value={t.time} relative="never" /> {t.what}
           </li>
         ))}
       </ol>

@@ -1,6 +1,7 @@
 import { FactList } from '../../ui/intent-facts.tsx';
 import { POLICY_TARGET_NAMES, PolicyTargetSchema } from '../../../shared/model/policy.model.ts';
 import { useCompromise } from './compromise.store.ts';
+import { TimeText } from '../../ui/time-text.tsx';
 
 // Step 2: the choices main will turn into one intent.
 export function CompromiseOptions() {
@@ -45,7 +46,7 @@ export function CompromiseReview() {
   return (
     <div className="compromise-step review" role="dialog" aria-labelledby="compromise-review-title" data-testid="compromise-review">
       <h3 id="compromise-review-title">{intent.title}</h3>
-      <p className="muted">Main will do exactly this, once, if you confirm before {new Date(intent.expiresAt).toLocaleTimeString()}.</p>
+      <p className="muted">Main will do exactly this, once, if you confirm before <TimeText value={intent.expiresAt} relative="never" />.</p>
       <FactList facts={intent.facts} />
       <div className="actions">
         <button type="button" className="secondary" disabled={busy} onClick={back}>

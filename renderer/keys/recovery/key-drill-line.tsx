@@ -2,10 +2,7 @@ import { useEffect, type ReactNode } from 'react';
 import type { KeyRecord } from '../../../shared/model/keys.model.ts';
 import { StatusBadge } from '../../ui/status-badge.tsx';
 import { useRecovery } from './recovery.store.ts';
-
-function when(iso: string): string {
-  return new Date(iso).toLocaleString();
-}
+import { TimeText } from '../../ui/time-text.tsx';
 
 // A backup nobody has restored is a hope, so each key says when a drill last proved its backup.
 export function KeyDrillLine({ keyRecord: key }: { keyRecord: KeyRecord }) {
@@ -23,11 +20,21 @@ export function KeyDrillLine({ keyRecord: key }: { keyRecord: KeyRecord }) {
   else if (status.lastFailed !== null && (status.lastPassed === null || status.lastFailed > status.lastPassed)) {
     line = (
       <>
-        <StatusBadge tone="fail" text={`last failed ${when(status.lastFailed)}`} />
-        {status.lastPassed !== null && <span className="muted small"> (last passed {when(status.lastPassed)})</span>}
+        <StatusBadge tone="fail" text="last failed" /> <TimeText value={status.lastFailed} />
+        {status.lastPassed !== null && (
+          <span className="muted small">
+            {' '}
+            (last passed <TimeText value={status.lastPassed} />)
+          </span>
+        )}
       </>
     );
-  } else if (status.lastPassed !== null) line = <StatusBadge tone="ok" text={`last passed ${when(status.lastPassed)}`} />;
+  } else if (status.lastPassed !== null)
+    line = (
+      <>
+        <StatusBadge tone="ok" text="last passed" /> <TimeText value={status.lastPassed} />
+      </>
+    );
   return (
     <>
       <dt>Backup drill</dt>

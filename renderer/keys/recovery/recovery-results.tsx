@@ -1,5 +1,6 @@
 import type { BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../../shared/model/recovery.model.ts';
 import { StatusBadge } from '../../ui/status-badge.tsx';
+import { TimeText } from '../../ui/time-text.tsx';
 
 type ItemKind = BackupManifest['items'][number]['kind'];
 type NotIncluded = BackupManifest['notIncluded'];
@@ -53,7 +54,9 @@ export function ManifestView({ manifest, file, testId }: { manifest: BackupManif
           </>
         )}
         <dt>Made</dt>
-        <dd>{new Date(manifest.createdAt).toLocaleString()}</dd>
+        <dd>
+          <TimeText value={manifest.createdAt} />
+        </dd>
         <dt>Opens with</dt>
         <dd>{unlockWords(manifest.unlock)}</dd>
       </dl>
@@ -138,7 +141,7 @@ export function DrillResultView({ drill }: { drill: DrillResult }) {
         {drill.passed
           ? 'Every key in the backup was restored into fresh stores, signed a test message, and verified against its published public key. The live keys were not touched.'
           : 'At least one key could not be restored and proven from this backup; the reasons are below. The live keys were not touched.'}{' '}
-        Run {new Date(drill.at).toLocaleString()} on <span className="mono small">{drill.backupFile}</span>.
+        Run <TimeText value={drill.at} /> on <span className="mono small">{drill.backupFile}</span>.
       </p>
       {drill.keys.length === 0 && <p>The backup holds no software keys to drill.</p>}
       <p className="muted small" data-testid="drill-fresh-token">
