@@ -20,7 +20,6 @@ import { CopyButton } from '../ui/copy-button.tsx';
 import { KeyStatusBadge } from '../ui/key-badge.tsx';
 import { EXPIRY_WARNING_DAYS } from '../ui/key-lifecycle.ts';
 import { TimeText } from '../ui/time-text.tsx';
-import { Toasts } from '../ui/toasts.tsx';
 import { TableHead } from '../ui/table-head.tsx';
 import { useKeys } from '../state/keys.store.ts';
 import { asAppError } from '../state/request-state.ts';
@@ -112,7 +111,6 @@ export function KeysScreen() {
       {keys && <RevocationListCard keys={keys} />}
       <CompromiseFlow />
       <BackupsCard />
-      <Toasts />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { SCREENS, useNav, type Screen } from '../state/nav.store.ts';
 import { PinRequestBanner } from '../ui/pin-request-banner.tsx';
+import { Toasts } from '../ui/toasts.tsx';
 import { SystemScreen } from '../system/system.screen.tsx';
 import { KeysScreen } from '../keys/keys.screen.tsx';
 import { AuditScreen } from '../audit/audit.screen.tsx';
@@ -63,6 +64,7 @@ export function AppShell() {
         <PinRequestBanner />
         <CurrentScreen screen={screen} />
       </main>
+      <Toasts />
     </div>
   );
 }

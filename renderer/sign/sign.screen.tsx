@@ -10,7 +10,6 @@ import { STALE_INTENT_CODES } from '../../shared/errors.ts';
 import { useSign, type SignMode } from './sign.store.ts';
 import { BusyLine } from '../ui/busy-line.tsx';
 import { showToast } from '../ui/toast.store.ts';
-import { Toasts } from '../ui/toasts.tsx';
 import type { SignResult } from '../../shared/model/signing.model.ts';
 
 const MODES: { mode: SignMode; label: string }[] = [
@@ -53,7 +52,6 @@ export function SignScreen() {
       <div role="tabpanel" id={`sign-panel-${mode}`} aria-labelledby={`sign-tab-${mode}`} data-phase={phase}>
         {mode === 'single' ? <SingleImage /> : <Bulk />}
       </div>
-      <Toasts />
     </section>
   );
 }
