@@ -9,7 +9,7 @@ import { useSettings } from '../state/settings.store.ts';
 import { STALE_INTENT_CODES } from '../../shared/errors.ts';
 import { useSign, type SignMode } from './sign.store.ts';
 import { BusyLine } from '../ui/busy-line.tsx';
-import { showToast } from '../ui/toast.store.ts';
+import { showToast } from '../state/toast.store.ts';
 import type { SignResult } from '../../shared/model/signing.model.ts';
 
 const MODES: { mode: SignMode; label: string }[] = [

@@ -3,7 +3,7 @@ import type { AppError } from '../../shared/errors.ts';
 import type { GenerateKeyInput, IntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import { api, on } from '../api/client.ts';
 import { asAppError } from './request-state.ts';
-import { showToast } from '../ui/toast.store.ts';
+import { showToast } from './toast.store.ts';
 
 // What a confirmed action did, in one sentence for the toast; `key` is what main answered (the successor, for a rotation).
 function doneText(action: IntentView['action'], key: KeyRecord, before: readonly KeyRecord[] | null): string {

@@ -1,4 +1,4 @@
-import { useToasts } from './toast.store.ts';
+import { useToasts } from '../state/toast.store.ts';
 
 // The polite live region the toasts appear in; it is always present so a screen reader hears each one arrive.
 export function Toasts() {

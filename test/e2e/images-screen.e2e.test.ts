@@ -14,6 +14,9 @@ import { MemoryKeychain } from '../support/memory-keychain.ts';
 import { run } from '../support/processes.ts';
 import { startRegistry, type Registry } from '../support/registry.fixture.ts';
 
+/** The page's focus, as the function Playwright runs in the page sees it (the tests compile without DOM types). */
+type FocusedPage = { document: { activeElement: { getAttribute(name: string): string | null } | null } };
+
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tools = join(root, '.tools', 'bin');
 const notationImage = resolve(root, process.env.SIGNET_ACCEPTANCE_DIR ?? '../shared/acceptance', 'data', 'notation-go', 'signed-image');
@@ -291,22 +294,37 @@ test('the keyboard reaches the picture with one tab stop, moves between nodes wi
   const active = () => page.evaluate<string>(`document.activeElement.getAttribute('data-id') || ''`);
   assert.equal(await active(), 'reference', 'the first stop is the root');
   await page.keyboard.press('ArrowRight');
-  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') !== 'reference'`);
+  await page.waitForFunction((id) => {
+    const focused = (globalThis as unknown as FocusedPage).document.activeElement;
+    return focused !== null && focused.getAttribute('data-id') !== id;
+  }, 'reference');
   const index = await active();
   assert.match(index, /^sha256:/);
   await page.keyboard.press('ArrowRight');
-  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') !== ${JSON.stringify(index)}`);
+  await page.waitForFunction((id) => {
+    const focused = (globalThis as unknown as FocusedPage).document.activeElement;
+    return focused !== null && focused.getAttribute('data-id') !== id;
+  }, index);
   const child = await active();
   await page.keyboard.press('ArrowDown');
   await page.waitForTimeout(200);
   const down = (await active()) !== child;
   if (!down) await page.keyboard.press('ArrowUp');
-  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') !== ${JSON.stringify(child)}`);
+  await page.waitForFunction((id) => {
+    const focused = (globalThis as unknown as FocusedPage).document.activeElement;
+    return focused !== null && focused.getAttribute('data-id') !== id;
+  }, child);
   const sibling = await active();
   await page.keyboard.press(down ? 'ArrowUp' : 'ArrowDown');
-  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') === ${JSON.stringify(child)}`);
+  await page.waitForFunction((id) => {
+    const focused = (globalThis as unknown as FocusedPage).document.activeElement;
+    return focused !== null && focused.getAttribute('data-id') === id;
+  }, child);
   await page.keyboard.press('ArrowLeft');
-  await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('data-id') === ${JSON.stringify(index)}`);
+  await page.waitForFunction((id) => {
+    const focused = (globalThis as unknown as FocusedPage).document.activeElement;
+    return focused !== null && focused.getAttribute('data-id') === id;
+  }, index);
   assert.notEqual(sibling, child);
   assert.equal(await page.locator('.react-flow__node[tabindex="0"]').count(), 1, 'still one tab stop after moving');
   await page.keyboard.press('Enter');

@@ -36,7 +36,7 @@ async function signet(args: string[], input = '', env: NodeJS.ProcessEnv = {}): 
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
   return new Promise((resolve) => {
     const child = spawn(join(root, pkg.bin.signet), args, {
-      env: { ...process.env, ...keychain.env, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools', 'bin'), PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}`, ...env },
+      env: { ...process.env, ...keychain.env, SIGNET_HOME: home, SIGNET_TOOLS_DIR: join(root, '.tools', 'bin'), ...env, PATH: `${join(root, 'node_modules', '.bin')}:${env.PATH ?? process.env.PATH}` },
     });
     let stdout = '';
     let stderr = '';
