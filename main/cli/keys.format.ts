@@ -1,5 +1,6 @@
 import { ALGORITHM_NAMES, effectiveStatus, type KeyRecord } from '../../shared/model/keys.model.ts';
 import type { AuditEntry, AuditVerification } from '../../shared/model/audit.model.ts';
+import { describeLocation } from '../keys/key-location.ts';
 
 // One line per key: what a security officer scans for first (status, expiry, where it lives).
 export function formatKeys(keys: KeyRecord[], now: Date): string {
@@ -8,7 +9,7 @@ export function formatKeys(keys: KeyRecord[], now: Date): string {
     k.id,
     effectiveStatus(k, now),
     ALGORITHM_NAMES[k.algorithm],
-    k.location.kind === 'pkcs11' ? `token ${k.location.tokenLabel}` : 'software',
+    describeLocation(k.location).short,
     k.notAfter ? k.notAfter.slice(0, 10) : 'never',
     String(k.signatureCount),
     k.label,

@@ -1,3 +1,4 @@
+import { describeLocation } from './key-location.ts';
 import type { KeyIntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import { ALGORITHM_NAMES, effectiveStatus } from '../../shared/model/keys.model.ts';
 import type { ConfirmationFact } from '../confirm/confirmation.types.ts';
@@ -152,7 +153,7 @@ function describe(request: PrepareKeyAction, key: KeyRecord): ConfirmationFact[]
     { label: 'Key', value: key.label },
     { label: 'Fingerprint (SHA-256)', value: key.fingerprint },
     { label: 'Algorithm', value: ALGORITHM_NAMES[key.algorithm] },
-    { label: 'Held in', value: key.location.kind === 'pkcs11' ? key.location.uri : 'software, sealed by the OS keychain' },
+    { label: 'Held in', value: describeLocation(key.location).heldIn },
     { label: 'Status', value: key.status },
   ];
   if (request.action === 'rotate') {

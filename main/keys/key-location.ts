@@ -8,6 +8,8 @@ export type LocationFacts = {
   heldIn: string;
   /** In audit entries: the token key's URI, or "software". */
   audit: string;
+  /** In one-line listings: "token LABEL", or "software". */
+  short: string;
 } & (
   | { backup: Extract<BackupCustody, 'copy'>; token: null }
   /** The token the key is held on. */
@@ -18,9 +20,9 @@ export type LocationFacts = {
 export function describeLocation(location: KeyLocation): LocationFacts {
   switch (location.kind) {
     case 'software':
-      return { heldIn: 'software, sealed by the OS keychain', audit: 'software', backup: 'copy', token: null };
+      return { heldIn: 'software, sealed by the OS keychain', audit: 'software', short: 'software', backup: 'copy', token: null };
     case 'pkcs11':
-      return { heldIn: location.uri, audit: location.uri, backup: location.wrappable === true ? 'wrapped' : 'twin', token: location };
+      return { heldIn: location.uri, audit: location.uri, short: `token ${location.tokenLabel}`, backup: location.wrappable === true ? 'wrapped' : 'twin', token: location };
   }
 }
 

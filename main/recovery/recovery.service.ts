@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { ALGORITHM_NAMES, type KeyRecord } from '../../shared/model/keys.model.ts';
-import { CustodiansSchema, type BackupKey, type BackupManifest, type BackupResult, type Custodians, type DrillResult, type OpenBackup, type PrepareBackup, type RecoveryIntentView, type RestoreResult } from '../../shared/model/recovery.model.ts';
+import { CustodiansSchema, type BackupKey, type BackupManifest, type BackupResult, type Custodians, type DrillResult, type OpenBackup, type PrepareBackup, type RestoreResult } from '../../shared/model/recovery.model.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AuditLog } from '../audit/audit.log.ts';
 import type { ConfirmationFact } from '../confirm/confirmation.types.ts';
@@ -32,6 +32,7 @@ import { wrappedPrivateKey } from './wrapped-key.ts';
 import { DrillStatusStore } from './drill-status.store.ts';
 import { combineShares, newShareSetId, recoverySheet, sharesIn, splitKey } from './share.format.ts';
 import { TwinService, type Twin } from './twin.service.ts';
+import type { IntentView } from '../../shared/model/intent.model.ts';
 
 export interface RecoveryServiceDeps {
   dataDir: string;
@@ -112,7 +113,7 @@ export class RecoveryService {
   }
 
   // The person confirms exactly which keys and records go into the backup, and which stay on their tokens.
-  async prepareBackup(input: PrepareBackup | PassphraseBackup): Promise<RecoveryIntentView> {
+  async prepareBackup(input: PrepareBackup | PassphraseBackup): Promise<IntentView> {
     this.forgetStale();
     if (!isAbsolute(input.outputDir)) throw new SignetError('BadInput', 'The output folder must be an absolute path.');
     let order: BackupOrder;
@@ -193,7 +194,7 @@ export class RecoveryService {
   }
 
   // The backup is opened and checked in full before the person is asked, so a restore that would fail is never offered.
-  async prepareRestore(input: OpenBackup | PassphraseOpen): Promise<RecoveryIntentView> {
+  async prepareRestore(input: OpenBackup | PassphraseOpen): Promise<IntentView> {
     this.forgetStale();
     const opened = await this.open(input);
     const order: RestoreOrder = { backupFile: input.backupFile, shareFiles: 'shareFiles' in input ? [...input.shareFiles] : null };

@@ -1,12 +1,12 @@
 import { create } from 'zustand';
 import type { AppError } from '../../shared/errors.ts';
-import type { GenerateKeyInput, IntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
+import type { GenerateKeyInput, KeyIntentView, KeyRecord, PrepareKeyAction } from '../../shared/model/keys.model.ts';
 import { api, on } from '../api/client.ts';
 import { asAppError } from './request-state.ts';
 import { showToast } from './toast.store.ts';
 
 // What a confirmed action did, in one sentence for the toast; `key` is what main answered (the successor, for a rotation).
-function doneText(action: IntentView['action'], key: KeyRecord, before: readonly KeyRecord[] | null): string {
+function doneText(action: KeyIntentView['action'], key: KeyRecord, before: readonly KeyRecord[] | null): string {
   if (action === 'rotate') {
     const old = before?.find((k) => k.id === key.predecessor);
     return `Rotated${old ? ` “${old.label}”` : ''}: “${key.label}” signs from now on.`;
@@ -22,7 +22,7 @@ interface KeysState {
   error: AppError | null;
   selected: string | null;
   /** The intent main issued and the page is showing for review, if any. */
-  review: IntentView | null;
+  review: KeyIntentView | null;
   load(): Promise<void>;
   select(id: string | null): void;
   generate(input: GenerateKeyInput): Promise<KeyRecord | AppError>;

@@ -5,9 +5,6 @@ import type { Happened, Lesson, SandboxView, StepResult } from '../../shared/mod
 import { api } from '../api/client.ts';
 import { asAppError } from '../state/request-state.ts';
 
-/** A confirmed step's intent, as main states it. */
-export type WorkshopIntent = IntentView;
-
 /** idle: the step can be run; preparing: asking main what the step will do; review: main's intent on screen; running: main runs the step. */
 export type StepPhase = 'idle' | 'preparing' | 'review' | 'running';
 export type SandboxAction = 'start' | 'reset' | 'leave';
@@ -24,7 +21,7 @@ interface WorkshopState {
   /** What each step that ran since the lesson's start showed, by step id. */
   results: Record<string, StepResult>;
   phase: StepPhase;
-  review: { stepId: string; intent: WorkshopIntent } | null;
+  review: { stepId: string; intent: IntentView } | null;
   stepError: { stepId: string; during: 'prepare' | 'run'; error: AppError } | null;
   happened: Happened | null;
   happenedOpen: boolean;
@@ -53,7 +50,6 @@ interface WorkshopState {
   dismissError(): void;
 }
 
-/** Intent errors that mean this review can no longer be used and a new one is needed; the lesson view reads them from here. */
 
 /** Bumped by every start, reset and leave, so an answer about an earlier sandbox state never lands on a newer one. */
 let epoch = 0;
@@ -141,7 +137,7 @@ export const useWorkshop = create<WorkshopState>((set, get) => ({
     if (!lesson || !step || state.phase !== 'idle' || state.busy || state.results[step.id] || state.view !== stepsRun(state)) return;
     const mine = epoch;
     set({ phase: 'preparing', stepError: null, notice: null });
-    let intent: WorkshopIntent | null;
+    let intent: IntentView | null;
     try {
       intent = await api.workshop.prepare({ lessonId: lesson.id, stepId: step.id });
     } catch (error) {

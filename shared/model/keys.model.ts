@@ -150,8 +150,6 @@ export const KeyIntentViewSchema = IntentViewSchema.extend({
   typeToConfirm: z.string().nullable(),
 }).strict();
 export type KeyIntentView = z.infer<typeof KeyIntentViewSchema>;
-/** The key screens' name for the key intent view. */
-export type IntentView = KeyIntentView;
 
 export const ConfirmKeyActionSchema = z
   .object({ intentId: z.string().min(1).max(64), typedConfirmation: z.string().max(128).optional() })

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { AbsolutePathSchema } from './settings.model.ts';
 import { KeyIdSchema } from './keys.model.ts';
-import type { IntentView } from './intent.model.ts';
 
 /**
  * A backup's secret never crosses to the renderer: it is split among custodians (M of N) and each
@@ -87,8 +86,6 @@ export type DrillResult = z.infer<typeof DrillResultSchema>;
 /** When each key's backup last passed a drill. */
 export const DrillStatusSchema = z.array(z.object({ keyId: KeyIdSchema, lastPassed: z.iso.datetime().nullable(), lastFailed: z.iso.datetime().nullable() }).strict());
 
-/** What main will do for a backup or a restore: the plain intent view. */
-export type RecoveryIntentView = IntentView;
 
 export const RestoreResultSchema = z
   .object({

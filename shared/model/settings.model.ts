@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { isLoopbackHost } from './loopback-host.ts';
-import type { IntentView } from './intent.model.ts';
 
 export { isLoopbackHost };
 
@@ -188,7 +187,5 @@ export const ProtectedSettingsPatchSchema = z
   .refine((patch) => Object.keys(patch).length > 0, 'name at least one of toolDirs, pkcs11Modules, cleartextCredentialHosts');
 export type ProtectedSettingsPatch = z.infer<typeof ProtectedSettingsPatchSchema>;
 
-/** What main will change, shown before it asks through its own channel: the plain intent view. */
-export type SettingsIntentView = IntentView;
 
 export { DEFAULT_SETTINGS } from './settings.defaults.ts';

@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Settings, SettingsIntentView } from '../../shared/model/settings.model.ts';
+import type { Settings } from '../../shared/model/settings.model.ts';
 import { credentialsMayTravel } from '../../main/registry/registry.client.ts';
 import { probeTools } from '../../main/platform/tools.probe.ts';
 import { startWebHost, type WebHost } from '../../main/web/web.host.ts';
@@ -15,6 +15,7 @@ import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { connectToHost } from '../support/host-client.ts';
 import { MemoryKeychain } from '../support/memory-keychain.ts';
+import type { IntentView } from '../../shared/model/intent.model.ts';
 
 /** A name that does not look like loopback; the test resolves it to 127.0.0.1 so the fake registry can answer. */
 const PLAIN_HOST = 'registry.plain-http.test';
@@ -133,7 +134,7 @@ test('a hostile page cannot make main run a script: tool folders change only thr
 
   // The page's own "yes" is not enough: main asks through its own channel, and a no changes nothing.
   hostConfirmations.answer = false;
-  const declined = (await page.api.settings.prepareProtected({ toolDirs: [trap.dir] })) as SettingsIntentView;
+  const declined = (await page.api.settings.prepareProtected({ toolDirs: [trap.dir] })) as IntentView;
   assert.ok(declined.facts.some((f) => f.value === trap.dir && /Signet runs the tools in it/.test(f.label)), JSON.stringify(declined.facts));
   await pageRefused(page.api.settings.confirmProtected({ intentId: declined.intentId }), 'Cancelled');
   assert.equal(hostConfirmations.shown.at(-1)?.facts.some((f) => f.value === trap.dir), true, 'main showed the folder in its own confirmation');
@@ -144,7 +145,7 @@ test('a hostile page cannot make main run a script: tool folders change only thr
 
   // A confirmed intent is spent once; the person at the machine said yes to exactly this folder.
   hostConfirmations.answer = true;
-  const approved = (await page.api.settings.prepareProtected({ toolDirs: [trap.dir] })) as SettingsIntentView;
+  const approved = (await page.api.settings.prepareProtected({ toolDirs: [trap.dir] })) as IntentView;
   const saved = (await page.api.settings.confirmProtected({ intentId: approved.intentId })) as Settings;
   assert.deepEqual(saved.toolDirs, [trap.dir]);
   await pageRefused(page.api.settings.confirmProtected({ intentId: approved.intentId }), ['Conflict', 'Unauthorized']);
@@ -183,7 +184,7 @@ test('an "insecure" registry the page adds gets no stored credentials over plain
   await pageRefused(page.api.settings.prepareProtected({ cleartextCredentialHosts: ['127.0.0.1:5000'] }), 'BadInput', /loopback/);
 
   hostConfirmations.answer = false;
-  const declined = (await page.api.settings.prepareProtected({ cleartextCredentialHosts: [registryHost] })) as SettingsIntentView;
+  const declined = (await page.api.settings.prepareProtected({ cleartextCredentialHosts: [registryHost] })) as IntentView;
   await pageRefused(page.api.settings.confirmProtected({ intentId: declined.intentId }), 'Cancelled');
   const warning = hostConfirmations.shown.at(-1)?.facts.find((f) => f.label === 'Send credentials in clear')?.value ?? '';
   assert.match(warning, new RegExp(`Stored credentials for ${registryHost.replace(/\./g, '\\.')} will travel in clear over plain HTTP`));
@@ -191,7 +192,7 @@ test('an "insecure" registry the page adds gets no stored credentials over plain
   assert.deepEqual(authorizations, []);
 
   hostConfirmations.answer = true;
-  const approved = (await page.api.settings.prepareProtected({ cleartextCredentialHosts: [registryHost] })) as SettingsIntentView;
+  const approved = (await page.api.settings.prepareProtected({ cleartextCredentialHosts: [registryHost] })) as IntentView;
   await page.api.settings.confirmProtected({ intentId: approved.intentId });
   const tags = (await page.api.images.tags({ kind: 'registry', name: 'plain', repository: 'app' })) as { tags: string[] };
   assert.deepEqual(tags.tags, ['v1']);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyRecord, IntentView } from '../../shared/model/keys.model.ts';
+import type { KeyRecord, KeyIntentView } from '../../shared/model/keys.model.ts';
 import type { AuditEntry, AuditVerification } from '../../shared/model/audit.model.ts';
 import { parsePkcs11Uri } from '../../main/keys/pkcs11-uri.ts';
 import { readDataItemText } from '../../main/storage/data-items.ts';
@@ -150,7 +150,7 @@ test('an expired key cannot sign', async () => {
 
 test('rotation: both keys sign the statement, the old key signs through the overlap and then retires', async () => {
   const old = await call<KeyRecord>('keys.generate', { backend: hsmBackend(), label: 'release' });
-  const intent = await call<IntentView>('keys.prepare', { action: 'rotate', keyId: old.id, overlapDays: 2 });
+  const intent = await call<KeyIntentView>('keys.prepare', { action: 'rotate', keyId: old.id, overlapDays: 2 });
   assert.ok(intent.facts.some((f) => f.value === old.fingerprint), 'the intent names the fingerprint');
   const successor = await call<KeyRecord>('keys.confirm', { intentId: intent.intentId });
   assert.equal(successor.predecessor, old.id);
@@ -176,10 +176,10 @@ test('rotation: both keys sign the statement, the old key signs through the over
 test('an intent expires, and a declined confirmation does nothing', async () => {
   const key = await call<KeyRecord>('keys.generate', { backend: { kind: 'software' }, label: 'declined' });
   confirmations.answer = false;
-  const declined = await call<IntentView>('keys.prepare', { action: 'revoke', keyId: key.id, reason: 'superseded', invalidSince: new Date(clock).toISOString() });
+  const declined = await call<KeyIntentView>('keys.prepare', { action: 'revoke', keyId: key.id, reason: 'superseded', invalidSince: new Date(clock).toISOString() });
   await refused('keys.confirm', { intentId: declined.intentId }, 'Cancelled');
   confirmations.answer = true;
-  const late = await call<IntentView>('keys.prepare', { action: 'revoke', keyId: key.id, reason: 'superseded', invalidSince: new Date(clock).toISOString() });
+  const late = await call<KeyIntentView>('keys.prepare', { action: 'revoke', keyId: key.id, reason: 'superseded', invalidSince: new Date(clock).toISOString() });
   clock += 121_000;
   await refused('keys.confirm', { intentId: late.intentId }, 'Expired');
   assert.equal((await app.keys.get(key.id)).status, 'active');
@@ -191,7 +191,7 @@ test('revocation: the key stops signing, the list is signed by the admin key, an
   const victim = await call<KeyRecord>('keys.generate', { backend: hsmBackend(), label: 'compromised' });
   const invalidSince = new Date(clock - 3_600_000).toISOString();
   await app.keys.sign(victim.id, { payload: Buffer.from('made by the thief') }, 'cli');
-  const intent = await call<IntentView>('keys.prepare', { action: 'revoke', keyId: victim.id, reason: 'keyCompromise', invalidSince });
+  const intent = await call<KeyIntentView>('keys.prepare', { action: 'revoke', keyId: victim.id, reason: 'keyCompromise', invalidSince });
   assert.match(intent.facts.find((f) => f.label === 'Signed after "invalid since"')?.value ?? '', /^1: sha256:[0-9a-f]{64}$/);
   const revoked = await call<KeyRecord>('keys.confirm', { intentId: intent.intentId });
   assert.equal(revoked.status, 'revoked');
@@ -214,7 +214,7 @@ test('revocation: the key stops signing, the list is signed by the admin key, an
 
 test('destroy needs the label typed back, erases the object from the token, and keeps the record', async () => {
   const key = await call<KeyRecord>('keys.generate', { backend: hsmBackend(), label: 'to destroy' });
-  const intent = await call<IntentView>('keys.prepare', { action: 'destroy', keyId: key.id });
+  const intent = await call<KeyIntentView>('keys.prepare', { action: 'destroy', keyId: key.id });
   assert.equal(intent.typeToConfirm, 'to destroy');
   await refused('keys.confirm', { intentId: intent.intentId, typedConfirmation: 'to destro' }, 'BadInput', /exactly/);
   assert.equal((await app.keys.get(key.id)).status, 'active');

@@ -7,7 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
 import type { Policy } from '../../shared/model/policy.model.ts';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
-import type { BackupManifest, BackupResult, DrillResult, RecoveryIntentView, RestoreResult } from '../../shared/model/recovery.model.ts';
+import type { BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../shared/model/recovery.model.ts';
 import { createApp } from '../../main/app/app.context.ts';
 import { canonicalJson } from '../../main/encoding/canonical-json.ts';
 import { OsKeychain } from '../../main/platform/keychain.adapter.ts';
@@ -18,6 +18,7 @@ import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 import { callChannel, refused } from '../support/dispatch.ts';
+import type { IntentView } from '../../shared/model/intent.model.ts';
 
 let hsm: SoftHsm;
 let keychain: Keychain;
@@ -65,13 +66,13 @@ async function call<T>(channel: string, input: unknown, on: { dispatch: TestApp[
 }
 
 async function backupToCustodians(outputDir: string, threshold = 3): Promise<BackupResult> {
-  const intent = await call<RecoveryIntentView>('recovery.prepareBackup', { outputDir, custodians: { threshold, names: custodians } });
+  const intent = await call<IntentView>('recovery.prepareBackup', { outputDir, custodians: { threshold, names: custodians } });
   return call<BackupResult>('recovery.confirmBackup', { intentId: intent.intentId });
 }
 
 // Opens the backup in full (every hash checked) without restoring: the intent is issued, then dropped.
-async function opens(backupFile: string, shareFiles: string[]): Promise<RecoveryIntentView> {
-  const intent = await call<RecoveryIntentView>('recovery.prepareRestore', { backupFile, shareFiles });
+async function opens(backupFile: string, shareFiles: string[]): Promise<IntentView> {
+  const intent = await call<IntentView>('recovery.prepareRestore', { backupFile, shareFiles });
   assert.ok(app.intents.discard(intent.intentId));
   return intent;
 }
@@ -231,7 +232,7 @@ test('a flipped byte anywhere in the backup is detected, and nothing is overwrit
 
   // Changed between the review and the confirmation: the confirmation re-opens it and stops.
   await writeFile(tampered, original);
-  const intent = await call<RecoveryIntentView>('recovery.prepareRestore', { backupFile: tampered, shareFiles });
+  const intent = await call<IntentView>('recovery.prepareRestore', { backupFile: tampered, shareFiles });
   const copy = Buffer.from(original);
   copy[original.length - 50] = copy[original.length - 50]! ^ 0x80;
   await writeFile(tampered, copy);
@@ -311,12 +312,12 @@ test('backup, wipe the data folder and the keychain data key, restore: keys sign
 
   const shareFiles = [backup.sheets[4]!, backup.sheets[0]!, backup.sheets[2]!];
   confirmations.answer = false;
-  const declined = await call<RecoveryIntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles });
+  const declined = await call<IntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles });
   await refused(call('recovery.confirmRestore', { intentId: declined.intentId }), ['Cancelled'], /declined/);
   assert.deepEqual(await treeHashes(dataDir), new Map(), 'a declined restore writes nothing');
   confirmations.answer = true;
 
-  const intent = await call<RecoveryIntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles });
+  const intent = await call<IntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles });
   assert.match(intent.facts.find((f) => f.label.startsWith('Software keys restored'))?.value ?? '', /release/);
   const restored = await call<RestoreResult>('recovery.confirmRestore', { intentId: intent.intentId });
   assert.equal(confirmations.shown.at(-1)?.confirmLabel, 'Restore');

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry } from '../../shared/model/audit.model.ts';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
-import type { BackupKey, BackupResult, DrillResult, RecoveryIntentView, RestoreResult } from '../../shared/model/recovery.model.ts';
+import type { BackupKey, BackupResult, DrillResult, RestoreResult } from '../../shared/model/recovery.model.ts';
 import { quietProbes, createTestApp, type TestApp } from '../support/app.ts';
 import { ScriptedConfirmation } from '../support/confirmations.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { startSoftHsm, SOFTHSM_MODULE, type SoftHsm } from '../support/softhsm.fixture.ts';
 import { callChannel, refused } from '../support/dispatch.ts';
+import type { IntentView } from '../../shared/model/intent.model.ts';
 
 const LIVE = 'wrap-live';
 const BACKUP = 'wrap-backup';
@@ -51,7 +52,7 @@ async function call<T>(channel: string, input: unknown): Promise<T> {
   return callChannel<T>(app, channel, input);
 }
 
-function fact(intent: RecoveryIntentView, prefix: string): string {
+function fact(intent: IntentView, prefix: string): string {
   const found = intent.facts.find((f) => f.label.startsWith(prefix));
   assert.ok(found, `a fact starting with "${prefix}"`);
   return found.value;
@@ -79,7 +80,7 @@ test('wrappable is refused for software and TPM keys, and for a key type the tok
 
 test('without a backup key a wrappable key stays out of the backup, and the facts say how to make one', async () => {
   assert.equal(await call('recovery.backupKey', {}), null);
-  const intent = await call<RecoveryIntentView>('recovery.prepareBackup', { outputDir: work, custodians: { threshold: 2, names: custodians } });
+  const intent = await call<IntentView>('recovery.prepareBackup', { outputDir: work, custodians: { threshold: 2, names: custodians } });
   app.intents.discard(intent.intentId);
   const missing = fact(intent, 'Keys not included');
   assert.match(missing, /wrapped signer .*no backup key to wrap it under yet: make one on a second token/);
@@ -104,7 +105,7 @@ test('the backup key is made once, on another token than the wrappable keys, and
 });
 
 test('a backup holds each wrappable token key wrapped under the backup key, and names the one that cannot leave', async () => {
-  const intent = await call<RecoveryIntentView>('recovery.prepareBackup', { outputDir: work, custodians: { threshold: 2, names: custodians } });
+  const intent = await call<IntentView>('recovery.prepareBackup', { outputDir: work, custodians: { threshold: 2, names: custodians } });
   const wrapped = fact(intent, 'Token keys, wrapped (3)');
   assert.match(wrapped, /wrapped signer/);
   assert.match(wrapped, new RegExp(`under the backup key on token "${BACKUP}"`));
@@ -137,7 +138,7 @@ test('the keys lost from their token come back on the backup key token and sign 
   const live = await app.keys.openToken({ modulePath: SOFTHSM_MODULE, tokenLabel: LIVE }, 'Use the live token in a test.');
   const objectIdOf = (key: KeyRecord) => (key.location.kind === 'pkcs11' ? key.location.objectId : '');
   for (const key of lost) assert.equal(await live.destroy(Buffer.from(objectIdOf(key), 'hex')), 2);
-  const intent = await call<RecoveryIntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles: backup.sheets.slice(1, 3) });
+  const intent = await call<IntentView>('recovery.prepareRestore', { backupFile: backup.backupFile, shareFiles: backup.sheets.slice(1, 3) });
   assert.match(fact(intent, 'Token keys, wrapped (3)'), new RegExp(`unwrapped onto the backup key's token "${BACKUP}"`));
   const result = await call<RestoreResult>('recovery.confirmRestore', { intentId: intent.intentId });
   const outcome = (id: string) => result.tokenKeys.find((k) => k.keyId === id)?.outcome ?? '';

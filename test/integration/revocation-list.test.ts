@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IntentView, KeyRecord, RevocationReason, RevocationSigner } from '../../shared/model/keys.model.ts';
+import type { KeyIntentView, KeyRecord, RevocationReason, RevocationSigner } from '../../shared/model/keys.model.ts';
 import { canonicalJson } from '../../main/encoding/canonical-json.ts';
 import { REVOCATIONS_TYPE } from '../../main/keys/revocation-list.ts';
 import { createTestApp, quietProbes, type TestApp } from '../support/app.ts';
@@ -47,7 +47,7 @@ async function nextSequence(): Promise<number> {
 }
 
 async function revokeConfirmed(key: KeyRecord, reason: RevocationReason, invalidSince: string): Promise<KeyRecord> {
-  const intent = await call<IntentView>('keys.prepare', { action: 'revoke', keyId: key.id, reason, invalidSince });
+  const intent = await call<KeyIntentView>('keys.prepare', { action: 'revoke', keyId: key.id, reason, invalidSince });
   return call<KeyRecord>('keys.confirm', { intentId: intent.intentId });
 }
 
@@ -178,7 +178,7 @@ test('the admin key changes only through a confirmed key action that names the k
   await designateAdmin(first.id);
   const second = await generate('second admin');
   await refused(call('keys.setAdmin', { keyId: second.id }), 'BadInput', /Unknown channel/);
-  const intent = await call<IntentView>('keys.prepare', { action: 'set-admin', keyId: second.id });
+  const intent = await call<KeyIntentView>('keys.prepare', { action: 'set-admin', keyId: second.id });
   assert.equal(intent.action, 'set-admin');
   assert.ok(intent.facts.some((f) => f.label === 'Replaces' && f.value.includes('first admin') && f.value.includes(first.fingerprint)), JSON.stringify(intent.facts));
   confirmations.answer = false;

@@ -1,3 +1,4 @@
+import { describeLocation } from '../../keys/key-location.ts';
 import { resolve } from 'node:path';
 import type { BackupKey, BackupManifest, BackupResult, DrillResult, RestoreResult } from '../../../shared/model/recovery.model.ts';
 import type { AppContext } from '../../app/app.context.ts';
@@ -54,7 +55,7 @@ export async function restoreBackup(app: AppContext, file: string, unlock: CliUn
 // A twin on another token for a key no backup can hold.
 export async function twinKey(app: AppContext, keyId: string, token: { modulePath: string; tokenLabel: string }, label: string | undefined): Promise<Output> {
   const result = await app.recovery.twin(keyId, { modulePath: resolve(token.modulePath), tokenLabel: token.tokenLabel }, label, 'cli');
-  const where = result.twin.location.kind === 'pkcs11' ? result.twin.location.uri : 'software';
+  const where = describeLocation(result.twin.location).audit;
   return { text: `Made the twin ${result.twin.id} "${result.twin.label}" of ${result.original.id} "${result.original.label}"\nfingerprint ${result.twin.fingerprint}\nheld at ${where}\nBoth keys signed the twin statement. Policies that name either key accept the other as the same signer (one vote for the pair).`, json: result };
 }
 

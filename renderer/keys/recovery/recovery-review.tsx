@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 import { DeadlineNotice, FactList, useDeadline } from '../../ui/intent-facts.tsx';
-import type { RecoveryIntentView } from '../../../shared/model/recovery.model.ts';
+import type { IntentView } from '../../../shared/model/intent.model.ts';
 
 interface RecoveryReviewProps {
-  review: RecoveryIntentView;
+  review: IntentView;
   /** What nothing has happened to yet, in words: "Nothing has been written yet." */
   note: string;
   confirmText: string;

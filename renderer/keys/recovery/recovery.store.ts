@@ -1,9 +1,10 @@
 import { create } from 'zustand';
 import type { AppError } from '../../../shared/errors.ts';
-import { CustodiansSchema, type BackupManifest, type BackupResult, type DrillResult, type RecoveryIntentView, type RestoreResult } from '../../../shared/model/recovery.model.ts';
+import { CustodiansSchema, type BackupManifest, type BackupResult, type DrillResult, type RestoreResult } from '../../../shared/model/recovery.model.ts';
 import { api } from '../../api/client.ts';
 import { asAppError } from '../../state/request-state.ts';
 import { useKeys } from '../../state/keys.store.ts';
+import type { IntentView } from '../../../shared/model/intent.model.ts';
 
 /** form: choosing; preparing: asking main for an intent; review: main's facts on screen; confirming: main writes; done: the result. */
 export type RecoveryPhase = 'form' | 'preparing' | 'review' | 'confirming' | 'done';
@@ -28,7 +29,7 @@ interface RecoveryState {
   custodians: PathRow[];
   threshold: number;
   backupPhase: RecoveryPhase;
-  backupReview: RecoveryIntentView | null;
+  backupReview: IntentView | null;
   backupResult: BackupResult | null;
   backupError: AppError | null;
   backupFile: string;
@@ -39,7 +40,7 @@ interface RecoveryState {
   busy: OpenStep | null;
   drill: DrillResult | null;
   restorePhase: RecoveryPhase;
-  restoreReview: RecoveryIntentView | null;
+  restoreReview: IntentView | null;
   restoreResult: RestoreResult | null;
   openError: { step: OpenStep; error: AppError } | null;
   loadDrills(): Promise<void>;
