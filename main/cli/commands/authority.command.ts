@@ -1,4 +1,4 @@
-import { output, string, UsageError } from './command.options.ts';
+import { backendOf, output, string, UsageError } from './command.options.ts';
 import type { CommandTable } from './command.types.ts';
 
 /** `signet authority ...`: Signet's certificate authority for Notation. */
@@ -15,8 +15,7 @@ export const authorityCommands: CommandTable = {
     run: async (session, v) => {
       if (typeof v.name !== 'string') throw new UsageError('--name is required');
       const call = await session.client();
-      const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
-      const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
+      const backend = backendOf(v);
       const view = await call.authority.create({ name: v.name, backend });
       return { text: `Created the certificate authority "${v.name}"\n${view.rootPem ?? ''}${view.intermediatePem ?? ''}`.trimEnd(), json: view };
     },

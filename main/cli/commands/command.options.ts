@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import type { KeyBackendSpec } from '../../../shared/model/keys.model.ts';
 import type { Argument, Flag, Values } from './command.types.ts';
 
 /** A mistake on the command line: reported with a hint and exit code 2. */
@@ -27,4 +28,12 @@ export async function output(values: Values, file: { filename: string; text: str
   if (typeof values.output !== 'string') return file.text.trimEnd();
   await writeFile(values.output, file.text, { mode: 0o644 });
   return `Wrote ${values.output}`;
+}
+
+// --backend, --module and --token as the contract's key location: a token when a module is named, software otherwise.
+export function backendOf(values: Values): KeyBackendSpec {
+  const kind = values.backend ?? (values.module ? 'pkcs11' : 'software');
+  if (kind === 'pkcs11') return { kind: 'pkcs11', modulePath: String(values.module ?? ''), tokenLabel: String(values.token ?? '') };
+  if (kind === 'software') return { kind: 'software' };
+  throw new UsageError(`--backend is software or pkcs11, not ${String(kind)}`);
 }

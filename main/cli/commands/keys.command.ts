@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { KeyRecord, PrepareKeyAction } from '../../../shared/model/keys.model.ts';
-import { arg, flag, output, string, UsageError } from './command.options.ts';
+import { arg, backendOf, flag, output, string, UsageError } from './command.options.ts';
 import type { CommandTable, Session } from './command.types.ts';
 
 // Rotate, revoke, destroy and set-admin go through one intent; destroying also asks for the key's label to be typed.
@@ -58,8 +58,7 @@ export const keysCommands: CommandTable = {
     run: async (session, v) => {
       if (typeof v.label !== 'string') throw new UsageError('--label is required');
       const call = await session.client();
-      const kind = v.backend ?? (v.module ? 'pkcs11' : 'software');
-      const backend = kind === 'pkcs11' ? { kind: 'pkcs11' as const, modulePath: String(v.module ?? ''), tokenLabel: String(v.token ?? '') } : { kind: kind as 'software' };
+      const backend = backendOf(v);
       const notAfter = typeof v.expires === 'string' ? new Date(v.expires).toISOString() : undefined;
       const key = await call.keys.generate({ backend, label: v.label, algorithm: v.algorithm as never, notAfter, ...(v.wrappable === true ? { wrappable: true } : {}) });
       return { text: `Generated ${key.id} "${key.label}"\nfingerprint ${key.fingerprint}\n${key.publicKeyPem.trimEnd()}`, json: key };
