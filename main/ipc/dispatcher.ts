@@ -12,6 +12,7 @@ import {
 import type { HostKind } from '../../shared/model/system.model.ts';
 import type { AppError } from '../../shared/errors.ts';
 import { describeIssues, toAppError, type InternalErrorLog } from '../errors.ts';
+import { describeInvalidInput } from './input-problems.ts';
 
 /** Who is calling: the host that received the request, for handlers that care. */
 export interface CallContext {
@@ -54,7 +55,7 @@ export function createDispatcher(handlers: HandlerTable, log?: InternalErrorLog,
     const spec = requests[channel];
     const parsed = spec.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
-      return { ok: false, error: { code: 'BadInput', message: `Invalid input for ${channel}; nothing was done.`, details: describeIssues(parsed.error) } };
+      return { ok: false, error: { code: 'BadInput', ...describeInvalidInput(parsed.error, rawInput ?? {}) } };
     }
     try {
       const [domain, verb] = splitChannel(channel);

@@ -50,13 +50,34 @@ function backendFor(platform: NodeJS.Platform): KeychainStatus['backend'] {
   return 'unsupported';
 }
 
-function mapKeyringError(error: unknown): SignetError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/locked|unlock/i.test(message)) {
-    return new SignetError('Locked', `The OS keychain is locked; unlock it and try again (${message}).`);
-  }
-  if (/dbus|secret service|no such|not available|platform|org\.freedesktop/i.test(message)) {
-    return new SignetError('Unavailable', `The OS keychain does not answer (${message}).`);
-  }
-  return new SignetError('Unavailable', `The OS keychain failed: ${message}.`);
+// The raw keyring text is kept as a detail; the person reads what happened and what to do about it.
+const KEYCHAIN_PROBLEMS: readonly { test: RegExp; code: 'Locked' | 'Unavailable'; message: string }[] = [
+  {
+    test: /prompt (was )?dismissed|prompt.*cancell?ed/i,
+    code: 'Locked',
+    message: 'The system keychain stayed locked because its unlock prompt was dismissed; try again and enter your login password when it asks.',
+  },
+  {
+    test: /locked|unlock/i,
+    code: 'Locked',
+    message: 'The system keychain is locked; unlock it (log in again, or open your keyring app) and try again.',
+  },
+  {
+    test: /secret service|org\.freedesktop\.secrets|ServiceUnknown|not available|unavailable/i,
+    code: 'Unavailable',
+    message: 'No system keychain answers; start a keyring service such as GNOME Keyring or KWallet (or log in to a desktop session) and try again.',
+  },
+  {
+    test: /DBUS_SESSION_BUS_ADDRESS|session bus|dbus|zbus|connection refused|no such file|os error/i,
+    code: 'Unavailable',
+    message: 'Signet could not reach the system keychain over D-Bus; run it inside a desktop session (or start a D-Bus session bus) and try again.',
+  },
+];
+
+/** Turns a raw keyring or D-Bus failure into a plain refusal, keeping the raw text as its details. */
+export function mapKeyringError(error: unknown): SignetError {
+  const raw = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+  const problem = KEYCHAIN_PROBLEMS.find((candidate) => candidate.test.test(raw));
+  if (problem) return new SignetError(problem.code, problem.message, [raw]);
+  return new SignetError('Unavailable', 'The system keychain refused the request; check that it is unlocked and running, then try again.', [raw]);
 }

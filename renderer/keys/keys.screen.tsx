@@ -372,7 +372,7 @@ function ReviewPanel() {
     <div className="card review" role="dialog" aria-labelledby="review-title" aria-describedby="review-note">
       <h2 id="review-title">{review.title}</h2>
       <p id="review-note" className="muted">
-        Main will do exactly this, once, if you confirm before <TimeText value={review.expiresAt} relative="never" />.
+        Signet will do exactly this, once, if you confirm before <TimeText value={review.expiresAt} relative="never" />.
       </p>
       <FactList facts={review.facts} />
       {review.typeToConfirm !== null && (

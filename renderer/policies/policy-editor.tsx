@@ -96,8 +96,8 @@ export function PolicyEditor() {
         <div data-testid="policy-save-error">
           <p className="problem">
             {changedSinceError
-              ? 'Main refused the last save for the reasons below; the form has changed since. Save again to have it checked; nothing was changed so far.'
-              : 'Main did not save the policy. Fix what is listed and save again; nothing was changed.'}
+              ? 'Signet refused the last save for the reasons below; the form has changed since. Save again to have it checked; nothing was changed so far.'
+              : 'Signet did not save the policy. Fix what is listed and save again; nothing was changed.'}
           </p>
           <ErrorBox error={saveError} />
         </div>

@@ -111,7 +111,7 @@ export function VerdictPanel({ evaluation }: { evaluation: PolicyEvaluation }) {
       </dl>
       <h4>Reasons</h4>
       {evaluation.reasons.length === 0 ? (
-        <p className="muted">Main gave no further reason.</p>
+        <p className="muted">Signet gave no further reason.</p>
       ) : (
         <ul className="verdict-reasons" data-testid="policy-reasons">
           {evaluation.reasons.map((reason, index) => (

@@ -44,7 +44,7 @@ export function SignResultPanel() {
         </p>
       )}
       <p role="status" className="sign-summary">
-        <StatusBadge tone={verified === total && total > 0 ? 'ok' : total === 0 ? 'off' : 'warn'} text={`${verified} of ${total} verified`} /> Main checked each signature after pushing it; the verdict and its
+        <StatusBadge tone={verified === total && total > 0 ? 'ok' : total === 0 ? 'off' : 'warn'} text={`${verified} of ${total} verified`} /> Signet checked each signature after pushing it; the verdict and its
         reason are listed per manifest.
       </p>
       <dl className="facts">

@@ -15,7 +15,7 @@ export function SignReview() {
   return (
     <section className="card review sign-review" role="region" aria-label="Review what will be signed" data-testid="sign-review" data-intent={review.intentId}>
       <h2>{review.title}</h2>
-      <p className="muted">Nothing has been signed yet. Main signs exactly the {count === 1 ? 'manifest' : `${count} manifests`} below, once, with the key and format shown, when you confirm.</p>
+      <p className="muted">Nothing has been signed yet. Signet signs exactly the {count === 1 ? 'manifest' : `${count} manifests`} below, once, with the key and format shown, when you confirm.</p>
       <DeadlineNotice expiresAt={review.expiresAt} busy={busy} nothingDone="Nothing was signed with it." testIds={{ expired: 'sign-expired', timer: 'sign-expiry' }} />
       <FactList facts={review.facts} testId="sign-facts" />
       <h3 id="sign-targets-title">

@@ -192,7 +192,7 @@ function StepPanel({ step, index }: { step: LessonStep; index: number }) {
           </button>
           {confirmed && (
             <span id={`workshop-confirm-note-${step.id}`} className="muted">
-              Main shows what this step will do first; nothing happens until you confirm.
+              Signet shows what this step will do first; nothing happens until you confirm.
             </span>
           )}
         </div>

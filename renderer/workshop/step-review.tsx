@@ -12,7 +12,7 @@ export function StepReview() {
   return (
     <section className="card review workshop-review" role="region" aria-label="Review this step" data-testid="workshop-review" data-intent={intent.intentId}>
       <h3>{intent.title}</h3>
-      <p>Nothing has happened yet. Main does exactly this, in the sandbox only, when you confirm.</p>
+      <p>Nothing has happened yet. Signet does exactly this, in the sandbox only, when you confirm.</p>
       <DeadlineNotice expiresAt={intent.expiresAt} busy={busy} nothingDone="Nothing was done with it." testIds={{ expired: 'workshop-review-expired' }} />
       <FactList facts={intent.facts} testId="workshop-review-facts" />
       {busy && (

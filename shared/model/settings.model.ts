@@ -24,10 +24,23 @@ const ConfigNameSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore');
 
+// A host with an optional port and path, as people write a registry without its scheme.
+const BARE_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?(?:\/\S*)?$/;
+
+/** Reads `127.0.0.1:5055` or `registry.example.com` as the address it means: plain HTTP for loopback, HTTPS otherwise. */
+export function normalizeRegistryAddress(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return value;
+  const match = BARE_ADDRESS.exec(text);
+  if (!match?.[1]) return value;
+  return `${isLoopbackHost(match[1]) ? 'http' : 'https'}://${text}`;
+}
+
 export const RegistryConfigSchema = z
   .object({
     name: ConfigNameSchema,
-    url: z.url({ protocol: /^https?$/ }).max(2048),
+    url: z.preprocess(normalizeRegistryAddress, z.url({ protocol: /^https?$/ }).max(2048)),
     insecure: z.boolean().default(false),
   })
   .strict()

@@ -46,7 +46,7 @@ export function CompromiseReview() {
   return (
     <div className="compromise-step review" role="dialog" aria-labelledby="compromise-review-title" data-testid="compromise-review">
       <h3 id="compromise-review-title">{intent.title}</h3>
-      <p className="muted">Main will do exactly this, once, if you confirm before <TimeText value={intent.expiresAt} relative="never" />.</p>
+      <p className="muted">Signet will do exactly this, once, if you confirm before <TimeText value={intent.expiresAt} relative="never" />.</p>
       <FactList facts={intent.facts} />
       <div className="actions">
         <button type="button" className="secondary" disabled={busy} onClick={back}>

@@ -81,7 +81,7 @@ function CreateBackup() {
         <RecoveryReview
           review={s.backupReview}
           testId="backup-review"
-          note="Nothing has been written yet. Main writes the encrypted backup and one recovery sheet per custodian into the output folder, once, when you confirm."
+          note="Nothing has been written yet. Signet writes the encrypted backup and one recovery sheet per custodian into the output folder, once, when you confirm."
           confirmText="Confirm and write the backup"
           busyText="Writing the backup and the recovery sheets…"
           busy={s.backupPhase === 'confirming'}
@@ -113,7 +113,7 @@ function OpenBackup() {
         </div>
         <fieldset className="span recovery-rows">
           <legend>Recovery sheet files ({s.sheets.length})</legend>
-          <p className="muted small">The sheet files of the custodians who are present, as absolute paths; main reads them, this page does not.</p>
+          <p className="muted small">The sheet files of the custodians who are present, as absolute paths; Signet reads them, this page does not.</p>
           {s.sheets.map((r, i) => (
             <div key={r.id} className="inline-form recovery-row">
               <label htmlFor={`sheet-${r.id}`}>Sheet {i + 1}</label>
