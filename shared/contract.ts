@@ -84,6 +84,12 @@ export const requests = {
     output: SystemStatusSchema,
     errors: errors(STORE),
   },
+  'tokens.create': {
+    summary: 'Make a SoftHSM token with this label in Signet\'s own SoftHSM store; main asks for its SO PIN and user PIN itself, never the page',
+    input: z.object({ label: z.string().trim().min(1).max(32) }).strict(),
+    output: z.object({ modulePath: z.string(), tokenLabel: z.string() }).strict(),
+    errors: errors(KEYS, 'Cancelled'),
+  },
   'settings.get': {
     summary: 'The stored settings',
     input: NoInputSchema,

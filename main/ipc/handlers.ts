@@ -6,6 +6,7 @@ import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { ProtectedSettings } from '../settings/protected-settings.ts';
 import type { SystemService } from '../system/system.service.ts';
+import type { SoftHsmTokens } from '../keys/softhsm-token.service.ts';
 import type { SignService } from '../signing/sign.service.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
 import type { ScanService } from '../scan/scan.service.ts';
@@ -21,6 +22,7 @@ import { SignetError } from '../errors.ts';
 export interface HandlerServices {
   settings: SettingsService;
   system: SystemService;
+  tokens: SoftHsmTokens;
   keys: KeyService;
   keyActions: KeyActions;
   audit: AuditLog;
@@ -48,6 +50,9 @@ export function createHandlers(services: HandlerServices): HandlerTable {
   return {
     system: {
       status: (input) => services.system.status(input.refresh),
+    },
+    tokens: {
+      create: (input, context) => services.tokens.create(input.label, context.host),
     },
     settings: {
       get: () => services.settings.get(),

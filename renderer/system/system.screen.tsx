@@ -8,6 +8,8 @@ import { useSettingsForm } from '../ui/use-settings-form.ts';
 import { LayoutsCard, TrustCard } from './image-settings.tsx';
 import { AuthorityCard, SigningCard } from './signing-settings.tsx';
 import { useSystem } from '../state/system.store.ts';
+import { SECTIONS, useNav } from '../state/nav.store.ts';
+import { SoftHsmTokenCard } from './softhsm-token-card.tsx';
 
 // The System screen: what this machine offers Signet, detected live by main, and the settings that change it.
 export function SystemScreen() {
@@ -38,6 +40,14 @@ export function SystemScreen() {
 
 function StatusView({ status }: { status: SystemStatus }) {
   const v = status.versions;
+  const section = useNav((s) => s.section);
+  const sectionShown = useNav((s) => s.sectionShown);
+  useEffect(() => {
+    if (section === null) return;
+    const heading = document.getElementById(SECTIONS[section]);
+    heading?.closest('.card')?.scrollIntoView({ block: 'start' });
+    sectionShown();
+  }, [section, sectionShown]);
   return (
     <>
       {status.notices.map((notice) => (
@@ -67,6 +77,7 @@ function StatusView({ status }: { status: SystemStatus }) {
         </dl>
       </div>
       <ModulesCard modules={status.pkcs11Modules} />
+      <SoftHsmTokenCard where={v.host === 'electron' ? 'window' : 'terminal'} />
       <div className="card" aria-labelledby="keychain-title">
         <h2 id="keychain-title">OS keychain</h2>
         <p>
