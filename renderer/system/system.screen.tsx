@@ -226,7 +226,7 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
   return (
     <div className="card" aria-labelledby="registries-title">
       <h2 id="registries-title">Registries</h2>
-      {status.registries.length === 0 && <p className="muted">No registry is configured yet.</p>}
+      {status.registries.length === 0 && <p className="muted">No registry is configured yet. Add one below with a name and its URL, then scan or sign its images.</p>}
       {status.registries.length > 0 && (
         <table>
           <TableHead columns={['Name', 'URL', 'State', 'Details', 'hidden:Actions']} />
