@@ -66,10 +66,12 @@ export interface AppOptions {
   runScript?: ScriptRunner;
   /** Shows a desktop notification (scheduled scans that find coverage dropped or a signer changed); pages get the event too. */
   notify?: (message: { title: string; body: string }) => void;
+  /** The desktop app's own open-file dialog, answering the chosen path; hosts without one leave it out. */
+  chooseFile?: (title: string) => Promise<string | null>;
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
-export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings' | 'extraModules'> {
+export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings' | 'extraModules' | 'chooseFile'> {
   dataDir: string;
   /** The data folder's shared store; hosts print what its first start did (store.open().notice). */
   store: DataStore;
@@ -136,7 +138,7 @@ export function createApp(options: AppOptions): AppContext {
   const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now, runScript: options.runScript });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
-  const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, tokens, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise }), options.log);
+  const dispatch = createDispatcher(createHandlers({ dataDir, chooseFile: options.chooseFile ?? null, settings, protectedSettings, extraModules, system, tokens, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise }), options.log);
   return { dataDir, store, settings, system, tokens, intents, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () =>
       workshop
         .close()

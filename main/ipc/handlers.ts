@@ -15,6 +15,7 @@ import type { WorkshopService } from '../workshop/workshop.service.ts';
 import type { CompromiseService } from '../compromise/compromise.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
 import { toPem } from '../trust/certificate-authority.ts';
+import { storeTrustFile } from '../trust/trust-file.store.ts';
 import { assertKnownModule } from '../platform/pkcs11-locations.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
@@ -35,6 +36,9 @@ export interface HandlerServices {
   workshop: WorkshopService;
   compromise: CompromiseService;
   protectedSettings: ProtectedSettings;
+  dataDir: string;
+  /** The desktop app's own open-file dialog; null in hosts that have none (the page then sends the file's bytes). */
+  chooseFile: ((title: string) => Promise<string | null>) | null;
   /** Module paths named by the environment the host was started in (SIGNET_PKCS11_MODULES). */
   extraModules: readonly string[];
 }
@@ -53,6 +57,13 @@ export function createHandlers(services: HandlerServices): HandlerTable {
     },
     tokens: {
       create: (input, context) => services.tokens.create(input.label, context.host),
+    },
+    files: {
+      storeTrust: async (input) => ({ path: await storeTrustFile(services.dataDir, input.name, Buffer.from(input.base64, 'base64')) }),
+      choose: async (input) => {
+        if (!services.chooseFile) throw new SignetError('Unavailable', 'Only the desktop app has a file dialog; choose the file in the page instead.');
+        return { path: await services.chooseFile(input.title) };
+      },
     },
     settings: {
       get: () => services.settings.get(),
