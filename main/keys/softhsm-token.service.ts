@@ -8,8 +8,9 @@ import type { PinPrompt } from './pin.source.ts';
 
 export interface SoftHsmTokenOptions {
   dataDir: string;
-  pkcs11: Pkcs11Driver;
-  audit: AuditLog;
+  /** Only what making a token needs: the module's slots and initialising the empty one. */
+  pkcs11: Pick<Pkcs11Driver, 'inspect' | 'initToken'>;
+  audit: Pick<AuditLog, 'append'>;
   /** The host's own prompt (terminal or PIN window); without one no token can be made, since PINs never come from the page. */
   prompt: PinPrompt | null;
   env: NodeJS.ProcessEnv;

@@ -14,7 +14,7 @@ export async function storeTrustFile(dataDir: string, name: string, bytes: Uint8
   const pem = Buffer.from(bytes.subarray(0, 4096)).toString('latin1').includes('-----BEGIN ');
   const der = bytes[0] === 0x30;
   if (!pem && !der) throw new SignetError('BadInput', `${name} is neither PEM text nor DER; choose a PEM key, certificate or CRL file.`);
-  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(0, 80) || 'trust-file';
+  const safe = (name.split(/[\\/]/).pop() ?? '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(0, 80) || 'trust-file';
   const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   const dir = join(dataDir, 'trust-files');
   await mkdir(dir, { recursive: true, mode: 0o700 });
