@@ -11,6 +11,7 @@ import { connectToHost } from '../support/host-client.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { waitFor } from '../support/processes.ts';
 import { SOFTHSM_MODULE } from '../support/softhsm.fixture.ts';
+import { SystemStatusSchema } from '../../shared/model/system.model.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let keychain: Keychain;
@@ -88,5 +89,38 @@ test('two PINs that differ make no token', async () => {
     assert.ok(!status.pkcs11Modules.some((m) => m.slots.some((s) => s.token?.label === 'mistyped')));
   } finally {
     main.close();
+  }
+});
+
+// Runs the signet bin in a pseudo-terminal with a data folder of its own and no SOFTHSM2_CONF, typing each answer at the next PIN prompt.
+async function signetAtTerminal(cliHome: string, args: string[], pins: string[]): Promise<{ code: number | null; output: string }> {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: { signet: string } };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...keychain.env, SIGNET_HOME: cliHome, TSS2_LOG: 'all+none', PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` };
+  delete env.SOFTHSM2_CONF;
+  const child = spawn('script', ['-qec', [join(root, pkg.bin.signet), ...args].join(' '), '/dev/null'], { env });
+  let output = '';
+  let answered = 0;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const prompts = output.split('(not remembered): ').length - 1;
+    while (answered < prompts && answered < pins.length) child.stdin!.write(`${pins[answered++]}\n`);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, output };
+}
+
+test('signet tokens create asks both PINs at the terminal, and later commands see the token', async () => {
+  const cliHome = await mkdtemp(join(tmpdir(), 'signet-token-cli-'));
+  try {
+    const made = await signetAtTerminal(cliHome, ['tokens', 'create', '--label', 'cli-made'], ['so-pin-1234', 'so-pin-1234', 'user-pin-5678', 'user-pin-5678']);
+    assert.equal(made.code, 0, made.output);
+    assert.match(made.output, /This command will: Make SoftHSM token "cli-made"/);
+    assert.match(made.output, /Token "cli-made" is ready/);
+    const status = await signetAtTerminal(cliHome, ['status', '--json'], []);
+    assert.equal(status.code, 0, status.output);
+    const parsed = SystemStatusSchema.parse(JSON.parse(status.output.slice(status.output.indexOf('{'))));
+    assert.ok(parsed.pkcs11Modules.some((m) => m.slots.some((slot) => slot.token?.label === 'cli-made')), 'a later start reads Signet\'s own SoftHSM store');
+  } finally {
+    await rm(cliHome, { recursive: true, force: true });
   }
 });
