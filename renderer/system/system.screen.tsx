@@ -42,12 +42,15 @@ function StatusView({ status }: { status: SystemStatus }) {
   const v = status.versions;
   const section = useNav((s) => s.section);
   const sectionShown = useNav((s) => s.sectionShown);
+  const settingsLoaded = useSettings((s) => s.settings !== null);
+  // The settings cards draw once settings arrive, so the section is looked for again then, and forgotten once shown.
   useEffect(() => {
     if (section === null) return;
-    const heading = document.getElementById(SECTIONS[section]);
-    heading?.closest('.card')?.scrollIntoView({ block: 'start' });
+    const card = document.getElementById(SECTIONS[section])?.closest('.card');
+    if (!card) return;
+    card.scrollIntoView({ block: 'start' });
     sectionShown();
-  }, [section, sectionShown]);
+  }, [section, sectionShown, settingsLoaded]);
   return (
     <>
       {status.notices.map((notice) => (
