@@ -13,7 +13,8 @@ export async function storeTrustFile(dataDir: string, name: string, bytes: Uint8
   if (bytes.length > MAX_TRUST_FILE_BYTES) throw new SignetError('BadInput', `${name} is larger than 1 MiB; trust files (PEM keys, roots, CRLs) are much smaller.`);
   const pem = Buffer.from(bytes.subarray(0, 4096)).toString('latin1').includes('-----BEGIN ');
   const der = bytes[0] === 0x30;
-  if (!pem && !der) throw new SignetError('BadInput', `${name} is neither PEM text nor DER; choose a PEM key, certificate or CRL file.`);
+  const json = bytes[0] === 0x7b;
+  if (!pem && !der && !json) throw new SignetError('BadInput', `${name} is neither PEM text, DER nor a JSON trusted root; choose a PEM key, certificate, CRL or trusted_root.json.`);
   const safe = (name.split(/[\\/]/).pop() ?? '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(0, 80) || 'trust-file';
   const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   const dir = join(dataDir, 'trust-files');

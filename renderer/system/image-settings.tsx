@@ -104,10 +104,13 @@ export function TrustCard() {
           OIDC issuer
           <input value={text('issuer', trust.issuer ?? '')} onChange={(e) => setDraft({ ...draft, issuer: e.target.value })} spellCheck={false} />
         </label>
-        <label>
-          Sigstore trusted root file (instead of the public-good root)
-          <input value={text('trustedRootFile', trust.trustedRootFile ?? '')} onChange={(e) => setDraft({ ...draft, trustedRootFile: e.target.value })} spellCheck={false} />
-        </label>
+        <div className="file-list-field">
+          <label>
+            Sigstore trusted root file (instead of the public-good root)
+            <input value={text('trustedRootFile', trust.trustedRootFile ?? '')} onChange={(e) => setDraft({ ...draft, trustedRootFile: e.target.value })} spellCheck={false} />
+          </label>
+          <FileChoice what="the Sigstore trusted root" onChosen={(path) => setDraft((now) => ({ ...now, trustedRootFile: path }))} />
+        </div>
         <label className="checkbox">
           <input type="checkbox" checked={trust.publicGood} disabled={saving} onChange={(e) => void save({ trust: { ...trust, publicGood: e.target.checked } })} /> Trust sigstore's public-good root (shipped with Signet, works offline)
         </label>
