@@ -84,6 +84,24 @@ export const requests = {
     output: SystemStatusSchema,
     errors: errors(STORE),
   },
+  'tokens.create': {
+    summary: 'Make a SoftHSM token with this label in Signet\'s own SoftHSM store; main asks for its SO PIN and user PIN itself, never the page',
+    input: z.object({ label: z.string().trim().min(1).max(32) }).strict(),
+    output: z.object({ modulePath: z.string(), tokenLabel: z.string() }).strict(),
+    errors: errors(KEYS, 'Cancelled'),
+  },
+  'files.storeTrust': {
+    summary: 'Keep a trust file the page read (a PEM key, root or CRL, base64) under the data folder once a person confirmed it where the page cannot answer, and answer the path it is kept at',
+    input: z.object({ name: z.string().min(1).max(255), base64: z.string().min(1).max(1_400_000) }).strict(),
+    output: z.object({ path: z.string() }).strict(),
+    errors: errors(CONFIRM, STORE),
+  },
+  'files.choose': {
+    summary: "Open the desktop app's own file dialog and answer the chosen path (null when cancelled); other hosts answer Unavailable",
+    input: z.object({ title: z.string().min(1).max(120) }).strict(),
+    output: z.object({ path: z.string().nullable() }).strict(),
+    errors: errors('Unavailable'),
+  },
   'settings.get': {
     summary: 'The stored settings',
     input: NoInputSchema,

@@ -15,6 +15,9 @@ import { KeyActions } from '../keys/key-actions.ts';
 import { KeyService } from '../keys/keys.service.ts';
 import type { SecretStore } from '../platform/keychain.types.ts';
 import { KeychainPins, type PinPrompt } from '../keys/pin.source.ts';
+import { SoftHsmTokens } from '../keys/softhsm-token.service.ts';
+import { TrustFileStore } from '../trust/trust-file.store.ts';
+import { adoptSignetSoftHsmConfig } from '../platform/softhsm-config.ts';
 import type { Pkcs11Driver } from '../platform/pkcs11.types.ts';
 import { SoftwareKeyStore } from '../keys/software.backend.ts';
 import { OsKeychain } from '../platform/keychain.adapter.ts';
@@ -64,10 +67,12 @@ export interface AppOptions {
   runScript?: ScriptRunner;
   /** Shows a desktop notification (scheduled scans that find coverage dropped or a signer changed); pages get the event too. */
   notify?: (message: { title: string; body: string }) => void;
+  /** The desktop app's own open-file dialog, answering the chosen path; hosts without one leave it out. */
+  chooseFile?: (title: string) => Promise<string | null>;
 }
 
 /** Everything a host needs: the services, the one dispatcher and the event hub. */
-export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings' | 'extraModules'> {
+export interface AppContext extends Omit<HandlerServices, 'keyActions' | 'protectedSettings' | 'extraModules' | 'chooseFile' | 'trustFiles'> {
   dataDir: string;
   /** The data folder's shared store; hosts print what its first start did (store.open().notice). */
   store: DataStore;
@@ -93,11 +98,15 @@ export function createApp(options: AppOptions): AppContext {
   const now = options.now ?? (() => new Date());
   const software = new SoftwareKeyStore(dataDir, keychain);
   const audit = new AuditLog(dataDir, { signer: new SoftwareAuditSigner(dataDir, software), anchor: new KeychainAuditAnchor(dataDir, keychain), now });
-  const pins = new KeychainPins(keychain, options.askPin ? announced(options.askPin, options.host, events) : null);
+  const prompt = options.askPin ? announced(options.askPin, options.host, events) : null;
+  const pins = new KeychainPins(keychain, prompt);
+  // Only this process's own environment is changed: a sandbox app made with an env of its own leaves SoftHSM where it was.
+  if (env === process.env) adoptSignetSoftHsmConfig(dataDir, env);
+  const tokens = new SoftHsmTokens({ dataDir, pkcs11, audit, prompt, env: process.env });
   const keys = new KeyService({ dataDir, inventory: new InventoryStore(dataDir), software, pkcs11, pins, audit, now, sessionsPerToken: options.sessionsPerToken });
   const confirmations = options.confirmations ?? null;
   // Who may say yes is decided here, once: the host's channel, and for protected settings only a channel the page never reaches.
-  const intents = new IntentService({ host: options.host, now: () => now().getTime(), policy: askHost(confirmations, { settings: options.hostConfirmations ?? null }) });
+  const intents = new IntentService({ host: options.host, now: () => now().getTime(), policy: askHost(confirmations, { settings: options.hostConfirmations ?? null, 'trust-file': options.hostConfirmations ?? null }) });
   const protectedSettings = new ProtectedSettings(settings, intents);
   const keyActions = new KeyActions(keys, intents, audit, now, settings, () => policies.list());
   const probes: SystemProbes = {
@@ -130,8 +139,8 @@ export function createApp(options: AppOptions): AppContext {
   const recovery = new RecoveryService({ dataDir, keys, software, settings, policies, audit, intents, now, runScript: options.runScript });
   const workshop = new WorkshopService({ dataDir, host: options.host, env, keychain, pkcs11, now, createApp, log: options.log });
   const compromise = new CompromiseService({ keys, audit, settings, images, signing, policies, intents, credentials: registryCredentials, now });
-  const dispatch = createDispatcher(createHandlers({ settings, protectedSettings, extraModules, system, keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise }), options.log);
-  return { dataDir, store, settings, system, intents, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () =>
+  const dispatch = createDispatcher(createHandlers({ dataDir, chooseFile: options.chooseFile ?? null, settings, protectedSettings, extraModules, system, tokens, trustFiles: new TrustFileStore(dataDir, intents), keys, keyActions, audit, images, signing, authority, policies, scan, recovery, workshop, compromise }), options.log);
+  return { dataDir, store, settings, system, tokens, intents, keys, pins, registryCredentials, audit, images, signing, authority, policies, scan, recovery, workshop, compromise, events, dispatch, close: () =>
       workshop
         .close()
         .then(() => scan.close())

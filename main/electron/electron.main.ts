@@ -8,6 +8,7 @@ import { registerAppScheme, serveRenderer } from './app.protocol.ts';
 import { NativeDialogConfirmation } from './confirm.dialog.ts';
 import { bindIpc } from './ipc.binding.ts';
 import { WindowPinPrompt } from './pin.prompt.ts';
+import { nativeFileChooser } from './file.dialog.ts';
 import { utilityProcessRunner } from './utility-process.runner.ts';
 import { appWindowSpec, createSecureWindow, denyAllPermissions, guardWebContents } from './window.factory.ts';
 
@@ -37,7 +38,7 @@ if (!app.requestSingleInstanceLock()) {
     };
     const pinPrompt = new WindowPinPrompt({ BrowserWindow, ipcMain }, { preloadPath: PIN_PRELOAD, parent: focusedAppWindow });
     const askPin = (token: TokenSelector, operation?: string) => pinPrompt.ask(token, operation);
-    const context = createApp({ host: 'electron', confirmations, hostConfirmations: confirmations, notify, askPin, runScript: utilityProcessRunner((path, args, options) => utilityProcess.fork(path, args, options)) });
+    const context = createApp({ host: 'electron', confirmations, hostConfirmations: confirmations, notify, askPin, chooseFile: nativeFileChooser(dialog, focusedAppWindow), runScript: utilityProcessRunner((path, args, options) => utilityProcess.fork(path, args, options)) });
     void reportStoreStart(context, (line) => console.log(`[signet] ${line}`));
     // Quitting waits once for the app to close, so the audit log gets its checkpoint at exit.
     let closed = false;

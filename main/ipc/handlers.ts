@@ -6,6 +6,7 @@ import type { KeyService } from '../keys/keys.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { ProtectedSettings } from '../settings/protected-settings.ts';
 import type { SystemService } from '../system/system.service.ts';
+import type { SoftHsmTokens } from '../keys/softhsm-token.service.ts';
 import type { SignService } from '../signing/sign.service.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
 import type { ScanService } from '../scan/scan.service.ts';
@@ -14,6 +15,7 @@ import type { WorkshopService } from '../workshop/workshop.service.ts';
 import type { CompromiseService } from '../compromise/compromise.service.ts';
 import type { AuthorityService } from '../trust/authority.service.ts';
 import { toPem } from '../trust/certificate-authority.ts';
+import type { TrustFileStore } from '../trust/trust-file.store.ts';
 import { assertKnownModule } from '../platform/pkcs11-locations.ts';
 import type { HostKind } from '../../shared/model/system.model.ts';
 import { SignetError } from '../errors.ts';
@@ -21,6 +23,8 @@ import { SignetError } from '../errors.ts';
 export interface HandlerServices {
   settings: SettingsService;
   system: SystemService;
+  tokens: SoftHsmTokens;
+  trustFiles: TrustFileStore;
   keys: KeyService;
   keyActions: KeyActions;
   audit: AuditLog;
@@ -33,6 +37,9 @@ export interface HandlerServices {
   workshop: WorkshopService;
   compromise: CompromiseService;
   protectedSettings: ProtectedSettings;
+  dataDir: string;
+  /** The desktop app's own open-file dialog; null in hosts that have none (the page then sends the file's bytes). */
+  chooseFile: ((title: string) => Promise<string | null>) | null;
   /** Module paths named by the environment the host was started in (SIGNET_PKCS11_MODULES). */
   extraModules: readonly string[];
 }
@@ -48,6 +55,16 @@ export function createHandlers(services: HandlerServices): HandlerTable {
   return {
     system: {
       status: (input) => services.system.status(input.refresh),
+    },
+    tokens: {
+      create: (input, context) => services.tokens.create(input.label, context.host),
+    },
+    files: {
+      storeTrust: async (input) => ({ path: await services.trustFiles.store(input.name, Buffer.from(input.base64, 'base64')) }),
+      choose: async (input) => {
+        if (!services.chooseFile) throw new SignetError('Unavailable', 'Only the desktop app has a file dialog; choose the file in the page instead.');
+        return { path: await services.chooseFile(input.title) };
+      },
     },
     settings: {
       get: () => services.settings.get(),

@@ -7,6 +7,7 @@ import { saveFile } from '../ui/save-file.ts';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { TableHead } from '../ui/table-head.tsx';
 import { asAppError } from '../state/request-state.ts';
+import { useNav } from '../state/nav.store.ts';
 import { AuditDetails } from './audit-details.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { TimeText } from '../ui/time-text.tsx';
@@ -72,7 +73,8 @@ export function AuditScreen() {
           <label htmlFor="audit-action">Action starts with</label>
           <input id="audit-action" value={action} onChange={(e) => setAction(e.target.value)} placeholder="key." spellCheck={false} />
         </p>
-        {entries?.length === 0 && <p className="muted">No entries{action ? ' match' : ' yet'}.</p>}
+        {entries?.length === 0 && action && <p className="muted">No entries match.</p>}
+        {entries?.length === 0 && !action && <EmptyAudit />}
         {entries && entries.length > 0 && (
           <table>
             <TableHead columns={['#', 'Time', 'From', 'Action', 'Subject', 'Details']} />
@@ -99,5 +101,20 @@ export function AuditScreen() {
         )}
       </div>
     </section>
+  );
+}
+
+// A new log has nothing to show until something happens; the first thing most people do is make a key.
+function EmptyAudit() {
+  const go = useNav((s) => s.go);
+  return (
+    <div className="empty-state" data-testid="empty-audit">
+      <p className="muted">No entries yet. Every key made, signature written and setting confirmed is recorded here; start by generating a key.</p>
+      <div className="empty-state-actions">
+        <button type="button" onClick={() => go('keys')}>
+          Go to Keys
+        </button>
+      </div>
+    </div>
   );
 }

@@ -22,6 +22,7 @@ import { EXPIRY_WARNING_DAYS } from '../ui/key-lifecycle.ts';
 import { TimeText } from '../ui/time-text.tsx';
 import { TableHead } from '../ui/table-head.tsx';
 import { useKeys } from '../state/keys.store.ts';
+import { useNav } from '../state/nav.store.ts';
 import { asAppError } from '../state/request-state.ts';
 import { BackupsCard } from './recovery/backups-card.tsx';
 import { KeyDrillLine } from './recovery/key-drill-line.tsx';
@@ -39,6 +40,7 @@ function isAppError(value: unknown): value is AppError {
 export function KeysScreen() {
   const { keys, error, load, selected, select } = useKeys();
   const [generating, setGenerating] = useState(false);
+  const go = useNav((s) => s.go);
   const [differences, setDifferences] = useState<{ kind: string; message: string }[]>([]);
   useEffect(() => {
     void load();
@@ -76,7 +78,19 @@ export function KeysScreen() {
       <ReviewPanel />
       <div className="card">
         {keys === null && !error && <p className="muted">Reading the inventory…</p>}
-        {keys?.length === 0 && <p className="muted">No keys yet. Generate one on an HSM, a TPM or as a software key sealed by the OS keychain.</p>}
+        {keys?.length === 0 && (
+          <div className="empty-state" data-testid="empty-keys">
+            <p>No keys yet. Generate one: a software key sealed by the OS keychain needs nothing else; for an HSM, make a SoftHSM token in System first.</p>
+            <div className="empty-state-actions">
+              <button type="button" onClick={() => setGenerating(true)} disabled={generating}>
+                Generate your first key
+              </button>
+              <button type="button" className="secondary" onClick={() => go('system', 'tokens')}>
+                Make a SoftHSM token in System
+              </button>
+            </div>
+          </div>
+        )}
         {keys && keys.length > 0 && (
           <table>
             <TableHead columns={['Label', 'Status', 'Algorithm', 'Held in', 'Expires', 'Signatures', 'Fingerprint']} />

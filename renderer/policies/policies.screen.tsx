@@ -48,13 +48,22 @@ export function PoliciesScreen() {
 }
 
 function PolicyList() {
-  const { policies, listError, selected, draft, editing, confirmingDelete, select, edit, askRemove } = usePolicies();
+  const { policies, listError, selected, draft, editing, confirmingDelete, select, edit, askRemove, startNew } = usePolicies();
   return (
     <div className="card">
       <h2>Saved policies</h2>
       {policies === null && !listError && <p className="muted">Reading the policies…</p>}
       {policies?.length === 0 && draft && <p className="muted">None saved yet.</p>}
-      {policies?.length === 0 && !draft && <p className="muted">No policies yet. A policy says, per repository, whose signatures an image needs before a cluster may run it. Press New policy to write one.</p>}
+      {policies?.length === 0 && !draft && (
+        <div className="empty-state" data-testid="empty-policies">
+          <p className="muted">No policies yet. A policy says, per repository, whose signatures an image needs before a cluster may run it. Press New policy to write one.</p>
+          <div className="empty-state-actions">
+            <button type="button" onClick={startNew}>
+              Write your first policy
+            </button>
+          </div>
+        </div>
+      )}
       {policies && policies.length > 0 && (
         <table aria-label="Saved policies">
           <TableHead columns={['Name', 'Id', 'Rules', 'Updated', 'hidden:Actions']} />

@@ -4,6 +4,7 @@ import { StatusBadge, type BadgeTone } from '../ui/status-badge.tsx';
 import { useScan, visibleImages, type SortColumn } from './scan.store.ts';
 import { CoverageBadge } from './coverage-badge.tsx';
 import { COVERAGE_VIEW } from './coverage-view.ts';
+import { WhyUntrustedLink } from '../ui/trust-link.tsx';
 
 const PAGE = 200;
 const COLUMNS: { column: SortColumn; label: string }[] = [
@@ -106,6 +107,7 @@ export function ScanTable({ images, referenceOf, onInspect }: { images: readonly
                     <td className="mono small">{image.digest ? <span title={image.digest}>{shortDigest(image.digest)}</span> : <span className="muted">—</span>}</td>
                     <td>
                       <CoverageBadge coverage={image.coverage} />
+                      {image.coverage === 'untrusted' && <WhyUntrustedLink />}
                     </td>
                     <td>
                       {image.policyVerdict ? (

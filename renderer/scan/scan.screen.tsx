@@ -96,7 +96,7 @@ function StartForm() {
     return (
       <div className="card">
         <p>No registry or image layout is configured yet, so there is nothing to scan.</p>
-        <button type="button" onClick={() => go('system')}>
+        <button type="button" onClick={() => go('system', 'registries')}>
           Configure one on the System screen
         </button>
       </div>
@@ -243,7 +243,11 @@ function Summary() {
   if (recordError && selected) return <ErrorBox error={recordError} onRetry={() => void select(selected)} />;
   if (!record) {
     if (recordLoading) return <BusyLine text="Reading the scan…" />;
-    return history && history.length === 0 ? <p className="card muted">Start a scan to see how much is signed.</p> : null;
+    return history && history.length === 0 ? (
+      <p className="card muted" data-testid="empty-scans">
+        No scans yet. Choose a registry or layout above and press Start scan: the first scan shows how much is signed and starts the history.
+      </p>
+    ) : null;
   }
   const { summary } = record;
   return (

@@ -4,6 +4,7 @@ import { TimeText } from '../ui/time-text.tsx';
 import { StatusBadge } from '../ui/status-badge.tsx';
 import { TableHead } from '../ui/table-head.tsx';
 import { VERDICT_VIEW } from '../ui/verdict.ts';
+import { WhyUntrustedLink } from '../ui/trust-link.tsx';
 import { useImages } from '../state/images.store.ts';
 import { useKeys } from '../state/keys.store.ts';
 import { useNav } from '../state/nav.store.ts';
@@ -87,6 +88,7 @@ export function SignResultPanel() {
                     <td>
                       <StatusBadge tone={view.tone} text={view.word} />
                       <div className="small">{target.reason}</div>
+                      {target.verdict === 'untrusted' && <WhyUntrustedLink />}
                     </td>
                     <td>
                       {reference && (

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { TrustSettings } from '../../shared/model/settings.model.ts';
 import { ErrorBox } from '../ui/error-box.tsx';
+import { FileChoice } from './file-choice.tsx';
 import { useSettingsForm } from '../ui/use-settings-form.ts';
 
 // Layout folders on disk are browsable and inspectable like registries, and only the ones named here.
@@ -87,10 +88,13 @@ export function TrustCard() {
       <p className="muted">Every key in the inventory is trusted, its status (revoked, expired) judged by its record. Add what else signatures may chain to.</p>
       <form className="form-grid" onSubmit={(event) => void submit(event)}>
         {FILE_LISTS.map(({ key, label, hint }) => (
-          <label key={key}>
-            {label}
-            <textarea rows={2} value={text(key, trust[key].join('\n'))} onChange={(e) => setDraft({ ...draft, [key]: e.target.value })} placeholder={hint} spellCheck={false} />
-          </label>
+          <div key={key} className="file-list-field">
+            <label>
+              {label}
+              <textarea rows={2} value={text(key, trust[key].join('\n'))} onChange={(e) => setDraft({ ...draft, [key]: e.target.value })} placeholder={hint} spellCheck={false} />
+            </label>
+            <FileChoice what={label} onChosen={(path) => setDraft((now) => ({ ...now, [key]: appendLine(now[key] ?? trust[key].join('\n'), path) }))} />
+          </div>
         ))}
         <label>
           Signer identity (email or SAN)
@@ -100,10 +104,13 @@ export function TrustCard() {
           OIDC issuer
           <input value={text('issuer', trust.issuer ?? '')} onChange={(e) => setDraft({ ...draft, issuer: e.target.value })} spellCheck={false} />
         </label>
-        <label>
-          Sigstore trusted root file (instead of the public-good root)
-          <input value={text('trustedRootFile', trust.trustedRootFile ?? '')} onChange={(e) => setDraft({ ...draft, trustedRootFile: e.target.value })} spellCheck={false} />
-        </label>
+        <div className="file-list-field">
+          <label>
+            Sigstore trusted root file (instead of the public-good root)
+            <input value={text('trustedRootFile', trust.trustedRootFile ?? '')} onChange={(e) => setDraft({ ...draft, trustedRootFile: e.target.value })} spellCheck={false} />
+          </label>
+          <FileChoice what="the Sigstore trusted root" onChosen={(path) => setDraft((now) => ({ ...now, trustedRootFile: path }))} />
+        </div>
         <label className="checkbox">
           <input type="checkbox" checked={trust.publicGood} disabled={saving} onChange={(e) => void save({ trust: { ...trust, publicGood: e.target.checked } })} /> Trust sigstore's public-good root (shipped with Signet, works offline)
         </label>
@@ -117,4 +124,10 @@ export function TrustCard() {
       {formError && <ErrorBox error={formError} />}
     </div>
   );
+}
+
+// A chosen file joins the list as its own line, after what was typed.
+function appendLine(text: string, line: string): string {
+  const kept = text.replace(/\s+$/, '');
+  return kept === '' ? line : `${kept}\n${line}`;
 }

@@ -8,6 +8,8 @@ import { useSettingsForm } from '../ui/use-settings-form.ts';
 import { LayoutsCard, TrustCard } from './image-settings.tsx';
 import { AuthorityCard, SigningCard } from './signing-settings.tsx';
 import { useSystem } from '../state/system.store.ts';
+import { SECTIONS, useNav } from '../state/nav.store.ts';
+import { SoftHsmTokenCard } from './softhsm-token-card.tsx';
 
 // The System screen: what this machine offers Signet, detected live by main, and the settings that change it.
 export function SystemScreen() {
@@ -38,6 +40,17 @@ export function SystemScreen() {
 
 function StatusView({ status }: { status: SystemStatus }) {
   const v = status.versions;
+  const section = useNav((s) => s.section);
+  const sectionShown = useNav((s) => s.sectionShown);
+  const settingsLoaded = useSettings((s) => s.settings !== null);
+  // The settings cards draw once settings arrive, so the section is looked for again then, and forgotten once shown.
+  useEffect(() => {
+    if (section === null) return;
+    const card = document.getElementById(SECTIONS[section])?.closest('.card');
+    if (!card) return;
+    card.scrollIntoView({ block: 'start' });
+    sectionShown();
+  }, [section, sectionShown, settingsLoaded]);
   return (
     <>
       {status.notices.map((notice) => (
@@ -67,6 +80,7 @@ function StatusView({ status }: { status: SystemStatus }) {
         </dl>
       </div>
       <ModulesCard modules={status.pkcs11Modules} />
+      <SoftHsmTokenCard where={v.host === 'electron' ? 'window' : 'terminal'} />
       <div className="card" aria-labelledby="keychain-title">
         <h2 id="keychain-title">OS keychain</h2>
         <p>
@@ -215,7 +229,7 @@ function RegistriesCard({ status }: { status: SystemStatus }) {
   return (
     <div className="card" aria-labelledby="registries-title">
       <h2 id="registries-title">Registries</h2>
-      {status.registries.length === 0 && <p className="muted">No registry is configured yet.</p>}
+      {status.registries.length === 0 && <p className="muted">No registry is configured yet. Add one below with a name and its URL, then scan or sign its images.</p>}
       {status.registries.length > 0 && (
         <table>
           <TableHead columns={['Name', 'URL', 'State', 'Details', 'hidden:Actions']} />

@@ -4,6 +4,7 @@ import type { AttachmentKind } from '../../shared/model/image-graph.model.ts';
 import { compatibilityOf } from '../../shared/model/compatibility.model.ts';
 import { StatusBadge } from './status-badge.tsx';
 import { KIND_WORDS, VERDICT_VIEW } from './verdict.ts';
+import { WhyUntrustedLink } from './trust-link.tsx';
 
 /** Long values (payloads, manifests, statements) are folded and shown as preformatted text. */
 const LONG_FIELDS = new Set(['payload', 'statement', 'manifest', 'annotations', 'checks']);
@@ -51,6 +52,7 @@ export function NodeDetails({ node, title, onClose }: { node: ChainNode; title?:
       <p className="node-reason" data-testid="node-reason">
         {node.reason}
       </p>
+      {node.verdict === 'untrusted' && <WhyUntrustedLink />}
       {short.length > 0 && (
         <dl className="detail-facts">
           {short.map(([key, value]) => (

@@ -1,7 +1,7 @@
 import { arg, string, UsageError } from './command.options.ts';
 import type { CommandTable } from './command.types.ts';
 
-/** `signet status`, `registries login` and `tokens remember-pin`: this machine and the secrets kept in its keychain. */
+/** `signet status`, `registries login`, `tokens create` and `tokens remember-pin`: this machine and the secrets kept in its keychain. */
 export const systemCommands: CommandTable = {
   status: {
     summary: 'key backends, keychain, registries and tools on this machine',
@@ -26,6 +26,17 @@ export const systemCommands: CommandTable = {
       const app = await session.app();
       await app.registryCredentials.remember(host!, { username: v.username, password });
       return { text: `The credentials for ${host} are now kept in the OS keychain.`, json: { remembered: true } };
+    },
+  },
+  'tokens create': {
+    summary: "make a SoftHSM token in Signet's own SoftHSM store (its SO PIN and user PIN are asked at the terminal)",
+    options: { label: string('LABEL', 'the new token label, up to 32 characters (required)') },
+    positionals: [],
+    run: async (session, v) => {
+      if (typeof v.label !== 'string') throw new UsageError('--label is required');
+      const call = await session.client();
+      const made = await call.tokens.create({ label: v.label });
+      return { text: `Token "${made.tokenLabel}" is ready on ${made.modulePath}; generate a key on it with \`signet keys generate --label NAME --module ${made.modulePath} --token "${made.tokenLabel}"\`.`, json: made };
     },
   },
   'tokens remember-pin': {
