@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,14 +24,23 @@ function median(values: number[]): number {
 }
 
 // Pushes `count` small images and signs each the way `cosign sign --key` does (a simple-signing payload under the digest's .sig tag), eight at a time.
-async function signedImages(registryUrl: string, repository: string, count: number, key: KeyObject): Promise<string[]> {
+export async function signedImages(registryUrl: string, repository: string, count: number, key: KeyObject): Promise<string[]> {
   const host = new URL(registryUrl).host;
   const factory = new ImageFactory(registryUrl);
   const indexes = Array.from({ length: count }, (_, i) => i);
   return runPool(
     indexes,
     async (i) => {
-      const image = await factory.image(repository, `t${i}`, { os: 'linux', architecture: 'amd64' }, `${repository} ${i}`);
+      // Each image's config names its number, so no two uploads of one blob race each other in the registry.
+      const imageConfig = await factory.blob(repository, Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: { number: String(i) } } })));
+      const imageLayer = await factory.blob(repository, Buffer.from(`${repository} ${i}`));
+      const body = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: imageConfig.digest, size: imageConfig.size },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: imageLayer.digest, size: imageLayer.size }],
+      };
+      const image = await factory.manifest(repository, `t${i}`, body, 'application/vnd.oci.image.manifest.v1+json');
       const payload = Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': `${host}/${repository}` }, image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' }, optional: null }));
       const layer = await factory.blob(repository, payload);
       const config = await factory.blob(repository, Buffer.from(JSON.stringify({ architecture: '', os: '', rootfs: { type: 'layers', diff_ids: [`sha256:${createHash('sha256').update(payload).digest('hex')}`] }, config: {} })));
@@ -48,17 +57,27 @@ async function signedImages(registryUrl: string, repository: string, count: numb
   );
 }
 
-// Wall time and peak resident memory (GNU time's %M, in kilobytes) of one process that must exit 0.
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv, dir: string): { ms: number; peakKb: number | null } {
+// Wall time and peak resident memory (GNU time's %M, in kilobytes) of one process that must exit 0. Spawned asynchronously, so this process keeps draining the registry's output meanwhile: a full pipe would stall the registry.
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv, dir: string): Promise<{ ms: number; peakKb: number | null }> {
   const memoryFile = join(dir, 'peak-rss');
   const gnuTime = existsSync('/usr/bin/time');
   const started = performance.now();
-  const result = gnuTime ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', memoryFile, command, ...args], { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }) : spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const ms = performance.now() - started;
-  if (result.status !== 0) throw new Error(`${command} failed (${result.signal ?? `exit ${result.status}`}): ${result.stderr.slice(-2000)}${result.stdout.slice(-2000)}`);
-  if (!gnuTime) return { ms, peakKb: null };
-  const peak = Number.parseInt(spawnSync('tail', ['-n', '1', memoryFile], { encoding: 'utf8' }).stdout.trim(), 10);
-  return { ms, peakKb: Number.isFinite(peak) ? peak : null };
+  const child = gnuTime ? spawn('/usr/bin/time', ['-f', '%M', '-o', memoryFile, command, ...args], { env }) : spawn(command, args, { env });
+  let stderr = '';
+  child.stdout.resume();
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const ms = performance.now() - started;
+      if (code !== 0) return reject(new Error(`${command} failed (${signal ?? `exit ${code}`}): ${stderr}`));
+      if (!gnuTime) return resolve({ ms, peakKb: null });
+      void readFile(memoryFile, 'utf8').then((text) => {
+        const peak = Number.parseInt(text.trim().split('\n').at(-1) ?? '', 10);
+        resolve({ ms, peakKb: Number.isFinite(peak) ? peak : null });
+      }, reject);
+    });
+  });
 }
 
 const mb = (kb: number | null): string => (kb === null ? 'not measured' : `${(kb / 1024).toFixed(0)} MB`);
@@ -79,18 +98,18 @@ export async function measure(): Promise<BenchResult> {
     const signet = (home: string, refs: string[]) => timed(process.execPath, [signetCli, 'verify', '--key', keyFile, ...refs], { ...process.env, SIGNET_HOME: join(dir, home) }, dir);
     const cosign = (refs: string[]) => timed(join(tools, 'cosign'), ['verify', '--key', keyFile, '--insecure-ignore-tlog', '--allow-http-registry', '--allow-insecure-registry', ...refs], process.env, dir);
     // One untimed run of each over one image first, so both binaries are in the page cache.
-    signet('home-warm-up', images.slice(0, 1));
-    cosign(images.slice(0, 1));
+    await signet('home-warm-up', images.slice(0, 1));
+    await cosign(images.slice(0, 1));
     const signetRuns: { ms: number; peakKb: number | null }[] = [];
     const cosignRuns: { ms: number; peakKb: number | null }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       // The order alternates, so neither one always starts while the other's exit is still settling.
       if (round % 2 === 0) {
-        signetRuns.push(signet(`home-${round}`, images));
-        cosignRuns.push(cosign(images));
+        signetRuns.push(await signet(`home-${round}`, images));
+        cosignRuns.push(await cosign(images));
       } else {
-        cosignRuns.push(cosign(images));
-        signetRuns.push(signet(`home-${round}`, images));
+        cosignRuns.push(await cosign(images));
+        signetRuns.push(await signet(`home-${round}`, images));
       }
     }
     const signetMs = median(signetRuns.map((r) => r.ms));
@@ -99,7 +118,7 @@ export async function measure(): Promise<BenchResult> {
     const cosignPeak = cosignRuns.map((r) => r.peakKb).reduce<number | null>((a, b) => (b === null ? a : Math.max(a ?? 0, b)), null);
 
     const largeImages = [...images, ...(await signedImages(registry.url, 'bench/many-large', LARGE - IMAGES, privateKey))];
-    const large = signet('home-large', largeImages);
+    const large = await signet('home-large', largeImages);
     const lines = [
       `${IMAGES} key-signed images pushed and signed on the loopback registry in ${(pushMs / 1000).toFixed(1)} s (in-process, cosign's .sig format)`,
       `signet verify --key K REF x${IMAGES}, fresh process, cold cache:  ${signetMs.toFixed(0)} ms (median of ${ROUNDS}; ${(signetMs / IMAGES).toFixed(1)} ms an image), peak RSS ${mb(signetPeak)}`,
