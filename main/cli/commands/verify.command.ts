@@ -78,8 +78,11 @@ export async function verifyImage(context: VerifyContext, image: string, v: Valu
 /** How many images of one registry are read at once by `verify REF...`. */
 export const PER_REGISTRY = 8;
 
+/** What the summary of `verify REF...` reads of each report. */
+export type ReportSummary = Pick<ChainReport, 'reference' | 'verdict' | 'reason' | 'trust'>;
+
 /** One image of `verify REF...`: its report, or why no verdict could be reached. */
-export type ManyOutcome = { reference: string; report: ChainReport } | { reference: string; error: AppError };
+export type ManyOutcome<R extends ReportSummary = ChainReport> = { reference: string; report: R } | { reference: string; error: AppError };
 
 // Many images under one trust load: each registry (or layout) is read with at most PER_REGISTRY images at once, the registries side by side; outcomes come back in the order given.
 export async function verifyImages(context: VerifyContext, images: readonly string[], v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<ManyOutcome[]> {
@@ -132,7 +135,7 @@ export interface ManyTally {
 }
 
 // Each image counted as verified, not verified (a verdict, or an error that is an answer), or could not be checked.
-export function tallyOf(outcomes: readonly ManyOutcome[]): ManyTally {
+export function tallyOf(outcomes: readonly ManyOutcome<ReportSummary>[]): ManyTally {
   const tally = { verified: 0, notVerified: 0, couldNotCheck: 0 };
   for (const outcome of outcomes) {
     if ('report' in outcome) {
@@ -152,7 +155,7 @@ export function manyExitCode(tally: ManyTally): number {
 }
 
 // One line per image in the order given, the trust they were checked with, then the count of each class.
-export function formatMany(outcomes: readonly ManyOutcome[]): string {
+export function formatMany(outcomes: readonly ManyOutcome<ReportSummary>[]): string {
   const lines = outcomes.map((outcome) =>
     'report' in outcome ? line(`${verdictWord(outcome.report.verdict)} ${outcome.report.reference}: ${outcome.report.reason}`) : line(`? could not check ${outcome.reference}: ${outcome.error.code}: ${outcome.error.message}`),
   );
@@ -197,7 +200,7 @@ export function formatVerdict(report: ChainReport): string {
   return [line(`${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`), ...trustLines(report), ...problemLines(report)].join('\n');
 }
 
-function trustLines(report: ChainReport): string[] {
+function trustLines(report: Pick<ChainReport, 'trust'>): string[] {
   const [origin, ...parts] = report.trust ?? [];
   return origin ? [`  trust: ${line(origin)}${parts.length ? `: ${parts.map(line).join('; ')}` : ''}`] : [];
 }
