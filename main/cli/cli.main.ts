@@ -239,7 +239,9 @@ async function main(argv: string[], named: { name?: string }): Promise<number> {
   if (!command || !name) throw new UsageError(`unknown command ${positionals.slice(0, 2).join(' ')}`);
   const args = positionals.slice(name.split(' ').length);
   const wanted = command.positionals;
-  if (args.length !== wanted.length) {
+  if (wanted.at(-1)?.repeats === true) {
+    if (args.length < wanted.length) throw new UsageError(`${name} takes at least ${wanted.length === 1 ? 'one argument' : `${wanted.length} arguments`} (${wanted.map((a) => a.name).join(' ')})`);
+  } else if (args.length !== wanted.length) {
     const takes = wanted.length === 0 ? 'no arguments' : `${wanted.length === 1 ? 'one argument' : `${wanted.length} arguments`} (${wanted.map((a) => a.name).join(' ')})`;
     throw new UsageError(`${name} takes ${takes}${args.length > wanted.length ? `, not ${args.at(-1)}` : ''}`);
   }

@@ -33,8 +33,11 @@ export function parseLayoutReference(text: string): { path: string; reference: s
   return { path, reference };
 }
 
+/** The stores of one registry, kept by its address so many references to it share one client (its connections and tokens). */
+export type SharedStores = Map<string, Pick<ImageTarget, 'source' | 'writer'>>;
+
 // `oci:/path/to/layout[:tag|@digest]` is a layout on disk; anything else is a registry reference.
-export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean; cacheDir?: string; credentials?: CredentialSource } = {}): ImageTarget {
+export function resolveImageTarget(text: string, settings: Settings, options: { insecure?: boolean; cacheDir?: string; credentials?: CredentialSource; shared?: SharedStores } = {}): ImageTarget {
   if (text.startsWith('oci:')) {
     const { path, reference } = parseLayoutReference(text);
     const layout = new LayoutSource(path);
@@ -50,9 +53,17 @@ export function resolveImageTarget(text: string, settings: Settings, options: { 
   const host = parsed.registry === 'docker.io' ? 'registry-1.docker.io' : parsed.registry;
   const hostname = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const baseUrl = configured?.url ?? `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${host}`;
-  const client = new RegistryClient({ baseUrl, insecure: configured?.insecure ?? options.insecure, credentials: options.credentials ?? new DockerCredentials(), cleartextHosts: settings.cleartextCredentialHosts });
+  const insecure = configured?.insecure ?? options.insecure;
+  const key = `${baseUrl} ${insecure === true}`;
+  const stores = options.shared?.get(key) ?? registryStores(new RegistryClient({ baseUrl, insecure, credentials: options.credentials ?? new DockerCredentials(), cleartextHosts: settings.cleartextCredentialHosts }), options.cacheDir);
+  options.shared?.set(key, stores);
+  return { ...stores, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
+}
+
+// A registry read through the cache when there is one, and written uncached.
+function registryStores(client: RegistryClient, cacheDir: string | undefined): Pick<ImageTarget, 'source' | 'writer'> {
   const registrySource = new RegistrySource(client);
-  return { source: options.cacheDir ? new CachingSource(registrySource, options.cacheDir) : registrySource, writer: registrySource, repository: parsed.repository, reference: parsed.digest ?? parsed.tag ?? 'latest', display: formatImageReference({ ...parsed, digest: null }) };
+  return { source: cacheDir ? new CachingSource(registrySource, cacheDir) : registrySource, writer: registrySource };
 }
 
 // From the renderer, a layout on disk is reachable only when the user configured it; `..` cannot escape.

@@ -23,6 +23,8 @@ const digests = Array.from({ length: COUNT }, () => createHash('sha256').update(
 export interface BenchResult {
   lines: string[];
   ratios: Record<string, { ratio: number; target: number }>;
+  /** Raw timings and sizes behind the ratios, kept in the bench history; named by what they measure (signetMs, peakKb). */
+  raw?: Record<string, number[]>;
 }
 
 function rate(ms: number): number {

@@ -404,6 +404,63 @@ test('signet verify exits 0 when verified, 1 when unsigned, 3 when the tag is no
   assert.match(unreachable.stderr, new RegExp(`^signet: Unavailable: Nothing is listening at 127\\.0\\.0\\.1:${port}`));
 });
 
+test('signet verify REF... prints one line per image and a summary; exit 0 when all verified, 1 when any is not, 3 when some could not be checked; --json prints a list', async () => {
+  const registry = await startRegistry();
+  try {
+    const host = new URL(registry.url).host;
+    const factory = new ImageFactory(registry.url);
+    await factory.image('cli/many', 'one', { os: 'linux', architecture: 'amd64' }, 'many one');
+    await factory.image('cli/many', 'two', { os: 'linux', architecture: 'amd64' }, 'many two');
+    await factory.image('cli/many', 'bare', { os: 'linux', architecture: 'amd64' }, 'many bare');
+    assert.equal((await signet(['keys', 'generate', '--label', 'many signer'])).code, 0);
+    for (const tag of ['one', 'two']) {
+      const signed = await atTerminal(['sign', `${host}/cli/many:${tag}`, '--key', "'many signer'"], 'sign');
+      assert.equal(signed.code, 0, signed.output);
+    }
+    const [one, two, bare, missing] = ['one', 'two', 'bare', 'missing'].map((tag) => `${host}/cli/many:${tag}`);
+
+    const single = await signet(['verify', one!, '--keyref', 'many signer']);
+    assert.equal(single.code, 0, single.stderr + single.stdout);
+    assert.doesNotMatch(single.stdout, /could not be checked/);
+
+    const all = await signet(['verify', one!, two!, '--keyref', 'many signer']);
+    assert.equal(all.code, 0, all.stderr + all.stdout);
+    assert.equal(all.stderr, '');
+    const allLines = all.stdout.trimEnd().split('\n');
+    assert.match(allLines[0]!, new RegExp(`^✓ verified ${escapeRegExp(one!)}: `));
+    assert.match(allLines[1]!, new RegExp(`^✓ verified ${escapeRegExp(two!)}: `));
+    assert.match(allLines[2]!, /^ {2}trust: Only the trust the command line names/);
+    assert.equal(allLines.at(-1), '2 verified, 0 not verified, 0 could not be checked');
+    assert.equal(allLines.length, 4);
+
+    const mixed = await signet(['verify', one!, bare!, missing!, '--keyref', 'many signer']);
+    assert.equal(mixed.code, 1, mixed.stderr + mixed.stdout);
+    const mixedLines = mixed.stdout.trimEnd().split('\n');
+    assert.match(mixedLines[0]!, /^✓ verified /);
+    assert.match(mixedLines[1]!, new RegExp(`^! unsigned ${escapeRegExp(bare!)}: `));
+    assert.match(mixedLines[2]!, new RegExp(`^\\? could not check ${escapeRegExp(missing!)}: NotFound: `));
+    assert.equal(mixedLines.at(-1), '1 verified, 1 not verified, 1 could not be checked');
+
+    const unchecked = await signet(['verify', one!, missing!, '--keyref', 'many signer']);
+    assert.equal(unchecked.code, 3, unchecked.stderr + unchecked.stdout);
+    assert.equal(unchecked.stdout.trimEnd().split('\n').at(-1), '1 verified, 0 not verified, 1 could not be checked');
+
+    const json = await signet(['--json', 'verify', one!, bare!, missing!, '--keyref', 'many signer']);
+    assert.equal(json.code, 1);
+    const list = JSON.parse(json.stdout) as { reference: string; verdict?: string; error?: { code: string } }[];
+    assert.equal(list.length, 3);
+    assert.equal(list[0]!.verdict, 'verified');
+    assert.equal(list[1]!.verdict, 'unsigned');
+    assert.deepEqual([list[2]!.reference, list[2]!.error?.code], [missing, 'NotFound']);
+
+    const none = await signet(['verify', '--keyref', 'many signer']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^signet: verify takes at least one argument \(IMAGE\.\.\.\)/);
+  } finally {
+    await registry.stop();
+  }
+});
+
 test('a confirmation declined at the terminal exits 4 and changes nothing', async () => {
   const key = KeyRecordSchema.parse(JSON.parse((await signet(['--json', 'keys', 'generate', '--label', 'declined key'])).stdout));
   const declined = await atTerminal(['keys', 'revoke', key.id, '--reason', 'superseded'], 'no');

@@ -33,6 +33,8 @@ export interface Flag {
 export interface Argument {
   readonly name: string;
   readonly help: string;
+  /** The last argument may be given once or more (IMAGE...). */
+  readonly repeats?: boolean;
 }
 
 /** One verb: what it does in a line, its flags, its positional arguments and what it does when run. */

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import type { ChainReport, Verdict } from '../../../shared/model/chain.model.ts';
-import { resolveImageTarget } from '../../images/image-target.ts';
+import type { AppError } from '../../../shared/errors.ts';
+import { SignetError, toAppError } from '../../errors.ts';
+import { resolveImageTarget, type ImageTarget, type SharedStores } from '../../images/image-target.ts';
+import { settlePool } from '../../platform/task-pool.ts';
 import type { VerifyContext } from '../../images/verify-context.types.ts';
 import { VerifyEngine, type VerifyOptions } from '../../images/verify.engine.ts';
 import { CONFIGURED_TRUST, describeTrust, loadTrust } from '../../trust/trust-sources.ts';
 import { escapeControls } from '../../../shared/terminal-text.ts';
-import { EXIT } from '../exit-code.table.ts';
+import { EXIT, exitCodeFor } from '../exit-code.table.ts';
 import { arg, flag, many, string } from './command.options.ts';
 import type { CommandTable, Session, Values } from './command.types.ts';
 
@@ -23,19 +26,17 @@ export function narrowsTrust(v: Values): boolean {
   });
 }
 
-// Without trust flags, the trust the Images screen uses over the same data folder (`configured`); with them, only what they name.
-export async function verifyImage(context: VerifyContext, image: string, v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<ChainReport> {
-  const settings = await context.settings.get();
-  const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(context.dataDir, 'cache'), credentials: context.registryCredentials });
-  const now = new Date();
-  const engine = new VerifyEngine(target.source);
-  // The registry is read while the inventory and the trust load; their errors still come first, as when they were read first.
-  const graph = engine.discover(target.repository, target.reference, { reference: target.display });
-  graph.catch(() => undefined);
+/** The trust a verification runs with, and that trust in words for its report. */
+export interface LoadedTrust {
+  trust: Omit<VerifyOptions, 'reference'>;
+  words: string[];
+}
+
+// Without trust flags, the trust the Images screen uses (`configured`); with them, only what they name. Loaded once however many images it checks.
+export async function trustFor(context: VerifyContext, v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<LoadedTrust> {
   if (!narrowsTrust(v) && configured) {
     const trust = await configured();
-    const report = await engine.chain(await graph, { reference: target.display, ...trust, now });
-    return { ...namingSigners(report), trust: describeTrust(trust, CONFIGURED_TRUST) };
+    return { trust, words: describeTrust(trust, CONFIGURED_TRUST) };
   }
   const inventory = await context.keys.list();
   const trust = await loadTrust(
@@ -57,8 +58,110 @@ export async function verifyImage(context: VerifyContext, image: string, v: Valu
     },
     inventory,
   );
+  return { trust, words: describeTrust(trust, 'Only the trust the command line names') };
+}
+
+// Without trust flags, the trust the Images screen uses over the same data folder (`configured`); with them, only what they name.
+export async function verifyImage(context: VerifyContext, image: string, v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<ChainReport> {
+  const settings = await context.settings.get();
+  const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(context.dataDir, 'cache'), credentials: context.registryCredentials });
+  const now = new Date();
+  const engine = new VerifyEngine(target.source);
+  // The registry is read while the inventory and the trust load; their errors still come first, as when they were read first.
+  const graph = engine.discover(target.repository, target.reference, { reference: target.display });
+  graph.catch(() => undefined);
+  const { trust, words } = await trustFor(context, v, configured);
   const report = await engine.chain(await graph, { reference: target.display, ...trust, now });
-  return { ...namingSigners(report), trust: describeTrust(trust, 'Only the trust the command line names') };
+  return { ...namingSigners(report), trust: words };
+}
+
+/** How many images of one registry are read at once by `verify REF...`. */
+export const PER_REGISTRY = 8;
+
+/** What the summary of `verify REF...` reads of each report. */
+export type ReportSummary = Pick<ChainReport, 'reference' | 'verdict' | 'reason' | 'trust'>;
+
+/** One image of `verify REF...`: its report, or why no verdict could be reached. */
+export type ManyOutcome<R extends ReportSummary = ChainReport> = { reference: string; report: R } | { reference: string; error: AppError };
+
+// Many images under one trust load: each registry (or layout) is read with at most PER_REGISTRY images at once, the registries side by side; outcomes come back in the order given.
+export async function verifyImages(context: VerifyContext, images: readonly string[], v: Values, configured?: () => Promise<Omit<VerifyOptions, 'reference'>>): Promise<ManyOutcome[]> {
+  const settings = await context.settings.get();
+  const { trust, words } = await trustFor(context, v, configured);
+  const shared: SharedStores = new Map();
+  const outcomes: ManyOutcome[] = images.map((reference) => ({ reference, error: { code: 'Internal', message: 'Not checked.' } }));
+  const groups = new Map<ImageTarget['source'], { index: number; target: ImageTarget }[]>();
+  images.forEach((image, index) => {
+    try {
+      const target = resolveImageTarget(image, settings, { insecure: v.insecure === true, cacheDir: join(context.dataDir, 'cache'), credentials: context.registryCredentials, shared });
+      groups.set(target.source, [...(groups.get(target.source) ?? []), { index, target }]);
+    } catch (error) {
+      outcomes[index] = { reference: image, error: asAppError(error) };
+    }
+  });
+  await Promise.all(
+    [...groups].map(async ([source, items]) => {
+      const engine = new VerifyEngine(source);
+      const settled = await settlePool(
+        items,
+        async ({ target }) => {
+          const graph = await engine.discover(target.repository, target.reference, { reference: target.display });
+          return engine.chain(graph, { reference: target.display, ...trust, now: new Date() });
+        },
+        { concurrency: PER_REGISTRY },
+      );
+      settled.forEach((outcome, i) => {
+        const { index } = items[i]!;
+        const reference = images[index]!;
+        if (outcome.status === 'done') outcomes[index] = { reference, report: { ...namingSigners(outcome.value), trust: words } };
+        else if (outcome.status === 'failed') outcomes[index] = { reference, error: asAppError(outcome.error) };
+      });
+    }),
+  );
+  return outcomes;
+}
+
+// What stopped one image, in the words the CLI prints for a whole command that ended in that error.
+function asAppError(error: unknown): AppError {
+  if (error instanceof SignetError) return toAppError(error);
+  return { code: 'Internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The classes `verify REF...` counts its images in. */
+export interface ManyTally {
+  verified: number;
+  notVerified: number;
+  couldNotCheck: number;
+}
+
+// Each image counted as verified, not verified (a verdict, or an error that is an answer), or could not be checked.
+export function tallyOf(outcomes: readonly ManyOutcome<ReportSummary>[]): ManyTally {
+  const tally = { verified: 0, notVerified: 0, couldNotCheck: 0 };
+  for (const outcome of outcomes) {
+    if ('report' in outcome) {
+      if (outcome.report.verdict === 'verified') tally.verified++;
+      else tally.notVerified++;
+    } else if (exitCodeFor(outcome.error.code) === EXIT.notVerified) tally.notVerified++;
+    else tally.couldNotCheck++;
+  }
+  return tally;
+}
+
+// 0 when every image is verified; 1 when any is not; 3 when some could not be checked and none was refused.
+export function manyExitCode(tally: ManyTally): number {
+  if (tally.notVerified > 0) return EXIT.notVerified;
+  if (tally.couldNotCheck > 0) return EXIT.couldNotCheck;
+  return EXIT.done;
+}
+
+// One line per image in the order given, the trust they were checked with, then the count of each class.
+export function formatMany(outcomes: readonly ManyOutcome<ReportSummary>[]): string {
+  const lines = outcomes.map((outcome) =>
+    'report' in outcome ? line(`${verdictWord(outcome.report.verdict)} ${outcome.report.reference}: ${outcome.report.reason}`) : line(`? could not check ${outcome.reference}: ${outcome.error.code}: ${outcome.error.message}`),
+  );
+  const first = outcomes.find((outcome) => 'report' in outcome);
+  const tally = tallyOf(outcomes);
+  return [...lines, ...(first && 'report' in first ? trustLines(first.report) : []), `${tally.verified} verified, ${tally.notVerified} not verified, ${tally.couldNotCheck} could not be checked`].join('\n');
 }
 
 // Who each verified signature comes from, in words: the key's label and fingerprint, the keyless identity and its OIDC issuer, or the certificate subject.
@@ -97,7 +200,7 @@ export function formatVerdict(report: ChainReport): string {
   return [line(`${verdictWord(report.verdict)} ${report.reference}: ${report.reason}`), ...trustLines(report), ...problemLines(report)].join('\n');
 }
 
-function trustLines(report: ChainReport): string[] {
+function trustLines(report: Pick<ChainReport, 'trust'>): string[] {
   const [origin, ...parts] = report.trust ?? [];
   return origin ? [`  trust: ${line(origin)}${parts.length ? `: ${parts.map(line).join('; ')}` : ''}`] : [];
 }
@@ -143,10 +246,17 @@ const verifyOptions = {
 } as const;
 
 const imageArgument = arg('IMAGE', 'REGISTRY/REPOSITORY[:TAG|@DIGEST], or oci:LAYOUT[:TAG]');
+const imagesArgument = { ...arg('IMAGE...', 'one or more images: REGISTRY/REPOSITORY[:TAG|@DIGEST], or oci:LAYOUT[:TAG]'), repeats: true };
 
 const verifyNotes = [
   'Without trust flags the configured trust is used (the same as the Images screen); any trust flag narrows it to what the flags name.',
   'Exit 0 only when the image is verified.',
+];
+
+const verifyManyNotes = [
+  verifyNotes[0]!,
+  `With several images the trust is loaded once and each registry is read ${PER_REGISTRY} images at a time; one line per image, then "N verified, M not verified, K could not be checked". --json prints a list: each image's report, or its reference and error.`,
+  'Exit 0 only when every image is verified; 1 when any is not verified; 3 when some could not be checked and none was not verified.',
 ];
 
 // The light verify context serves the flags' trust; the configured trust opens the app only when no flag narrows it.
@@ -154,16 +264,20 @@ async function verified(session: Session, image: string, v: Values): Promise<Cha
   return verifyImage(await session.verifyContext(), image, v, async () => (await session.app()).images.trustOptions('cli'));
 }
 
-/** `signet verify` and `signet tree`: one check, printed as a verdict or as the trust-chain tree; exit 0 only when verified. */
+/** `signet verify` and `signet tree`: one check, printed as a verdict or as the trust-chain tree; exit 0 only when verified. `verify` also takes many images at once. */
 export const verifyCommands: CommandTable = {
   verify: {
     summary: 'verify every signature and attestation of an image',
     options: verifyOptions,
-    positionals: [imageArgument],
-    notes: verifyNotes,
-    run: async (session, v, [image]) => {
-      const report = await verified(session, image!, v);
-      return { text: formatVerdict(report), json: report, code: report.verdict === 'verified' ? EXIT.done : EXIT.notVerified };
+    positionals: [imagesArgument],
+    notes: verifyManyNotes,
+    run: async (session, v, images) => {
+      if (images.length === 1) {
+        const report = await verified(session, images[0]!, v);
+        return { text: formatVerdict(report), json: report, code: report.verdict === 'verified' ? EXIT.done : EXIT.notVerified };
+      }
+      const outcomes = await verifyImages(await session.verifyContext(), images, v, async () => (await session.app()).images.trustOptions('cli'));
+      return { text: formatMany(outcomes), json: outcomes.map((outcome) => ('report' in outcome ? outcome.report : outcome)), code: manyExitCode(tallyOf(outcomes)) };
     },
   },
   tree: {
