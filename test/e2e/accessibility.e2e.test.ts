@@ -118,3 +118,22 @@ test('the Sign screen review passes the same audit', async () => {
   const violations = await audit('sign');
   assert.equal(violations.length, 0, describe(violations));
 });
+
+test('with the system set to dark, every built screen and the chain inspector pass the same audit', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  try {
+    for (const screen of ['System', 'Keys', 'Audit', 'Sign', 'Images']) {
+      await open(screen);
+      await page.waitForLoadState('networkidle');
+      if (screen === 'Images') {
+        await page.getByLabel('Image', { exact: true }).fill(`${registryHost}/a11y/app:v1`);
+        await page.getByRole('button', { name: 'Inspect' }).click();
+        await page.locator('[data-testid="chain-graph"][data-drawn="yes"]').waitFor({ timeout: 30_000 });
+      }
+      const violations = await audit(`${screen.toLowerCase()}-dark`);
+      assert.equal(violations.length, 0, `${screen} (dark):\n${describe(violations)}`);
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+});
