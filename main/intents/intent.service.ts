@@ -34,6 +34,8 @@ export interface IntentRequest<A extends IntentAction> {
   ttlMs?: number;
   /** What the confirmation says above the facts; by default that the action cannot be undone. */
   message?: string;
+  /** The word the person confirms with; by default the action's name. */
+  confirmLabel?: string;
 }
 
 /**
@@ -80,6 +82,7 @@ export interface IntentServiceOptions {
 interface IntentRecord<A extends IntentAction = IntentAction> extends Intent<A> {
   state: 'issued' | 'confirmed' | 'used';
   message: string | null;
+  confirmLabel: string | null;
 }
 
 export const DEFAULT_INTENT_TTL_MS = 120_000;
@@ -120,6 +123,7 @@ export class IntentService {
       expiresAt: issuedAt + (request.ttlMs ?? DEFAULT_INTENT_TTL_MS),
       state: 'issued',
       message: request.message ?? null,
+      confirmLabel: request.confirmLabel ?? null,
     };
     this.records.set(record.id, record);
     return publicView(record);
@@ -169,7 +173,7 @@ export class IntentService {
       title: record.title,
       message: record.message ?? `Confirm ${record.action}? This cannot be undone.`,
       facts: record.facts,
-      confirmLabel: record.action.charAt(0).toUpperCase() + record.action.slice(1),
+      confirmLabel: record.confirmLabel ?? record.action.charAt(0).toUpperCase() + record.action.slice(1),
     });
     const after = this.live(record.id);
     if (!approved) {

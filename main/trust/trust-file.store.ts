@@ -60,6 +60,7 @@ export class TrustFileStore {
       message: 'A page chose this file as trust material: once it is in a trust list, what it vouches for verifies. Confirm only if you chose it yourself.',
       facts,
       payload: { name: file.safeName, sha256: file.sha256 },
+      confirmLabel: 'Keep',
     });
     await this.intents.confirm(intent.id, ['trust-file'], {
       doing: 'keep a trust file chosen in the page',

@@ -15,7 +15,8 @@ async function base64Of(file: File): Promise<string> {
 
 /**
  * "Choose file…" beside a path field. The desktop app opens main's own dialog, which answers a path; the browser
- * host reads the chosen file in the page and hands its bytes to main, which keeps them under the data folder.
+ * host reads the chosen file in the page and hands its bytes to main, which keeps them under the data folder once the
+ * person confirmed it at the host's terminal.
  */
 export function FileChoice({ what, onChosen }: { what: string; onChosen(path: string): void }) {
   const host = useSystem((s) => s.status?.versions.host ?? null);
@@ -51,6 +52,11 @@ export function FileChoice({ what, onChosen }: { what: string; onChosen(path: st
         {busy ? 'Reading…' : 'Choose file…'}
       </button>
       {host !== 'electron' && <input ref={input} type="file" hidden onChange={picked} data-testid="file-input" accept=".pem,.pub,.crt,.cer,.crl,.der,.json,application/x-pem-file" />}
+      {busy && host !== 'electron' && (
+        <span className="muted" role="status">
+          Confirm keeping the file in the terminal where Signet runs; a trust file decides what verifies, so the page cannot say yes for you.
+        </span>
+      )}
       {failure && <ErrorBox error={failure} />}
     </span>
   );

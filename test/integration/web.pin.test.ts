@@ -1,12 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyRecord } from '../../shared/model/keys.model.ts';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, openScreen } from '../support/browser.ts';
 import { connectToHost } from '../support/host-client.ts';
 import { startKeychain, type Keychain } from '../support/keychain.fixture.ts';
 import { waitFor } from '../support/processes.ts';
@@ -74,6 +75,33 @@ test('while the PIN is asked at the terminal, the page says where to enter it, a
     await banner.waitFor({ state: 'detached', timeout: 10_000 });
   } finally {
     main.close();
+    await browser.close();
+  }
+});
+
+test('a trust file chosen in the page is kept only after the person typed keep at the host terminal, with its name and SHA-256 shown there', async () => {
+  const address = /Open (http:\S+)/.exec(output)![1]!;
+  const browser = await launchChromium(null);
+  try {
+    const page = await openScreen(browser, address, 'system', 'System');
+    const trust = page.getByRole('heading', { name: 'Trust for verification' }).locator('..');
+    await trust.waitFor({ timeout: 15_000 });
+    const work = await mkdtemp(join(tmpdir(), 'signet-trust-choice-'));
+    const pem = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEexample\n-----END PUBLIC KEY-----\n';
+    await writeFile(join(work, 'team.pub'), pem);
+    const asked = output.length;
+    await trust.getByTestId('file-input').first().setInputFiles(join(work, 'team.pub'));
+    await waitFor('the confirmation at the terminal', async () => output.slice(asked).includes('Type "keep" to confirm'), 20_000, () => output);
+    const prompt = output.slice(asked);
+    assert.match(prompt, /Keep a trust file chosen in the page/);
+    assert.match(prompt, new RegExp(`SHA-256: ${createHash('sha256').update(pem).digest('hex')}`));
+    await trust.getByText('Confirm keeping the file in the terminal where Signet runs', { exact: false }).waitFor();
+    host.stdin!.write('keep\n');
+    const keyFiles = trust.getByLabel('Public-key files');
+    await waitFor('the kept path in the list', async () => (await keyFiles.inputValue()).includes('/trust-files/'), 10_000, () => output);
+    const kept = (await keyFiles.inputValue()).split('\n').find((line) => line.includes('/trust-files/'))!;
+    assert.equal(await readFile(kept, 'utf8'), pem, 'main kept the bytes the page read');
+  } finally {
     await browser.close();
   }
 });
