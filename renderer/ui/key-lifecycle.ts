@@ -97,5 +97,7 @@ export function defaultSigningKey(keys: readonly KeyRecord[], currentId: string,
     if (preferred(successor)) return successor.id;
     next = successor.successor;
   }
-  return keys.find(preferred)?.id ?? '';
+  // Nothing chosen yet: the successor of a rotation carries on a signing identity, so it comes before other active keys.
+  const successorOfRotation = keys.find((k) => preferred(k) && k.predecessor !== null && keys.some((p) => p.id === k.predecessor && isRetiring(p, now)));
+  return successorOfRotation?.id ?? keys.find(preferred)?.id ?? '';
 }

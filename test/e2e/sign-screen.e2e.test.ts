@@ -443,7 +443,7 @@ test('after a rotation the successor is chosen by default; the retiring key stay
   assert.equal(await select.inputValue(), old.id);
   await page.screenshot({ path: join(SCREENSHOTS, 'sign-retiring-key.png'), fullPage: true });
 
-  // A fresh page starts with an active key, never the retiring or the revoked one.
+  // A fresh page starts with the rotation's successor, never the retiring or the revoked one.
   const fresh = await openScreen(stack.browser, hostUrl, 'sign', 'Sign');
   try {
     await fresh.getByLabel('Image reference').fill(`${registryHost}/shop/app:v1`);
@@ -452,6 +452,7 @@ test('after a rotation the successor is chosen by default; the retiring key stay
     await fresh.getByTestId('sign-key-status').waitFor();
     const chosen = await fresh.getByLabel('Signing key').inputValue();
     const revoked = keys.find((k) => k.label === 'old release key');
+    assert.equal(chosen, successor.id, 'the successor of the rotation is the default');
     assert.notEqual(chosen, old.id, 'the retiring key is not the default');
     assert.notEqual(chosen, revoked?.id, 'the revoked key is not the default');
     assert.match((await fresh.getByTestId('sign-key-status').locator('.key-badge').getAttribute('data-lifecycle')) ?? '', /^(active|rotating)$/);
