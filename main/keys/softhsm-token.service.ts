@@ -15,6 +15,8 @@ export interface SoftHsmTokenOptions {
   prompt: PinPrompt | null;
   env: NodeJS.ProcessEnv;
   findModule?: () => Promise<string | null>;
+  /** SoftHSM's own configuration, whose tokens a switch to Signet's store must not hide; the system default unless a test names one. */
+  systemConf?: string;
 }
 
 /** A label in the token's 32-byte field, printable, so every tool shows the same name. */
@@ -39,7 +41,7 @@ export class SoftHsmTokens {
     if (!prompt) throw new SignetError('Unavailable', 'This host cannot ask for PINs itself, so no token can be made here; run `signet tokens create` in a terminal.');
     const modulePath = await (this.options.findModule ?? installedSoftHsmModule)();
     if (!modulePath) throw new SignetError('Unavailable', 'SoftHSM is not installed (libsofthsm2); install it with your package manager (softhsm2), then make the token again.');
-    await ensureSoftHsmConfig(this.options.dataDir, this.options.env);
+    await ensureSoftHsmConfig(this.options.dataDir, this.options.env, this.options.systemConf);
     const report = await this.options.pkcs11.inspect(modulePath);
     if (report.slots.some((slot) => slot.token?.label === tokenLabel)) throw new SignetError('Conflict', `A token labelled "${tokenLabel}" exists already; choose another label.`);
     const selector = { modulePath, tokenLabel };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SoftHsmTokens } from '../../main/keys/softhsm-token.service.ts';
@@ -29,6 +30,7 @@ async function maker(answers: (string | null)[], existing: string[] = []) {
   const tokens = new SoftHsmTokens({
     dataDir,
     env,
+    systemConf: join(dataDir, 'no-system-softhsm.conf'),
     findModule: async () => MODULE,
     pkcs11: { inspect: async () => report, initToken: async (...args) => void inits.push(args) },
     audit: { append: async (record) => (audited.push(record), { ...record, seq: 1, time: '', prev: '', hash: '' }) },
@@ -88,4 +90,21 @@ test('a trust file chosen in the page is kept under the data folder only after a
   await assert.rejects(store(null).store('nobody.pub', other), (error: unknown) => error instanceof SignetError && error.code === 'Unavailable');
   assert.deepEqual((await readdir(join(dataDir, 'trust-files'))).length, 1, 'a file nobody confirmed is never written');
   await assert.rejects(store(answering(true)).store('notes.txt', Buffer.from('hello')), (error: unknown) => error instanceof SignetError && error.code === 'BadInput');
+});
+
+test("Signet's own SoftHSM store is made only when the system store holds no tokens this user can read, so no token is hidden", async () => {
+  const { ensureSoftHsmConfig, signetSoftHsmConfig } = await import('../../main/platform/softhsm-config.ts');
+  const system = await mkdtemp(join(tmpdir(), 'signet-system-softhsm-'));
+  const systemConf = join(system, 'softhsm2.conf');
+  await writeFile(systemConf, `directories.tokendir = ${join(system, 'tokens')}\n`);
+  await mkdir(join(system, 'tokens', 'a-token'), { recursive: true });
+  const withTokens = await mkdtemp(join(tmpdir(), 'signet-softhsm-home-'));
+  const env: NodeJS.ProcessEnv = {};
+  assert.equal(await ensureSoftHsmConfig(withTokens, env, systemConf), systemConf);
+  assert.equal(env.SOFTHSM2_CONF, undefined, 'the process keeps reading the system store');
+  assert.equal(existsSync(signetSoftHsmConfig(withTokens).conf), false);
+  await rm(join(system, 'tokens', 'a-token'), { recursive: true });
+  const empty = await mkdtemp(join(tmpdir(), 'signet-softhsm-home-'));
+  assert.equal(await ensureSoftHsmConfig(empty, env, systemConf), signetSoftHsmConfig(empty).conf);
+  assert.equal(env.SOFTHSM2_CONF, signetSoftHsmConfig(empty).conf);
 });
