@@ -81,7 +81,8 @@ test('a software key is made, signs, reconciles and is destroyed through its bac
 });
 
 test('a location is put into words and backup custody the same way everywhere', () => {
-  assert.deepEqual(describeLocation({ kind: 'software' }), { heldIn: 'software, sealed by the OS keychain', audit: 'software', backup: 'copy', token: null });
+  assert.deepEqual(describeLocation({ kind: 'software' }), { heldIn: 'software, sealed by the OS keychain', audit: 'software', short: 'software', backup: 'copy', token: null });
+  assert.equal(describeLocation(tokenLocation).short, 'token hsm');
   assert.equal(describeLocation(tokenLocation).heldIn, tokenLocation.uri);
   assert.equal(describeLocation(tokenLocation).backup, 'twin');
   assert.equal(describeLocation({ ...tokenLocation, wrappable: true }).backup, 'wrapped');
