@@ -453,6 +453,21 @@ test('signet verify REF... prints one line per image and a summary; exit 0 when 
     assert.equal(list[1]!.verdict, 'unsigned');
     assert.deepEqual([list[2]!.reference, list[2]!.error?.code], [missing, 'NotFound']);
 
+    // One's signature copied onto bare's signature tag, checked in the same command right after one: the shared
+    // client and cache must not carry one's verdict over, so bare is not verified and the command exits 1.
+    const accept = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json';
+    const digestOf = async (tag: string) => (await fetch(`${registry.url}/v2/cli/many/manifests/${tag}`, { method: 'HEAD', headers: { accept } })).headers.get('docker-content-digest')!;
+    const sigTag = (digest: string) => `${digest.replace(':', '-')}.sig`;
+    const sigManifest = await (await fetch(`${registry.url}/v2/cli/many/manifests/${sigTag(await digestOf('one'))}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).json() as object;
+    await factory.manifest('cli/many', sigTag(await digestOf('bare')), sigManifest, 'application/vnd.oci.image.manifest.v1+json');
+    const copied = await signet(['verify', one!, bare!, two!, '--keyref', 'many signer']);
+    assert.equal(copied.code, 1, copied.stderr + copied.stdout);
+    const copiedLines = copied.stdout.trimEnd().split('\n');
+    assert.match(copiedLines[0]!, /^✓ verified /);
+    assert.doesNotMatch(copiedLines[1]!, /verified/, 'a copied signature is not a verification of the image it was copied to');
+    assert.match(copiedLines[2]!, /^✓ verified /);
+    assert.equal(copiedLines.at(-1), '2 verified, 1 not verified, 0 could not be checked');
+
     const none = await signet(['verify', '--keyref', 'many signer']);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^signet: verify takes at least one argument \(IMAGE\.\.\.\)/);
